@@ -1,0 +1,59 @@
+"""The contracts: the only types that cross brain's boundaries and reach disk.
+
+Every source emits :class:`ObservationV1` and :class:`DeviceStatusV1`; the
+estimator returns :class:`StateV1`, :class:`AnomalyV1` and
+:class:`SensorHealthV1`; :class:`ActionV1` carries advisory recommendations.
+Storage persists each kind as its own JSONL stream (see :data:`STREAMS`).
+All models are strict (no coercion), closed (unknown keys rejected) and
+immutable; JSON Schemas of all six are checked in under ``docs/schemas/``.
+"""
+
+from __future__ import annotations
+
+from brain.contracts._base import SCHEMA_VERSION, Contract
+from brain.contracts.action import ActionType, ActionV1, RecordRef, ReferencedStream
+from brain.contracts.anomaly import AnomalyKind, AnomalyV1, Metric, Severity
+from brain.contracts.device_status import DEFAULT_DEVICES, DeviceStatusV1, RelayState
+from brain.contracts.observation import ObservationSource, ObservationV1, Reading, SensorReadings
+from brain.contracts.sensor_health import Evidence, HealthStatus, SensorFault, SensorHealthV1
+from brain.contracts.sensors import SENSOR_KEYS, SensorKey
+from brain.contracts.state import ExclusionReason, StateV1
+
+STREAMS: dict[str, type[Contract]] = {
+    "observations": ObservationV1,
+    "device_status": DeviceStatusV1,
+    "state": StateV1,
+    "anomalies": AnomalyV1,
+    "sensor_health": SensorHealthV1,
+    "actions": ActionV1,
+}
+"""Stream name (the JSONL file stem) to the contract its lines hold."""
+
+__all__ = [
+    "DEFAULT_DEVICES",
+    "SCHEMA_VERSION",
+    "SENSOR_KEYS",
+    "STREAMS",
+    "ActionType",
+    "ActionV1",
+    "AnomalyKind",
+    "AnomalyV1",
+    "Contract",
+    "DeviceStatusV1",
+    "Evidence",
+    "ExclusionReason",
+    "HealthStatus",
+    "Metric",
+    "ObservationSource",
+    "ObservationV1",
+    "Reading",
+    "RecordRef",
+    "ReferencedStream",
+    "RelayState",
+    "SensorFault",
+    "SensorHealthV1",
+    "SensorKey",
+    "SensorReadings",
+    "Severity",
+    "StateV1",
+]

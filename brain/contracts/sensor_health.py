@@ -1,0 +1,75 @@
+"""SensorHealthV1: one sensor's diagnosis at one instant.
+
+One record per sensor accompanies every stored state, so an analyst can see
+for any moment which sensors were trusted and why not.
+
+Example payload::
+
+    {"schema_version": "1.0", "timestamp": "2026-06-01T14:00:00+00:00",
+     "site_id": "greenhouse-1", "sensor": "relative_humidity_pct",
+     "status": "faulty", "fault": "stuck_at",
+     "since": "2026-06-01T13:10:00+00:00",
+     "evidence": {"window_s": 3000.0, "statistic": "range", "value": 0.0,
+                  "limit": 0.1}}
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Annotated
+
+from pydantic import Field
+
+from brain.contracts._base import LAX_ENUM, Contract, Identifier, StrictModel, Timestamp
+from brain.contracts.sensors import SensorKey
+
+
+class HealthStatus(StrEnum):
+    """How far a sensor is trusted."""
+
+    OK = "ok"
+    DEGRADED = "degraded"
+    FAULTY = "faulty"
+
+
+class SensorFault(StrEnum):
+    """The fault kinds of the sensor-fault literature (Ni et al. 2009; Sharma et al. 2010)."""
+
+    NONE = "none"
+    STUCK_AT = "stuck_at"
+    JUMP = "jump"
+    DRIFT = "drift"
+    DISCONNECT = "disconnect"
+    OUT_OF_RANGE = "out_of_range"
+
+
+class Evidence(StrictModel):
+    """The numbers behind a diagnosis: which statistic over which window met which limit."""
+
+    window_s: Annotated[float, Field(ge=0)]
+    """Length of the time window the statistic was computed over, seconds."""
+    statistic: Annotated[str, Field(min_length=1, max_length=64)]
+    """Name of the statistic, e.g. ``range``, ``step``, ``residual_slope_per_h``."""
+    value: float | None
+    """The statistic's value, or ``None`` where there was nothing to compute it from."""
+    limit: float | None
+    """The limit the value was compared with, or ``None`` for a plain report."""
+
+
+class SensorHealthV1(Contract):
+    """Diagnosis of one sensor (example in the module docstring)."""
+
+    timestamp: Timestamp
+    """The observation time this diagnosis is for."""
+    site_id: Identifier
+    """Which greenhouse the sensor is in."""
+    sensor: Annotated[SensorKey, LAX_ENUM]
+    """Which sensor key is diagnosed."""
+    status: Annotated[HealthStatus, LAX_ENUM]
+    """Overall trust in the sensor."""
+    fault: Annotated[SensorFault, LAX_ENUM]
+    """The detected fault, ``none`` when healthy."""
+    since: Timestamp
+    """When the current status and fault began."""
+    evidence: Evidence | None
+    """Why; ``None`` for a healthy sensor with nothing to report."""

@@ -1,0 +1,7 @@
+"""Raspberry Pi drivers for brain: sensors on I2C/GPIO and relay status pins.
+
+This package sits beside ``brain`` in the same distribution. It may import
+``brain.contracts`` and the ``brain.sources`` protocol; ``brain`` never imports it.
+The vendor libraries (Adafruit CircuitPython, gpiozero) are imported lazily by
+the driver that needs them, so a laptop without the ``pi`` extra is unaffected.
+"""

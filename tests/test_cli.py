@@ -1,0 +1,29 @@
+import subprocess
+import sys
+
+import pytest
+
+from brain.cli import daemon_main, tools_main
+
+
+def test_brain_tool_without_command_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        tools_main([])
+    assert exit_info.value.code == 2
+    assert "COMMAND" in capsys.readouterr().err
+
+
+def test_daemon_help_runs_as_a_real_process() -> None:
+    result = subprocess.run(
+        [sys.executable, "-c", "from brain.cli import daemon_main; daemon_main()", "--help"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0
+    assert "--simulate" in result.stdout
+
+
+def test_daemon_says_what_is_missing(capsys: pytest.CaptureFixture[str]) -> None:
+    assert daemon_main(["--simulate"]) == 0
+    assert "not built yet" in capsys.readouterr().err
