@@ -1,0 +1,64 @@
+"""The Source protocol: the one interface the daemon polls, whatever feeds it.
+
+Why a protocol and not a base class: the hardware source lives in another
+package and the fakes in tests are plain classes; neither should inherit
+behaviour from brain, only promise these methods.
+
+Semantics every source obeys (checked by ``tests/sources/test_interface.py``):
+
+- ``next_observation()`` returns the next :class:`ObservationV1`, or ``None``
+  at the end of the stream; once it returned ``None`` it keeps returning ``None``.
+  A live source (hardware) never ends; it reads the sensors when called.
+- ``device_status()`` returns the :class:`DeviceStatusV1` read in the same poll
+  as the observation last returned (same timestamp and site). Calling it before
+  the first observation is a programming error (``SourceError``).
+- Bad input never escapes as an exception under the skip policy: it is logged
+  with where it came from and counted; the stream goes on.
+- ``close()`` releases files, pins and buses; it is safe to call twice.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, Protocol, runtime_checkable
+
+from brain.contracts import DeviceStatusV1, ObservationV1
+
+
+@runtime_checkable
+class Source(Protocol):
+    """Anything the daemon can poll for observations."""
+
+    def next_observation(self) -> ObservationV1 | None:
+        """Return the next observation, or ``None`` at the end of the stream."""
+        ...
+
+    def device_status(self) -> DeviceStatusV1:
+        """Return the relay states read with the observation last returned."""
+        ...
+
+    def close(self) -> None:
+        """Release what the source holds; idempotent."""
+        ...
+
+
+class SourcePlugin(Protocol):
+    """What an entry point in the ``brain.sources`` group must be (the ``hardware`` package's is one).
+
+    ``check`` validates the plugin's own configuration section without touching
+    any device, raising :class:`brain.errors.ConfigError` with the key and file;
+    ``build`` makes the live source.
+    """
+
+    def check(self, section: Mapping[str, Any], *, config_file: Path | None) -> None:
+        """Validate ``section``; raise ``ConfigError`` naming the key and ``config_file``."""
+        ...
+
+    def build(self, section: Mapping[str, Any], *, site_id: str, config_file: Path | None) -> Source:
+        """Return a ready source for ``section``."""
+        ...
+
+
+ENTRY_POINT_GROUP = "brain.sources"
+"""Installed packages register source plugins under this entry-point group."""
