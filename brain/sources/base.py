@@ -19,7 +19,8 @@ Semantics every source obeys (checked by ``tests/sources/test_interface.py``):
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from datetime import datetime
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
@@ -43,6 +44,21 @@ class Source(Protocol):
         ...
 
 
+@runtime_checkable
+class TimedSource(Source, Protocol):
+    """A source whose stream carries its own time (synthetic, replay).
+
+    The daemon schedules the poll at each observation's own timestamp through
+    a trigger built on :meth:`next_timestamp`, so simulated and replayed runs
+    go through the same scheduler as live ones and time scale never changes
+    what is produced.
+    """
+
+    def next_timestamp(self) -> datetime | None:
+        """Return the timestamp the next observation will carry, without consuming it."""
+        ...
+
+
 class SourcePlugin(Protocol):
     """What an entry point in the ``brain.sources`` group must be (the ``hardware`` package's is one).
 
@@ -55,8 +71,15 @@ class SourcePlugin(Protocol):
         """Validate ``section``; raise ``ConfigError`` naming the key and ``config_file``."""
         ...
 
-    def build(self, section: Mapping[str, Any], *, site_id: str, config_file: Path | None) -> Source:
-        """Return a ready source for ``section``."""
+    def build(
+        self,
+        section: Mapping[str, Any],
+        *,
+        site_id: str,
+        config_file: Path | None,
+        now: Callable[[], datetime],
+    ) -> Source:
+        """Return a ready source for ``section``; ``now`` stamps each poll (the daemon's clock)."""
         ...
 
 
