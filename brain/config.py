@@ -1,0 +1,259 @@
+"""Every setting of brain: its type, default and meaning, in one place.
+
+Why pydantic-settings: one model gives validation, defaults, the documented
+TOML layout and the ``BRAIN_*`` environment overrides (``BRAIN_STORAGE__FSYNC=always``
+sets ``storage.fsync``) with a single precedence rule:
+
+    command-line flags  >  BRAIN_* environment  >  TOML file  >  defaults
+
+A bad value stops the program before anything starts, with the dotted key, the
+place the value came from and the reason (:class:`brain.errors.ConfigError`;
+the CLI exits 78 so systemd does not restart a misconfigured daemon in a loop).
+``docs/configuration.md`` lists every key; ``brain config show`` prints the
+effective values and where each came from.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Mapping
+from datetime import datetime
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any, ClassVar, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic_settings import (
+    BaseSettings,
+    EnvSettingsSource,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+from brain.contracts import DEFAULT_DEVICES
+from brain.contracts._base import Identifier
+from brain.errors import ConfigError
+
+ENV_PREFIX = "BRAIN_"
+DEFAULT_SIMULATION_START = datetime.fromisoformat("2026-06-01T00:00:00+00:00")
+"""Fixed default start of a simulation, so the same seed gives the same bytes on any day."""
+
+
+class SourceKind(StrEnum):
+    """Which source feeds the daemon."""
+
+    HARDWARE = "hardware"
+    SYNTHETIC = "synthetic"
+    REPLAY = "replay"
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True)
+
+
+class StorageConfig(_Section):
+    """How records reach the disk (docs/storage.md)."""
+
+    fsync: Literal["always", "batch", "never"] = "batch"
+    """Durability policy: fsync every record, every batch, or leave it to the OS."""
+    batch_records: Annotated[int, Field(ge=1, le=100_000)] = 100
+    """With fsync=batch: fsync at the latest after this many records."""
+    batch_seconds: Annotated[float, Field(gt=0, le=3600)] = 5.0
+    """With fsync=batch: fsync at the latest this many seconds after the first unsynced record."""
+    max_file_bytes: Annotated[int, Field(ge=4096)] = 64 * 1024 * 1024
+    """Size at which a stream file is rotated to the next numbered part."""
+    on_unserializable: Literal["raise", "skip"] = "skip"
+    """A record that cannot be serialised: raise, or skip it with a logged error."""
+    retention_days: Annotated[int, Field(ge=1)] = 400
+    """Run directories older than this many days are deleted."""
+    compress_after_days: Annotated[int, Field(ge=1)] = 7
+    """Run directories older than this many days are gzip-compressed."""
+    backlog_max_records: Annotated[int, Field(ge=0)] = 100_000
+    """Records held in memory while the disk refuses writes (disk full); oldest dropped beyond."""
+
+
+class SimulationConfig(_Section):
+    """The synthetic source (``--simulate``)."""
+
+    seed: int = 42
+    """Seed of the synthetic greenhouse: the same seed gives the same bytes."""
+    start: AwareDatetime = DEFAULT_SIMULATION_START
+    """First simulated instant (ISO 8601 with offset)."""
+    duration_hours: Annotated[float, Field(gt=0, le=24 * 366 * 5)] = 24.0
+    """How much logical time to simulate."""
+    scenarios: list[str] = Field(default_factory=list)
+    """Scenario specs (``brain-daemon --scenario help`` lists them)."""
+
+
+class ReplayConfig(_Section):
+    """The replay source (``--replay PATH``)."""
+
+    path: Path | None = None
+    """File, run directory or data root to replay."""
+    on_malformed: Literal["skip", "fail"] = "skip"
+    """A malformed line: skip it (logged with file and line) or stop the replay."""
+
+
+class EstimatorConfig(_Section):
+    """The estimator's thresholds."""
+
+    thresholds_file: Path | None = None
+    """TOML of anomaly, confidence and sensor-health thresholds; empty = the packaged defaults."""
+
+
+class LoggingConfig(_Section):
+    """How brain logs (journald stores stdout under systemd)."""
+
+    format: Literal["auto", "json", "console"] = "auto"
+    """``auto``: console on a terminal, JSON lines otherwise."""
+    level: Literal["debug", "info", "warning", "error"] = "info"
+    """Lowest level written."""
+
+
+class BrainSettings(BaseSettings):
+    """The whole configuration of one daemon (file: ``config/brain.toml`` on the Pi)."""
+
+    model_config = SettingsConfigDict(
+        env_prefix=ENV_PREFIX,
+        env_nested_delimiter="__",
+        extra="forbid",
+        frozen=True,
+        use_attribute_docstrings=True,
+    )
+    toml_file: ClassVar[Path | None] = None
+
+    site_id: Identifier = "greenhouse-1"
+    """Name of the greenhouse; written into every record."""
+    timezone: str = "UTC"
+    """Site time zone (IANA name): run directories and day rotation follow its midnight."""
+    data_root: Path = Path("data")
+    """Where run directories are written (``/var/lib/brain`` on the Pi)."""
+    source: SourceKind = SourceKind.HARDWARE
+    """Which source to poll: hardware, synthetic (``--simulate``) or replay (``--replay``)."""
+    poll_interval_s: Annotated[float, Field(gt=0, le=3600)] = 60.0
+    """Seconds between two sensor polls (hardware and synthetic)."""
+    base_cycle_s: Annotated[float, Field(gt=0, le=86400)] = 900.0
+    """Seconds between two base state records; extra ones are written when anything changes."""
+    time_scale: Annotated[float, Field(ge=0)] = 0.0
+    """Simulate and replay only: logical seconds per wall second; 0 runs as fast as the machine can."""
+    devices: list[Identifier] = Field(default_factory=lambda: list(DEFAULT_DEVICES))
+    """Relay names of the synthetic source (the hardware source names its own)."""
+    storage: StorageConfig = StorageConfig()
+    """``[storage]``: durability, rotation, retention."""
+    simulation: SimulationConfig = SimulationConfig()
+    """``[simulation]``: the synthetic greenhouse."""
+    replay: ReplayConfig = ReplayConfig()
+    """``[replay]``: what to replay and how to treat bad lines."""
+    estimator: EstimatorConfig = EstimatorConfig()
+    """``[estimator]``: where the thresholds come from."""
+    logging: LoggingConfig = LoggingConfig()
+    """``[logging]``: format and level."""
+    hardware: dict[str, Any] = Field(default_factory=dict)
+    """The hardware plugin's own section (sensors, relays); it validates it itself."""
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_time_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown IANA time zone {value!r}") from exc
+        return value
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        """Flags (init) over environment over the TOML file; no dotenv, no secrets dir."""
+        sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
+        if cls.toml_file is not None:
+            sources.append(TomlConfigSettingsSource(settings_cls, toml_file=cls.toml_file))
+        return tuple(sources)
+
+
+def _flatten(data: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
+    flat: dict[str, Any] = {}
+    for key, value in data.items():
+        dotted = f"{prefix}{key}"
+        if isinstance(value, Mapping) and key != "hardware":
+            flat.update(_flatten(value, dotted + "."))
+        else:
+            flat[dotted] = value
+    return flat
+
+
+class LoadedSettings(BaseModel):
+    """The effective settings and, for each dotted key, where its value came from."""
+
+    model_config = ConfigDict(frozen=True, arbitrary_types_allowed=True)
+
+    settings: BrainSettings
+    origins: dict[str, str]
+    config_file: Path | None
+
+
+def _read_toml(config_file: Path) -> dict[str, Any]:
+    try:
+        with config_file.open("rb") as handle:
+            return tomllib.load(handle)
+    except FileNotFoundError as exc:
+        raise ConfigError("configuration file not found", file=str(config_file)) from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"not valid TOML: {exc}", file=str(config_file)) from exc
+    except OSError as exc:
+        raise ConfigError(f"cannot read configuration file: {exc.strerror}", file=str(config_file)) from exc
+
+
+def load_settings(config_file: Path | None = None, flags: Mapping[str, Any] | None = None) -> LoadedSettings:
+    """Load and validate the settings; raise :class:`ConfigError` naming key, origin and reason.
+
+    ``flags`` is a nested mapping of command-line values (``{"simulation": {"seed": 7}}``).
+    """
+    flags = dict(flags or {})
+    file_data = _read_toml(config_file) if config_file is not None else {}
+    env_data = EnvSettingsSource(BrainSettings)()
+    origins = dict.fromkeys(_flatten(BrainSettings.model_construct().model_dump()), "default")
+    for label, layer in ((str(config_file), file_data), ("environment", env_data), ("command line", flags)):
+        for key in _flatten(layer):
+            origins[key] = label
+    settings_cls = type("BrainSettings", (BrainSettings,), {"toml_file": config_file, "__doc__": None})
+    try:
+        settings = settings_cls(**flags)
+    except ValidationError as exc:
+        first = exc.errors(include_url=False)[0]
+        key = ".".join(str(part) for part in first["loc"])
+        origin = _origin_of(key, origins)
+        value = f" (got {first['input']!r})" if first["type"] != "missing" and "input" in first else ""
+        raise ConfigError(
+            f"invalid setting {key}: {first['msg']}{value}; from {origin}",
+            key=key,
+            file=str(config_file) if config_file is not None else None,
+        ) from exc
+    return LoadedSettings(
+        settings=BrainSettings.model_validate(settings.model_dump()), origins=origins, config_file=config_file
+    )
+
+
+def _origin_of(key: str, origins: Mapping[str, str]) -> str:
+    probe = key
+    while probe:
+        if probe in origins:
+            return origins[probe]
+        probe = probe.rpartition(".")[0]
+    below = [origin for dotted, origin in origins.items() if dotted.startswith(key + ".")]
+    return below[-1] if below else "unknown"
+
+
+def describe(loaded: LoadedSettings) -> str:
+    """Render ``key = value  # origin`` lines, the output of ``brain config show``."""
+    lines = []
+    for key, value in _flatten(loaded.settings.model_dump(mode="json")).items():
+        lines.append(f"{key} = {value!r}  # {_origin_of(key, loaded.origins)}")
+    return "\n".join(lines)

@@ -1,0 +1,112 @@
+"""The daemon's door to storage: a disk that refuses writes must not stop the polling.
+
+Why a backlog: on a Pi the SD card fills up or throws EIO; the greenhouse keeps
+growing meanwhile. Records that could not be written wait in memory (bounded:
+oldest dropped first, counted and logged) and are retried, in order, before
+any new record, so nothing is reordered and nothing partial reaches the file.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from typing import Protocol
+
+import structlog
+from pydantic import BaseModel
+
+from brain.errors import StorageError
+
+log = structlog.get_logger(__name__)
+
+
+class RecordWriter(Protocol):
+    """What the sink needs of ``brain.storage.writer.DatasetWriter``."""
+
+    def write(self, stream: str, record: BaseModel) -> None: ...  # noqa: D102
+
+    def flush(self) -> None: ...  # noqa: D102
+
+    def close(self) -> None: ...  # noqa: D102
+
+
+class BacklogSink:
+    """Writes records, holding them back in order while the disk refuses them."""
+
+    def __init__(self, writer: RecordWriter, *, max_backlog: int) -> None:
+        self._writer = writer
+        self._max_backlog = max_backlog
+        self._backlog: deque[tuple[str, BaseModel]] = deque()
+        self.dropped = 0
+        """Records lost because the backlog was full (each one logged)."""
+        self.written = 0
+        """Records handed to the writer successfully."""
+
+    @property
+    def backlog(self) -> int:
+        """Records waiting for the disk."""
+        return len(self._backlog)
+
+    def write(self, stream: str, record: BaseModel) -> None:
+        """Write ``record`` now, or queue it behind earlier records the disk refused."""
+        if self._backlog and not self._drain():
+            self._enqueue(stream, record)
+            return
+        if not self._try_write(stream, record):
+            self._enqueue(stream, record)
+
+    def flush(self) -> None:
+        """Retry the backlog, then make everything written durable; errors are logged, not raised."""
+        self._drain()
+        try:
+            self._writer.flush()
+        except StorageError as exc:
+            log.error("storage_flush_failed", error=str(exc), backlog=len(self._backlog))
+
+    def close(self) -> None:
+        """Flush and close; a backlog left over is reported, since it is lost with the process."""
+        self.flush()
+        if self._backlog:
+            log.error("storage_backlog_lost_at_exit", records=len(self._backlog))
+        try:
+            self._writer.close()
+        except StorageError as exc:
+            log.error("storage_close_failed", error=str(exc))
+
+    def _try_write(self, stream: str, record: BaseModel) -> bool:
+        try:
+            self._writer.write(stream, record)
+        except StorageError as exc:
+            log.error(
+                "storage_write_failed",
+                stream=stream,
+                timestamp=str(getattr(record, "timestamp", "")),
+                error=str(exc),
+                backlog=len(self._backlog) + 1,
+            )
+            return False
+        self.written += 1
+        return True
+
+    def _drain(self) -> bool:
+        drained = 0
+        while self._backlog:
+            stream, record = self._backlog[0]
+            if not self._try_write(stream, record):
+                return False
+            self._backlog.popleft()
+            drained += 1
+        if drained:
+            log.info("storage_backlog_drained", records=drained)
+        return True
+
+    def _enqueue(self, stream: str, record: BaseModel) -> None:
+        self._backlog.append((stream, record))
+        if len(self._backlog) > self._max_backlog:
+            lost_stream, lost = self._backlog.popleft()
+            self.dropped += 1
+            log.error(
+                "storage_backlog_overflow",
+                stream=lost_stream,
+                timestamp=str(getattr(lost, "timestamp", "")),
+                dropped_total=self.dropped,
+            )

@@ -1,0 +1,90 @@
+from pathlib import Path
+
+import pytest
+
+from brain.config import BrainSettings, SourceKind, describe, load_settings
+from brain.errors import ConfigError
+
+
+def _write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "brain.toml"
+    path.write_text(text)
+    return path
+
+
+def test_defaults_without_file() -> None:
+    loaded = load_settings()
+    assert loaded.settings.source is SourceKind.HARDWARE
+    assert loaded.settings.poll_interval_s == 60.0
+    assert loaded.origins["storage.fsync"] == "default"
+
+
+def test_precedence_flags_over_env_over_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = _write(tmp_path, 'site_id = "file-site"\npoll_interval_s = 30\n[storage]\nfsync = "never"\n')
+    monkeypatch.setenv("BRAIN_POLL_INTERVAL_S", "20")
+    monkeypatch.setenv("BRAIN_STORAGE__FSYNC", "always")
+    loaded = load_settings(path, {"poll_interval_s": 10.0})
+    s = loaded.settings
+    assert (s.site_id, s.poll_interval_s, s.storage.fsync) == ("file-site", 10.0, "always")
+    assert loaded.origins["site_id"] == str(path)
+    assert loaded.origins["storage.fsync"] == "environment"
+    assert loaded.origins["poll_interval_s"] == "command line"
+    shown = describe(loaded)
+    assert f"site_id = 'file-site'  # {path}" in shown
+    assert "storage.fsync = 'always'  # environment" in shown
+
+
+@pytest.mark.parametrize(
+    ("text", "key"),
+    [
+        ('[storage]\nfsync = "sometimes"\n', "storage.fsync"),
+        ("poll_interval_s = -5\n", "poll_interval_s"),
+        ('timezone = "Mars/Olympus"\n', "timezone"),
+        ("[storag]\nfsync = 'always'\n", "storag"),
+        ('site_id = "has space"\n', "site_id"),
+        ("[storage]\nbatch_records = 0\n", "storage.batch_records"),
+    ],
+)
+def test_bad_value_names_key_and_file(tmp_path: Path, text: str, key: str) -> None:
+    path = _write(tmp_path, text)
+    with pytest.raises(ConfigError) as err:
+        load_settings(path)
+    assert err.value.key == key
+    assert err.value.file == str(path)
+    assert key in str(err.value) and str(path) in str(err.value)
+
+
+def test_bad_environment_value_is_blamed_on_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("BRAIN_STORAGE__BATCH_RECORDS", "many")
+    with pytest.raises(ConfigError, match=r"storage\.batch_records.*environment"):
+        load_settings()
+
+
+def test_unreadable_or_invalid_toml_names_the_file(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="not found"):
+        load_settings(tmp_path / "absent.toml")
+    path = _write(tmp_path, "site_id = \n")
+    with pytest.raises(ConfigError, match="not valid TOML") as err:
+        load_settings(path)
+    assert err.value.file == str(path)
+
+
+def test_shipped_config_files_are_valid(project_root: Path) -> None:
+    for name in ("brain.toml", "simulate.toml"):
+        path = project_root / "config" / name
+        if path.exists():
+            assert isinstance(load_settings(path).settings, BrainSettings)
+
+
+def test_every_setting_is_described() -> None:
+    def walk(model: type) -> list[str]:
+        missing = []
+        for name, info in model.model_fields.items():
+            if not info.description:
+                missing.append(f"{model.__name__}.{name}")
+            annotation = info.annotation
+            if isinstance(annotation, type) and hasattr(annotation, "model_fields"):
+                missing += walk(annotation)
+        return missing
+
+    assert walk(BrainSettings) == []

@@ -1,0 +1,60 @@
+import errno
+
+from pydantic import BaseModel
+
+from brain.errors import StorageError
+from brain.sink import BacklogSink
+
+
+class Rec(BaseModel):
+    timestamp: str
+
+
+class FlakyWriter:
+    """Refuses writes while `full` is set, like a disk without space."""
+
+    def __init__(self) -> None:
+        self.full = False
+        self.lines: list[tuple[str, str]] = []
+        self.flushes = 0
+        self.closed = False
+
+    def write(self, stream: str, record: BaseModel) -> None:
+        if self.full:
+            raise StorageError(f"[Errno {errno.ENOSPC}] No space left on device")
+        self.lines.append((stream, record.timestamp))  # type: ignore[attr-defined]
+
+    def flush(self) -> None:
+        if self.full:
+            raise StorageError("flush failed")
+        self.flushes += 1
+
+    def close(self) -> None:
+        self.closed = True
+
+
+def test_backlog_keeps_order_and_drains_when_space_returns() -> None:
+    writer = FlakyWriter()
+    sink = BacklogSink(writer, max_backlog=10)
+    sink.write("state", Rec(timestamp="t1"))
+    writer.full = True
+    sink.write("state", Rec(timestamp="t2"))
+    sink.write("anomalies", Rec(timestamp="t3"))
+    sink.flush()  # logged, not raised
+    assert sink.backlog == 2
+    writer.full = False
+    sink.write("state", Rec(timestamp="t4"))
+    assert writer.lines == [("state", "t1"), ("state", "t2"), ("anomalies", "t3"), ("state", "t4")]
+    assert sink.backlog == 0 and sink.written == 4
+
+
+def test_backlog_is_bounded_and_counts_drops() -> None:
+    writer = FlakyWriter()
+    writer.full = True
+    sink = BacklogSink(writer, max_backlog=2)
+    for i in range(5):
+        sink.write("state", Rec(timestamp=f"t{i}"))
+    assert sink.backlog == 2 and sink.dropped == 3
+    writer.full = False
+    sink.close()
+    assert writer.lines == [("state", "t3"), ("state", "t4")] and writer.closed
