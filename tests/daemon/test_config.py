@@ -88,3 +88,10 @@ def test_every_setting_is_described() -> None:
         return missing
 
     assert walk(BrainSettings) == []
+
+
+def test_every_setting_is_in_the_configuration_doc(project_root: Path) -> None:
+    doc = (project_root / "docs" / "configuration.md").read_text()
+    keys = [k for k in load_settings().origins if k != "hardware"] + ["hardware"]
+    missing = [k for k in keys if f"| `{k}` |" not in doc]
+    assert missing == []
