@@ -57,7 +57,9 @@ class RelaySettings(BaseModel):
     """True when a high level means the relay is on; false for active-low (e.g. optocoupler) lines."""
 
 
-class _Section(BaseModel):
+class HardwareSection(BaseModel):
+    """The ``[hardware]`` table itself; each sensor table is validated by its driver's model."""
+
     model_config = ConfigDict(
         strict=True, extra="forbid", frozen=True, allow_inf_nan=False, use_attribute_docstrings=True
     )
@@ -88,7 +90,7 @@ def parse_section(section: Mapping[str, Any], *, config_file: Path | None) -> Ha
     """Validate ``section`` (the ``[hardware]`` table); raise ``ConfigError`` on the first problem."""
     file = str(config_file) if config_file is not None else None
     try:
-        top = _Section.model_validate(dict(section))
+        top = HardwareSection.model_validate(dict(section))
     except ValidationError as exc:
         raise _config_error(exc, (SECTION,), file) from exc
     sensors = tuple(_parse_sensor(index, raw, file) for index, raw in enumerate(top.sensors))

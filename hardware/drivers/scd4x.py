@@ -18,7 +18,8 @@ instead; that is why ``data_ready`` is checked first.)
 Automatic self-calibration (ASC, the sensor's default) assumes the sensor sees
 fresh air (about 400 ppm) at least once a week; in a greenhouse enriched with
 CO2 day and night, turn it off and calibrate by hand (docs/deployment.md).
-The CO2 range checked is the SCD4x output range, 0 to 40 000 ppm.
+The ranges checked are the SCD4x's output range for CO2 (0 to 40 000 ppm) and
+its operating range for temperature (-10 to 60 degC).
 """
 
 from __future__ import annotations

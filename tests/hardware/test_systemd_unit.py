@@ -89,7 +89,7 @@ def test_paths_match_the_pi_configuration() -> None:
 
 
 def test_devices_are_exactly_the_gpio_chips_and_i2c_bus_1() -> None:
-    assert SERVICE["PrivateDevices"] == ["yes"]
+    assert SERVICE["PrivateDevices"] == ["yes"] and SERVICE["DevicePolicy"] == ["closed"]
     assert SERVICE["DeviceAllow"] == ["char-gpiochip rw", "/dev/i2c-1 rw"]
     bound = SERVICE["BindPaths"][0].split()
     assert bound == ["-/dev/gpiochip0", "-/dev/gpiochip4", "-/dev/i2c-1"]
