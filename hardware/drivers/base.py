@@ -40,9 +40,6 @@ def _free_gpio(pin: int) -> int:
 GpioPin = Annotated[int, Field(ge=0, le=27), AfterValidator(_free_gpio)]
 """A BCM GPIO number on the 40-pin header (GPIO4 to GPIO27; 0-3 are taken)."""
 
-I2CAddress = Annotated[int, Field(ge=0x08, le=0x77)]
-"""A 7-bit I2C address outside the reserved ranges (write it as 0x44 in TOML)."""
-
 
 class SensorSettings(BaseModel):
     """One ``[[hardware.sensors]]`` table; each driver narrows ``driver`` and adds its own fields."""
