@@ -11,7 +11,7 @@ source turns into a ``null`` reading with the reason.
 
 With the defaults (30 s, doubling, at most 600 s) and a poll every 60 s, a lost
 device is retried at the next poll, then after 2, 4, 8 minutes, then every
-10 minutes: it is back at most 10 minutes after it is plugged in again.
+10 minutes: it is read again at most 10 minutes plus one poll after it is plugged back in.
 """
 
 from __future__ import annotations

@@ -12,8 +12,9 @@ For a reading in volumetric water content (what ``substrate_moisture_pct``
 means), take both points from substrate samples whose water content was
 measured gravimetrically and put those contents in ``dry_pct``/``wet_pct``;
 with the defaults (0 and 100) the value is "percent of the dry-to-wet span".
-The ADC runs at the library's default gain (+/-6.144 V full scale), which
-covers a 3.3-V probe.
+The ADC runs at the library's default gain of 1 (+/-4.096 V full scale, so
+0-3.3 V reads as roughly 0-26 400 counts), which covers a probe powered from
+3.3 V.
 """
 
 from __future__ import annotations
