@@ -1,0 +1,62 @@
+import threading
+import time
+from collections.abc import Callable
+
+from brain.contracts import SensorKey
+from hardware.bounded import HUNG, BoundedReader
+from tests.hardware.conftest import ScriptedDriver
+
+CO2, PAR = SensorKey.CO2_PPM, SensorKey.PAR_UMOL_M2_S
+
+
+def _wait_until(condition: Callable[[], bool]) -> None:
+    deadline = time.monotonic() + 5
+    while not condition():
+        assert time.monotonic() < deadline, "condition not met within 5 s"
+        time.sleep(0.005)
+
+
+def test_a_hung_read_times_out_and_is_not_piled_up(scripted: Callable[..., ScriptedDriver]) -> None:
+
+    hung = scripted("co2", CO2)
+    healthy = scripted("par", PAR, value=350.0)
+    hung.gate = threading.Event()
+    reader = BoundedReader(timeout_s=0.05)
+
+    started = time.monotonic()
+    first = reader.read_all([hung, healthy])
+    assert time.monotonic() - started < 2  # bounded by the timeout, not by the hung device
+    assert first["co2"].error == "read timed out after 0.05 s"
+    assert first["par"].values == {PAR: 350.0}
+    assert reader.hung == ("co2",)
+
+    second = reader.read_all([hung, healthy])
+    assert second["co2"].error == HUNG
+    assert hung.calls == 1  # not called again while its read is still running
+
+    hung.gate.set()  # the bus comes back
+    _wait_until(lambda: not reader.hung)
+    third = reader.read_all([hung, healthy])
+    assert third["co2"].values == {CO2: 1.0}
+    assert hung.calls == 2
+
+
+def test_a_driver_bug_costs_one_reading(scripted: Callable[..., ScriptedDriver]) -> None:
+    broken = scripted("co2", CO2)
+    broken.crash = ZeroDivisionError("division by zero")
+    outcome = BoundedReader(timeout_s=1).read_all([broken])["co2"]
+    assert outcome.error == "driver error ZeroDivisionError: division by zero"
+    assert outcome.values == {}
+
+
+def test_reads_run_concurrently(scripted: Callable[..., ScriptedDriver]) -> None:
+
+    both_inside = threading.Barrier(2, timeout=5)
+
+    class Meeting(ScriptedDriver):
+        def read(self) -> dict[SensorKey, float]:
+            both_inside.wait()  # deadlocks (and times out) if the reads ran one after the other
+            return super().read()
+
+    outcomes = BoundedReader(timeout_s=5).read_all([Meeting("a", (CO2,)), Meeting("b", (PAR,))])
+    assert outcomes["a"].error is None and outcomes["b"].error is None

@@ -1,0 +1,54 @@
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from brain.errors import SensorReadError
+from hardware.retry import DeviceLink, RetryPolicy
+from tests.hardware.fakes import FakeTime
+
+
+def test_delays_double_up_to_the_cap() -> None:
+    policy = RetryPolicy(initial_s=30, max_s=600)
+    assert [policy.delay_s(n) for n in range(1, 8)] == [30, 60, 120, 240, 480, 600, 600]
+
+
+@given(initial=st.floats(0.1, 3600), cap=st.floats(0.1, 86400), failures=st.integers(1, 10_000))
+def test_delay_is_never_above_the_cap_nor_below_the_first(initial: float, cap: float, failures: int) -> None:
+    policy = RetryPolicy(initial_s=initial, max_s=max(initial, cap))
+    assert initial <= policy.delay_s(failures) <= max(initial, cap)
+
+
+def test_missing_library_says_how_to_install_it() -> None:
+    def open_device() -> object:
+        raise ModuleNotFoundError("No module named 'adafruit_bh1750'")
+
+    link: DeviceLink[object] = DeviceLink(
+        "par", open_device, retry=RetryPolicy(), monotonic=FakeTime().monotonic
+    )
+    with pytest.raises(SensorReadError, match=r"brain\[pi\]"):
+        link.acquire()
+
+
+def test_a_release_that_fails_is_logged_not_raised() -> None:
+    def release(device: object) -> None:
+        raise OSError(19, "No such device")
+
+    link: DeviceLink[object] = DeviceLink(
+        "dht", object, retry=RetryPolicy(), monotonic=FakeTime().monotonic, release=release
+    )
+    link.acquire()
+    assert link.is_open
+    link.close()
+    link.close()
+    assert not link.is_open
+
+
+def test_unexpected_open_errors_propagate() -> None:
+    def open_device() -> object:
+        raise KeyError("a bug, not an absent device")
+
+    link: DeviceLink[object] = DeviceLink(
+        "x", open_device, retry=RetryPolicy(), monotonic=FakeTime().monotonic
+    )
+    with pytest.raises(KeyError):
+        link.acquire()
