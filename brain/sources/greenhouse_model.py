@@ -274,8 +274,8 @@ def _temperature_control(
     ``solar`` is the solar load the house has stored (lagging the sun by about 1.5 h).
 
     The unheated, shut greenhouse would sit at ``free``; heating lifts it at most
-    ``heating_capacity_k``; vents cool it at best to ``open`` (a few kelvin above
-    outside in full sun). Between the heating and ventilation lines it floats.
+    ``heating_capacity_k``; vents cool it at best to ``fully_open`` (a few kelvin
+    above outside in full sun). Between the heating and ventilation lines it floats.
     """
     heating_line = NIGHT_HEATING_C + (DAY_HEATING_C - NIGHT_HEATING_C) * daylight
     vent_line = heating_line + VENTILATION_ABOVE_HEATING_K + VENTILATION_LIGHT_RAISE_K * solar

@@ -37,6 +37,9 @@ from brain.sources.greenhouse_model import Conditions
 CONFIG_KEY = "simulation.scenarios"
 DISCONNECT_ERROR = "read error: sensor not responding (simulated disconnect)"
 
+CLIMATE_LIMITS = (-60.0, 60.0)
+"""Climate parameters are degC, K or kPa: beyond this range the weather is not the Earth's."""
+
 Params = Mapping[str, float]
 ClimateHook = Callable[[Conditions, Params], Conditions]
 """Return the conditions with the scenario's change applied."""
@@ -55,6 +58,9 @@ class ScenarioKind:
     climate: ClimateHook | None = None
     fault: FaultHook | None = None
     default_duration_s: float = math.inf
+    limits: tuple[float, float] = (-1e6, 1e6)
+    """Range every parameter value must lie in: far beyond any sensor's range for faults, so a
+    reading stays finite; -60..60 for climate (degC, K or kPa)."""
 
 
 @dataclass(frozen=True)
@@ -187,6 +193,7 @@ SCENARIOS: dict[str, ScenarioKind] = {
         {"min": "outside minimum, degC (20)", "max": "outside maximum, degC (33)", "dew_point": "degC (17)"},
         _climate_defaults(min=20.0, max=33.0, dew_point=17.0),
         climate=_heatwave,
+        limits=CLIMATE_LIMITS,
     ),
     "cold_night": ScenarioKind(
         "Clear frost night: outside down to -10 degC before dawn, more than the heating can make up; "
@@ -198,6 +205,7 @@ SCENARIOS: dict[str, ScenarioKind] = {
         },
         _climate_defaults(min=-10.0, max=6.0, heating_capacity=16.0),
         climate=_cold_night,
+        limits=CLIMATE_LIMITS,
     ),
     "humid_night": ScenarioKind(
         "Mild, drizzly weather, the outside air saturated and no dehumidification: RH above 90 % "
@@ -209,6 +217,7 @@ SCENARIOS: dict[str, ScenarioKind] = {
         },
         _climate_defaults(min=13.0, max=18.0, vapour_excess=0.5),
         climate=_humid_night,
+        limits=CLIMATE_LIMITS,
     ),
     "co2_depletion": ScenarioKind(
         "Bright, cold day with the vents held shut and the CO2 tank empty: the crop draws CO2 "
@@ -216,6 +225,7 @@ SCENARIOS: dict[str, ScenarioKind] = {
         {"min": "outside minimum, degC (2)", "max": "outside maximum, degC (9)"},
         _climate_defaults(min=2.0, max=9.0),
         climate=_co2_depletion,
+        limits=CLIMATE_LIMITS,
     ),
     "stuck_at": ScenarioKind(
         "The sensor repeats one value: its first reading once the fault began, or VALUE.",
@@ -303,6 +313,9 @@ def _parse_params(
             number = math.nan
         if not math.isfinite(number):
             raise _error(f"parameter {key} in {spec!r} must be a finite number, got {value!r}")
+        low, high = kind.limits
+        if not low <= number <= high:
+            raise _error(f"parameter {key} in {spec!r} must lie within {low:g}..{high:g}, got {number:g}")
         params[key] = number
     return params, duration
 

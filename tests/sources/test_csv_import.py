@@ -179,6 +179,21 @@ substrate_moisture_pct = { column = "WC" }
     assert summary.skipped == 1
 
 
+def test_timestamps_with_their_own_offset_ignore_the_mapping_zone(tmp_path: Path) -> None:
+    mapping = _mapping(
+        tmp_path,
+        TINY_MAPPING.replace('"%Y-%m-%d %H:%M"', '"%Y-%m-%dT%H:%M%z"').replace('"UTC"', '"Asia/Tokyo"'),
+    )
+    observations, _ = _import(tmp_path, "time,temp_f,rh,co2\n2024-05-01T12:00+0200,68,0.5,400\n", mapping)
+    assert observations[0].timestamp == datetime(2024, 5, 1, 10, 0, tzinfo=UTC)
+
+
+def test_a_file_of_only_bad_rows_writes_an_empty_output(tmp_path: Path) -> None:
+    observations, summary = _import(tmp_path, "time,temp_f,rh,co2\nnever,1,1,1\n")
+    assert observations == []
+    assert "read 1 rows, wrote 0 observations, skipped 1 rows" in summary.render()  # type: ignore[attr-defined]
+
+
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(junk=st.lists(st.text(max_size=40), max_size=8))
 def test_import_never_crashes_on_any_line(tmp_path: Path, junk: list[str]) -> None:

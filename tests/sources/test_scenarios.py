@@ -11,6 +11,8 @@ import math
 from collections.abc import Callable
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from brain.contracts import SensorKey
 from brain.errors import ConfigError
@@ -78,6 +80,8 @@ def test_duration_is_a_parameter_of_every_scenario() -> None:
         ("drift:co2_ppm@1h,rate=nan", "must be a finite number"),
         ("drift:co2_ppm@1h,rate", "write KEY=VALUE"),
         ("spike:co2_ppm@1h,duration=soon", "bad time 'soon'"),
+        ("heatwave,max=300", "must lie within -60..60"),
+        ("drift:co2_ppm@1h,rate=1e308", "must lie within -1e+06..1e+06"),
         ("3 heatwaves!", "cannot read scenario"),
         ("", "cannot read scenario"),
     ],
@@ -88,6 +92,21 @@ def test_parse_errors_are_config_errors_that_say_what_to_write(text: str, hint: 
     assert raised.value.key == "simulation.scenarios"
     assert hint in str(raised.value)
     assert "--scenario help" in str(raised.value)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    text=st.text(max_size=60)
+    | st.from_regex(r"[a-z_]{1,12}(:[a-z_]{1,25})?(@[0-9hms.]{0,6})?(,[a-z]+=[^,]{0,6}){0,2}")
+)
+def test_parse_scenario_either_parses_or_says_what_is_wrong(text: str) -> None:
+    try:
+        scenario = parse_scenario(text)
+    except ConfigError as error:
+        assert error.key == "simulation.scenarios"
+        return
+    assert scenario.name in SCENARIOS
+    assert scenario.start_s >= 0.0 and scenario.duration_s >= 0.0
 
 
 def test_scenario_help_lists_every_registered_scenario() -> None:

@@ -299,3 +299,21 @@ def test_settings_the_simulation_cannot_honour_are_config_errors(
     with pytest.raises(ConfigError) as raised:
         SyntheticSource(**arguments)  # type: ignore[arg-type]
     assert raised.value.key == key
+
+
+def test_a_live_sensor_never_looks_stuck(synthetic_normal_day: SimulatedRun) -> None:
+    """Noise and resolution keep every live reading moving, so a stuck sensor stands out.
+
+    Within any 30 minutes each sensor reports more than one value (PAR only in
+    light: darkness reads exactly 0, as a quantum sensor does).
+    """
+    day = synthetic_normal_day
+    for key in ("air_temperature_c", "relative_humidity_pct", "co2_ppm", "substrate_moisture_pct"):
+        values = day.values(key)
+        for start in range(0, len(values) - 30, 10):
+            assert len(set(values[start : start + 30])) > 2, (key, start)
+    par = day.values("par_umol_m2_s")
+    for start in range(0, len(par) - 30, 10):
+        window = par[start : start + 30]
+        if min(window) > 10.0:
+            assert len(set(window)) > 20
