@@ -190,7 +190,11 @@ SCENARIOS: dict[str, ScenarioKind] = {
     "heatwave": ScenarioKind(
         "Clear, hot spell: outside 20-33 degC; with vents wide open the air passes 30 degC "
         "from mid-morning to evening and 35 degC around early afternoon.",
-        {"min": "outside minimum, degC (20)", "max": "outside maximum, degC (33)", "dew_point": "degC (17)"},
+        {
+            "min": "outside minimum, degC (20)",
+            "max": "outside maximum, degC (33)",
+            "dew_point": "outside dew point, degC (17)",
+        },
         _climate_defaults(min=20.0, max=33.0, dew_point=17.0),
         climate=_heatwave,
         limits=CLIMATE_LIMITS,
@@ -229,7 +233,7 @@ SCENARIOS: dict[str, ScenarioKind] = {
     ),
     "stuck_at": ScenarioKind(
         "The sensor repeats one value: its first reading once the fault began, or VALUE.",
-        {"value": "the value to repeat (the reading at the fault's start)"},
+        {"value": "the value to repeat (default: the first reading once the fault began)"},
         _no_params,
         fault=_stuck_at,
     ),

@@ -317,3 +317,34 @@ def test_a_live_sensor_never_looks_stuck(synthetic_normal_day: SimulatedRun) -> 
         window = par[start : start + 30]
         if min(window) > 10.0:
             assert len(set(window)) > 20
+
+
+def test_readings_carry_each_sensors_resolution(synthetic_normal_day: SimulatedRun) -> None:
+    day = synthetic_normal_day
+    for key, decimals in (
+        ("air_temperature_c", 2),
+        ("relative_humidity_pct", 1),
+        ("co2_ppm", 0),
+        ("par_umol_m2_s", 1),
+        ("substrate_moisture_pct", 1),
+    ):
+        values = day.values(key)
+        assert all(round(v, decimals) == v for v in values), key
+        assert any(round(v, decimals - 1) != v for v in values), f"{key} uses its last digit"
+
+
+def test_lights_dosing_misting_and_circulation_are_plausible(synthetic_normal_day: SimulatedRun) -> None:
+    day = synthetic_normal_day
+    hours, par, co2 = day.hours(), day.series("par_umol_m2_s"), day.series("co2_ppm")
+    lit = [(h, p) for h, p, on in zip(hours, par, day.relay("grow_lights"), strict=True) if on]
+    assert lit, "LEDs top up the dim edges of the day"
+    assert all(5.0 <= h < 21.0 and p < 200.0 for h, p in lit)  # type: ignore[operator]
+    dosing = [(p, c) for p, c, on in zip(par, co2, day.relay("co2_valve"), strict=True) if on]
+    assert dosing and all(p > 100.0 and c < 820.0 for p, c in dosing)  # type: ignore[operator]
+    assert not any(on for on, h in zip(day.relay("co2_valve"), hours, strict=True) if h < 4.0)
+    vpd = day.vpd_kpa()
+    misting = [(h, v) for h, v, on in zip(hours, vpd, day.relay("misting"), strict=True) if on]
+    assert misting and all(8.0 <= h <= 21.0 and v > 0.8 for h, v in misting)
+    # Circulation fans run while the house is shut (all night) and stop when the vents are wide open.
+    assert all(on for on, h in zip(day.relay("circulation_fan"), hours, strict=True) if h < 4.0)
+    assert not all(day.relay("circulation_fan"))
