@@ -12,6 +12,8 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from brain.sources.csv_import_cli import add_import_csv
+
 EXIT_OK = 0
 EXIT_RUNTIME_ERROR = 1
 EXIT_USAGE = 2
@@ -32,7 +34,10 @@ def _run_schemas(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-TOOLS: list[Callable[[argparse._SubParsersAction[argparse.ArgumentParser]], None]] = [_add_schemas]
+TOOLS: list[Callable[[argparse._SubParsersAction[argparse.ArgumentParser]], None]] = [
+    _add_schemas,
+    add_import_csv,
+]
 """Each entry adds one ``brain`` sub-command; a new tool is one function added here."""
 
 

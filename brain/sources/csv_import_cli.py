@@ -1,0 +1,53 @@
+"""The ``brain import-csv`` command line: argument parsing only, the work is in ``csv_import``.
+
+Kept apart from ``csv_import`` so that building the ``brain`` parser imports
+nothing heavy; ``brain --help`` stays fast.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+
+def add_import_csv(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Register ``brain import-csv``."""
+    parser = sub.add_parser(
+        "import-csv",
+        help="convert another logger's CSV into ObservationV1 JSONL",
+        description="Convert a CSV field log into ObservationV1 JSONL using a column mapping "
+        "(docs/sources.md describes the mapping format).",
+    )
+    parser.add_argument("csv", type=Path, help="the CSV file to import")
+    parser.add_argument(
+        "--mapping",
+        required=True,
+        metavar="NAME|PATH",
+        help="a shipped mapping (osu2024, cornell2020, agc2019_grodansens) or a path to a .toml mapping",
+    )
+    parser.add_argument("--output", type=Path, required=True, help="the .jsonl file to write")
+    parser.add_argument("--site-id", help="site written into every observation (default: the mapping's)")
+    parser.set_defaults(run=run_import_csv)
+
+
+def run_import_csv(args: argparse.Namespace) -> int:
+    """Run the import and print its summary; exit 0 even with skipped rows, 78 bad mapping, 1 bad input."""
+    from brain.cli import EXIT_CONFIG, EXIT_OK, EXIT_RUNTIME_ERROR
+    from brain.errors import ConfigError, SourceError
+    from brain.logging import configure_logging
+    from brain.sources.csv_import import import_csv
+    from brain.sources.csv_mapping import load_mapping
+
+    # Each skipped row is logged on stderr; the summary goes to stdout.
+    configure_logging("auto", "warning", stream=sys.stderr)
+    try:
+        summary = import_csv(args.csv, load_mapping(args.mapping), args.output, site_id=args.site_id)
+    except ConfigError as exc:
+        print(f"brain import-csv: configuration error: {exc}", file=sys.stderr)
+        return EXIT_CONFIG
+    except (SourceError, OSError) as exc:
+        print(f"brain import-csv: {exc}", file=sys.stderr)
+        return EXIT_RUNTIME_ERROR
+    print(summary.render())
+    return EXIT_OK
