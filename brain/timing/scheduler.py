@@ -69,6 +69,7 @@ class _Job:
     func: JobFunc
     trigger: Trigger
     index: int
+    ends_run: bool
 
 
 # Heap entry: (fire time in UTC, registration index, fire time as the trigger gave it, job).
@@ -93,16 +94,24 @@ class Scheduler:
         self._indexes = itertools.count()
         self._hooks: list[ShutdownHook] = []
         self._started = False
+        self._horizon: datetime | None = None  # set when a job that ends the run is done
 
-    def add_job(self, func: JobFunc, trigger: Trigger, *, name: str) -> None:
-        """Schedule ``func(fire_time)`` at every fire time of ``trigger``; ``name`` labels its log lines."""
+    def add_job(self, func: JobFunc, trigger: Trigger, *, name: str, ends_run: bool = False) -> None:
+        """Schedule ``func(fire_time)`` at every fire time of ``trigger``; ``name`` labels its log lines.
+
+        ``ends_run=True`` makes this job's end the end of the run: once its trigger
+        has no fire time left, the jobs due up to its last fire time still run, then
+        ``run()`` returns. A replay's poll job is one: the 2-hour cycle beside it has
+        no end of its own.
+        """
         if name in self._names:
             raise ValueError(f"a job named {name!r} is already scheduled")
         self._names.add(name)
-        job = _Job(name, func, trigger, next(self._indexes))
+        job = _Job(name, func, trigger, next(self._indexes), ends_run)
         first = trigger.get_next_fire_time(None, self._clock.now())
         if first is None:
             log.info("job_has_no_fire_time", job=name)
+            self._job_done(job, None)
             return
         heapq.heappush(self._heap, (first.astimezone(UTC), job.index, first, job))
 
@@ -145,6 +154,8 @@ class Scheduler:
                 return "stop requested"
             if not heap:
                 return "no job has a next fire time"
+            if self._horizon is not None and heap[0][0] > self._horizon:
+                return "a job that ends the run is done"
             now, mono = clock.now(), clock.monotonic()
             step_s = (now - last_wall).total_seconds() - (mono - last_mono)
             last_wall, last_mono = now, mono
@@ -205,7 +216,9 @@ class Scheduler:
             first_missed=first_missed.isoformat(),
             next_fire_time=anchored.isoformat() if anchored is not None else None,
         )
-        if anchored is not None:
+        if anchored is None:
+            self._job_done(job, None)
+        else:
             heapq.heappush(self._heap, (anchored.astimezone(UTC), job.index, anchored, job))
 
     def _run_once(self, job: _Job, fire_time: datetime, fire_utc: datetime) -> None:
@@ -218,14 +231,23 @@ class Scheduler:
         following = job.trigger.get_next_fire_time(fire_time, self._clock.now())
         if following is None:
             log.info("job_done", job=job.name, last_fire_time=fire_time.isoformat())
+            self._job_done(job, fire_utc)
             return
         following_utc = following.astimezone(UTC)
         if failed and following_utc <= fire_utc:
             # A stream job that raised before consuming its item would get the same
             # item back forever: drop the job rather than spin.
             log.error("job_dropped_not_advancing", job=job.name, fire_time=fire_time.isoformat())
+            self._job_done(job, fire_utc)
             return
         heapq.heappush(self._heap, (following_utc, job.index, following, job))
+
+    def _job_done(self, job: _Job, last_fire_utc: datetime | None) -> None:
+        """Record where the run ends if ``job`` ends it (``None``: no last fire time to honour, end now)."""
+        if not job.ends_run:
+            return
+        horizon = last_fire_utc if last_fire_utc is not None else datetime.min.replace(tzinfo=UTC)
+        self._horizon = horizon if self._horizon is None else min(self._horizon, horizon)
 
     def _wall_clock_stepped(self, step_s: float, now: datetime) -> None:
         """Report a step; after a step back, re-anchor every job at ``now`` so none waits the step out."""

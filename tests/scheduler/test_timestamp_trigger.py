@@ -9,9 +9,9 @@ from structlog.testing import capture_logs
 
 from brain.timing.clock import SimClock
 from brain.timing.scheduler import Scheduler
-from brain.timing.triggers import TimestampTrigger
+from brain.timing.triggers import TimestampTrigger, every
 
-from .conftest import START
+from .conftest import START, Runs
 
 
 class Stream:
@@ -82,10 +82,13 @@ def test_a_job_that_raises_before_consuming_is_dropped_rather_than_spinning() ->
         calls += 1
         raise KeyError("estimator bug")
 
-    scheduler.add_job(broken, TimestampTrigger(stream.next_timestamp), name="poll")
+    scheduler.add_job(broken, TimestampTrigger(stream.next_timestamp), name="poll", ends_run=True)
+    cycles: list[datetime] = []
+    scheduler.add_job(cycles.append, every(timedelta(hours=2)), name="cycle")
     with capture_logs() as logs:
-        scheduler.run()
+        scheduler.run()  # the dropped poll job ended the run, at its last fire time
     assert calls == 1
+    assert cycles == [START]
     assert any(entry["event"] == "job_dropped_not_advancing" and entry["job"] == "poll" for entry in logs)
 
 
@@ -111,3 +114,42 @@ def test_every_item_runs_once_in_stream_order(offsets: list[int]) -> None:
     times = [START + timedelta(seconds=s) for s in offsets]
     stream, fired, _ = _replay(times)
     assert fired == stream.consumed == times
+
+
+def _replay_with_a_cycle(runs: Runs, timestamps: list[datetime]) -> list[str]:
+    stream = Stream(timestamps)
+    scheduler = Scheduler(SimClock(START))
+    poll = runs.job("poll")
+
+    def consume(fire_time: datetime) -> None:
+        stream.next_item()
+        poll(fire_time)
+
+    scheduler.add_job(consume, TimestampTrigger(stream.next_timestamp), name="poll", ends_run=True)
+    scheduler.add_job(runs.job("cycle"), every(timedelta(hours=2)), name="cycle")  # no end of its own
+    hooks: list[str] = []
+    scheduler.add_shutdown_hook(lambda: hooks.append("flush"))
+    scheduler.run()  # returns although the cycle job alone would go on forever
+    return hooks
+
+
+@pytest.mark.parametrize(
+    ("last_item", "cycles"),
+    [
+        (timedelta(hours=3, minutes=10), [START, START + timedelta(hours=2)]),
+        (timedelta(hours=2), [START, START + timedelta(hours=2)]),  # same instant: the cycle still runs
+        (timedelta(hours=1, minutes=59), [START]),
+    ],
+)
+def test_the_end_of_a_replay_ends_the_run_after_the_jobs_due_until_then(
+    runs: Runs, last_item: timedelta, cycles: list[datetime]
+) -> None:
+    items = [START, START + timedelta(minutes=30), START + last_item]
+    assert _replay_with_a_cycle(runs, items) == ["flush"]
+    assert runs.times("poll") == items
+    assert runs.times("cycle") == cycles
+
+
+def test_an_empty_replay_runs_nothing(runs: Runs) -> None:
+    assert _replay_with_a_cycle(runs, []) == ["flush"]
+    assert runs.calls == []
