@@ -1,0 +1,89 @@
+import itertools
+import threading
+import time
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from brain.timing.clock import Clock, RealClock
+from brain.timing.stop import StopSignal
+
+
+def test_real_clock_monotonicity() -> None:
+    # The wall clock steps back an hour half way; monotonic readings never go back.
+    calls = 0
+
+    def wall() -> float:
+        nonlocal calls
+        calls += 1
+        return time.time() - (3600.0 if calls > 500 else 0.0)
+
+    clock = RealClock(wall=wall)
+    assert isinstance(clock, Clock)
+    walls, monos = [], []
+    for _ in range(1000):
+        walls.append(clock.now())
+        monos.append(clock.monotonic())
+    assert all(later >= earlier for earlier, later in itertools.pairwise(monos))
+    assert walls[501] < walls[499] - timedelta(minutes=59)  # the wall clock did go back
+    assert all(stamp.tzinfo is UTC for stamp in walls)
+
+
+def test_now_is_the_injected_wall_time_in_utc() -> None:
+    clock = RealClock(wall=lambda: 1_780_000_000.25, monotonic=lambda: 42.0)
+    assert clock.now() == datetime(2026, 5, 28, 20, 26, 40, 250000, tzinfo=UTC)
+    assert clock.monotonic() == 42.0
+
+
+def test_now_follows_the_system_clock_by_default() -> None:
+    before = datetime.now(UTC)
+    now = RealClock().now()
+    assert before <= now <= datetime.now(UTC)
+
+
+def test_wait_until_returns_at_the_deadline() -> None:
+    clock = RealClock()
+    deadline = clock.now() + timedelta(milliseconds=50)
+    clock.wait_until(deadline, StopSignal())
+    assert clock.now() >= deadline - timedelta(milliseconds=2)
+
+
+def test_a_wait_is_at_most_one_slice_so_a_wall_step_is_seen_soon() -> None:
+    clock = RealClock(max_wait_s=0.05)
+    began = time.monotonic()
+    clock.wait_until(clock.now() + timedelta(hours=1), StopSignal())
+    assert 0.045 <= time.monotonic() - began < 1.0
+
+
+def test_a_wall_step_back_does_not_stretch_the_wait() -> None:
+    # The deadline is 50 ms ahead when the wait begins; the wall clock then reads an
+    # hour earlier, but the wait is measured on real elapsed time.
+    offset = [0.0]
+    clock = RealClock(wall=lambda: time.time() + offset[0], max_wait_s=0.05)
+    deadline = clock.now() + timedelta(milliseconds=50)
+    offset[0] = -3600.0
+    began = time.monotonic()
+    clock.wait_until(deadline, StopSignal())
+    assert time.monotonic() - began < 1.0
+
+
+def test_stop_wakes_the_wait() -> None:
+    clock = RealClock(max_wait_s=3600)
+    stop = StopSignal()
+    threading.Timer(0.1, stop.set).start()
+    began = time.monotonic()
+    clock.wait_until(clock.now() + timedelta(hours=1), stop)
+    assert time.monotonic() - began < 1.0
+
+
+def test_a_deadline_in_the_past_returns_at_once() -> None:
+    clock = RealClock()
+    began = time.monotonic()
+    clock.wait_until(clock.now() - timedelta(seconds=1), StopSignal())
+    assert time.monotonic() - began < 0.01
+
+
+@pytest.mark.parametrize("max_wait_s", [0.0, -1.0, 3601.0])
+def test_rejects_a_slice_out_of_range(max_wait_s: float) -> None:
+    with pytest.raises(ValueError, match="max_wait_s"):
+        RealClock(max_wait_s=max_wait_s)

@@ -1,0 +1,35 @@
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from brain.timing.triggers import GRID_ORIGIN, every
+
+from .conftest import START
+
+
+def test_every_fires_on_the_grid_whatever_now_is() -> None:
+    trigger = every(timedelta(minutes=1))
+    assert trigger.get_next_fire_time(None, START) == START  # on a grid point: fires now
+    now = datetime(2026, 6, 1, 12, 3, 27, 400000, tzinfo=UTC)
+    assert trigger.get_next_fire_time(None, now) == datetime(2026, 6, 1, 12, 4, tzinfo=UTC)
+    two_hours = every(timedelta(hours=2))
+    assert two_hours.get_next_fire_time(None, now) == datetime(2026, 6, 1, 14, tzinfo=UTC)
+
+
+def test_every_counts_from_the_grid_origin() -> None:
+    seven = every(timedelta(seconds=7))
+    fire = seven.get_next_fire_time(None, START)
+    assert (fire - GRID_ORIGIN) % timedelta(seconds=7) == timedelta(0)
+    assert timedelta(0) <= fire - START < timedelta(seconds=7)
+
+
+def test_every_stops_after_its_end_inclusive() -> None:
+    trigger = every(timedelta(hours=2), end=START + timedelta(hours=2))
+    assert trigger.get_next_fire_time(START, START) == START + timedelta(hours=2)
+    assert trigger.get_next_fire_time(START + timedelta(hours=2), START) is None
+
+
+@pytest.mark.parametrize("interval", [timedelta(0), timedelta(seconds=-1)])
+def test_every_refuses_a_non_positive_interval(interval: timedelta) -> None:
+    with pytest.raises(ValueError, match="positive"):
+        every(interval)
