@@ -27,8 +27,8 @@ def fsync_dir(path: Path) -> None:
         os.close(fd)
 
 
-def make_dirs(path: Path, *, durable: bool) -> bool:
-    """Create ``path`` and missing parents; fsync each parent that gained an entry. Return True if created."""
+def make_dirs(path: Path, *, durable: bool) -> None:
+    """Create ``path`` and its missing parents; with ``durable``, fsync each parent that gained an entry."""
     missing: list[Path] = []
     probe = path
     while not probe.is_dir():
@@ -36,11 +36,8 @@ def make_dirs(path: Path, *, durable: bool) -> bool:
         probe = probe.parent
     for directory in reversed(missing):
         try:
-            directory.mkdir()
-        except FileExistsError:
-            continue
+            directory.mkdir(exist_ok=True)
         except OSError as exc:
             raise disk_error(directory, exc, "create directory") from exc
         if durable:
             fsync_dir(directory.parent)
-    return bool(missing)

@@ -114,9 +114,10 @@ class DatasetWriter:
     def durable(self) -> Mapping[str, int]:
         """Per stream, how many of the records written first are covered by a successful fsync.
 
-        Records of one stream become durable in the order they were written, so
-        ``durable["state"] == 7`` acknowledges exactly the first seven ``state``
-        records this writer was given. Always 0 under ``fsync = "never"``.
+        Records of one stream become durable in the order they were written, so as
+        long as no fsync failed (:attr:`unconfirmed` is 0), ``durable["state"] == 7``
+        acknowledges exactly the first seven ``state`` records this writer was given.
+        Always 0 under ``fsync = "never"``.
         """
         return MappingProxyType(self._durable)
 

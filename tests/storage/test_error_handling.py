@@ -13,15 +13,18 @@ from brain.contracts import ObservationV1, SensorReadings
 from brain.sink import BacklogSink
 from brain.storage import (
     DatasetWriter,
+    DiskError,
     DiskFullError,
     DiskIOError,
     FsyncPolicy,
     MalformedLineError,
     MalformedLinePolicy,
+    StorageSettings,
     UnserializablePolicy,
     UnserializableRecordError,
     iter_records,
 )
+from brain.storage.durable import fsync_dir
 from tests.storage.records import T0, lines_of, minutes, observation, record
 
 PART = Path("run_20260601") / "observations.0000.jsonl"
@@ -243,3 +246,31 @@ def test_flush_reports_a_failing_fsync(
     with pytest.raises(DiskIOError):
         writer.flush()
     assert writer.unconfirmed == 2
+
+
+def test_a_data_root_that_is_a_file_is_a_disk_error(tmp_path: Path) -> None:
+    blocker = tmp_path / "data"
+    blocker.write_text("not a directory")
+    writer = DatasetWriter(blocker, StorageSettings())
+    with pytest.raises(DiskError, match="create directory"):
+        writer.write("observations", observation(T0))
+    writer.close()
+    with pytest.raises(DiskError, match="open directory for fsync"):
+        fsync_dir(tmp_path / "missing")
+
+
+def test_a_part_that_cannot_be_opened_is_a_disk_error(
+    make_writer: Callable[..., DatasetWriter], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    writer = make_writer()
+    real_open = os.open
+
+    def no_space(path: Path, flags: int, mode: int = 0o777) -> int:
+        if str(path).endswith(".jsonl"):
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return real_open(path, flags, mode)
+
+    monkeypatch.setattr(writer_module.os, "open", no_space)
+    with pytest.raises(DiskFullError, match=r"observations\.0000\.jsonl: open for append failed"):
+        writer.write("observations", observation(T0))
+    assert writer.written["observations"] == 0
