@@ -52,7 +52,18 @@ class StorageSettings:
     on_unserializable: UnserializablePolicy = _DEFAULT_ON_UNSERIALIZABLE
 
     def __post_init__(self) -> None:
-        """Refuse settings that would make the writer misbehave later, naming the key."""
+        """Refuse settings that would make the writer misbehave later, naming the key.
+
+        Policies given as plain strings (``"always"``) are turned into their enums,
+        so a caller passing configuration values straight through gets what it asked for.
+        """
+        for key, enum in (("fsync", FsyncPolicy), ("on_unserializable", UnserializablePolicy)):
+            try:
+                object.__setattr__(self, key, enum(getattr(self, key)))
+            except ValueError as exc:
+                raise ConfigError(
+                    f"must be one of {[member.value for member in enum]}", key=f"storage.{key}"
+                ) from exc
         if self.batch_records < 1:
             raise ConfigError("must be at least 1", key="storage.batch_records")
         if self.batch_seconds <= 0:

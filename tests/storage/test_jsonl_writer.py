@@ -180,6 +180,8 @@ def test_settings_come_from_the_storage_config() -> None:
         timezone="Europe/Amsterdam",
     )
     assert StorageSettings().fsync is FsyncPolicy(StorageConfig().fsync)
+    # Plain strings, as configuration holds them, become the policies they name.
+    assert StorageSettings(fsync="always").fsync is FsyncPolicy.ALWAYS  # type: ignore[arg-type]
 
 
 @pytest.mark.parametrize(
@@ -189,6 +191,8 @@ def test_settings_come_from_the_storage_config() -> None:
         ({"batch_seconds": 0.0}, "storage.batch_seconds"),
         ({"max_file_bytes": 0}, "storage.max_file_bytes"),
         ({"timezone": "Mars/Olympus_Mons"}, "timezone"),
+        ({"fsync": "sometimes"}, "storage.fsync"),
+        ({"on_unserializable": "ignore"}, "storage.on_unserializable"),
     ],
 )
 def test_bad_settings_name_their_key(change: dict[str, object], key: str) -> None:
