@@ -34,9 +34,32 @@ def _run_schemas(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _add_export_public(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = sub.add_parser("export-public", help="copy JSONL logs keeping only shareable fields")
+    parser.add_argument("src", type=Path, help="a part file, a run directory or a data root")
+    parser.add_argument("dst", type=Path, help="new (or empty) directory for the public copy")
+    parser.add_argument("--on-malformed", choices=["skip", "fail"], default="skip", help="bad source lines")
+    parser.set_defaults(run=_run_export_public)
+
+
+def _run_export_public(args: argparse.Namespace) -> int:
+    from brain.errors import StorageError
+    from brain.storage.export import export_public
+    from brain.storage.reader import MalformedLinePolicy
+
+    try:
+        report = export_public(args.src, args.dst, policy=MalformedLinePolicy(args.on_malformed))
+    except StorageError as exc:
+        print(f"brain export-public: {exc}", file=sys.stderr)
+        return EXIT_RUNTIME_ERROR
+    print(report.summary())
+    return EXIT_OK
+
+
 TOOLS: list[Callable[[argparse._SubParsersAction[argparse.ArgumentParser]], None]] = [
     _add_schemas,
     add_import_csv,
+    _add_export_public,
 ]
 """Each entry adds one ``brain`` sub-command; a new tool is one function added here."""
 
