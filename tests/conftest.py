@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import structlog
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 FIELD_DATA = PROJECT_ROOT.parent / "shared" / "data" / "field"
@@ -21,3 +23,10 @@ def field_data() -> Path:
     if not FIELD_DATA.is_dir():
         pytest.skip(f"field data folder absent: {FIELD_DATA}")
     return FIELD_DATA
+
+
+@pytest.fixture(autouse=True)
+def _fresh_structlog() -> Iterator[None]:
+    """A test that configures logging (a CLI run in-process) must not leave it bound to a closed stream."""
+    yield
+    structlog.reset_defaults()
