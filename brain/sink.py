@@ -4,6 +4,9 @@ Why a backlog: on a Pi the SD card fills up or throws EIO; the greenhouse keeps
 growing meanwhile. Records that could not be written wait in memory (bounded:
 oldest dropped first, counted and logged) and are retried, in order, before
 any new record, so nothing is reordered and nothing partial reaches the file.
+Only a refusing disk (:class:`~brain.storage.errors.DiskError`) is worth waiting
+for; a record the writer can never take (unknown stream, unserialisable under the
+``raise`` policy) is logged and dropped, or it would block every later record.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ import structlog
 from pydantic import BaseModel
 
 from brain.errors import StorageError
+from brain.storage.errors import DiskError
 
 log = structlog.get_logger(__name__)
 
@@ -40,6 +44,8 @@ class BacklogSink:
         """Records lost because the backlog was full (each one logged)."""
         self.written = 0
         """Records handed to the writer successfully."""
+        self.rejected = 0
+        """Records the writer can never take (each one logged); not retried."""
 
     @property
     def backlog(self) -> int:
@@ -73,9 +79,10 @@ class BacklogSink:
             log.error("storage_close_failed", error=str(exc))
 
     def _try_write(self, stream: str, record: BaseModel) -> bool:
+        """False when the disk refused (retry later); True when the record is written or rejected for good."""
         try:
             self._writer.write(stream, record)
-        except StorageError as exc:
+        except DiskError as exc:
             log.error(
                 "storage_write_failed",
                 stream=stream,
@@ -84,6 +91,16 @@ class BacklogSink:
                 backlog=len(self._backlog) + 1,
             )
             return False
+        except StorageError as exc:
+            self.rejected += 1
+            log.error(
+                "record_rejected",
+                stream=stream,
+                timestamp=str(getattr(record, "timestamp", "")),
+                record_type=type(record).__name__,
+                error=str(exc),
+            )
+            return True
         self.written += 1
         return True
 

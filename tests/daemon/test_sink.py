@@ -1,9 +1,11 @@
 import errno
+from pathlib import Path
 
 from pydantic import BaseModel
 
 from brain.errors import StorageError
 from brain.sink import BacklogSink
+from brain.storage.errors import DiskFullError, UnknownStreamError
 
 
 class Rec(BaseModel):
@@ -21,7 +23,9 @@ class FlakyWriter:
 
     def write(self, stream: str, record: BaseModel) -> None:
         if self.full:
-            raise StorageError(f"[Errno {errno.ENOSPC}] No space left on device")
+            raise DiskFullError(Path("x.jsonl"), errno.ENOSPC, "No space left on device")
+        if stream == "bogus":
+            raise UnknownStreamError(stream, type(record).__name__)
         self.lines.append((stream, record.timestamp))  # type: ignore[attr-defined]
 
     def flush(self) -> None:
@@ -58,3 +62,12 @@ def test_backlog_is_bounded_and_counts_drops() -> None:
     writer.full = False
     sink.close()
     assert writer.lines == [("state", "t3"), ("state", "t4")] and writer.closed
+
+
+def test_a_record_the_writer_can_never_take_is_dropped_not_queued() -> None:
+    writer = FlakyWriter()
+    sink = BacklogSink(writer, max_backlog=10)
+    sink.write("bogus", Rec(timestamp="t1"))
+    sink.write("state", Rec(timestamp="t2"))
+    assert writer.lines == [("state", "t2")]
+    assert (sink.backlog, sink.rejected, sink.written) == (0, 1, 1)
