@@ -22,7 +22,7 @@ the sensor is trusted again and the condition still holds.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 
 from brain.contracts import AnomalyKind, AnomalyV1, Metric, Severity
@@ -51,6 +51,8 @@ _WHY = {
 }
 
 _NONE, _WARNING, _CRITICAL = 0, 1, 2
+METRICS: tuple[Metric, ...] = tuple(Metric)
+"""The order of the metric values :meth:`AnomalyDetector.step` takes."""
 _SEVERITY = (Severity.INFO, Severity.WARNING, Severity.CRITICAL)
 
 
@@ -67,12 +69,15 @@ class _KindTracker:
         "_exit",
         "_start_s",
         "above",
+        "daylight_only",
         "episode_start",
         "inside_since",
         "kind",
         "last_value",
         "level",
+        "metric_index",
         "past_since",
+        "quiet_below",
         "rule",
     )
 
@@ -92,6 +97,15 @@ class _KindTracker:
         self.inside_since: list[tuple[float, datetime] | None] = [None, None, None]
         """Per level: since when the value has been back inside its exit threshold."""
         self.last_value = 0.0
+        self.metric_index = METRICS.index(rule.metric)
+        self.daylight_only = rule.daylight_only
+        self.quiet_below = rule.warning if self.above else -rule.warning
+        """A value (negated for ``below`` rules) at or under this cannot start anything."""
+
+    @property
+    def idle(self) -> bool:
+        """No episode open and no threshold crossed: a calm value changes nothing."""
+        return self.level == _NONE and self.past_since[1] is None and self.past_since[2] is None
 
     def _past(self, value: float, threshold: float) -> bool:
         return value > threshold if self.above else value < threshold
@@ -141,8 +155,6 @@ class _KindTracker:
         why: str | None,
     ) -> list[AnomalyV1]:
         records: list[AnomalyV1] = []
-        if self.episode_start is not None and at[1] < self.episode_start[1]:
-            at = self.episode_start
         if self.level > _NONE:
             records.append(self._end_record(ts, at[1], value, site_id, why))
         self.level = level
@@ -238,15 +250,26 @@ class AnomalyDetector:
         self,
         t: float,
         ts: datetime,
-        metrics: Mapping[Metric, float | None],
+        metrics: Sequence[float | None],
         site_id: str,
         daylight: bool | None,
     ) -> list[AnomalyV1]:
-        """Judge one observation's metrics; ``daylight`` ``None`` means unknown (no trusted PAR)."""
+        """Judge one observation's metrics (in ``METRICS`` order, ``None`` where not trusted).
+
+        ``daylight`` ``None`` means unknown (no trusted PAR). Why the fast path:
+        nine kinds are judged at every poll and almost always nothing happens;
+        an idle kind with a calm value, no value, or a rule that does not apply
+        now is skipped with two comparisons.
+        """
         records: list[AnomalyV1] = []
         for tracker in self._trackers:
-            applicable = not (tracker.rule.daylight_only and daylight is False)
-            found = tracker.step(t, ts, metrics[tracker.rule.metric], site_id, applicable)
+            value = metrics[tracker.metric_index]
+            applicable = not (tracker.daylight_only and daylight is False)
+            if tracker.idle and (
+                value is None or not applicable or (value if tracker.above else -value) <= tracker.quiet_below
+            ):
+                continue
+            found = tracker.step(t, ts, value, site_id, applicable)
             if found:
                 records.extend(found)
         return records

@@ -15,9 +15,11 @@ Per reading, in order of precedence:
 - ``out_of_range``: outside ``[valid_min, valid_max]``; judged on the reading alone.
 - ``jump``: a step from the last accepted value larger than the quantity can
   make in the time between them (``jump_step_min``, ``jump_step_per_min``) and
-  than ``jump_typical_factor`` typical steps of the last ``jump_window_s``;
-  flagged on the reading itself. The next reading ends it, whether it returns
-  (a spike) or stays at the new level (a real change becomes the new reference).
+  than ``jump_typical_factor`` typical steps (the mean absolute step, weighted
+  exponentially over ``jump_window_s``); flagged on the reading itself. A
+  smaller step of at least ``spike_min`` that comes back at the next reading is
+  a one-sample spike, flagged when it comes back. The reading after a jump ends
+  it, whether it returns (a spike) or stays (a real change becomes the reference).
 - ``stuck_at``: no change beyond ``stuck_band`` while the sensor should have
   moved: for ``stuck_daylight_s`` of daylight, for ``stuck_colocated_s`` while
   the co-located quantity moved ``stuck_colocated_move``, or for ``stuck_any_s``.
@@ -26,11 +28,15 @@ Per reading, in order of precedence:
 ``degraded`` (value still used, trust halved by the confidence rule): a null
 reading whose last trusted value is at most ``stale_after_s`` old (held), or
 ``recovery_s`` after a fault ended. A faulty sensor's value is never used.
+
+Why the code looks flat: :meth:`SensorTracker.observe` runs five times per
+poll, so the common case (a valid reading that moved a little) is handled
+inline with plain floats, and the rare cases go to helper methods.
 """
 
 from __future__ import annotations
 
-from collections import deque
+import math
 
 from brain.contracts import ExclusionReason, HealthStatus, SensorFault, SensorKey
 from brain.estimator.settings import HealthSettings, SensorLimits
@@ -41,18 +47,11 @@ Evidence = tuple[float, str, float | None, float | None]
 HealthSnapshot = tuple[HealthStatus, SensorFault, float, Evidence | None]
 """status, fault, since (estimator time), evidence: one sensor's diagnosis at one step."""
 
-_REASON = {
-    SensorFault.DISCONNECT: ExclusionReason.DISCONNECT,
-    SensorFault.OUT_OF_RANGE: ExclusionReason.OUT_OF_RANGE,
-    SensorFault.JUMP: ExclusionReason.JUMP,
-    SensorFault.STUCK_AT: ExclusionReason.STUCK_AT,
-    SensorFault.DRIFT: ExclusionReason.DRIFT,
-}
-
 _OK = HealthStatus.OK
 _DEGRADED = HealthStatus.DEGRADED
 _FAULTY = HealthStatus.FAULTY
 _NONE = SensorFault.NONE
+_INF = math.inf
 
 
 class SensorTracker:
@@ -60,7 +59,8 @@ class SensorTracker:
 
     After :meth:`observe`, ``used`` is the value the state may use (``None``
     when excluded), ``used_age_s`` its age, ``reason`` why it is excluded,
-    ``snapshot`` the diagnosis and ``changed`` whether status or fault changed.
+    ``snapshot`` the diagnosis, ``changed`` whether status or fault changed and
+    ``accepted`` the reading if it passed the range and jump checks.
     """
 
     __slots__ = (
@@ -77,6 +77,9 @@ class SensorTracker:
         "_flat_min",
         "_flat_start",
         "_gap_s",
+        "_jump_min",
+        "_jump_per_min",
+        "_k",
         "_last_valid",
         "_last_valid_t",
         "_null_polls",
@@ -85,12 +88,17 @@ class SensorTracker:
         "_ref",
         "_ref_t",
         "_settings",
+        "_spike_min",
         "_stale_after_s",
-        "_step_sum",
-        "_steps",
+        "_stuck_band",
+        "_stuck_soonest_s",
         "_suspect",
         "_suspect_t",
         "_trusted",
+        "_typical",
+        "_vmax",
+        "_vmin",
+        "_window_s",
         "accepted",
         "changed",
         "fault",
@@ -107,9 +115,18 @@ class SensorTracker:
     def __init__(self, sensor: SensorKey, settings: HealthSettings, *, stale_after_s: float, gap_s: float):
         self.sensor = sensor
         self.limits: SensorLimits = settings.limits(sensor)
+        limits = self.limits
         self._settings = settings
         self._stale_after_s = stale_after_s
         self._gap_s = gap_s
+        self._vmin, self._vmax = limits.valid_min, limits.valid_max
+        self._jump_min, self._jump_per_min = limits.jump_step_min, limits.jump_step_per_min / 60.0
+        self._spike_min = limits.spike_min
+        self._k = settings.jump_typical_factor
+        self._window_s = settings.jump_window_s
+        self._stuck_band = limits.stuck_band
+        windows = [limits.stuck_any_s, limits.stuck_daylight_s, limits.stuck_colocated_s]
+        self._stuck_soonest_s = min(w for w in windows if w > 0)
         self.used: float | None = None
         self.used_age_s = 0.0
         self.reason: ExclusionReason | None = ExclusionReason.MISSING
@@ -119,7 +136,6 @@ class SensorTracker:
         self.snapshot: HealthSnapshot = (_DEGRADED, _NONE, 0.0, None)
         self.changed = False
         self.accepted: float | None = None
-        """This step's reading if it passed the range and jump checks (drift is judged on it)."""
         self._first_t: float | None = None
         self._ever_valid = False
         self._trusted = False
@@ -129,20 +145,17 @@ class SensorTracker:
         self._last_valid_t = 0.0
         self._ref: float | None = None
         self._ref_t = 0.0
+        self._typical = 0.0
         self._pending = False
         self._suspect = 0.0
         self._suspect_t = 0.0
-        self._candidate: tuple[float, float, float, float, float] | None = None
-        """before, before_t, step, t, spike limit of the last accepted reading if it stepped far."""
-        self._steps: deque[tuple[float, float]] = deque()
-        self._step_sum = 0.0
-        self._flat_start: float | None = None
-        self._flat_last_t = 0.0
-        self._flat_min = 0.0
-        self._flat_max = 0.0
+        self._candidate: tuple[float, float, float, float, float, float] | None = None
+        """before, before_t, step, t, spike limit, typical before: the last accepted reading stepped far."""
+        self._flat_start = -_INF
+        self._flat_last_t = -_INF
+        self._flat_min = self._flat_max = 0.0
         self._day_s = 0.0
-        self._co_min = 0.0
-        self._co_max = 0.0
+        self._co_min, self._co_max = _INF, -_INF
         self._recovery_until = -1.0
         self._drift: tuple[float, Evidence] | None = None
 
@@ -151,12 +164,7 @@ class SensorTracker:
         self._drift = drift
 
     def observe(
-        self,
-        t: float,
-        gap: bool,
-        value: float | None,
-        daylight: bool,
-        colocated: float | None,
+        self, t: float, gap: bool, value: float | None, daylight: bool, colocated: float | None
     ) -> None:
         """Judge this step's reading (``None`` when the read gave nothing)."""
         if self._first_t is None:
@@ -164,10 +172,152 @@ class SensorTracker:
         self.accepted = None
         if value is None:
             self._on_null(t)
-        elif value < self.limits.valid_min or value > self.limits.valid_max:
+            return
+        if value < self._vmin or value > self._vmax:
             self._on_out_of_range(t, value)
+            return
+        self._null_polls = 0
+
+        # Jump: the common case (no spike pending, a small step) inline.
+        ref = self._ref
+        if ref is None or gap or t - self._ref_t > self._gap_s:
+            self._take(t, value)
+        elif self._pending or self._candidate is not None or not self._small_step(t, value, ref):
+            jump = self._judge_step(t, value, ref)
+            if jump is not None:
+                self.used = None
+                self.used_age_s = 0.0
+                self.reason = ExclusionReason.JUMP
+                self._settle(t, SensorFault.JUMP, jump[0], jump[1])
+                return
+        self.accepted = value
+        self._last_valid = value
+        self._last_valid_t = t
+        self._ever_valid = True
+
+        stuck = self._track_flatness(t, gap, value, daylight, colocated)
+        if stuck is not None:
+            self.used = None
+            self.used_age_s = 0.0
+            self.reason = ExclusionReason.STUCK_AT
+            self._settle(t, SensorFault.STUCK_AT, stuck[0], stuck[1])
+            return
+        drift = self._drift
+        if drift is not None:
+            self.used = None
+            self.used_age_s = 0.0
+            self.reason = ExclusionReason.DRIFT
+            self._settle(t, SensorFault.DRIFT, drift[0], drift[1])
+            return
+        self.used = value
+        self.used_age_s = 0.0
+        self.reason = None
+        if self.status is _OK and t >= self._recovery_until:
+            self.changed = False
+            self._trusted = True
         else:
-            self._on_value(t, gap, value, daylight, colocated)
+            self._settle(t, _NONE, t, None)
+
+    def _track_flatness(
+        self, t: float, gap: bool, value: float, daylight: bool, colocated: float | None
+    ) -> tuple[float, Evidence] | None:
+        """Extend or restart the flat stretch; judge it only once it could be long enough to be stuck."""
+        low = self._flat_min if self._flat_min < value else value
+        high = self._flat_max if self._flat_max > value else value
+        if gap or t - self._flat_last_t > self._gap_s or high - low > self._stuck_band:
+            self._flat_start = self._flat_last_t = t
+            self._flat_min = self._flat_max = value
+            self._day_s = 0.0
+            self._co_min, self._co_max = (_INF, -_INF) if colocated is None else (colocated, colocated)
+            return None
+        if daylight:
+            self._day_s += t - self._flat_last_t
+        self._flat_min, self._flat_max, self._flat_last_t = low, high, t
+        if colocated is not None:
+            self._co_min = min(self._co_min, colocated)
+            self._co_max = max(self._co_max, colocated)
+        if t - self._flat_start < self._stuck_soonest_s:
+            return None
+        return self._judge_flatness(t, high - low)
+
+    def _small_step(self, t: float, value: float, ref: float) -> bool:
+        """Accept ``value`` if its step from ``ref`` is within every limit; else the full check decides."""
+        elapsed = t - self._ref_t
+        step = value - ref
+        size = step if step >= 0.0 else -step
+        typical = self._typical
+        floor = self._k * typical
+        if size > self._jump_min and size > self._jump_per_min * elapsed and size > floor:
+            return False
+        weight = elapsed / self._window_s
+        self._typical = typical + (weight if weight < 1.0 else 1.0) * (size - typical)
+        spike_limit = self._spike_min if self._spike_min > floor else floor
+        if size >= spike_limit:
+            self._candidate = (ref, self._ref_t, step, t, spike_limit, typical)
+        self._ref = value
+        self._ref_t = t
+        return True
+
+    def _judge_step(self, t: float, value: float, ref: float) -> tuple[float, Evidence] | None:
+        """The full jump check: an impossible step, a spike coming back, a new level settling."""
+        elapsed = t - self._ref_t
+        floor = self._k * self._typical
+        limit = max(self._jump_min, self._jump_per_min * elapsed, floor)
+        step = value - ref
+        size = abs(step)
+        if size <= limit:
+            spike = self._spike_returned(t, value, step)
+            if spike is not None or self._pending:
+                self._take(t, value)
+                return spike
+            self._candidate = None
+            return None if self._small_step(t, value, ref) else (t, (elapsed, "step", size, limit))
+        if self._pending:
+            settle_limit = max(self._jump_min, self._jump_per_min * (t - self._suspect_t), floor)
+            if abs(value - self._suspect) <= settle_limit:
+                self._take(t, value)
+                return None
+        self._pending = True
+        self._suspect = value
+        self._suspect_t = t
+        self._candidate = None
+        return t, (elapsed, "step", size, limit)
+
+    def _spike_returned(self, t: float, value: float, step: float) -> tuple[float, Evidence] | None:
+        """The last accepted reading was a one-sample spike if this one comes back to the one before it."""
+        candidate = self._candidate
+        if candidate is None:
+            return None
+        before, before_t, spike_step, spike_t, spike_limit, typical_before = candidate
+        came_back = abs(value - before) <= self._settings.spike_return_fraction * abs(spike_step)
+        if not came_back or step * spike_step >= 0:
+            return None
+        self._typical = typical_before  # the spike was not a step of the air
+        return spike_t, (t - before_t, "spike_step", abs(spike_step), spike_limit)
+
+    def _take(self, t: float, value: float) -> None:
+        """Take ``value`` as the new reference without counting its step as typical."""
+        self._candidate = None
+        self._pending = False
+        self._ref = value
+        self._ref_t = t
+
+    def _judge_flatness(self, t: float, spread: float) -> tuple[float, Evidence] | None:
+        """Stuck evidence when the current flat stretch is too long for its context."""
+        limits = self.limits
+        if limits.stuck_ignore_below is not None and self._flat_max <= limits.stuck_ignore_below:
+            return None
+        start = self._flat_start
+        duration = t - start
+        band = self._stuck_band
+        if duration >= limits.stuck_any_s:
+            return start, (duration, "range", spread, band)
+        if limits.stuck_daylight_s and self._day_s >= limits.stuck_daylight_s:
+            return start, (self._day_s, "range_in_daylight", spread, band)
+        colocated_moved = self._co_max - self._co_min >= limits.stuck_colocated_move
+        if limits.stuck_colocated_s and duration >= limits.stuck_colocated_s and colocated_moved:
+            return start, (duration, "range_while_colocated_moved", spread, band)
+        return None
 
     def _on_null(self, t: float) -> None:
         self._null_polls += 1
@@ -187,9 +337,8 @@ class SensorTracker:
         age = t - self._last_valid_t
         if polls >= limit or age >= self._settings.disconnect_after_s:
             self._exclude(ExclusionReason.DISCONNECT)
-            self._settle(
-                t, SensorFault.DISCONNECT, self._first_null_t, (age, "null_polls", float(polls), float(limit))
-            )
+            evidence = (age, "null_polls", float(polls), float(limit))
+            self._settle(t, SensorFault.DISCONNECT, self._first_null_t, evidence)
             return
         evidence = (age, "value_age_s", age, self._stale_after_s)
         if self._trusted and age <= self._stale_after_s:
@@ -202,140 +351,9 @@ class SensorTracker:
 
     def _on_out_of_range(self, t: float, value: float) -> None:
         self._null_polls = 0
-        limits = self.limits
-        limit = limits.valid_max if value > limits.valid_max else limits.valid_min
+        limit = self._vmax if value > self._vmax else self._vmin
         self._exclude(ExclusionReason.OUT_OF_RANGE)
         self._settle(t, SensorFault.OUT_OF_RANGE, t, (0.0, "value", value, limit))
-
-    def _on_value(self, t: float, gap: bool, value: float, daylight: bool, colocated: float | None) -> None:
-        self._null_polls = 0
-        jump = self._judge_step(t, gap, value)
-        if jump is not None:
-            self._exclude(ExclusionReason.JUMP)
-            self._settle(t, SensorFault.JUMP, jump[0], jump[1])
-            return
-        self.accepted = value
-        self._last_valid = value
-        self._last_valid_t = t
-        self._ever_valid = True
-        stuck = self._judge_flatness(t, gap, value, daylight, colocated)
-        if stuck is not None:
-            self._exclude(ExclusionReason.STUCK_AT)
-            self._settle(t, SensorFault.STUCK_AT, stuck[0], stuck[1])
-        elif self._drift is not None:
-            self._exclude(ExclusionReason.DRIFT)
-            self._settle(t, SensorFault.DRIFT, self._drift[0], self._drift[1])
-        else:
-            self.used = value
-            self.used_age_s = 0.0
-            self.reason = None
-            self._settle(t, _NONE, t, None)
-
-    def _judge_step(self, t: float, gap: bool, value: float) -> tuple[float, Evidence] | None:
-        """Return ``(onset, evidence)`` of a jump: an impossible step now, or a spike that just came back."""
-        ref = self._ref
-        if ref is None or gap or t - self._ref_t > self._gap_s:
-            self._accept(t, value, None, 0.0)
-            return None
-        limits = self.limits
-        self._forget_old_steps(t)
-        typical = self._step_sum / len(self._steps) if self._steps else 0.0
-        floor = self._settings.jump_typical_factor * typical
-        elapsed = t - self._ref_t
-        limit = max(limits.jump_step_min, limits.jump_step_per_min * elapsed / 60.0, floor)
-        step = value - ref
-        size = abs(step)
-        if size <= limit:
-            spike = self._spike_returned(t, value, step)
-            self._accept(
-                t, value, None if self._pending or spike is not None else size, max(limits.spike_min, floor)
-            )
-            return spike
-        if self._pending:
-            since_suspect = t - self._suspect_t
-            settle_limit = max(limits.jump_step_min, limits.jump_step_per_min * since_suspect / 60.0, floor)
-            if abs(value - self._suspect) <= settle_limit:
-                self._accept(t, value, None, 0.0)
-                return None
-        self._pending = True
-        self._suspect = value
-        self._suspect_t = t
-        self._candidate = None
-        return t, (elapsed, "step", size, limit)
-
-    def _spike_returned(self, t: float, value: float, step: float) -> tuple[float, Evidence] | None:
-        """The last accepted reading was a one-sample spike if this one comes back to the one before it."""
-        candidate = self._candidate
-        if candidate is None:
-            return None
-        before, before_t, spike_step, spike_t, spike_limit = candidate
-        came_back = abs(value - before) <= self._settings.spike_return_fraction * abs(spike_step)
-        if not came_back or step * spike_step >= 0:
-            return None
-        if self._steps and self._steps[-1][0] == spike_t:
-            self._step_sum -= self._steps.pop()[1]
-        return spike_t, (t - before_t, "spike_step", abs(spike_step), spike_limit)
-
-    def _accept(self, t: float, value: float, step: float | None, spike_limit: float) -> None:
-        """Take ``value`` as the new reference; remember it as a spike candidate if its step was large."""
-        self._candidate = None
-        if step is not None:
-            self._steps.append((t, step))
-            self._step_sum += step
-            if step >= spike_limit and self._ref is not None:
-                self._candidate = (self._ref, self._ref_t, value - self._ref, t, spike_limit)
-        self._ref = value
-        self._ref_t = t
-        self._pending = False
-
-    def _forget_old_steps(self, t: float) -> None:
-        cutoff = t - self._settings.jump_window_s
-        steps = self._steps
-        while steps and steps[0][0] < cutoff:
-            self._step_sum -= steps.popleft()[1]
-        if not steps:
-            self._step_sum = 0.0
-
-    def _judge_flatness(
-        self, t: float, gap: bool, value: float, daylight: bool, colocated: float | None
-    ) -> tuple[float, Evidence] | None:
-        """Track how long the value has stayed within ``stuck_band``; return stuck evidence if too long."""
-        limits = self.limits
-        low = min(self._flat_min, value)
-        high = max(self._flat_max, value)
-        broken = gap or self._flat_start is None or t - self._flat_last_t > self._gap_s
-        if broken or high - low > limits.stuck_band:
-            self._restart_flat(t, value, colocated)
-            return None
-        if daylight:
-            self._day_s += t - self._flat_last_t
-        self._flat_min, self._flat_max, self._flat_last_t = low, high, t
-        if colocated is not None:
-            self._co_min = min(self._co_min, colocated)
-            self._co_max = max(self._co_max, colocated)
-        start = self._flat_start
-        if start is None or (limits.stuck_ignore_below is not None and high <= limits.stuck_ignore_below):
-            return None
-        duration = t - start
-        spread = high - low
-        if duration >= limits.stuck_any_s:
-            return start, (duration, "range", spread, limits.stuck_band)
-        if limits.stuck_daylight_s and self._day_s >= limits.stuck_daylight_s:
-            return start, (self._day_s, "range_in_daylight", spread, limits.stuck_band)
-        colocated_moved = self._co_max - self._co_min >= limits.stuck_colocated_move
-        if limits.stuck_colocated_s and duration >= limits.stuck_colocated_s and colocated_moved:
-            return start, (duration, "range_while_colocated_moved", spread, limits.stuck_band)
-        return None
-
-    def _restart_flat(self, t: float, value: float, colocated: float | None) -> None:
-        self._flat_start = t
-        self._flat_last_t = t
-        self._flat_min = self._flat_max = value
-        self._day_s = 0.0
-        if colocated is None:
-            self._co_min, self._co_max = float("inf"), float("-inf")
-        else:
-            self._co_min = self._co_max = colocated
 
     def _exclude(self, reason: ExclusionReason) -> None:
         self.used = None

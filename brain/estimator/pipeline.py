@@ -29,7 +29,6 @@ from brain.contracts import (
     Evidence,
     ExclusionReason,
     HealthStatus,
-    Metric,
     ObservationV1,
     SensorHealthV1,
     StateV1,
@@ -47,7 +46,7 @@ HISTORY_SERIES: tuple[str, ...] = (*(key.value for key in SENSOR_KEYS), "vpd_kpa
 """The series of :attr:`Estimator.history`: the five sensors, then VPD and dew point."""
 
 _T, _RH, _CO2, _PAR, _SUB = range(5)
-_FAULTY = HealthStatus.FAULTY
+_OK = HealthStatus.OK
 
 
 class Estimate:
@@ -180,31 +179,27 @@ class Estimator:
         sensors = observation.sensors
         temp_c = sensors.air_temperature_c
         rh_pct = sensors.relative_humidity_pct
-        trackers = self._trackers
-        par = trackers[_PAR]
+        temperature, humidity, co2, par, substrate = self._trackers
         par.observe(t, gap, sensors.par_umol_m2_s, False, None)
-        daylight: bool | None = None
-        if par.used is not None:
-            daylight = par.used >= self._daylight_par
+        par_used = par.used
+        daylight = None if par_used is None else par_used >= self._daylight_par
+        is_day = daylight is True
 
         drift = self._drift
-        temperature, humidity = trackers[_T], trackers[_RH]
         if drift.advance(t):
             temperature.set_drift(drift.temperature.verdict())
             humidity.set_drift(drift.humidity.verdict())
-        is_day = daylight is True
         temperature.observe(t, gap, temp_c, is_day, _in_range(rh_pct, humidity))
         humidity.observe(t, gap, rh_pct, is_day, _in_range(temp_c, temperature))
-        trackers[_CO2].observe(t, gap, sensors.co2_ppm, is_day, None)
-        trackers[_SUB].observe(t, gap, sensors.substrate_moisture_pct, is_day, None)
+        co2.observe(t, gap, sensors.co2_ppm, is_day, None)
+        substrate.observe(t, gap, sensors.substrate_moisture_pct, is_day, None)
         drift.add(temperature.accepted, humidity.accepted)
 
-        values = tuple(tracker.used for tracker in trackers)
-        temp_used = values[_T]
-        rh_used = values[_RH]
+        temp_used = temperature.used
+        rh_used = humidity.used
         if rh_used is not None and rh_used > 100.0:
             rh_used = 100.0
-            values = (temp_used, rh_used, values[_CO2], values[_PAR], values[_SUB])
+        values = (temp_used, rh_used, co2.used, par_used, substrate.used)
         vpd: float | None = None
         dew_point: float | None = None
         margin: float | None = None
@@ -212,29 +207,13 @@ class Estimator:
             vpd, dew_point = fast_vpd_and_dew_point(temp_used, rh_used)
             if dew_point is not None:
                 margin = temp_used - dew_point
+        metrics = (*values, vpd, margin)  # METRICS order
+        found = self._anomalies.step(t, observation.timestamp, metrics, site_id, daylight)
+        if found:
+            records.extend(found)
 
-        metrics = {
-            Metric.AIR_TEMPERATURE_C: temp_used,
-            Metric.RELATIVE_HUMIDITY_PCT: rh_used,
-            Metric.CO2_PPM: values[_CO2],
-            Metric.PAR_UMOL_M2_S: values[_PAR],
-            Metric.SUBSTRATE_MOISTURE_PCT: values[_SUB],
-            Metric.VPD_KPA: vpd,
-            Metric.DEW_POINT_MARGIN_C: margin,
-        }
-        records.extend(self._anomalies.step(t, observation.timestamp, metrics, site_id, daylight))
-
-        trusts = [
-            sensor_trust(
-                tracker.status,
-                tracker.used is not None,
-                tracker.used_age_s,
-                degraded_factor=self._degraded_factor,
-                stale_after_s=self._stale_after_s,
-            )
-            for tracker in trackers
-        ]
-        score = confidence(self._weights, trusts)
+        score = confidence(self._weights, [self._trust(tracker) for tracker in self._trackers])
+        changed = step.dt is None or any(tracker.changed for tracker in self._trackers)
         self.history.push(t, (*values, vpd, dew_point))
         return Estimate(
             observation,
@@ -242,11 +221,25 @@ class Estimator:
             values=values,
             derived=(vpd, dew_point),
             confidence=score,
-            exclusions=tuple(tracker.reason for tracker in trackers),
-            health=tuple(tracker.snapshot for tracker in trackers),
+            exclusions=(temperature.reason, humidity.reason, co2.reason, par.reason, substrate.reason),
+            health=(temperature.snapshot, humidity.snapshot, co2.snapshot, par.snapshot, substrate.snapshot),
             t=t,
             anomalies=records,
-            health_changed=step.dt is None or any(tracker.changed for tracker in trackers),
+            health_changed=changed,
+        )
+
+    def _trust(self, tracker: SensorTracker) -> float:
+        """The sensor's trust for the confidence (docs/confidence_scoring.md); the common case first."""
+        if tracker.used is None:
+            return 0.0
+        if tracker.status is _OK and not tracker.used_age_s:
+            return 1.0
+        return sensor_trust(
+            tracker.status,
+            True,
+            tracker.used_age_s,
+            degraded_factor=self._degraded_factor,
+            stale_after_s=self._stale_after_s,
         )
 
 

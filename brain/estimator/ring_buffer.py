@@ -4,15 +4,17 @@ Why by time and with a fixed capacity: the poll interval is a setting, and a
 buffer sized in samples would hold two hours at one poll rate and two weeks at
 another. Here a sample is kept for ``window_s`` seconds, and at most one
 sample per ``min_spacing_s`` is stored, so the memory bound holds whatever
-the poll interval: ``window_s / min_spacing_s + 2`` slots of 8-byte floats per
-series (48 h at 10 s: 17,282 slots x 8 series x 8 B = 1.1 MB, allocated once).
+the poll interval: ``window_s / min_spacing_s + 2`` slots, allocated once
+(docs/estimator.md gives the figure in bytes).
 
 Why buckets: ``stats()`` must not walk two days of samples on every call. The
-samples of each closed ``bucket_s`` bucket are summarised once, when the bucket
-closes (count, mean, sum of squared deviations, min, max); a query merges the
-summaries of the whole buckets in its window (Chan, Golub & LeVeque 1979 for
-the variance) and scans raw samples only in the partial bucket at its start
-and in the open bucket at its end. That makes it exact, not approximate.
+samples are grouped in ``bucket_s`` buckets; the first query that needs a
+closed bucket summarises it once per series (count, mean, sum of squared
+deviations, min, max) and keeps the summary; a query merges the summaries of
+the whole buckets in its window (Chan, Golub & LeVeque 1979 for the variance)
+and scans raw samples only in the partial bucket at its start and in the open
+bucket at its end. That makes it exact, not approximate, and keeps ``push``
+to a few assignments.
 
 Example::
 
@@ -44,7 +46,7 @@ class Sample:
     time_s: float
     """Estimator time in seconds (observation epoch seconds, kept increasing across clock steps)."""
     values: tuple[float | None, ...]
-    """One value per series, in the buffer's series order."""
+    """One value per series, in the buffer's series order (``None`` where there was none)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,7 +81,7 @@ class RingBuffer:
         self.capacity = int(window_s // min_spacing_s) + 2
         self._index = {name: i for i, name in enumerate(self.series)}
         self._times = array("d", [_NAN]) * self.capacity
-        self._values = [array("d", [_NAN]) * self.capacity for _ in self.series]
+        self._rows: list[tuple[float | None, ...]] = [()] * self.capacity
         self._total = 0
         """Samples ever stored; sample k lives at slot k % capacity."""
         self._oldest = 0
@@ -88,7 +90,7 @@ class RingBuffer:
         self._open_bucket = -1
         self._open_start = 0
         """Absolute index of the first sample of the open bucket."""
-        self._closed: deque[tuple[int, tuple[_Summary, ...]]] = deque()
+        self._closed: deque[_Bucket] = deque()
 
     def __len__(self) -> int:
         return self._total - self._oldest
@@ -98,54 +100,60 @@ class RingBuffer:
         """Time of the newest stored sample, or ``None`` when empty."""
         return None if self._total == self._oldest else self._last_t
 
-    def push(self, time_s: float, values: Sequence[float | None]) -> bool:
+    def push(self, time_s: float, values: tuple[float | None, ...]) -> bool:
         """Store a sample; return ``False`` when it came sooner than ``min_spacing_s`` and was skipped.
 
         Times must increase: the estimator feeds its monotonic time, so an
         older time is a programming error (``ValueError``).
         """
-        if time_s <= self._last_t:
-            raise ValueError(f"ring buffer times must increase: {time_s} after {self._last_t}")
         if time_s - self._last_t < self.min_spacing_s:
+            if time_s <= self._last_t:
+                raise ValueError(f"ring buffer times must increase: {time_s} after {self._last_t}")
             return False
         if len(values) != len(self.series):
             raise ValueError(f"expected {len(self.series)} values, got {len(values)}")
+        total = self._total
         bucket = int(time_s // self.bucket_s)
         if bucket != self._open_bucket:
-            self._close_open_bucket()
+            if self._open_bucket >= 0:
+                self._closed.append(_Bucket(self._open_bucket, self._open_start, total, len(self.series)))
             self._open_bucket = bucket
-            self._open_start = self._total
-        slot = self._total % self.capacity
+            self._open_start = total
+        slot = total % self.capacity
         self._times[slot] = time_s
-        for column, value in zip(self._values, values, strict=True):
-            column[slot] = _NAN if value is None else value
-        self._total += 1
+        self._rows[slot] = values
+        self._total = total + 1
         self._last_t = time_s
-        self._evict(time_s - self.window_s)
+        cutoff = time_s - self.window_s
+        if self._times[self._oldest % self.capacity] < cutoff:
+            self._evict(cutoff)
         return True
 
     def last_n_hours(self, hours: float) -> list[Sample]:
         """The samples of the last ``hours`` before the newest one (inclusive), oldest first."""
         start = self._first_at_or_after(self._window_start(hours))
-        return [self._sample(k) for k in range(start, self._total)]
+        times, rows, capacity = self._times, self._rows, self.capacity
+        return [Sample(times[k % capacity], rows[k % capacity]) for k in range(start, self._total)]
 
     def stats(self, series: str, hours: float) -> SeriesStats:
         """Count, min, max, mean and sample standard deviation of ``series`` over the last ``hours``."""
-        column = self._values[self._column(series)]
+        column = self._column(series)
         first = self._first_at_or_after(self._window_start(hours))
         if first >= self._total:
             return SeriesStats(0, None, None, None, None)
         first_bucket = int(self._times[first % self.capacity] // self.bucket_s)
         if first_bucket == self._open_bucket:
-            return _finish(_summarise(column, first, self._total, self.capacity))
-        first_bucket_end = self._bucket_end(first, first_bucket)
-        merged = _summarise(column, first, first_bucket_end, self.capacity)
-        column_index = self._column(series)
-        for bucket, summaries in self._closed:
-            if bucket > first_bucket:
-                merged = _merge(merged, summaries[column_index])
-        open_part = _summarise(column, self._open_start, self._total, self.capacity)
-        return _finish(_merge(merged, open_part))
+            return _finish(self._summarise(column, first, self._total))
+        merged = _EMPTY
+        for bucket in self._closed:
+            if bucket.number == first_bucket:
+                merged = self._summarise(column, first, bucket.stop)
+            elif bucket.number > first_bucket:
+                cached = bucket.summaries[column]
+                if cached is None:
+                    cached = bucket.summaries[column] = self._summarise(column, bucket.start, bucket.stop)
+                merged = _merge(merged, cached)
+        return _finish(_merge(merged, self._summarise(column, self._open_start, self._total)))
 
     def _column(self, series: str) -> int:
         try:
@@ -158,10 +166,14 @@ class RingBuffer:
             raise ValueError(f"hours must be positive, got {hours!r}")
         return self._last_t - min(hours * 3600.0, self.window_s)
 
-    def _sample(self, k: int) -> Sample:
-        slot = k % self.capacity
-        values = tuple(None if math.isnan(col[slot]) else col[slot] for col in self._values)
-        return Sample(self._times[slot], values)
+    def _summarise(self, column: int, start: int, stop: int) -> _Summary:
+        rows, capacity = self._rows, self.capacity
+        values = [x for x in (rows[k % capacity][column] for k in range(start, stop)) if x is not None]
+        if not values:
+            return _EMPTY
+        mean = math.fsum(values) / len(values)
+        m2 = math.fsum((x - mean) * (x - mean) for x in values)
+        return (len(values), mean, m2, min(values), max(values))
 
     def _first_at_or_after(self, time_s: float) -> int:
         """Absolute index of the first stored sample at or after ``time_s`` (binary search)."""
@@ -175,38 +187,28 @@ class RingBuffer:
                 hi = mid
         return lo
 
-    def _bucket_end(self, first: int, bucket: int) -> int:
-        """Absolute index just past the last sample of ``bucket``, scanning from ``first``."""
-        k = first
-        times, capacity, bucket_s = self._times, self.capacity, self.bucket_s
-        while k < self._total and int(times[k % capacity] // bucket_s) == bucket:
-            k += 1
-        return k
-
-    def _close_open_bucket(self) -> None:
-        if self._open_bucket < 0 or self._open_start >= self._total:
-            return
-        summaries = tuple(
-            _summarise(column, self._open_start, self._total, self.capacity) for column in self._values
-        )
-        self._closed.append((self._open_bucket, summaries))
-
     def _evict(self, cutoff_s: float) -> None:
         times, capacity = self._times, self.capacity
         while self._oldest < self._total and times[self._oldest % capacity] < cutoff_s:
+            self._rows[self._oldest % capacity] = ()
             self._oldest += 1
-        oldest_bucket = int(cutoff_s // self.bucket_s)
-        while self._closed and self._closed[0][0] < oldest_bucket:
+        while self._closed and self._closed[0].stop <= self._oldest:
             self._closed.popleft()
 
 
-def _summarise(column: array[float], start: int, stop: int, capacity: int) -> _Summary:
-    values = [x for x in (column[k % capacity] for k in range(start, stop)) if not math.isnan(x)]
-    if not values:
-        return (0, 0.0, 0.0, math.inf, -math.inf)
-    mean = math.fsum(values) / len(values)
-    m2 = math.fsum((x - mean) * (x - mean) for x in values)
-    return (len(values), mean, m2, min(values), max(values))
+class _Bucket:
+    """A closed bucket: its number, its samples' absolute indices, and summaries made on demand."""
+
+    __slots__ = ("number", "start", "stop", "summaries")
+
+    def __init__(self, number: int, start: int, stop: int, series: int) -> None:
+        self.number = number
+        self.start = start
+        self.stop = stop
+        self.summaries: list[_Summary | None] = [None] * series
+
+
+_EMPTY: _Summary = (0, 0.0, 0.0, math.inf, -math.inf)
 
 
 def _merge(a: _Summary, b: _Summary) -> _Summary:

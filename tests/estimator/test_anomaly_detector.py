@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from brain.contracts import AnomalyKind, AnomalyV1, Metric
 from brain.estimator import EstimatorSettings
-from brain.estimator.anomalies import AnomalyDetector
+from brain.estimator.anomalies import METRICS, AnomalyDetector
 from tests.estimator.synthetic import Row, run
 from tests.fixtures.anomaly_test_scenarios import SCENARIOS, START, Scenario
 
@@ -47,8 +47,8 @@ def _detector_feed(
     """Feed one metric (others absent) once a minute; return every record."""
     out = []
     for i, value in enumerate(values):
-        metrics: dict[Metric, float | None] = dict.fromkeys(Metric)
-        metrics[metric] = value
+        metrics: list[float | None] = [None] * len(METRICS)
+        metrics[METRICS.index(metric)] = value
         ts = T0 + timedelta(minutes=i)
         out.extend(detector.step(ts.timestamp(), ts, metrics, "gh", daylight))
     return out
@@ -170,8 +170,8 @@ def test_daylight_only_rule_is_judged_without_par_and_ends_at_night() -> None:
     night = []
     for i in range(40, 70):
         ts = T0 + timedelta(minutes=i)
-        metrics: dict[Metric, float | None] = dict.fromkeys(Metric)
-        metrics[Metric.CO2_PPM] = 250.0
+        metrics: list[float | None] = [None] * len(METRICS)
+        metrics[METRICS.index(Metric.CO2_PPM)] = 250.0
         night.extend(detector.step(ts.timestamp(), ts, metrics, "gh", False))
     assert len(day) == 1
     [end] = night

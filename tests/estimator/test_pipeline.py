@@ -15,6 +15,7 @@ from brain.estimator import (
     ObservationOrderError,
     OutOfOrderObservationError,
 )
+from brain.estimator.vpd import saturation_vapor_pressure_kpa
 from tests.estimator.synthetic import Row, device_status, greenhouse, modify, observation, run
 from tests.fixtures.anomaly_test_scenarios import SCENARIOS
 
@@ -193,3 +194,22 @@ def test_settings_load_packaged_and_reject_bad_files(tmp_path: Path) -> None:
     (tmp_path / "kinds.toml").write_text(kinds, encoding="utf-8")
     with pytest.raises(ConfigError, match="substrate_dry"):
         EstimatorSettings.load(tmp_path / "kinds.toml")
+
+
+def test_bone_dry_air_has_no_dew_point_and_no_condensation_judgement() -> None:
+    rows = modify(greenhouse(days=1, step_s=60.0, seed=2)[:40], "relative_humidity_pct", lambda i, r: 0.0)
+    estimate = [e for _, e in run(rows)][-1]
+    assert estimate.state.relative_humidity_pct == 0.0
+    assert estimate.state.dew_point_c is None
+    temp = estimate.state.air_temperature_c
+    assert temp is not None
+    assert estimate.state.vpd_kpa == pytest.approx(saturation_vapor_pressure_kpa(temp)), "dry air: VPD = e_s"
+
+
+def test_settings_need_a_weight_for_every_sensor(tmp_path: Path) -> None:
+    text = Path(EstimatorSettings.load().source).read_text(encoding="utf-8")
+    path = tmp_path / "weights.toml"
+    path.write_text(text.replace("substrate_moisture_pct = 0.10\n", ""), encoding="utf-8")
+    with pytest.raises(ConfigError, match="weights missing for substrate_moisture_pct") as error:
+        EstimatorSettings.load(path)
+    assert error.value.key == "confidence"

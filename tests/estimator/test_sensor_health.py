@@ -6,6 +6,7 @@ from datetime import timedelta
 
 import pytest
 
+from brain.contracts import SensorKey
 from brain.estimator import Estimate
 from tests.estimator.synthetic import Row, fault_episodes, greenhouse, health_of, modify, run
 
@@ -70,13 +71,7 @@ def test_fault_detection_jump(step_s: float, sensor: str, size: float) -> None:
     assert found is not None
     polls, fault, estimate = found
     assert (polls, fault) == (0, "jump")
-    assert (
-        estimate.state.get(
-            estimate.state.__class__.model_fields
-            and __import__("brain.contracts").contracts.SensorKey(sensor)
-        )
-        is None
-    )
+    assert estimate.state.get(SensorKey(sensor)) is None
     # It ends at once, the sensor recovers, and it was one episode.
     episodes = fault_episodes(e for _, e in run(rows))
     assert episodes == {sensor: [(rows[spike].timestamp, "jump")]}
@@ -232,3 +227,39 @@ def test_forward_gap_is_not_a_jump_and_restarts_flatness() -> None:
     later = [Row(r.timestamp + timedelta(hours=5), r.readings) for r in base[700:760]]
     rows = base[:600] + later
     assert fault_episodes(e for _, e in run(rows)) == {}
+
+
+def test_level_shift_is_one_short_jump_then_the_new_reference() -> None:
+    """A real, fast change (heating switched on hard) is flagged once, then accepted as the new level."""
+    base = greenhouse(days=1, step_s=60.0, seed=4)
+    shift = _index(60.0, 3)
+    rows = modify(
+        base, "air_temperature_c", lambda i, r: (r.readings["air_temperature_c"] or 0.0) + 7.0, since=shift
+    )
+    estimates = [e for _, e in run(rows)]
+    assert health_of(estimates[shift], "air_temperature_c") == ("faulty", "jump")
+    assert health_of(estimates[shift + 1], "air_temperature_c") == ("degraded", "none")
+    assert estimates[shift + 1].state.air_temperature_c == rows[shift + 1].readings["air_temperature_c"]
+    assert fault_episodes(estimates) == {"air_temperature_c": [(rows[shift].timestamp, "jump")]}
+
+
+def test_a_sensor_jumping_about_stays_faulty_until_it_settles() -> None:
+    base = greenhouse(days=1, step_s=60.0, seed=4)
+    start = _index(60.0, 3)
+    wild = {start: 800.0, start + 1: -350.0, start + 2: 800.0}
+    rows = modify(base, "co2_ppm", lambda i, r: r.readings["co2_ppm"] + wild.get(i, 0.0))
+    statuses = [health_of(e, "co2_ppm") for i, (_, e) in enumerate(run(rows)) if start <= i <= start + 4]
+    assert statuses[:3] == [("faulty", "jump")] * 3
+    assert statuses[3][0] != "faulty"
+
+
+def test_dark_par_is_never_stuck() -> None:
+    from brain.estimator import EstimatorSettings
+    from brain.estimator.health import SensorTracker
+
+    tracker = SensorTracker(
+        SensorKey.PAR_UMOL_M2_S, EstimatorSettings.load().health, stale_after_s=300, gap_s=900
+    )
+    for minute in range(0, 26 * 60, 5):
+        tracker.observe(minute * 60.0, False, 0.0, False, None)
+        assert tracker.status.value == "ok" or minute == 0
