@@ -17,7 +17,10 @@ direction by at least ``temperature_dew_point_ratio`` of it, for ``sustain_s``
 in a row, on the same side, and the departure over that time is a steady ramp
 (least-squares slope at least ``temperature_slope_c_per_h`` away from the
 reference, R^2 at least ``min_r2``): a drifting sensor walks away, while weather
-departures come and go with the day. Humidity drifts when it departs by
+departures come and go with the day. A departure of ``temperature_offset_large_c``
+or more held for ``large_sustain_s`` counts too, ramp or not: an offset that
+appeared in one step (a sensor swapped or knocked), which the jump rule accepts
+as a new level after one reading. Humidity drifts when it departs by
 ``humidity_offset_pct`` while temperature stays within
 ``humidity_max_temperature_offset_c`` (dew point moving with it), for
 ``sustain_s``, ramping at ``humidity_slope_pct_per_h``. A drift ends when the departure falls
@@ -42,12 +45,26 @@ DriftVerdict = tuple[float, Evidence] | None
 class _Departure:
     """One sensor's run of half-hours departing from its reference, on one side."""
 
-    __slots__ = ("active", "evidence", "min_r2", "min_slope_per_h", "points", "run_start", "upward")
+    __slots__ = (
+        "active",
+        "evidence",
+        "large",
+        "large_start",
+        "large_sustain_s",
+        "min_r2",
+        "min_slope_per_h",
+        "points",
+        "run_start",
+        "upward",
+    )
 
-    def __init__(self, min_slope_per_h: float, min_r2: float) -> None:
+    def __init__(self, min_slope_per_h: float, min_r2: float, large: float, large_sustain_s: float) -> None:
         self.min_slope_per_h = min_slope_per_h
         self.min_r2 = min_r2
+        self.large = large
+        self.large_sustain_s = large_sustain_s
         self.run_start: float | None = None
+        self.large_start: float | None = None
         self.upward = True
         self.active = False
         self.points: list[tuple[float, float]] = []
@@ -62,19 +79,23 @@ class _Departure:
         if self.active:
             if not holds or upward is not self.upward:
                 self.active = False
-                self.run_start = None
-                self.points = []
+                self.reset()
             return
         if not departs or (self.run_start is not None and upward is not self.upward):
-            self.run_start = None
-            self.points = []
+            self.reset()
         if not departs:
             return
         if self.run_start is None:
             self.run_start = start
             self.upward = upward
         self.points.append((end / 3600.0, departure))
-        if end - self.run_start >= sustain_s and self._ramps(end / 3600.0 - sustain_s / 3600.0):
+        if abs(departure) < self.large:
+            self.large_start = None
+        elif self.large_start is None:
+            self.large_start = start
+        ramped = end - self.run_start >= sustain_s and self._ramps(end / 3600.0 - sustain_s / 3600.0)
+        offset = self.large_start is not None and end - self.large_start >= self.large_sustain_s
+        if ramped or offset:
             self.active = True
 
     def _ramps(self, since_h: float) -> bool:
@@ -99,6 +120,7 @@ class _Departure:
         """A half hour could not be judged: a building run is broken; an active drift stays."""
         if not self.active:
             self.run_start = None
+            self.large_start = None
             self.points = []
 
     def verdict(self) -> DriftVerdict:
@@ -119,8 +141,18 @@ class DriftDetector:
         self._bucket = -1
         self._sum_t = self._sum_rh = 0.0
         self._n_t = self._n_rh = 0
-        self.temperature = _Departure(settings.temperature_slope_c_per_h, settings.min_r2)
-        self.humidity = _Departure(settings.humidity_slope_pct_per_h, settings.min_r2)
+        self.temperature = _Departure(
+            settings.temperature_slope_c_per_h,
+            settings.min_r2,
+            settings.temperature_offset_large_c,
+            settings.large_sustain_s,
+        )
+        self.humidity = _Departure(
+            settings.humidity_slope_pct_per_h,
+            settings.min_r2,
+            settings.humidity_offset_large_pct,
+            settings.large_sustain_s,
+        )
 
     def advance(self, t: float) -> bool:
         """Move to the half hour of ``t``; return ``True`` when a half hour closed and was judged."""

@@ -119,6 +119,9 @@ class DriftSettings(_Section):
     temperature_slope_c_per_h: _NonNegative
     humidity_slope_pct_per_h: _NonNegative
     min_r2: Annotated[float, Field(ge=0.0, le=1.0)]
+    temperature_offset_large_c: _Positive
+    humidity_offset_large_pct: _Positive
+    large_sustain_s: _PositiveSeconds
 
     @model_validator(mode="after")
     def _lag_is_whole_buckets(self) -> Self:

@@ -263,3 +263,31 @@ def test_dark_par_is_never_stuck() -> None:
     for minute in range(0, 26 * 60, 5):
         tracker.observe(minute * 60.0, False, 0.0, False, None)
         assert tracker.status.value == "ok" or minute == 0
+
+
+def test_a_step_offset_is_drift_before_the_reference_catches_up() -> None:
+    """A temperature sensor reading 7 degC high from one poll on: a jump, then an offset within 24 h."""
+    step_s = 300.0
+    base = greenhouse(days=3, step_s=step_s, seed=3)
+    onset = _index(step_s, 30)
+    rows = modify(
+        base, "air_temperature_c", lambda i, r: (r.readings["air_temperature_c"] or 0.0) + 7.0, since=onset
+    )
+    episodes = fault_episodes(e for _, e in run(rows))
+    faults = [fault for _, fault in episodes["air_temperature_c"]]
+    assert faults == ["jump", "drift"]
+    found = episodes["air_temperature_c"][1][0] - rows[onset].timestamp
+    assert found <= timedelta(hours=24)
+
+
+def test_drift_from_the_first_reading_is_found_by_the_large_offset_rule() -> None:
+    step_s = 300.0
+    base = greenhouse(days=3, step_s=step_s, seed=3)
+    rows = modify(
+        base,
+        "air_temperature_c",
+        lambda i, r: (r.readings["air_temperature_c"] or 0.0) + 0.4 * i * step_s / HOUR,
+    )
+    found = _first_faulty(rows, "air_temperature_c", 0)
+    assert found is not None and found[1] == "drift"
+    assert found[0] * step_s <= 48 * HOUR
