@@ -1,0 +1,216 @@
+"""The estimator's thresholds, loaded once from one TOML file and validated.
+
+Why one file read by code, docs and tests: a threshold written in two places
+drifts apart; here the packaged ``thresholds.toml`` is the only copy, the docs
+quote it (a test checks every key and value is named there) and a site can
+point ``estimator.thresholds_file`` at its own copy. A bad file raises
+:class:`brain.errors.ConfigError` naming the dotted key and the file.
+"""
+
+from __future__ import annotations
+
+import math
+import tomllib
+from enum import StrEnum
+from importlib import resources
+from pathlib import Path
+from typing import Annotated, Self
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from brain.contracts import AnomalyKind, Metric, SensorKey
+from brain.errors import ConfigError
+
+PACKAGED_THRESHOLDS = "thresholds.toml"
+"""Name of the packaged defaults inside ``brain.estimator``."""
+
+_Seconds = Annotated[float, Field(ge=0.0, allow_inf_nan=False)]
+_Positive = Annotated[float, Field(gt=0.0, allow_inf_nan=False)]
+_PositiveSeconds = _Positive
+_Finite = Annotated[float, Field(allow_inf_nan=False)]
+_NonNegative = Annotated[float, Field(ge=0.0, allow_inf_nan=False)]
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=False)
+
+
+class TimingSettings(_Section):
+    """How observation times are judged, and the history's shape."""
+
+    clock_step_back_s: _PositiveSeconds
+    gap_s: _PositiveSeconds
+    history_window_s: _PositiveSeconds
+    history_min_spacing_s: _PositiveSeconds
+    history_bucket_s: _PositiveSeconds
+
+
+class ConfidenceSettings(_Section):
+    """Inputs of docs/confidence_scoring.md."""
+
+    degraded_factor: Annotated[float, Field(ge=0.0, le=1.0)]
+    stale_after_s: _PositiveSeconds
+    weights: dict[SensorKey, Annotated[float, Field(ge=0.0, le=1.0)]]
+
+    @model_validator(mode="after")
+    def _weights_cover_every_sensor(self) -> Self:
+        missing = [key.value for key in SensorKey if key not in self.weights]
+        if missing:
+            raise ValueError(f"weights missing for {', '.join(missing)}")
+        if not math.isclose(sum(self.weights.values()), 1.0, abs_tol=1e-9):
+            raise ValueError("weights must sum to 1.0")
+        return self
+
+
+class SensorLimits(_Section):
+    """Per-sensor health limits (docs/anomaly_thresholds.md, "Sensor health")."""
+
+    valid_min: _Finite
+    valid_max: _Finite
+    jump_step_min: _NonNegative
+    jump_step_per_min: _NonNegative
+    spike_min: _NonNegative
+    stuck_band: _NonNegative
+    stuck_any_s: _PositiveSeconds
+    stuck_daylight_s: _Seconds
+    stuck_colocated_s: _Seconds
+    stuck_colocated_move: _NonNegative
+    stuck_ignore_below: _Finite | None = None
+
+    @model_validator(mode="after")
+    def _range_is_ordered(self) -> Self:
+        if self.valid_min >= self.valid_max:
+            raise ValueError("valid_min must be below valid_max")
+        return self
+
+
+class HealthSettings(_Section):
+    """Sensor-health limits shared by all sensors, plus one :class:`SensorLimits` per sensor."""
+
+    disconnect_polls: Annotated[int, Field(ge=1)]
+    disconnect_after_s: _PositiveSeconds
+    recovery_s: _Seconds
+    jump_window_s: _PositiveSeconds
+    jump_typical_factor: _NonNegative
+    spike_return_fraction: Annotated[float, Field(gt=0.0, lt=1.0)]
+    daylight_par_umol_m2_s: _NonNegative
+    air_temperature_c: SensorLimits
+    relative_humidity_pct: SensorLimits
+    co2_ppm: SensorLimits
+    par_umol_m2_s: SensorLimits
+    substrate_moisture_pct: SensorLimits
+
+    def limits(self, sensor: SensorKey) -> SensorLimits:
+        """The limits of ``sensor``."""
+        limits: SensorLimits = getattr(self, sensor.value)
+        return limits
+
+
+class DriftSettings(_Section):
+    """Drift of temperature and humidity against their reference day (docs/anomaly_thresholds.md)."""
+
+    bucket_s: _PositiveSeconds
+    reference_lag_s: _PositiveSeconds
+    sustain_s: _PositiveSeconds
+    temperature_offset_c: _Positive
+    temperature_dew_point_ratio: Annotated[float, Field(gt=0.0, le=1.0)]
+    humidity_offset_pct: _Positive
+    humidity_max_temperature_offset_c: _Positive
+    temperature_slope_c_per_h: _NonNegative
+    humidity_slope_pct_per_h: _NonNegative
+    min_r2: Annotated[float, Field(ge=0.0, le=1.0)]
+    temperature_offset_large_c: _Positive
+    humidity_offset_large_pct: _Positive
+    large_sustain_s: _PositiveSeconds
+
+    @model_validator(mode="after")
+    def _lag_is_whole_buckets(self) -> Self:
+        if self.reference_lag_s % self.bucket_s:
+            raise ValueError("reference_lag_s must be a whole number of bucket_s")
+        return self
+
+
+class Direction(StrEnum):
+    """Which side of a threshold is the anomaly."""
+
+    ABOVE = "above"
+    BELOW = "below"
+
+
+class AnomalyRule(_Section):
+    """One anomaly kind: its metric, thresholds, hysteresis and durations."""
+
+    metric: Metric
+    direction: Direction
+    warning: _Finite
+    critical: _Finite | None = None
+    hysteresis: _NonNegative
+    warning_start_s: _Seconds
+    critical_start_s: _Seconds = 0.0
+    end_s: _Seconds
+    daylight_only: bool = False
+
+    @model_validator(mode="after")
+    def _critical_is_beyond_warning(self) -> Self:
+        if self.critical is not None:
+            beyond = (
+                self.critical > self.warning
+                if self.direction is Direction.ABOVE
+                else (self.critical < self.warning)
+            )
+            if not beyond:
+                raise ValueError(f"critical must be {self.direction.value} warning")
+        return self
+
+
+class EstimatorSettings(_Section):
+    """Everything the estimator judges by (``thresholds.toml``), validated.
+
+    Load with :meth:`load`; ``source`` says which file the values came from.
+    """
+
+    timing: TimingSettings
+    confidence: ConfidenceSettings
+    health: HealthSettings
+    drift: DriftSettings
+    anomalies: dict[AnomalyKind, AnomalyRule]
+    source: str = "packaged thresholds.toml"
+
+    @model_validator(mode="after")
+    def _every_kind_has_a_rule(self) -> Self:
+        missing = [kind.value for kind in AnomalyKind if kind not in self.anomalies]
+        if missing:
+            raise ValueError(f"anomaly rules missing for {', '.join(missing)}")
+        return self
+
+    @classmethod
+    def load(cls, path: Path | None = None) -> EstimatorSettings:
+        """Read and validate ``path``, or the packaged defaults when ``path`` is ``None``.
+
+        Raises :class:`ConfigError` with the dotted key and the file on any problem.
+        """
+        if path is None:
+            text = resources.files("brain.estimator").joinpath(PACKAGED_THRESHOLDS).read_text("utf-8")
+            where = str(resources.files("brain.estimator").joinpath(PACKAGED_THRESHOLDS))
+        else:
+            where = str(path)
+            try:
+                text = path.read_text(encoding="utf-8")
+            except OSError as exc:
+                raise ConfigError(f"cannot read thresholds file: {exc.strerror}", file=where) from exc
+        return cls.from_toml(text, file=where)
+
+    @classmethod
+    def from_toml(cls, text: str, *, file: str) -> EstimatorSettings:
+        """Parse ``text`` (the content of ``file``) into settings; errors name key and file."""
+        try:
+            data = tomllib.loads(text)
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(f"thresholds file is not valid TOML: {exc}", file=file) from exc
+        data.setdefault("source", file)
+        try:
+            return cls.model_validate(data)
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            key = ".".join(str(part) for part in first["loc"]) or "(top level)"
+            raise ConfigError(f"invalid threshold: {first['msg']}", key=key, file=file) from exc

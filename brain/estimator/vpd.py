@@ -1,0 +1,89 @@
+"""Psychrometrics of greenhouse air: saturation vapour pressure, VPD and dew point.
+
+Why one Magnus coefficient set for all three: the dew point is the inverse of
+the saturation curve; mixing sets would make ``dew_point_c(t, 100) != t`` and
+VPD disagree with the dew point margin the condensation rule uses.
+
+The set is FAO-56's (Allen et al. 1998, *Crop evapotranspiration*, FAO
+Irrigation and Drainage Paper 56, eq. 11): ``e_s = 0.6108 exp(17.27 T / (T + 237.3))``
+kPa. Against ASHRAE's Hyland-Wexler formulation (PsychroLib) it is within
+0.112 % over 0-50 degC, and it is what the OSU greenhouse computer in the field
+data reports as VPD (docs/estimator.md has the figures and tests check both).
+
+Example::
+
+    >>> round(vpd_kpa(25.0, 60.0), 4)
+    1.2671
+"""
+
+from __future__ import annotations
+
+import math
+
+MAGNUS_A_KPA = 0.6108
+"""Saturation vapour pressure at 0 degC, kPa (FAO-56 eq. 11)."""
+MAGNUS_B = 17.27
+"""Magnus exponent numerator (FAO-56 eq. 11), dimensionless."""
+MAGNUS_C_DEGC = 237.3
+"""Magnus exponent denominator offset (FAO-56 eq. 11), degC."""
+
+_LN_A = math.log(MAGNUS_A_KPA)
+
+
+class PsychrometricInputError(ValueError):
+    """A temperature or humidity the formulas cannot take (NaN, infinite, RH outside 0-100)."""
+
+
+def _check_temperature(temp_c: float) -> None:
+    if not math.isfinite(temp_c):
+        raise PsychrometricInputError(f"air temperature must be a finite number, got {temp_c!r}")
+    if temp_c <= -MAGNUS_C_DEGC:
+        raise PsychrometricInputError(f"air temperature {temp_c!r} degC is below the formula's pole")
+
+
+def _check_humidity(rh_pct: float) -> None:
+    if not math.isfinite(rh_pct) or not 0.0 <= rh_pct <= 100.0:
+        raise PsychrometricInputError(f"relative humidity must be within 0-100 %, got {rh_pct!r}")
+
+
+def saturation_vapor_pressure_kpa(temp_c: float) -> float:
+    """Saturation vapour pressure over water at ``temp_c``, kPa (FAO-56 Magnus form)."""
+    _check_temperature(temp_c)
+    return MAGNUS_A_KPA * math.exp(MAGNUS_B * temp_c / (temp_c + MAGNUS_C_DEGC))
+
+
+def vpd_kpa(temp_c: float, rh_pct: float) -> float:
+    """Vapour pressure deficit of air at ``temp_c`` and ``rh_pct``, kPa; 0 at saturation."""
+    _check_humidity(rh_pct)
+    return saturation_vapor_pressure_kpa(temp_c) * (1.0 - rh_pct / 100.0)
+
+
+def dew_point_c(temp_c: float, rh_pct: float) -> float:
+    """Dew point of air at ``temp_c`` and ``rh_pct``, degC.
+
+    Why RH 0 raises: perfectly dry air has no dew point (the formula goes to
+    minus infinity); the estimator reports ``dew_point_c: null`` for it instead.
+    """
+    _check_temperature(temp_c)
+    _check_humidity(rh_pct)
+    ratio = rh_pct / 100.0
+    if ratio <= 0.0:
+        raise PsychrometricInputError("dew point is undefined at 0 % relative humidity (dry air)")
+    gamma = math.log(ratio) + MAGNUS_B * temp_c / (temp_c + MAGNUS_C_DEGC)
+    return MAGNUS_C_DEGC * gamma / (MAGNUS_B - gamma)
+
+
+def fast_vpd_and_dew_point(temp_c: float, rh_pct: float) -> tuple[float, float | None]:
+    """VPD (kPa) and dew point (degC, ``None`` at RH 0) in one pass, for inputs already checked.
+
+    Why a separate entry: the estimator calls this on every poll with values
+    its health checks already validated; sharing the exponent keeps the per-step
+    cost to one ``exp`` and one ``log`` with the same coefficients as above.
+    """
+    x = MAGNUS_B * temp_c / (temp_c + MAGNUS_C_DEGC)
+    ratio = rh_pct / 100.0
+    vpd = math.exp(_LN_A + x) * (1.0 - ratio)
+    if ratio <= 0.0:
+        return vpd, None
+    gamma = math.log(ratio) + x
+    return vpd, MAGNUS_C_DEGC * gamma / (MAGNUS_B - gamma)
