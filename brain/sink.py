@@ -30,6 +30,8 @@ class RecordWriter(Protocol):
 
     def flush(self) -> None: ...  # noqa: D102
 
+    def flush_if_due(self) -> None: ...  # noqa: D102
+
     def close(self) -> None: ...  # noqa: D102
 
 
@@ -65,6 +67,15 @@ class BacklogSink:
         self._drain()
         try:
             self._writer.flush()
+        except StorageError as exc:
+            log.error("storage_flush_failed", error=str(exc), backlog=len(self._backlog))
+
+    def flush_if_due(self) -> None:
+        """Retry the backlog, then let the writer group-commit if its batch is due (the end of a poll)."""
+        if self._backlog and not self._drain():
+            return
+        try:
+            self._writer.flush_if_due()
         except StorageError as exc:
             log.error("storage_flush_failed", error=str(exc), backlog=len(self._backlog))
 

@@ -1,5 +1,6 @@
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -24,6 +25,15 @@ def test_daemon_help_runs_as_a_real_process() -> None:
     assert "--simulate" in result.stdout
 
 
-def test_daemon_says_what_is_missing(capsys: pytest.CaptureFixture[str]) -> None:
-    assert daemon_main(["--simulate"]) == 0
-    assert "not built yet" in capsys.readouterr().err
+def test_daemon_simulates_and_says_where_the_records_are(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert (
+        daemon_main(
+            ["--simulate", "--duration-hours", "1", "--output-dir", str(tmp_path), "--log-format", "json"]
+        )
+        == 0
+    )
+    out = capsys.readouterr().out
+    assert f"records are in {tmp_path.resolve()} (run_20260601)" in out
+    assert (tmp_path / "run_20260601" / "observations.0000.jsonl").read_text().count("\n") == 60
