@@ -66,13 +66,17 @@ class MainLoop:
             self._process(observation)
             self._consecutive_failures = 0
         except BrainError as exc:  # fail-fast replay, a source that cannot go on: nothing to retry
-            log.error("poll_fatal", error=str(exc), error_type=type(exc).__name__, fire_time=str(fire_time))
+            log.error(
+                "poll_fatal", error=str(exc), error_type=type(exc).__name__, fire_time=fire_time.isoformat()
+            )
             self.fatal = exc
             self.scheduler.stop()
         except Exception as exc:  # one bad poll must not kill a daemon that runs for years
             self.counters.failed_polls += 1
             self._consecutive_failures += 1
-            log.exception("poll_failed", fire_time=str(fire_time), consecutive=self._consecutive_failures)
+            log.exception(
+                "poll_failed", fire_time=fire_time.isoformat(), consecutive=self._consecutive_failures
+            )
             if self._consecutive_failures >= MAX_CONSECUTIVE_POLL_FAILURES:
                 self.fatal = exc
                 self.scheduler.stop()
@@ -91,8 +95,8 @@ class MainLoop:
             log.warning(
                 "observation_not_estimated",
                 stream="observations",
-                timestamp=str(exc.timestamp),
-                previous=str(exc.previous),
+                timestamp=exc.timestamp.isoformat(),
+                previous=exc.previous.isoformat(),
                 reason=str(exc),
             )
             estimate = None
@@ -112,7 +116,7 @@ class MainLoop:
             log.info(
                 "anomaly_ended" if anomaly.ended_at is not None else "anomaly_started",
                 stream="anomalies",
-                timestamp=str(anomaly.timestamp),
+                timestamp=anomaly.timestamp.isoformat(),
                 kind=anomaly.kind.value,
                 severity=anomaly.severity.value,
                 message=anomaly.message,
@@ -146,7 +150,7 @@ class MainLoop:
         log.info(
             "sensor_health_changed",
             stream="sensor_health",
-            timestamp=str(estimate.timestamp),
+            timestamp=estimate.timestamp.isoformat(),
             not_ok=troubled,
         )
 
@@ -177,8 +181,12 @@ def _install_signal_handlers(scheduler: Scheduler, received: list[int]) -> dict[
 
 def run(loaded: LoadedSettings, *, progress: bool = False) -> int:
     """Run the daemon until the stream ends or a signal arrives; return the exit status."""
-    settings = loaded.settings
-    parts = build_parts(loaded)
+    return serve(build_parts(loaded), progress=progress)
+
+
+def serve(parts: Parts, *, progress: bool = False) -> int:
+    """Resume, schedule the jobs and run them on ``parts``; return the exit status (0 or 1)."""
+    settings = parts.settings
     resumed_after = resume(parts, settings.data_root)
     scheduler = Scheduler(parts.clock)
     loop = MainLoop(parts, scheduler, Progress(progress))
@@ -195,7 +203,7 @@ def run(loaded: LoadedSettings, *, progress: bool = False) -> int:
     # Registration order is execution order at one instant: the poll, then the base cycle.
     scheduler.add_job(loop.base_cycle, every(timedelta(seconds=settings.base_cycle_s)), name="base_cycle")
     if settings.source is SourceKind.HARDWARE:
-        _add_live_jobs(scheduler, parts, loaded)
+        _add_live_jobs(scheduler, parts)
     received: list[int] = []
     scheduler.add_shutdown_hook(lambda: _report_stop(received, parts.notifier))
     scheduler.add_shutdown_hook(parts.close)
@@ -241,9 +249,9 @@ def _add_poll(scheduler: Scheduler, loop: MainLoop, interval_s: float, now: date
     return first
 
 
-def _add_live_jobs(scheduler: Scheduler, parts: Parts, loaded: LoadedSettings) -> None:
+def _add_live_jobs(scheduler: Scheduler, parts: Parts) -> None:
     """On the Pi only: the systemd watchdog and the daily data retention."""
-    settings = loaded.settings
+    settings = parts.settings
     interval = parts.notifier.watchdog_interval_s
     if interval:
         scheduler.add_job(

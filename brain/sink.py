@@ -12,6 +12,7 @@ for; a record the writer can never take (unknown stream, unserialisable under th
 from __future__ import annotations
 
 from collections import deque
+from datetime import datetime
 from typing import Protocol
 
 import structlog
@@ -21,6 +22,12 @@ from brain.errors import StorageError
 from brain.storage.errors import DiskError
 
 log = structlog.get_logger(__name__)
+
+
+def _timestamp_of(record: BaseModel) -> str:
+    """The record's own time for a log line, in ISO 8601 like the record itself."""
+    timestamp = getattr(record, "timestamp", None)
+    return timestamp.isoformat() if isinstance(timestamp, datetime) else str(timestamp)
 
 
 class RecordWriter(Protocol):
@@ -97,7 +104,7 @@ class BacklogSink:
             log.error(
                 "storage_write_failed",
                 stream=stream,
-                timestamp=str(getattr(record, "timestamp", "")),
+                timestamp=_timestamp_of(record),
                 error=str(exc),
                 backlog=len(self._backlog) + 1,
             )
@@ -107,7 +114,7 @@ class BacklogSink:
             log.error(
                 "record_rejected",
                 stream=stream,
-                timestamp=str(getattr(record, "timestamp", "")),
+                timestamp=_timestamp_of(record),
                 record_type=type(record).__name__,
                 error=str(exc),
             )
@@ -135,6 +142,6 @@ class BacklogSink:
             log.error(
                 "storage_backlog_overflow",
                 stream=lost_stream,
-                timestamp=str(getattr(lost, "timestamp", "")),
+                timestamp=_timestamp_of(lost),
                 dropped_total=self.dropped,
             )

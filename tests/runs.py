@@ -15,6 +15,14 @@ from tests.conftest import PROJECT_ROOT
 SIMULATE_DAY = PROJECT_ROOT / "scripts" / "simulate_day.py"
 
 
+def read_stream(data_root: Path, stream: str) -> list[dict[str, Any]]:
+    """Every record of ``stream`` under ``data_root``, in file order (plain JSON, no brain code)."""
+    out: list[dict[str, Any]] = []
+    for path in sorted(data_root.glob(f"run_*/{stream}.*.jsonl")):
+        out += [json.loads(line) for line in path.read_text().splitlines()]
+    return out
+
+
 @dataclass
 class Run:
     returncode: int
@@ -32,10 +40,7 @@ class Run:
 
     def records(self, stream: str) -> list[dict[str, Any]]:
         """Every record of ``stream``, in file order."""
-        out: list[dict[str, Any]] = []
-        for path in sorted(self.data_root.glob(f"run_*/{stream}.*.jsonl")):
-            out += [json.loads(line) for line in path.read_text().splitlines()]
-        return out
+        return read_stream(self.data_root, stream)
 
     def log_events(self) -> list[dict[str, Any]]:
         """The JSON log lines the process printed on stdout."""
