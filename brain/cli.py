@@ -255,7 +255,8 @@ def daemon_main(argv: Sequence[str] | None = None) -> int:
         print(f"brain-daemon: {exc}", file=sys.stderr)
         return EXIT_RUNTIME_ERROR
     runs = sorted(p.name for p in settings.data_root.glob("run_*")) if settings.data_root.is_dir() else []
-    where = ", ".join(runs) or "no run directories"
+    where = ", ".join(runs) if len(runs) <= 3 else f"{len(runs)} run directories, {runs[0]} to {runs[-1]}"
+    where = where or "no run directories"
     print(f"brain-daemon: records are in {settings.data_root.resolve()} ({where})")
     return status
 
