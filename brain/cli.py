@@ -8,9 +8,14 @@ deferred to the sub-command that needs them so ``--help`` stays fast.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from brain.config import LoadedSettings
 
 from brain.sources.csv_import_cli import add_import_csv
 
@@ -56,12 +61,66 @@ def _run_export_public(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _add_config(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = sub.add_parser("config", help="show or check the daemon's configuration")
+    actions = parser.add_subparsers(dest="config_command", required=True, metavar="ACTION")
+    show = actions.add_parser("show", help="print every effective setting and where it came from")
+    show.add_argument("--config", type=Path, default=None, help="TOML file (default: none, or $BRAIN_CONFIG)")
+    show.set_defaults(run=_run_config_show)
+    check = actions.add_parser("check", help="validate a configuration file without touching hardware")
+    check.add_argument("file", type=Path, help="TOML file to check")
+    check.set_defaults(run=_run_config_check)
+
+
+def _run_config_show(args: argparse.Namespace) -> int:
+    from brain.config import describe
+
+    loaded = _load_or_report(_config_path(args.config), {})
+    if loaded is None:
+        return EXIT_CONFIG
+    print(describe(loaded))
+    return EXIT_OK
+
+
+def _run_config_check(args: argparse.Namespace) -> int:
+    loaded = _load_or_report(args.file, {})
+    if loaded is None:
+        return EXIT_CONFIG
+    print(f"{args.file}: OK")
+    return EXIT_OK
+
+
 TOOLS: list[Callable[[argparse._SubParsersAction[argparse.ArgumentParser]], None]] = [
     _add_schemas,
     add_import_csv,
     _add_export_public,
+    _add_config,
 ]
 """Each entry adds one ``brain`` sub-command; a new tool is one function added here."""
+
+
+def _config_path(given: Path | None) -> Path | None:
+    if given is not None:
+        return given
+    from_env = os.environ.get("BRAIN_CONFIG")
+    return Path(from_env) if from_env else None
+
+
+def _load_or_report(config_file: Path | None, flags: dict[str, Any]) -> LoadedSettings | None:
+    """Load settings (and let the hardware plugin check its section); report a ConfigError on stderr."""
+    from brain.config import SourceKind, load_settings
+    from brain.errors import ConfigError
+
+    try:
+        loaded = load_settings(config_file, flags)
+        if loaded.settings.source is SourceKind.HARDWARE or loaded.settings.hardware:
+            from brain.wiring import load_plugin
+
+            load_plugin("hardware").check(loaded.settings.hardware, config_file=config_file)
+    except ConfigError as exc:
+        print(f"brain: configuration error: {exc}", file=sys.stderr)
+        return None
+    return loaded
 
 
 def build_tools_parser() -> argparse.ArgumentParser:
@@ -80,23 +139,126 @@ def tools_main(argv: Sequence[str] | None = None) -> int:
     return status
 
 
-def daemon_main(argv: Sequence[str] | None = None) -> int:
-    """Run ``brain-daemon``."""
+def build_daemon_parser() -> argparse.ArgumentParser:
+    """The ``brain-daemon`` options; each overrides the configuration file and the environment."""
     parser = argparse.ArgumentParser(
         prog="brain-daemon",
-        description="Poll the greenhouse sensors, estimate the climate and write durable JSONL.",
+        description=(
+            "Poll the greenhouse sensors (or a simulated or replayed stream), estimate the climate "
+            "and write durable JSONL. Precedence: flags > BRAIN_* environment > --config file > defaults."
+        ),
+    )
+    mode = parser.add_mutually_exclusive_group()
+    mode.add_argument("--simulate", action="store_true", help="synthetic greenhouse on a simulated clock")
+    mode.add_argument(
+        "--replay", type=Path, metavar="PATH", help="replay a JSONL file, run directory or data root"
     )
     parser.add_argument(
-        "--simulate", action="store_true", help="use the synthetic source on a simulated clock"
+        "--config", type=Path, help="TOML configuration file (default: $BRAIN_CONFIG, else none)"
     )
-    parser.add_argument("--output-dir", type=Path, default=Path("data"), help="data root for run directories")
-    parser.parse_args(argv)
-    print(
-        "brain-daemon: the main loop is not built yet (it lands with the daemon issue); "
-        "the contracts and tools are in place.",
-        file=sys.stderr,
+    parser.add_argument(
+        "--output-dir", type=Path, help="data root that receives the run_YYYYMMDD directories"
     )
-    return EXIT_OK
+    parser.add_argument("--site-id", help="greenhouse name written into every record")
+    parser.add_argument("--seed", type=int, help="seed of the synthetic greenhouse (same seed, same bytes)")
+    parser.add_argument(
+        "--scenario",
+        action="append",
+        metavar="SPEC",
+        help="scenario to inject, repeatable; '--scenario help' lists them",
+    )
+    parser.add_argument(
+        "--start", help="simulation start, ISO 8601 with offset (default 2026-06-01T00:00:00+00:00)"
+    )
+    parser.add_argument("--duration-hours", type=float, help="logical hours to simulate (default 24)")
+    parser.add_argument(
+        "--poll-interval", type=float, metavar="SECONDS", help="seconds between polls (default 60)"
+    )
+    parser.add_argument(
+        "--base-cycle", type=float, metavar="SECONDS", help="seconds between base state records"
+    )
+    parser.add_argument(
+        "--time-scale",
+        type=float,
+        help="simulate/replay speed: logical s per wall s; 0 = as fast as possible",
+    )
+    parser.add_argument("--verbose", action="store_true", help="log at debug level")
+    parser.add_argument("--log-format", choices=["auto", "json", "console"], help="log format (default auto)")
+    return parser
+
+
+def _daemon_flags(args: argparse.Namespace) -> dict[str, Any]:
+    """Turn the given options into the nested settings mapping (absent options override nothing)."""
+    flags: dict[str, Any] = {}
+    simulation: dict[str, Any] = {}
+    if args.simulate:
+        flags["source"] = "synthetic"
+    if args.replay is not None:
+        flags["source"] = "replay"
+        flags["replay"] = {"path": args.replay}
+    for option, key in (
+        ("output_dir", "data_root"),
+        ("site_id", "site_id"),
+        ("poll_interval", "poll_interval_s"),
+        ("base_cycle", "base_cycle_s"),
+        ("time_scale", "time_scale"),
+    ):
+        if getattr(args, option) is not None:
+            flags[key] = getattr(args, option)
+    for option, key in (("seed", "seed"), ("start", "start"), ("duration_hours", "duration_hours")):
+        if getattr(args, option) is not None:
+            simulation[key] = getattr(args, option)
+    if args.scenario:
+        simulation["scenarios"] = args.scenario
+    if simulation:
+        flags["simulation"] = simulation
+    logging: dict[str, Any] = {}
+    if args.verbose:
+        logging["level"] = "debug"
+    if args.log_format:
+        logging["format"] = args.log_format
+    if logging:
+        flags["logging"] = logging
+    return flags
+
+
+def daemon_main(argv: Sequence[str] | None = None) -> int:
+    """Run ``brain-daemon`` and return its exit status (0, 1 runtime error, 2 usage, 78 config)."""
+    args = build_daemon_parser().parse_args(argv)
+    if args.scenario and "help" in args.scenario:
+        from brain.sources.scenarios import scenario_help
+
+        print(scenario_help())
+        return EXIT_OK
+    loaded = _load_or_report(_config_path(args.config), _daemon_flags(args))
+    if loaded is None:
+        return EXIT_CONFIG
+    from brain.config import SourceKind
+    from brain.errors import BrainError, ConfigError
+    from brain.logging import configure_logging
+
+    settings = loaded.settings
+    chosen = configure_logging(settings.logging.format, settings.logging.level)
+    from brain import daemon
+
+    try:
+        status = daemon.run(
+            loaded,
+            progress=chosen == "console"
+            and sys.stderr.isatty()
+            and settings.source is not SourceKind.HARDWARE,
+        )
+    except ConfigError as exc:
+        print(f"brain-daemon: configuration error: {exc}", file=sys.stderr)
+        return EXIT_CONFIG
+    except BrainError as exc:
+        print(f"brain-daemon: {exc}", file=sys.stderr)
+        return EXIT_RUNTIME_ERROR
+    runs = sorted(p.name for p in settings.data_root.glob("run_*")) if settings.data_root.is_dir() else []
+    where = ", ".join(runs) if len(runs) <= 3 else f"{len(runs)} run directories, {runs[0]} to {runs[-1]}"
+    where = where or "no run directories"
+    print(f"brain-daemon: records are in {settings.data_root.resolve()} ({where})")
+    return status
 
 
 if __name__ == "__main__":  # pragma: no cover - exercised through the console scripts

@@ -2,7 +2,8 @@
 
 Why two renderers: under systemd, stdout goes to journald, which wants one JSON
 object per line and stamps its own time (a second timestamp would only add
-noise); a developer at a terminal wants readable, coloured lines. ``auto``
+noise); a developer at a terminal wants readable, coloured lines. The logging
+time is ``logged_at``, so that ``timestamp`` can name the record a line is about. ``auto``
 picks by whether stdout is a terminal.
 """
 
@@ -16,6 +17,8 @@ from typing import Literal, TextIO
 import structlog
 
 LogFormat = Literal["auto", "json", "console"]
+LOGGED_AT = "logged_at"
+"""Key of the time a line was logged; ``timestamp`` in a log line is always a record's own time."""
 _LEVELS = {"debug": logging.DEBUG, "info": logging.INFO, "warning": logging.WARNING, "error": logging.ERROR}
 
 
@@ -42,7 +45,7 @@ def configure_logging(
         structlog.processors.add_log_level,
     ]
     if not under_journald():
-        processors.append(structlog.processors.TimeStamper(fmt="iso", utc=True))
+        processors.append(structlog.processors.TimeStamper(fmt="iso", utc=True, key=LOGGED_AT))
     if chosen == "json":
         processors += [
             structlog.processors.format_exc_info,

@@ -12,6 +12,7 @@ for; a record the writer can never take (unknown stream, unserialisable under th
 from __future__ import annotations
 
 from collections import deque
+from datetime import datetime
 from typing import Protocol
 
 import structlog
@@ -23,12 +24,20 @@ from brain.storage.errors import DiskError
 log = structlog.get_logger(__name__)
 
 
+def _timestamp_of(record: BaseModel) -> str:
+    """The record's own time for a log line, in ISO 8601 like the record itself."""
+    timestamp = getattr(record, "timestamp", None)
+    return timestamp.isoformat() if isinstance(timestamp, datetime) else str(timestamp)
+
+
 class RecordWriter(Protocol):
     """What the sink needs of ``brain.storage.writer.DatasetWriter``."""
 
     def write(self, stream: str, record: BaseModel) -> None: ...  # noqa: D102
 
     def flush(self) -> None: ...  # noqa: D102
+
+    def flush_if_due(self) -> None: ...  # noqa: D102
 
     def close(self) -> None: ...  # noqa: D102
 
@@ -68,6 +77,15 @@ class BacklogSink:
         except StorageError as exc:
             log.error("storage_flush_failed", error=str(exc), backlog=len(self._backlog))
 
+    def flush_if_due(self) -> None:
+        """Retry the backlog, then let the writer group-commit if its batch is due (the end of a poll)."""
+        if self._backlog and not self._drain():
+            return
+        try:
+            self._writer.flush_if_due()
+        except StorageError as exc:
+            log.error("storage_flush_failed", error=str(exc), backlog=len(self._backlog))
+
     def close(self) -> None:
         """Flush and close; a backlog left over is reported, since it is lost with the process."""
         self.flush()
@@ -86,7 +104,7 @@ class BacklogSink:
             log.error(
                 "storage_write_failed",
                 stream=stream,
-                timestamp=str(getattr(record, "timestamp", "")),
+                timestamp=_timestamp_of(record),
                 error=str(exc),
                 backlog=len(self._backlog) + 1,
             )
@@ -96,7 +114,7 @@ class BacklogSink:
             log.error(
                 "record_rejected",
                 stream=stream,
-                timestamp=str(getattr(record, "timestamp", "")),
+                timestamp=_timestamp_of(record),
                 record_type=type(record).__name__,
                 error=str(exc),
             )
@@ -124,6 +142,6 @@ class BacklogSink:
             log.error(
                 "storage_backlog_overflow",
                 stream=lost_stream,
-                timestamp=str(getattr(lost, "timestamp", "")),
+                timestamp=_timestamp_of(lost),
                 dropped_total=self.dropped,
             )

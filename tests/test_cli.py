@@ -1,5 +1,6 @@
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -24,6 +25,48 @@ def test_daemon_help_runs_as_a_real_process() -> None:
     assert "--simulate" in result.stdout
 
 
-def test_daemon_says_what_is_missing(capsys: pytest.CaptureFixture[str]) -> None:
-    assert daemon_main(["--simulate"]) == 0
-    assert "not built yet" in capsys.readouterr().err
+def test_daemon_simulates_and_says_where_the_records_are(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert (
+        daemon_main(
+            ["--simulate", "--duration-hours", "1", "--output-dir", str(tmp_path), "--log-format", "json"]
+        )
+        == 0
+    )
+    out = capsys.readouterr().out
+    assert f"records are in {tmp_path.resolve()} (run_20260601)" in out
+    assert (tmp_path / "run_20260601" / "observations.0000.jsonl").read_text().count("\n") == 60
+
+
+def test_config_check_accepts_the_shipped_files(
+    project_root: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    for name in ("brain.toml", "simulate.toml"):
+        path = project_root / "config" / name
+        assert tools_main(["config", "check", str(path)]) == 0
+        assert f"{path}: OK" in capsys.readouterr().out
+
+
+def test_config_check_names_the_key_and_file_of_a_bad_hardware_setting(
+    tmp_path: Path, project_root: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    text = (project_root / "config" / "brain.toml").read_text().replace("pin = 4 ", "pin = 99 ", 1)
+    bad = tmp_path / "brain.toml"
+    bad.write_text(text)
+    assert tools_main(["config", "check", str(bad)]) == 78
+    err = capsys.readouterr().err
+    assert "hardware.sensors[1].pin" in err and str(bad) in err
+
+
+def test_config_show_says_where_each_value_came_from(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = tmp_path / "b.toml"
+    config.write_text('source = "synthetic"\npoll_interval_s = 30\n')
+    monkeypatch.setenv("BRAIN_SITE_ID", "house-7")
+    assert tools_main(["config", "show", "--config", str(config)]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert f"poll_interval_s = 30.0  # {config}" in lines
+    assert "site_id = 'house-7'  # environment" in lines
+    assert "storage.fsync = 'batch'  # default" in lines

@@ -21,13 +21,14 @@ def test_json_lines_with_level_and_key_values(monkeypatch) -> None:
     monkeypatch.delenv("JOURNAL_STREAM", raising=False)
     out = io.StringIO()
     assert configure_logging("json", "info", stream=out) == "json"
-    structlog.get_logger("t").info("line_skipped", file="a.jsonl", line=3)
+    structlog.get_logger("t").info("line_skipped", file="a.jsonl", line=3, timestamp="2026-06-01T00:00:00Z")
     structlog.get_logger("t").debug("hidden")
     lines = out.getvalue().splitlines()
     assert len(lines) == 1
     record = json.loads(lines[0])
     assert record["event"] == "line_skipped" and record["line"] == 3 and record["level"] == "info"
-    assert "timestamp" in record
+    assert record["timestamp"] == "2026-06-01T00:00:00Z", "a record's own time is never overwritten"
+    assert "logged_at" in record
 
 
 def test_no_second_timestamp_under_journald(monkeypatch) -> None:
@@ -35,7 +36,7 @@ def test_no_second_timestamp_under_journald(monkeypatch) -> None:
     out = io.StringIO()
     configure_logging("json", "debug", stream=out)
     structlog.get_logger("t").debug("poll")
-    assert "timestamp" not in json.loads(out.getvalue())
+    assert "logged_at" not in json.loads(out.getvalue())
 
 
 def test_console_renderer_is_readable() -> None:

@@ -1,0 +1,201 @@
+"""Builds the parts the daemon runs from the settings: source, clock, estimator, storage.
+
+Kept apart from ``daemon.py`` so the main loop stays one screen long; every
+choice that depends on the mode (hardware, synthetic, replay) is made here, and
+so is the restart logic (:func:`resume`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from importlib.metadata import entry_points
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import structlog
+
+from brain.config import BrainSettings, LoadedSettings, SourceKind
+from brain.errors import ConfigError, SourceError
+from brain.estimator import Estimator, EstimatorSettings, ObservationOrderError
+from brain.notify import Notifier
+from brain.sink import BacklogSink
+from brain.sources.base import ENTRY_POINT_GROUP, Source, SourcePlugin, TimedSource
+from brain.storage.dataset import DatasetManager
+from brain.storage.retention import apply_retention
+from brain.storage.settings import FsyncPolicy, StorageSettings
+from brain.storage.writer import DatasetWriter
+from brain.timing.clock import Clock, RealClock, SimClock
+
+log = structlog.get_logger(__name__)
+
+WARM_UP_RUNS = 3
+"""Run directories read back at a restart: the estimator's 48-hour history spans at most three days."""
+
+
+@dataclass
+class Parts:
+    """Everything one daemon run is made of, built in an order that fails before touching the disk."""
+
+    settings: BrainSettings
+    source: Source
+    clock: Clock
+    estimator: Estimator
+    sink: BacklogSink
+    notifier: Notifier
+    flush_every_poll: bool
+    """Group-commit at the end of every poll: the loop sleeps longer than ``storage.batch_seconds``."""
+
+    def close(self) -> None:
+        """Flush and fsync every stream, then release the source (a shutdown hook)."""
+        self.sink.close()
+        self.source.close()
+
+    def apply_retention(self, fire_time: datetime) -> None:
+        """The daily retention job: compress old run directories, delete expired ones."""
+        storage = self.settings.storage
+        today = fire_time.astimezone(ZoneInfo(self.settings.timezone)).date()
+        apply_retention(
+            self.settings.data_root,
+            today,
+            retention_days=storage.retention_days,
+            compress_after_days=storage.compress_after_days,
+        )
+
+
+def build_parts(loaded: LoadedSettings) -> Parts:
+    """Make every part; configuration errors surface here, before anything is written."""
+    settings = loaded.settings
+    estimator = Estimator(EstimatorSettings.load(settings.estimator.thresholds_file))
+    storage = StorageSettings.from_config(settings.storage, timezone=settings.timezone)
+    if settings.source is SourceKind.HARDWARE:
+        clock: Clock = RealClock()
+        source = build_source(settings, loaded.config_file, now=clock.now)
+    else:
+        source = build_source(settings, loaded.config_file, now=_no_wall_clock)
+        clock = SimClock(start=settings.simulation.start, time_scale=settings.time_scale)
+    writer = DatasetWriter(settings.data_root, storage)
+    return Parts(
+        settings=settings,
+        source=source,
+        clock=clock,
+        estimator=estimator,
+        sink=BacklogSink(writer, max_backlog=settings.storage.backlog_max_records),
+        notifier=Notifier(),
+        flush_every_poll=storage.fsync is FsyncPolicy.BATCH
+        and _wall_seconds_between_polls(settings) >= storage.batch_seconds,
+    )
+
+
+def _wall_seconds_between_polls(settings: BrainSettings) -> float:
+    if settings.source is SourceKind.HARDWARE:
+        return settings.poll_interval_s
+    if settings.time_scale == 0:
+        return 0.0
+    return settings.poll_interval_s / settings.time_scale
+
+
+def load_plugin(name: str) -> SourcePlugin:
+    """Find the source plugin ``name`` among the installed ``brain.sources`` entry points."""
+    found = [ep for ep in entry_points(group=ENTRY_POINT_GROUP) if ep.name == name]
+    if not found:
+        raise ConfigError(
+            f"no installed source plugin {name!r} (install brain with the 'pi' extra on the Pi, "
+            "or use --simulate / --replay PATH)",
+            key="source",
+        )
+    plugin: SourcePlugin = found[0].load()
+    return plugin
+
+
+def build_source(settings: BrainSettings, config_file: Path | None, now: Callable[[], datetime]) -> Source:
+    """Make the source the settings ask for."""
+    if settings.source is SourceKind.SYNTHETIC:
+        from brain.sources.scenarios import parse_scenario
+        from brain.sources.synthetic import SyntheticSource
+
+        sim = settings.simulation
+        return SyntheticSource(
+            seed=sim.seed,
+            start=sim.start,
+            poll_interval_s=settings.poll_interval_s,
+            duration_s=sim.duration_hours * 3600.0,
+            site_id=settings.site_id,
+            scenarios=[parse_scenario(text) for text in sim.scenarios],
+            devices=settings.devices,
+        )
+    if settings.source is SourceKind.REPLAY:
+        from brain.sources.replay import ReplaySource
+        from brain.storage.reader import MalformedLinePolicy
+
+        if settings.replay.path is None:
+            raise ConfigError("replay needs a path (--replay PATH)", key="replay.path")
+        if not settings.replay.path.exists():
+            raise SourceError(f"nothing to replay at {settings.replay.path}: no such file or directory")
+        return ReplaySource(settings.replay.path, policy=MalformedLinePolicy(settings.replay.on_malformed))
+    plugin = load_plugin("hardware")
+    return plugin.build(settings.hardware, site_id=settings.site_id, config_file=config_file, now=now)
+
+
+def _no_wall_clock() -> datetime:
+    """Simulated and replayed streams carry their own time; asking for the wall clock is a bug."""
+    raise SourceError("a timed source must not read the clock")
+
+
+def resume(parts: Parts, data_root: Path) -> datetime | None:
+    """Continue where an earlier run on this data root stopped; return its last stored observation time.
+
+    Why: the Pi restarts after power cuts, and ``make simulate`` may be run twice.
+    The estimator is fed back the stored observations of the last days (its
+    48-hour history, open anomaly episodes and sensor health come back as they
+    were), and a timed source skips what is already stored, so nothing is written
+    twice and an episode open at the cut is ended later, not started again.
+    A simulated clock then starts at the next observation the source will give.
+    """
+    last = _warm_up(parts.estimator, data_root)
+    source = parts.source
+    if isinstance(source, TimedSource):
+        skipped = _skip_through(source, last) if last is not None else 0
+        upcoming = source.next_timestamp()
+        if isinstance(parts.clock, SimClock) and upcoming is not None:
+            parts.clock = SimClock(start=upcoming, time_scale=parts.clock.time_scale)
+        if last is not None:
+            log.info(
+                "resuming_after_stored_data",
+                data_root=str(data_root),
+                last_stored=last.isoformat(),
+                skipped=skipped,
+            )
+    elif last is not None:
+        log.info("resuming_after_stored_data", data_root=str(data_root), last_stored=last.isoformat())
+    return last
+
+
+def _warm_up(estimator: Estimator, data_root: Path) -> datetime | None:
+    """Feed the estimator what the last run directories hold; return the last observation time."""
+    from brain.sources.replay import ReplaySource
+
+    last: datetime | None = None
+    for _day, run_dir in DatasetManager(data_root).dated_runs()[-WARM_UP_RUNS:]:
+        stored = ReplaySource(run_dir)
+        try:
+            while (observation := stored.next_observation()) is not None:
+                if last is None or observation.timestamp > last:
+                    last = observation.timestamp
+                try:
+                    estimator.step(observation, stored.device_status())
+                except ObservationOrderError:
+                    continue  # the live run did not estimate it either, and logged it then
+        finally:
+            stored.close()
+    return last
+
+
+def _skip_through(source: TimedSource, resume_after: datetime) -> int:
+    """Advance a timed source past what an earlier run of the same data root already stored."""
+    skipped = 0
+    while (upcoming := source.next_timestamp()) is not None and upcoming <= resume_after:
+        source.next_observation()
+        skipped += 1
+    return skipped

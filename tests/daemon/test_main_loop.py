@@ -1,0 +1,124 @@
+"""The main loop in-process, on scripted sources: what it does with streams that misbehave."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import pytest
+import structlog
+
+from brain.config import load_settings
+from brain.contracts import DeviceStatusV1, ObservationV1
+from brain.daemon import MAX_CONSECUTIVE_POLL_FAILURES, serve
+from brain.errors import SourceError
+from brain.estimator import Estimator
+from brain.notify import Notifier
+from brain.sink import BacklogSink
+from brain.storage.settings import StorageSettings
+from brain.storage.writer import DatasetWriter
+from brain.timing.clock import SimClock
+from brain.wiring import Parts
+from tests.contracts.payloads import device_status, observation
+from tests.runs import read_stream
+
+START = datetime.fromisoformat("2026-06-01T12:00:00+00:00")
+
+
+class ScriptedSource:
+    """A timed source whose items are observation times, or exceptions to raise in their place."""
+
+    def __init__(self, script: list[datetime | BaseException]) -> None:
+        self._script = list(script)
+        self._fire = START
+        self._last: DeviceStatusV1 | None = None
+        self.closed = False
+
+    def next_timestamp(self) -> datetime | None:
+        if not self._script:
+            return None
+        item = self._script[0]
+        if isinstance(item, BaseException):
+            self._fire += timedelta(minutes=1)  # a failing item still has a place in time
+            return self._fire
+        self._fire = item
+        return item
+
+    def next_observation(self) -> ObservationV1 | None:
+        if not self._script:
+            return None
+        item = self._script.pop(0)
+        if isinstance(item, BaseException):
+            raise item
+        payload, status = observation(), device_status()
+        payload["timestamp"] = status["timestamp"] = item.isoformat()
+        self._last = DeviceStatusV1.model_validate(status)
+        return ObservationV1.model_validate(payload)
+
+    def device_status(self) -> DeviceStatusV1:
+        assert self._last is not None
+        return self._last
+
+    def close(self) -> None:
+        self.closed = True
+
+
+def _parts(tmp_path: Path, source: ScriptedSource) -> Parts:
+    settings = load_settings(flags={"source": "synthetic", "data_root": tmp_path}).settings
+    return Parts(
+        settings=settings,
+        source=source,
+        clock=SimClock(START),
+        estimator=Estimator(),
+        sink=BacklogSink(DatasetWriter(tmp_path, StorageSettings()), max_backlog=10),
+        notifier=Notifier(environ={}),
+        flush_every_poll=False,
+    )
+
+
+def _minutes(*offsets: int) -> list[datetime]:
+    return [START + timedelta(minutes=m) for m in offsets]
+
+
+@pytest.fixture
+def events() -> Iterator[list[dict[str, object]]]:
+    with structlog.testing.capture_logs() as captured:
+        yield captured
+
+
+def test_a_duplicate_observation_is_stored_but_not_estimated(tmp_path: Path, events: list) -> None:
+    script: list[datetime | BaseException] = [*_minutes(0, 1), *_minutes(1, 2)]
+    source = ScriptedSource(script)
+    assert serve(_parts(tmp_path, source)) == 0
+    stamps = [o["timestamp"] for o in read_stream(tmp_path, "observations")]
+    assert len(stamps) == 4, "raw data is kept whatever the estimator makes of it"
+    rejected = [e for e in events if e["event"] == "observation_not_estimated"]
+    assert len(rejected) == 1 and rejected[0]["timestamp"].startswith("2026-06-01T12:01")
+    assert source.closed
+
+
+def test_one_failing_poll_is_logged_and_the_loop_goes_on(tmp_path: Path, events: list) -> None:
+    source = ScriptedSource([*_minutes(0, 1), RuntimeError("I2C bus hiccup"), *_minutes(3, 4)])
+    assert serve(_parts(tmp_path, source)) == 0
+    assert len(read_stream(tmp_path, "observations")) == 4
+    assert [e["event"] for e in events].count("poll_failed") == 1
+
+
+def test_polls_failing_again_and_again_stop_the_daemon_with_status_1(tmp_path: Path, events: list) -> None:
+    failures: list[datetime | BaseException] = [
+        RuntimeError(f"failure {n}") for n in range(MAX_CONSECUTIVE_POLL_FAILURES + 3)
+    ]
+    source = ScriptedSource([*_minutes(0), *failures])
+    assert serve(_parts(tmp_path, source)) == 1
+    assert [e["event"] for e in events].count("poll_failed") == MAX_CONSECUTIVE_POLL_FAILURES
+    assert len(read_stream(tmp_path, "observations")) == 1, "what was read before is kept"
+    assert source.closed
+
+
+def test_a_source_error_is_fatal_at_once(tmp_path: Path, events: list) -> None:
+    source = ScriptedSource([*_minutes(0, 1), SourceError("replay stopped: bad line"), *_minutes(3)])
+    assert serve(_parts(tmp_path, source)) == 1
+    fatal = [e for e in events if e["event"] == "poll_fatal"]
+    assert len(fatal) == 1 and "bad line" in fatal[0]["error"]
+    assert len(read_stream(tmp_path, "observations")) == 2

@@ -1,0 +1,87 @@
+"""Run brain the way a user does (a fresh Python process) and read what it wrote."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from tests.conftest import PROJECT_ROOT
+
+SIMULATE_DAY = PROJECT_ROOT / "scripts" / "simulate_day.py"
+
+
+def read_stream(data_root: Path, stream: str) -> list[dict[str, Any]]:
+    """Every record of ``stream`` under ``data_root``, in file order (plain JSON, no brain code)."""
+    out: list[dict[str, Any]] = []
+    for path in sorted(data_root.glob(f"run_*/{stream}.*.jsonl")):
+        out += [json.loads(line) for line in path.read_text().splitlines()]
+    return out
+
+
+@dataclass
+class Run:
+    returncode: int
+    stdout: str
+    stderr: str
+    data_root: Path
+
+    def files(self) -> dict[str, bytes]:
+        """Every file under the data root, by relative path, as bytes."""
+        return {
+            str(p.relative_to(self.data_root)): p.read_bytes()
+            for p in sorted(self.data_root.rglob("*"))
+            if p.is_file()
+        }
+
+    def records(self, stream: str) -> list[dict[str, Any]]:
+        """Every record of ``stream``, in file order."""
+        return read_stream(self.data_root, stream)
+
+    def log_events(self) -> list[dict[str, Any]]:
+        """The JSON log lines the process printed on stdout."""
+        events = []
+        for line in self.stdout.splitlines():
+            if line.startswith("{"):
+                events.append(json.loads(line))
+        return events
+
+
+def run_process(
+    args: list[str], data_root: Path, *, timeout: float = 120, env: dict[str, str] | None = None
+) -> Run:
+    """Run ``python ARGS`` with the project importable, JSON logs, no terminal."""
+    full_env = {k: v for k, v in os.environ.items() if not k.startswith("BRAIN_") and k != "NOTIFY_SOCKET"}
+    full_env["PYTHONPATH"] = str(PROJECT_ROOT)
+    full_env.update(env or {})
+    result = subprocess.run(
+        [sys.executable, *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env=full_env,
+        cwd=PROJECT_ROOT,
+        check=False,
+    )
+    return Run(result.returncode, result.stdout, result.stderr, data_root)
+
+
+def simulate_day(data_root: Path, *extra: str, timeout: float = 120) -> Run:
+    """``scripts/simulate_day.py --time-scale 0`` into ``data_root``."""
+    args = [str(SIMULATE_DAY), "--output-dir", str(data_root), "--time-scale", "0", *extra]
+    return run_process(args, data_root, timeout=timeout)
+
+
+def daemon(data_root: Path, *extra: str, timeout: float = 120, env: dict[str, str] | None = None) -> Run:
+    """``brain-daemon --output-dir DATA_ROOT ...`` as a fresh process."""
+    args = ["-c", "import sys; from brain.cli import daemon_main; sys.exit(daemon_main())"]
+    return run_process(
+        [*args, "--output-dir", str(data_root), "--log-format", "json", *extra],
+        data_root,
+        timeout=timeout,
+        env=env,
+    )
