@@ -106,8 +106,9 @@ class MainLoop:
             self.sink.flush()
         else:
             self.sink.flush_if_due()
-        self.notifier.watchdog()
-        self.notifier.status(self.status_line())
+        if self.notifier.enabled:
+            self.notifier.watchdog()
+            self.notifier.status(self.status_line())
         self.progress.update(self.counters)
 
     def _store_events(self, estimate: Estimate) -> None:
