@@ -58,7 +58,7 @@ class StorageConfig(_Section):
 
     fsync: Literal["always", "batch", "never"] = "batch"
     """Durability policy: fsync every record, every batch, or leave it to the OS."""
-    batch_records: Annotated[int, Field(ge=1, le=100_000)] = 1000
+    batch_records: Annotated[int, Field(ge=1, le=100_000)] = 10_000
     """With fsync=batch: fsync at the latest after this many records."""
     batch_seconds: Annotated[float, Field(gt=0, le=3600)] = 5.0
     """With fsync=batch: fsync at the latest this many seconds after the first unsynced record."""

@@ -137,8 +137,7 @@ class ReplaySource:
                 and status.site_id == observation.site_id
             ):
                 return status
-        # Built from fields of a validated observation: validating them again would only cost time.
-        return DeviceStatusV1.model_construct(
+        return DeviceStatusV1(
             schema_version="1.0", timestamp=observation.timestamp, site_id=observation.site_id, devices={}
         )
 

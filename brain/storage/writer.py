@@ -93,6 +93,8 @@ class DatasetWriter:
         self._policy = settings.fsync
         self._fsync_dirs = settings.fsync is not FsyncPolicy.NEVER
         self._monotonic = monotonic
+        self._max_file_bytes = settings.max_file_bytes
+        self._batch_records = settings.batch_records
         self._calendar = SiteCalendar(settings.zone)
         self._parts: dict[str, _OpenPart] = {}
         self._written = dict.fromkeys(STREAMS, 0)
@@ -128,27 +130,34 @@ class DatasetWriter:
         model = STREAMS.get(stream)
         if model is None or not isinstance(record, model):
             raise UnknownStreamError(stream, type(record).__name__)
-        serialised = self._serialise(stream, record)
-        if serialised is None:
-            return
-        line, timestamp = serialised
+        # The common case inline (a replay writes a million records): any doubt goes the slow way.
+        timestamp = getattr(record, "timestamp", None)
+        try:
+            if not isinstance(timestamp, datetime) or timestamp.utcoffset() is None:
+                raise TypeError("no aware timestamp")
+            line = record.__pydantic_serializer__.to_json(record, warnings=False) + b"\n"
+        except (PydanticSerializationError, ValueError, TypeError):
+            serialised = self._serialise(stream, record)
+            if serialised is None:
+                return
+            line, timestamp = serialised
         day = self._calendar.day_of(timestamp)
         part = self._parts.get(stream)
         if part is None or part.day != day:
             part = self._open_day(stream, day)
-        if part.size and part.size + len(line) > self._settings.max_file_bytes:
+        if part.size and part.size + len(line) > self._max_file_bytes:
             part = self._rotate(part)
         self._append(part, line)
         self._written[stream] += 1
-        if self._policy is FsyncPolicy.ALWAYS:
-            self._commit_one(part, len(line))
-        elif self._policy is FsyncPolicy.BATCH:
+        if self._policy is FsyncPolicy.BATCH:
             part.pending += 1
             self._unsynced += 1
             if self._unsynced == 1:
                 self._batch_started = self._monotonic()
-            if self._batch_due():
+            if self._unsynced >= self._batch_records or self._batch_due():
                 self._group_commit_after_append()
+        elif self._policy is FsyncPolicy.ALWAYS:
+            self._commit_one(part, len(line))
 
     def flush_if_due(self) -> None:
         """Group-commit if the oldest unsynced record is ``batch_seconds`` old (call it from a timer)."""

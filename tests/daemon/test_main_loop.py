@@ -29,8 +29,9 @@ START = datetime.fromisoformat("2026-06-01T12:00:00+00:00")
 class ScriptedSource:
     """A timed source whose items are observation times, or exceptions to raise in their place."""
 
-    def __init__(self, script: list[datetime | BaseException]) -> None:
+    def __init__(self, script: list[datetime | BaseException], *, devices: bool = True) -> None:
         self._script = list(script)
+        self._devices = devices
         self._fire = START
         self._last: DeviceStatusV1 | None = None
         self.closed = False
@@ -53,6 +54,8 @@ class ScriptedSource:
             raise item
         payload, status = observation(), device_status()
         payload["timestamp"] = status["timestamp"] = item.isoformat()
+        if not self._devices:
+            status["devices"] = {}
         self._last = DeviceStatusV1.model_validate(status)
         return ObservationV1.model_validate(payload)
 
@@ -122,3 +125,12 @@ def test_a_source_error_is_fatal_at_once(tmp_path: Path, events: list) -> None:
     fatal = [e for e in events if e["event"] == "poll_fatal"]
     assert len(fatal) == 1 and "bad line" in fatal[0]["error"]
     assert len(read_stream(tmp_path, "observations")) == 2
+
+
+def test_a_status_naming_no_relay_is_not_stored_but_travels_in_the_state(tmp_path: Path) -> None:
+    source = ScriptedSource(_minutes(0, 1, 2), devices=False)
+    assert serve(_parts(tmp_path, source)) == 0
+    assert len(read_stream(tmp_path, "observations")) == 3
+    assert read_stream(tmp_path, "device_status") == []
+    states = read_stream(tmp_path, "state")
+    assert states and all(s["device_status"]["devices"] == {} for s in states)
