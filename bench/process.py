@@ -1,0 +1,61 @@
+"""Run a command the way a user does (a fresh process) and measure it: wall time and peak memory.
+
+Why ``os.wait4``: it returns the resource usage of exactly that child, so the
+peak RSS of one run is not mixed with earlier ones (``RUSAGE_CHILDREN`` keeps
+the maximum over every child the bench ever waited for).
+"""
+
+from __future__ import annotations
+
+import os
+import statistics
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+DAEMON = ["-c", "import sys; from brain.cli import daemon_main; sys.exit(daemon_main())"]
+"""``python DAEMON ...`` is ``brain-daemon ...`` without depending on the console script's path."""
+
+
+@dataclass(frozen=True)
+class Measured:
+    """One fresh-process run."""
+
+    wall_s: float
+    peak_rss_mb: float
+
+
+def run(args: list[str], *, env: dict[str, str] | None = None) -> Measured:
+    """Run ``python ARGS`` from the project root, output discarded; raise if it fails."""
+    full_env = {k: v for k, v in os.environ.items() if not k.startswith("BRAIN_") and k != "NOTIFY_SOCKET"}
+    full_env.update(env or {})
+    started = time.perf_counter()
+    proc = subprocess.Popen(
+        [sys.executable, *args],
+        cwd=ROOT,
+        env=full_env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    _, status, usage = os.wait4(proc.pid, 0)
+    wall = time.perf_counter() - started
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    stderr = proc.stderr.read().decode(errors="replace") if proc.stderr else ""
+    if proc.stderr:
+        proc.stderr.close()
+    if proc.returncode != 0:
+        raise RuntimeError(f"{args} exited {proc.returncode}: {stderr[-2000:]}")
+    return Measured(wall_s=wall, peak_rss_mb=usage.ru_maxrss / 1024)
+
+
+def median_wall(args: list[str], repeat: int, *, env: dict[str, str] | None = None) -> float:
+    """Median wall time of ``repeat`` fresh runs, seconds."""
+    return statistics.median(run(args, env=env).wall_s for _ in range(repeat))
+
+
+def tree_bytes(path: Path) -> int:
+    """Bytes of every file under ``path``."""
+    return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())

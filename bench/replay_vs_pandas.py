@@ -1,0 +1,100 @@
+"""Replay throughput against pandas: a year of 1-minute observations, each tool a fresh process.
+
+brain: ``brain-daemon --replay FILE --time-scale 0`` validates every line, estimates,
+and writes every stream with the default fsync policy. pandas: ``pandas.read_json(FILE,
+lines=True)`` only loads the file. Required: brain / pandas >= 0.5; goal >= 1.0.
+
+The year is written by this bench with the seeded synthetic greenhouse (so it is a
+realistic signal, not a repeated line) and kept in ``--work`` between runs.
+Run: ``python bench/replay_vs_pandas.py [--days 365] [--repeat 1] [--work DIR]``
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import tempfile
+from datetime import datetime
+from pathlib import Path
+
+from process import DAEMON, median_wall
+
+SEED = 1
+START = datetime.fromisoformat("2025-01-01T00:00:00+00:00")
+
+
+def write_year(path: Path, days: int) -> int:
+    """The observations of ``days`` simulated days at 60 s, as brain writes them; return the count."""
+    from brain.sources.synthetic import SyntheticSource
+
+    source = SyntheticSource(
+        seed=SEED, start=START, poll_interval_s=60.0, duration_s=days * 86400.0, site_id="bench"
+    )
+    count = 0
+    with path.open("wb") as handle:
+        while (observation := source.next_observation()) is not None:
+            handle.write(observation.model_dump_json().encode() + b"\n")
+            count += 1
+    return count
+
+
+def measure(days: int = 365, repeat: int = 1, work: Path | None = None) -> dict[str, float]:
+    """Figures: lines, seconds and lines/s for both tools, and their ratio."""
+    work = work or Path(tempfile.gettempdir()) / "brain-bench-replay"
+    work.mkdir(parents=True, exist_ok=True)
+    data = work / f"observations-{days}d-seed{SEED}.jsonl"
+    if not data.exists():
+        partial = data.with_suffix(".partial")
+        write_year(partial, days)
+        partial.rename(data)
+    lines = sum(1 for _ in data.open("rb"))
+    out = work / "replayed"
+
+    replay = [
+        *DAEMON,
+        "--replay",
+        str(data),
+        "--time-scale",
+        "0",
+        "--output-dir",
+        str(out),
+        "--log-format",
+        "json",
+    ]
+    runs = []
+    for _ in range(repeat):
+        shutil.rmtree(out, ignore_errors=True)  # a replay into a filled data root would resume, not redo
+        runs.append(median_wall(replay, 1))
+    brain_s = min(runs)
+    pandas_s = median_wall(["-c", f"import pandas; pandas.read_json({str(data)!r}, lines=True)"], repeat)
+    shutil.rmtree(out, ignore_errors=True)
+    return {
+        "lines": lines,
+        "brain_s": brain_s,
+        "pandas_s": pandas_s,
+        "brain_lines_per_s": lines / brain_s,
+        "pandas_lines_per_s": lines / pandas_s,
+        "ratio": pandas_s / brain_s,
+    }
+
+
+def main() -> None:
+    """Print the figures."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--days", type=int, default=365)
+    parser.add_argument("--repeat", type=int, default=1, help="runs of each tool (best brain, median pandas)")
+    parser.add_argument("--work", type=Path, default=None, help="where the generated year is kept")
+    args = parser.parse_args()
+    f = measure(args.days, args.repeat, args.work)
+    print(f"{f['lines']:,.0f} observation lines")
+    print(
+        f"brain-daemon --replay (validate, estimate, write)  {f['brain_s']:7.2f} s  {f['brain_lines_per_s']:>9,.0f} lines/s"
+    )
+    print(
+        f"pandas.read_json(lines=True) (load only)            {f['pandas_s']:7.2f} s  {f['pandas_lines_per_s']:>9,.0f} lines/s"
+    )
+    print(f"ratio brain / pandas: {f['ratio']:.2f}  (required >= 0.5, goal >= 1.0)")
+
+
+if __name__ == "__main__":
+    main()

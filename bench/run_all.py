@@ -1,0 +1,105 @@
+"""``make bench``: every benchmark of brain, the headline table first, then each part's own figures.
+
+The table holds the figures the project's goals are stated in, each judged against its
+"required" line (PASS/FAIL) and its goal; the part benchmarks follow as they print
+themselves. Nothing here is a test: speed is measured, never asserted in CI.
+Run: ``python bench/run_all.py [--quick]`` (``--quick``: a 30-day replay instead of a year).
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import memory
+import replay_vs_pandas
+import simulate
+import startup
+import structlog
+
+HERE = Path(__file__).resolve().parent
+PARTS = [
+    "storage.py",
+    "estimator.py",
+    "scheduler.py",
+    "synthetic_source.py",
+    "csv_import.py",
+    "hardware_poll.py",
+]
+"""The part benchmarks, each printing its own figures."""
+
+Row = tuple[str, str, str, str, str]
+
+
+def _judge(ok: bool) -> str:
+    return "PASS" if ok else "FAIL"
+
+
+def _rows(days: int) -> list[Row]:
+    replay = replay_vs_pandas.measure(days=days)
+    day = simulate.measure(repeat=3)
+    mem = memory.measure()
+    start = startup.measure(repeat=5)
+    ratio = replay["ratio"]
+    return [
+        (f"replay {replay['lines']:,.0f} lines: brain", f"{replay['brain_s']:.2f} s ({replay['brain_lines_per_s']:,.0f}/s)", "", "", ""),
+        ("  pandas.read_json (load only)", f"{replay['pandas_s']:.2f} s ({replay['pandas_lines_per_s']:,.0f}/s)", "", "", ""),
+        ("  ratio brain / pandas", f"{ratio:.2f}", ">= 0.5", ">= 1.0", _judge(ratio >= 0.5)),
+        ("simulated day, 60 s poll", f"{day['day_60s_s']:.3f} s", "<= 1.5 s", "work < imports", _judge(day["day_60s_s"] <= 1.5)),
+        ("  import brain.daemon (floor)", f"{day['import_s']:.3f} s", "", "", ""),
+        ("  the day's work", f"{day['work_s']:.3f} s", "", "", "goal met" if day["work_s"] < day["import_s"] else "goal not met"),
+        ("  same day, 2 h base cycle", f"{day['day_2h_s']:.3f} s", "", "", ""),
+        ("peak RSS, 30 days at 60 s", f"{mem['peak_30d_mb']:.1f} MB", "<= 80 MB", "", _judge(mem["peak_30d_mb"] <= 80)),
+        ("  growth 3 -> 30 days", f"{mem['growth_mb']:.1f} MB", "<= 5 MB", "", _judge(mem["growth_mb"] <= 5)),
+        ("start-up: python -c pass", f"{start['python_pass_s']:.3f} s", "", "", ""),
+        ("  brain-daemon --help", f"{start['help_s']:.3f} s", "", "", ""),
+        ("  brain-daemon to READY", f"{start['ready_s']:.3f} s", "", "", ""),
+        ("bytes written per simulated day", f"{day['day_bytes']:,} B", "", "", ""),
+    ]  # fmt: skip
+
+
+def _table(rows: list[Row]) -> str:
+    header: Row = ("figure", "measured", "required", "goal", "")
+    widths = [max(len(row[i]) for row in [header, *rows]) for i in range(5)]
+    lines = []
+    for row in [header, *rows]:
+        lines.append("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip())
+        if row is header:
+            lines.append("  ".join("-" * width for width in widths))
+    return "\n".join(lines)
+
+
+QUIET = (
+    "import logging, runpy, sys, structlog; "
+    "structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(logging.WARNING)); "
+    "sys.argv = [sys.argv[1]]; runpy.run_path(sys.argv[0], run_name='__main__')"
+)
+"""Runs a part benchmark with brain's info-level log lines silenced: only its figures are printed."""
+
+
+def _part(script: str, out: Callable[[str], None]) -> None:
+    out(f"\n## {script}")
+    result = subprocess.run(
+        [sys.executable, "-c", QUIET, str(HERE / script)], capture_output=True, text=True, check=False
+    )
+    out(result.stdout.rstrip() or result.stderr.rstrip())
+
+
+def main() -> None:
+    """Print the headline table, then every part benchmark."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="replay 30 days instead of 365")
+    days = 30 if parser.parse_args().quick else 365
+    structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(logging.WARNING))
+    print("# brain benchmarks (fresh processes; this machine)\n")
+    print(_table(_rows(days)), flush=True)
+    for script in PARTS:
+        _part(script, lambda text: print(text, flush=True))
+
+
+if __name__ == "__main__":
+    main()
