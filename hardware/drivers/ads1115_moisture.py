@@ -25,7 +25,7 @@ from typing import Any, ClassVar, Literal, Protocol
 from pydantic import Field, ValidationInfo, field_validator
 
 from brain.contracts import SensorKey
-from hardware.drivers.base import DriverContext, SensorSettings, checked, clamp
+from hardware.drivers.base import DriverBase, DriverContext, SensorSettings, checked, clamp
 from hardware.drivers.i2c_device import I2CDevice
 from hardware.i2c import I2CBus
 
@@ -97,7 +97,7 @@ def open_ads1115_channel(bus: I2CBus, address: int, channel: int) -> Any:
     return AnalogIn(ADS1115(bus.get(), address=address), channel)
 
 
-class ADS1115MoistureDriver:
+class ADS1115MoistureDriver(DriverBase[ADS1115MoistureSettings]):
     """Reads one raw count per poll and converts it with the configured calibration."""
 
     settings_model: ClassVar[type[SensorSettings]] = ADS1115MoistureSettings
@@ -115,14 +115,6 @@ class ADS1115MoistureDriver:
             open_device or (lambda: open_ads1115_channel(context.i2c, settings.address, settings.channel)),
             context,
         )
-
-    @property
-    def label(self) -> str:  # noqa: D102
-        return self._settings.label
-
-    @property
-    def keys(self) -> tuple[SensorKey, ...]:  # noqa: D102
-        return self._settings.keys
 
     def read(self) -> dict[SensorKey, float]:  # noqa: D102
         raw = checked(_MOISTURE, self._device.transact(lambda channel: channel.value), -32768.0, 65535.0)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Annotated, Any, ClassVar, Protocol
+from typing import Annotated, Any, ClassVar, Generic, Protocol, TypeVar
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, Strict, field_validator
 
@@ -122,6 +122,25 @@ class ClimateSettings(SensorSettings):
         return {key: values[key] for key in self.keys if key in values}
 
 
+class _Addressed(Protocol):
+    @property
+    def address(self) -> int: ...
+
+
+class I2CAddressed:
+    """Mixin for the settings of a device found by its I2C address alone: that address says where it is."""
+
+    @property
+    def where(self: _Addressed) -> str:
+        """The address, as the datasheet writes it (``0x44``)."""
+        return f"{self.address:#04x}"
+
+    @property
+    def i2c_address(self: _Addressed) -> int | None:
+        """The address, checked for clashes on the bus."""
+        return self.address
+
+
 @dataclass(frozen=True)
 class DriverContext:
     """What the hardware source hands every driver it builds."""
@@ -154,6 +173,25 @@ class SensorDriver(Protocol):
     def close(self) -> None:
         """Release pins and handles; idempotent."""
         ...
+
+
+S = TypeVar("S", bound=SensorSettings)
+
+
+class DriverBase(Generic[S]):
+    """What every driver takes from its settings: its label and the keys it reports."""
+
+    _settings: S
+
+    @property
+    def label(self) -> str:
+        """Name in logs and error texts (unique in a configuration)."""
+        return self._settings.label
+
+    @property
+    def keys(self) -> tuple[SensorKey, ...]:
+        """Keys this driver reports."""
+        return self._settings.keys
 
 
 class DriverClass(Protocol):

@@ -27,7 +27,7 @@ from typing import Any, ClassVar, Literal, Protocol
 from pydantic import Field
 
 from brain.contracts import SensorKey
-from hardware.drivers.base import DriverContext, SensorSettings, checked
+from hardware.drivers.base import DriverBase, DriverContext, I2CAddressed, SensorSettings, checked
 from hardware.drivers.i2c_device import I2CDevice
 from hardware.i2c import I2CBus
 
@@ -46,7 +46,7 @@ class LightSensor(Protocol):
     def lux(self) -> float: ...  # noqa: D102
 
 
-class BH1750PARSettings(SensorSettings):
+class BH1750PARSettings(I2CAddressed, SensorSettings):
     """``driver = "bh1750_par"``: a BH1750 whose lux are converted to PPFD."""
 
     can_provide: ClassVar[frozenset[SensorKey]] = frozenset({_PAR})
@@ -58,14 +58,6 @@ class BH1750PARSettings(SensorSettings):
     lux_per_umol_m2_s: float = Field(default=SUNLIGHT_LUX_PER_UMOL, gt=1, le=1000)
     """Lux that make 1 umol m-2 s-1 of PAR under this light (sunlight 54, HPS 82; see the module doc)."""
 
-    @property
-    def where(self) -> str:  # noqa: D102
-        return f"{self.address:#04x}"
-
-    @property
-    def i2c_address(self) -> int | None:  # noqa: D102
-        return self.address
-
 
 def open_bh1750(bus: I2CBus, address: int) -> Any:
     """Open the sensor through the Adafruit library (imported here: only the Pi has it)."""
@@ -74,7 +66,7 @@ def open_bh1750(bus: I2CBus, address: int) -> Any:
     return adafruit_bh1750.BH1750(bus.get(), address=address)
 
 
-class BH1750PARDriver:
+class BH1750PARDriver(DriverBase[BH1750PARSettings]):
     """Reads lux once per poll and divides by the configured factor."""
 
     settings_model: ClassVar[type[SensorSettings]] = BH1750PARSettings
@@ -90,14 +82,6 @@ class BH1750PARDriver:
         self._device: I2CDevice[LightSensor] = I2CDevice(
             settings.label, open_device or (lambda: open_bh1750(context.i2c, settings.address)), context
         )
-
-    @property
-    def label(self) -> str:  # noqa: D102
-        return self._settings.label
-
-    @property
-    def keys(self) -> tuple[SensorKey, ...]:  # noqa: D102
-        return self._settings.keys
 
     def read(self) -> dict[SensorKey, float]:  # noqa: D102
         lux = checked(_PAR, self._device.transact(lambda sensor: sensor.lux), 0.0, MAX_LUX)

@@ -26,7 +26,7 @@ from pydantic import Field
 
 from brain.contracts import SensorKey
 from brain.errors import SensorReadError
-from hardware.drivers.base import ClimateSettings, DriverContext, GpioPin, SensorSettings, checked
+from hardware.drivers.base import ClimateSettings, DriverBase, DriverContext, GpioPin, SensorSettings, checked
 from hardware.retry import DeviceLink
 
 MIN_READ_INTERVAL_S = 2.1
@@ -86,7 +86,7 @@ def open_dht22(pin: int) -> Any:
     return adafruit_dht.DHT22(getattr(board, f"D{pin}"), use_pulseio=False)
 
 
-class DHT22Driver:
+class DHT22Driver(DriverBase[DHT22Settings]):
     """Reads temperature and humidity with retries, never more often than every 2.1 s."""
 
     settings_model: ClassVar[type[SensorSettings]] = DHT22Settings
@@ -109,14 +109,6 @@ class DHT22Driver:
             release=lambda device: device.exit(),
         )
         self._last_attempt: float | None = None
-
-    @property
-    def label(self) -> str:  # noqa: D102
-        return self._settings.label
-
-    @property
-    def keys(self) -> tuple[SensorKey, ...]:  # noqa: D102
-        return self._settings.keys
 
     def read(self) -> dict[SensorKey, float]:
         """Try up to ``attempts`` times; return both values of the first good conversion."""

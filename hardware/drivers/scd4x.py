@@ -29,7 +29,7 @@ from typing import Any, ClassVar, Literal, Protocol
 
 from brain.contracts import SensorKey
 from brain.errors import SensorReadError
-from hardware.drivers.base import ClimateSettings, DriverContext, SensorSettings, checked
+from hardware.drivers.base import ClimateSettings, DriverBase, DriverContext, SensorSettings, checked
 from hardware.drivers.i2c_device import I2CDevice
 from hardware.i2c import I2CBus
 
@@ -94,7 +94,7 @@ def open_scd4x(bus: I2CBus, self_calibration: bool) -> Any:
     return device
 
 
-class SCD4XDriver:
+class SCD4XDriver(DriverBase[SCD4XSettings]):
     """Reads one fresh sample per poll, waiting at most one measurement period for it."""
 
     settings_model: ClassVar[type[SensorSettings]] = SCD4XSettings
@@ -114,14 +114,6 @@ class SCD4XDriver:
             open_device or (lambda: open_scd4x(context.i2c, settings.self_calibration)),
             context,
         )
-
-    @property
-    def label(self) -> str:  # noqa: D102
-        return self._settings.label
-
-    @property
-    def keys(self) -> tuple[SensorKey, ...]:  # noqa: D102
-        return self._settings.keys
 
     def read(self) -> dict[SensorKey, float]:
         """Wait for ``data_ready`` (bus released while waiting), then read the new sample."""

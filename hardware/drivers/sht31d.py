@@ -12,7 +12,14 @@ from collections.abc import Callable
 from typing import Any, ClassVar, Literal, Protocol
 
 from brain.contracts import SensorKey
-from hardware.drivers.base import ClimateSettings, DriverContext, SensorSettings, checked
+from hardware.drivers.base import (
+    ClimateSettings,
+    DriverBase,
+    DriverContext,
+    I2CAddressed,
+    SensorSettings,
+    checked,
+)
 from hardware.drivers.i2c_device import I2CDevice
 from hardware.i2c import I2CBus
 
@@ -30,7 +37,7 @@ class SHT31DDevice(Protocol):
     def relative_humidity(self) -> float: ...  # noqa: D102
 
 
-class SHT31DSettings(ClimateSettings):
+class SHT31DSettings(I2CAddressed, ClimateSettings):
     """``driver = "sht31d"``: a Sensirion SHT31-D breakout on I2C bus 1."""
 
     can_provide: ClassVar[frozenset[SensorKey]] = frozenset({_TEMP, _RH})
@@ -40,14 +47,6 @@ class SHT31DSettings(ClimateSettings):
     address: Literal[0x44, 0x45] = 0x44
     """I2C address: 0x44 (default) or 0x45 (ADR high)."""
 
-    @property
-    def where(self) -> str:  # noqa: D102
-        return f"{self.address:#04x}"
-
-    @property
-    def i2c_address(self) -> int | None:  # noqa: D102
-        return self.address
-
 
 def open_sht31d(bus: I2CBus, address: int) -> Any:
     """Open the sensor through the Adafruit library (imported here: only the Pi has it)."""
@@ -56,7 +55,7 @@ def open_sht31d(bus: I2CBus, address: int) -> Any:
     return adafruit_sht31d.SHT31D(bus.get(), address=address)
 
 
-class SHT31DDriver:
+class SHT31DDriver(DriverBase[SHT31DSettings]):
     """Reads temperature and humidity once per poll."""
 
     settings_model: ClassVar[type[SensorSettings]] = SHT31DSettings
@@ -72,14 +71,6 @@ class SHT31DDriver:
         self._device: I2CDevice[SHT31DDevice] = I2CDevice(
             settings.label, open_device or (lambda: open_sht31d(context.i2c, settings.address)), context
         )
-
-    @property
-    def label(self) -> str:  # noqa: D102
-        return self._settings.label
-
-    @property
-    def keys(self) -> tuple[SensorKey, ...]:  # noqa: D102
-        return self._settings.keys
 
     def read(self) -> dict[SensorKey, float]:  # noqa: D102
         temperature, humidity = self._device.transact(lambda dev: (dev.temperature, dev.relative_humidity))
