@@ -227,14 +227,10 @@ def load_settings(config_file: Path | None = None, flags: Mapping[str, Any] | No
     try:
         settings = settings_cls(**flags)
     except ValidationError as exc:
-        first = exc.errors(include_url=False)[0]
-        key = ".".join(str(part) for part in first["loc"])
-        origin = _origin_of(key, origins)
-        value = f" (got {first['input']!r})" if first["type"] != "missing" and "input" in first else ""
-        raise ConfigError(
-            f"invalid setting {key}: {first['msg']}{value}; from {origin}",
-            key=key,
+        raise ConfigError.from_validation(
+            exc,
             file=str(config_file) if config_file is not None else None,
+            origin=lambda key: _origin_of(key, origins),
         ) from exc
     return LoadedSettings(
         settings=BrainSettings.model_validate(settings.model_dump()), origins=origins, config_file=config_file

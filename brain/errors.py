@@ -6,6 +6,12 @@ configuration error, the path and line for bad input, the stream for storage.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from pydantic import ValidationError
+
 
 class BrainError(Exception):
     """Base of every error brain raises on purpose."""
@@ -21,6 +27,41 @@ class ConfigError(BrainError):
             part for part in (f"key={key}" if key else "", f"file={file}" if file else "") if part
         )
         super().__init__(f"{message} ({where})" if where else message)
+
+    @classmethod
+    def from_validation(
+        cls,
+        exc: ValidationError,
+        *,
+        file: str | None,
+        prefix: Sequence[str | int] = (),
+        origin: Callable[[str], str] | None = None,
+    ) -> ConfigError:
+        """The first problem pydantic found, naming the dotted key, the value given and where it came from.
+
+        ``prefix`` is where the validated section sits (``("hardware",)``);
+        ``origin(key)`` names the layer a value came from when there are several
+        (file, environment, command line); by default it is ``file``.
+        """
+        first = exc.errors(include_url=False)[0]
+        key = dotted_key((*prefix, *first["loc"])) or "(top level)"
+        shows_input = first["loc"] and first["type"] != "missing" and "input" in first
+        got = f" (got {first['input']!r})" if shows_input else ""
+        where = origin(key) if origin is not None else (file or "settings")
+        return cls(f"invalid setting {key}: {first['msg']}{got}; from {where}", key=key, file=file)
+
+
+def dotted_key(parts: Sequence[str | int]) -> str:
+    """``("hardware", "sensors", 2, "pin")`` -> ``hardware.sensors[2].pin``.
+
+    The ``[key]`` step pydantic adds when a dict key fails its own check says nothing to a person.
+    """
+    text = ""
+    for part in parts:
+        if part == "[key]":
+            continue
+        text += f"[{part}]" if isinstance(part, int) else f".{part}" if text else str(part)
+    return text
 
 
 class StorageError(BrainError):

@@ -36,7 +36,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from brain.contracts._base import Identifier
-from brain.errors import ConfigError
+from brain.errors import ConfigError, dotted_key
 from hardware.drivers import DRIVERS, SensorSettings
 from hardware.drivers.base import GpioPin
 from hardware.retry import RetryPolicy
@@ -92,7 +92,7 @@ def parse_section(section: Mapping[str, Any], *, config_file: Path | None) -> Ha
     try:
         top = HardwareSection.model_validate(dict(section))
     except ValidationError as exc:
-        raise _config_error(exc, (SECTION,), file) from exc
+        raise ConfigError.from_validation(exc, prefix=(SECTION,), file=file) from exc
     sensors = tuple(_parse_sensor(index, raw, file) for index, raw in enumerate(top.sensors))
     config = HardwareConfig(
         read_timeout_s=top.read_timeout_s,
@@ -111,7 +111,7 @@ def _parse_sensor(index: int, raw: Mapping[str, Any], file: str | None) -> Senso
     where = (SECTION, "sensors", index)
     driver = raw.get("driver")
     if driver not in DRIVERS:
-        key = _dotted((*where, "driver"))
+        key = dotted_key((*where, "driver"))
         known = ", ".join(sorted(DRIVERS))
         got = "missing" if driver is None else f"unknown driver {driver!r}"
         raise ConfigError(
@@ -120,7 +120,7 @@ def _parse_sensor(index: int, raw: Mapping[str, Any], file: str | None) -> Senso
     try:
         return DRIVERS[driver].settings_model.model_validate(dict(raw))
     except ValidationError as exc:
-        raise _config_error(exc, where, file) from exc
+        raise ConfigError.from_validation(exc, prefix=where, file=file) from exc
 
 
 def _first_conflict(config: HardwareConfig) -> tuple[str, str] | None:
@@ -174,21 +174,3 @@ def _too_short_timeout(config: HardwareConfig) -> Iterator[tuple[str, str]]:
                 f"{config.read_timeout_s:g} s is too short for {SECTION}.sensors[{index}] "
                 f"({sensor.label}), whose healthy read can take {needed:g} s",
             )
-
-
-def _config_error(exc: ValidationError, prefix: tuple[str | int, ...], file: str | None) -> ConfigError:
-    first = exc.errors(include_url=False)[0]
-    key = _dotted((*prefix, *first["loc"]))
-    shows_input = first["loc"] and first["type"] != "missing" and "input" in first
-    got = f" (got {first['input']!r})" if shows_input else ""
-    return ConfigError(
-        f"invalid setting {key}: {first['msg']}{got}; from {file or 'settings'}", key=key, file=file
-    )
-
-
-def _dotted(parts: Sequence[str | int]) -> str:
-    """``("hardware", "sensors", 2, "pin")`` -> ``hardware.sensors[2].pin``."""
-    text = ""
-    for part in parts:
-        text += f"[{part}]" if isinstance(part, int) else f".{part}" if text else part
-    return text

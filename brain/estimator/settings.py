@@ -211,6 +211,4 @@ class EstimatorSettings(_Section):
         try:
             return cls.model_validate(data)
         except ValidationError as exc:
-            first = exc.errors()[0]
-            key = ".".join(str(part) for part in first["loc"]) or "(top level)"
-            raise ConfigError(f"invalid threshold: {first['msg']}", key=key, file=file) from exc
+            raise ConfigError.from_validation(exc, file=file) from exc

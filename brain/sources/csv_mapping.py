@@ -162,6 +162,4 @@ def _parse(text: str, origin: str) -> CsvMapping:
     try:
         return CsvMapping.model_validate(data)
     except ValidationError as exc:
-        first = exc.errors(include_url=False)[0]
-        key = ".".join(str(part) for part in first["loc"] if part != "[key]") or "mapping"
-        raise ConfigError(f"invalid mapping: {first['msg']}", key=key, file=origin) from exc
+        raise ConfigError.from_validation(exc, file=origin) from exc
