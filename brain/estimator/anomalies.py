@@ -22,6 +22,7 @@ the sensor is trusted again and the condition still holds.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 
@@ -245,6 +246,18 @@ class AnomalyDetector:
 
     def __init__(self, rules: Mapping[AnomalyKind, AnomalyRule]) -> None:
         self._trackers = [_KindTracker(kind, rules[kind]) for kind in AnomalyKind]
+        calm: dict[int, tuple[float, float]] = {}
+        for tracker in self._trackers:
+            low, high = calm.get(tracker.metric_index, (-math.inf, math.inf))
+            if tracker.above:
+                high = min(high, tracker.rule.warning)
+            else:
+                low = max(low, tracker.rule.warning)
+            calm[tracker.metric_index] = (low, high)
+        self._calm = tuple((index, low, high) for index, (low, high) in sorted(calm.items()))
+        """Per judged metric: the values that start nothing under any of its rules, day or night."""
+        self._all_idle = True
+        """No kind has an episode open or a threshold crossed."""
 
     def step(
         self,
@@ -256,12 +269,22 @@ class AnomalyDetector:
     ) -> list[AnomalyV1]:
         """Judge one observation's metrics (in ``METRICS`` order, ``None`` where not trusted).
 
-        ``daylight`` ``None`` means unknown (no trusted PAR). Why the fast path:
-        nine kinds are judged at every poll and almost always nothing happens;
-        an idle kind with a calm value, no value, or a rule that does not apply
-        now is skipped with two comparisons.
+        ``daylight`` ``None`` means unknown (no trusted PAR). Why the fast paths:
+        nine kinds are judged at every poll and almost always nothing happens.
+        While every kind is idle and every metric is calm for all its rules, the
+        step is over after one comparison per metric; otherwise an idle kind with
+        a calm value, no value, or a rule that does not apply now is skipped with
+        two comparisons.
         """
+        if self._all_idle:
+            for index, low, high in self._calm:
+                value = metrics[index]
+                if value is not None and not low <= value <= high:
+                    break
+            else:
+                return []
         records: list[AnomalyV1] = []
+        all_idle = True
         for tracker in self._trackers:
             value = metrics[tracker.metric_index]
             applicable = not (tracker.daylight_only and daylight is False)
@@ -272,6 +295,9 @@ class AnomalyDetector:
             found = tracker.step(t, ts, value, site_id, applicable)
             if found:
                 records.extend(found)
+            if all_idle and not tracker.idle:
+                all_idle = False
+        self._all_idle = all_idle
         return records
 
     def close_all(self, ts: datetime, site_id: str, why: str) -> list[AnomalyV1]:
@@ -279,4 +305,5 @@ class AnomalyDetector:
         records: list[AnomalyV1] = []
         for tracker in self._trackers:
             records.extend(tracker.close(ts, site_id, why))
+        self._all_idle = True  # closing forgets every episode and every timer
         return records

@@ -20,7 +20,6 @@ converted fall-back hour simply increases in UTC.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 
 from brain.estimator.errors import DuplicateObservationError, OutOfOrderObservationError
@@ -28,22 +27,25 @@ from brain.estimator.errors import DuplicateObservationError, OutOfOrderObservat
 _DEFAULT_POLL_S = 60.0
 
 
-@dataclass(slots=True)
-class TimeStep:
-    """Where one observation falls on estimator time."""
-
-    t: float
-    """Estimator time, seconds (epoch seconds of the timestamp plus the accumulated clock-step offset)."""
-    dt: float | None
-    """Seconds since the previous observation; ``None`` for the first."""
-    gap: bool
-    """The previous observation is older than ``gap_s``."""
-    stepped_back_s: float
-    """How far the wall clock was stepped back before this observation (0 when it was not)."""
-
-
 class Timeline:
-    """Maps observation timestamps to estimator time and rejects duplicates and disorder."""
+    """Maps observation timestamps to estimator time and rejects duplicates and disorder.
+
+    Why :meth:`advance` returns a bare float and leaves the rest in attributes: it runs
+    at every poll, and the common case (a newer observation) then costs a few float
+    operations and no allocation.
+    """
+
+    __slots__ = (
+        "_clock_step_back_s",
+        "_gap_s",
+        "_last_dt",
+        "_last_ext",
+        "_last_t",
+        "_offset",
+        "gap",
+        "last_timestamp",
+        "stepped_back_s",
+    )
 
     def __init__(self, *, clock_step_back_s: float, gap_s: float) -> None:
         self._clock_step_back_s = clock_step_back_s
@@ -53,33 +55,47 @@ class Timeline:
         self._last_t = 0.0
         self._last_dt = _DEFAULT_POLL_S
         self.last_timestamp: datetime | None = None
-        """Timestamp of the last observation taken."""
+        """Timestamp of the last observation taken (``None`` before the first)."""
+        self.gap = False
+        """The last observation taken came more than ``gap_s`` after the one before it."""
+        self.stepped_back_s = 0.0
+        """How far the wall clock was stepped back before the last observation taken (0 when it was not)."""
 
-    def advance(self, timestamp: datetime) -> TimeStep:
-        """Place ``timestamp`` on estimator time, or raise if it must not be taken."""
+    def advance(self, timestamp: datetime) -> float:
+        """Place ``timestamp`` on estimator time and return that time, or raise if it must not be taken.
+
+        Afterwards ``gap`` and ``stepped_back_s`` describe this observation; an
+        observation that raised changed nothing.
+        """
         ext = timestamp.timestamp()
-        previous = self.last_timestamp
-        if self._last_ext is None or previous is None:
-            self._take(ext, ext, timestamp)
-            return TimeStep(ext, None, False, 0.0)
+        last_ext = self._last_ext
+        if last_ext is None:  # the first observation: estimator time starts at its epoch seconds
+            self._last_ext = self._last_t = ext
+            self.last_timestamp = timestamp
+            return ext
         stepped_back = 0.0
-        if ext == self._last_ext:
-            raise DuplicateObservationError("duplicate observation", timestamp=timestamp, previous=previous)
-        if ext < self._last_ext:
-            stepped_back = self._last_ext - ext
+        if ext <= last_ext:
+            if ext == last_ext:
+                raise DuplicateObservationError(
+                    "duplicate observation", timestamp=timestamp, previous=self._previous()
+                )
+            stepped_back = last_ext - ext
             if stepped_back < self._clock_step_back_s:
                 raise OutOfOrderObservationError(
-                    "observation older than the previous one", timestamp=timestamp, previous=previous
+                    "observation older than the previous one", timestamp=timestamp, previous=self._previous()
                 )
             self._offset += stepped_back + self._last_dt
         t = ext + self._offset
         dt = t - self._last_t
-        self._take(ext, t, timestamp)
-        if dt > 0 and not stepped_back:
-            self._last_dt = min(dt, self._gap_s)
-        return TimeStep(t, dt, dt > self._gap_s, stepped_back)
-
-    def _take(self, ext: float, t: float, timestamp: datetime) -> None:
         self._last_ext = ext
         self._last_t = t
         self.last_timestamp = timestamp
+        if dt > 0 and not stepped_back:
+            self._last_dt = dt if dt < self._gap_s else self._gap_s
+        self.gap = dt > self._gap_s
+        self.stepped_back_s = stepped_back
+        return t
+
+    def _previous(self) -> datetime:
+        assert self.last_timestamp is not None  # always set together with _last_ext
+        return self.last_timestamp
