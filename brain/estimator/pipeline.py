@@ -202,8 +202,14 @@ class Estimator:
         self._degraded_factor = self.settings.confidence.degraded_factor
         self._stale_after_s = stale_after_s
         self._daylight_par = health.daylight_par_umol_m2_s
-        self._t_range = (health.air_temperature_c.valid_min, health.air_temperature_c.valid_max)
-        self._rh_range = (health.relative_humidity_pct.valid_min, health.relative_humidity_pct.valid_max)
+        rh_limits, t_limits = health.relative_humidity_pct, health.air_temperature_c
+        self._context_ranges = (
+            rh_limits.valid_min,
+            rh_limits.valid_max,
+            t_limits.valid_min,
+            t_limits.valid_max,
+        )
+        """Valid humidity, then temperature: each is the other's co-located context only when plausible."""
         self._full_confidence = confidence(self._weights, [1.0] * len(SENSOR_KEYS))
         """The confidence when every sensor is steady: computed by the same rule, so the same float."""
         self._health: tuple[HealthSnapshot, ...] = ()
@@ -220,8 +226,7 @@ class Estimator:
         """Estimate the state at ``observation``; raises :class:`ObservationOrderError` if it is not newer."""
         timeline = self._timeline
         previous = timeline.last_timestamp
-        timestamp = observation.timestamp
-        t = timeline.advance(timestamp)
+        t = timeline.advance(observation.timestamp)
         gap = timeline.gap
         site_id = observation.site_id
         closed = self._close_episodes(previous, site_id) if timeline.stepped_back_s else None
@@ -236,14 +241,12 @@ class Estimator:
         is_day = daylight is True
 
         drift = self._drift
-        if drift.advance(t):
+        if drift.advance(t):  # a half hour closed: the drift verdicts may have changed
             temperature.set_drift(drift.temperature.verdict())
             humidity.set_drift(drift.humidity.verdict())
-        # Each of temperature and humidity is the other's co-located context, when plausible.
-        low, high = self._rh_range
-        rh_context = None if rh_pct is None or rh_pct < low or rh_pct > high else rh_pct
-        low, high = self._t_range
-        t_context = None if temp_c is None or temp_c < low or temp_c > high else temp_c
+        rh_low, rh_high, t_low, t_high = self._context_ranges
+        rh_context = None if rh_pct is None or rh_pct < rh_low or rh_pct > rh_high else rh_pct
+        t_context = None if temp_c is None or temp_c < t_low or temp_c > t_high else temp_c
         temperature.observe(t, gap, temp_c, is_day, rh_context)
         humidity.observe(t, gap, rh_pct, is_day, t_context)
         co2.observe(t, gap, sensors.co2_ppm, is_day, None)
@@ -261,9 +264,11 @@ class Estimator:
             vpd, dew_point = fast_vpd_and_dew_point(temp_used, rh_used)
             if dew_point is not None:
                 margin = temp_used - dew_point
-        row = (temp_used, rh_used, co2.used, par_used, substrate.used, vpd, dew_point)  # HISTORY_SERIES
-        metrics = (*row[:_VPD], vpd, margin)  # METRICS order
-        found = self._anomalies.step(t, timestamp, metrics, site_id, daylight)
+        co2_used = co2.used
+        substrate_used = substrate.used
+        row = (temp_used, rh_used, co2_used, par_used, substrate_used, vpd, dew_point)  # HISTORY_SERIES
+        metrics = (temp_used, rh_used, co2_used, par_used, substrate_used, vpd, margin)  # METRICS order
+        found = self._anomalies.step(t, observation.timestamp, metrics, site_id, daylight)
         if closed:
             found = closed + found
 

@@ -119,14 +119,22 @@ class RingBuffer:
                 self._closed.append(_Bucket(self._open_bucket, self._open_start, total, len(self.series)))
             self._open_bucket = bucket
             self._open_start = total
-        slot = total % self.capacity
-        self._times[slot] = time_s
-        self._rows[slot] = values
+        capacity = self.capacity
+        times = self._times
+        times[total % capacity] = time_s
+        self._rows[total % capacity] = values
         self._total = total + 1
         self._last_t = time_s
+        # At a steady poll rate a full window loses one sample per push: that one is evicted
+        # here, and _evict is called only when more must go or a closed bucket left the window.
         cutoff = time_s - self.window_s
-        if self._times[self._oldest % self.capacity] < cutoff:
-            self._evict(cutoff)
+        oldest = self._oldest
+        if times[oldest % capacity] < cutoff:
+            self._rows[oldest % capacity] = ()
+            oldest = self._oldest = oldest + 1
+            closed = self._closed
+            if times[oldest % capacity] < cutoff or (closed and closed[0].stop <= oldest):
+                self._evict(cutoff)
         return True
 
     def last_n_hours(self, hours: float) -> list[Sample]:
