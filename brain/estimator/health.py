@@ -72,7 +72,6 @@ class SensorTracker:
         "_co_min",
         "_day_s",
         "_drift",
-        "_ever_valid",
         "_first_null_t",
         "_first_t",
         "_flat_last_t",
@@ -83,8 +82,6 @@ class SensorTracker:
         "_jump_min",
         "_jump_per_min",
         "_k",
-        "_last_valid",
-        "_last_valid_t",
         "_null_polls",
         "_pending",
         "_recovery_until",
@@ -142,12 +139,9 @@ class SensorTracker:
         self.steady = False
         self.accepted: float | None = None
         self._first_t: float | None = None
-        self._ever_valid = False
         self._trusted = False
         self._null_polls = 0
         self._first_null_t = 0.0
-        self._last_valid = 0.0
-        self._last_valid_t = 0.0
         self._ref: float | None = None
         self._ref_t = 0.0
         self._typical = 0.0
@@ -222,10 +216,7 @@ class SensorTracker:
                 self._candidate = (ref, ref_t, step, t, spike_limit, typical) if size >= spike_limit else None
                 self._ref = value
                 self._ref_t = t
-        self.accepted = value
-        self._last_valid = value
-        self._last_valid_t = t
-        self._ever_valid = True
+        self.accepted = value  # and the reference is now this reading: the last valid one
 
         # Stuck: extend or restart the flat stretch; judge it only once it could be long enough.
         low = self._flat_min if self._flat_min < value else value
@@ -260,9 +251,9 @@ class SensorTracker:
         self.reason = None
         if self.status is _OK and t >= self._recovery_until:
             # Still ok, nothing to say: the snapshot stays the same object (see ``steady``).
+            # (_trusted is true already: only a fault clears it, and no fault ends but in _settle.)
             self.changed = False
             self.steady = True
-            self._trusted = True
         else:
             self._settle(t, _NONE, t, None)
 
@@ -330,7 +321,8 @@ class SensorTracker:
             self._first_null_t = t
         polls = self._null_polls
         limit = self._settings.disconnect_polls
-        if not self._ever_valid:
+        last_valid = self._ref  # every accepted reading becomes the jump rule's reference
+        if last_valid is None:
             since = self._first_t if self._first_t is not None else t
             evidence: Evidence = (t - since, "valid_readings_since_start", 0.0, None)
             self._exclude(ExclusionReason.MISSING)
@@ -339,7 +331,7 @@ class SensorTracker:
             else:
                 self._settle(t, _NONE, t, evidence, degraded=True)
             return
-        age = t - self._last_valid_t
+        age = t - self._ref_t
         if polls >= limit or age >= self._settings.disconnect_after_s:
             self._exclude(ExclusionReason.DISCONNECT)
             evidence = (age, "null_polls", float(polls), float(limit))
@@ -347,7 +339,7 @@ class SensorTracker:
             return
         evidence = (age, "value_age_s", age, self._stale_after_s)
         if self._trusted and age <= self._stale_after_s:
-            self.used = self._last_valid
+            self.used = last_valid
             self.used_age_s = age
             self.reason = None
         else:
