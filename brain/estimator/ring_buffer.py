@@ -75,6 +75,7 @@ class RingBuffer:
         if window_s <= 0 or min_spacing_s <= 0 or bucket_s <= 0:
             raise ValueError("window_s, min_spacing_s and bucket_s must be positive")
         self.series: tuple[str, ...] = tuple(series)
+        self._width = len(self.series)
         self.window_s = window_s
         self.min_spacing_s = min_spacing_s
         self.bucket_s = bucket_s
@@ -110,13 +111,13 @@ class RingBuffer:
             if time_s <= self._last_t:
                 raise ValueError(f"ring buffer times must increase: {time_s} after {self._last_t}")
             return False
-        if len(values) != len(self.series):
-            raise ValueError(f"expected {len(self.series)} values, got {len(values)}")
+        if len(values) != self._width:
+            raise ValueError(f"expected {self._width} values, got {len(values)}")
         total = self._total
         bucket = int(time_s // self.bucket_s)
         if bucket != self._open_bucket:
             if self._open_bucket >= 0:
-                self._closed.append(_Bucket(self._open_bucket, self._open_start, total, len(self.series)))
+                self._closed.append(_Bucket(self._open_bucket, self._open_start, total, self._width))
             self._open_bucket = bucket
             self._open_start = total
         capacity = self.capacity
