@@ -66,9 +66,11 @@ class _KindTracker:
     """The episode state machine of one anomaly kind."""
 
     __slots__ = (
+        "_end_s",
         "_enter",
         "_exit",
         "_start_s",
+        "_top",
         "above",
         "daylight_only",
         "episode_start",
@@ -91,6 +93,9 @@ class _KindTracker:
         self._enter = (0.0, rule.warning, rule.warning if critical is None else critical)
         self._exit = tuple(threshold - sign * rule.hysteresis for threshold in self._enter)
         self._start_s = (0.0, rule.warning_start_s, rule.critical_start_s)
+        self._top = _CRITICAL if critical is not None else _WARNING
+        """The highest level this rule has."""
+        self._end_s = rule.end_s
         self.level = _NONE
         self.episode_start: tuple[float, datetime] | None = None
         self.past_since: list[tuple[float, datetime] | None] = [None, None, None]
@@ -118,25 +123,28 @@ class _KindTracker:
         if value is None:
             return self._not_judged(ts, site_id)
         self.last_value = value
-        top = _CRITICAL if self.rule.critical is not None else _WARNING
+        # Runs at every poll while an episode is open or a threshold crossed: locals, no calls.
+        above, current, top = self.above, self.level, self._top
+        enter, leave, past_since, inside_since = self._enter, self._exit, self.past_since, self.inside_since
         for level in range(_WARNING, top + 1):
-            threshold = self._exit[level] if self.level >= level else self._enter[level]
-            if applicable and self._past(value, threshold):
-                if self.past_since[level] is None:
-                    self.past_since[level] = (t, ts)
+            threshold = leave[level] if current >= level else enter[level]
+            if applicable and (value > threshold if above else value < threshold):
+                if past_since[level] is None:
+                    past_since[level] = (t, ts)
             else:
-                self.past_since[level] = None
-            if applicable and self._past(value, self._exit[level]):
-                self.inside_since[level] = None
-            elif self.inside_since[level] is None:
-                self.inside_since[level] = (t, ts)
+                past_since[level] = None
+            threshold = leave[level]
+            if applicable and (value > threshold if above else value < threshold):
+                inside_since[level] = None
+            elif inside_since[level] is None:
+                inside_since[level] = (t, ts)
         for level in range(top, self.level, -1):
             since = self.past_since[level]
             if since is not None and t - since[0] >= self._start_s[level]:
                 return self._change(level, since, ts, value, site_id, why=None)
         if self.level > _NONE:
             back = self.inside_since[self.level]
-            if back is not None and t - back[0] >= self.rule.end_s:
+            if back is not None and t - back[0] >= self._end_s:
                 if not applicable:
                     return self._change(
                         _NONE, back, ts, value, site_id, why="the rule applies in daylight only"

@@ -214,6 +214,9 @@ class Estimator:
         """The confidence when every sensor is steady: computed by the same rule, so the same float."""
         self._health: tuple[HealthSnapshot, ...] = ()
         """The snapshots of the last step: still every sensor's when all of them are steady."""
+        self._last_trusts: tuple[float, ...] = ()
+        self._last_score = 0.0
+        """The confidence last computed from ``_last_trusts``: the same trusts give the same float."""
         self.history = RingBuffer(
             HISTORY_SERIES,
             window_s=timing.history_window_s,
@@ -294,12 +297,24 @@ class Estimator:
     ) -> tuple[float, bool, tuple[ExclusionReason | None, ...], tuple[HealthSnapshot, ...]]:
         """Confidence, health changed, exclusions and snapshots, read from every tracker.
 
-        Not the common step, yet every step of a site that lacks a sensor: so no generators.
+        Not the common step, yet every step of a site that lacks a sensor, whose
+        snapshot changes at every poll (its evidence counts the time since it was
+        last seen): so steady sensors are not asked again, and the confidence is
+        recomputed only when some trust changed.
         """
         temperature, humidity, co2, par, substrate = self._trackers
         trust = self._trust
-        trusts = (trust(temperature), trust(humidity), trust(co2), trust(par), trust(substrate))
-        score = confidence(self._weights, trusts)
+        trusts = (
+            1.0 if temperature.steady else trust(temperature),
+            1.0 if humidity.steady else trust(humidity),
+            1.0 if co2.steady else trust(co2),
+            1.0 if par.steady else trust(par),
+            1.0 if substrate.steady else trust(substrate),
+        )
+        if trusts != self._last_trusts:
+            self._last_trusts = trusts
+            self._last_score = confidence(self._weights, trusts)
+        score = self._last_score
         changed = (
             first
             or temperature.changed
