@@ -74,6 +74,7 @@ class _KindTracker:
         "above",
         "daylight_only",
         "episode_start",
+        "idle",
         "inside_since",
         "kind",
         "last_value",
@@ -107,11 +108,8 @@ class _KindTracker:
         self.daylight_only = rule.daylight_only
         self.quiet_below = rule.warning if self.above else -rule.warning
         """A value (negated for ``below`` rules) at or under this cannot start anything."""
-
-    @property
-    def idle(self) -> bool:
-        """No episode open and no threshold crossed: a calm value changes nothing."""
-        return self.level == _NONE and self.past_since[1] is None and self.past_since[2] is None
+        self.idle = True
+        """No episode open and no threshold crossed: a calm value changes nothing (kept by ``step``)."""
 
     def _past(self, value: float, threshold: float) -> bool:
         return value > threshold if self.above else value < threshold
@@ -120,6 +118,13 @@ class _KindTracker:
         self, t: float, ts: datetime, value: float | None, site_id: str, applicable: bool = True
     ) -> list[AnomalyV1]:
         """Judge one value: ``None`` is not judged (untrusted); not ``applicable``: the rule is off now."""
+        records = self._judge(t, ts, value, site_id, applicable)
+        self.idle = self.level == _NONE and self.past_since[1] is None and self.past_since[2] is None
+        return records
+
+    def _judge(
+        self, t: float, ts: datetime, value: float | None, site_id: str, applicable: bool
+    ) -> list[AnomalyV1]:
         if value is None:
             return self._not_judged(ts, site_id)
         self.last_value = value
@@ -186,6 +191,7 @@ class _KindTracker:
         """End any open episode at ``ts`` (a wall-clock step back) and forget pending timers."""
         self.past_since = [None, None, None]
         self.inside_since = [None, None, None]
+        self.idle = True
         if self.level == _NONE:
             return []
         record = self._end_record(ts, ts, self.last_value, site_id, why)
