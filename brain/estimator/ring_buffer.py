@@ -89,6 +89,7 @@ class RingBuffer:
         """Absolute index of the oldest sample still in the window."""
         self._last_t = -math.inf
         self._open_bucket = -1
+        self._open_end = -math.inf
         self._open_start = 0
         """Absolute index of the first sample of the open bucket."""
         self._closed: deque[_Bucket] = deque()
@@ -114,12 +115,14 @@ class RingBuffer:
         if len(values) != self._width:
             raise ValueError(f"expected {self._width} values, got {len(values)}")
         total = self._total
-        bucket = int(time_s // self.bucket_s)
-        if bucket != self._open_bucket:
-            if self._open_bucket >= 0:
-                self._closed.append(_Bucket(self._open_bucket, self._open_start, total, self._width))
-            self._open_bucket = bucket
-            self._open_start = total
+        if time_s >= self._open_end:  # times only grow: before the open bucket's end, still in it
+            bucket = int(time_s // self.bucket_s)
+            if bucket != self._open_bucket:
+                if self._open_bucket >= 0:
+                    self._closed.append(_Bucket(self._open_bucket, self._open_start, total, self._width))
+                self._open_bucket = bucket
+                self._open_start = total
+                self._open_end = (bucket + 1) * self.bucket_s
         capacity = self.capacity
         times = self._times
         times[total % capacity] = time_s
