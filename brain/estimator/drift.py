@@ -167,8 +167,6 @@ class DriftDetector:
         if t < self._bucket_end:
             return False
         bucket = int(t // self._bucket_s)
-        if bucket == self._bucket:
-            return False
         closed = self._bucket >= 0
         if closed:
             self._close(self._bucket)

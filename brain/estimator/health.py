@@ -139,6 +139,7 @@ class SensorTracker:
         self.steady = False
         self.accepted: float | None = None
         self._first_t: float | None = None
+        """When the first null or out-of-range reading came: the sensor's start while none was valid."""
         self._trusted = False
         self._null_polls = 0
         self._first_null_t = 0.0
@@ -313,8 +314,9 @@ class SensorTracker:
         return None
 
     def _on_null(self, t: float) -> None:
-        if self._first_t is None:
-            self._first_t = t
+        first_t = self._first_t
+        if first_t is None:
+            first_t = self._first_t = t
         self.accepted = None
         self._null_polls += 1
         if self._null_polls == 1:
@@ -323,7 +325,7 @@ class SensorTracker:
         limit = self._settings.disconnect_polls
         last_valid = self._ref  # every accepted reading becomes the jump rule's reference
         if last_valid is None:
-            since = self._first_t if self._first_t is not None else t
+            since = first_t
             evidence: Evidence = (t - since, "valid_readings_since_start", 0.0, None)
             self._exclude(ExclusionReason.MISSING)
             if polls >= limit:

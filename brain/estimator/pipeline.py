@@ -287,8 +287,7 @@ class Estimator:
 
     def _close_episodes(self, previous: datetime | None, site_id: str) -> list[AnomalyV1]:
         """The wall clock stepped back: end every open episode at the last observation before the step."""
-        if previous is None:
-            return []
+        assert previous is not None  # a step back is measured from an observation taken before
         why = f"the wall clock stepped back by {self._timeline.stepped_back_s:.0f} s"
         return self._anomalies.close_all(previous, site_id, why)
 
