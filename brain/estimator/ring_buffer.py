@@ -33,6 +33,8 @@ from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from brain.estimator.timeline import bucket_end
+
 _NAN = math.nan
 
 _Summary = tuple[int, float, float, float, float]
@@ -115,14 +117,15 @@ class RingBuffer:
         if len(values) != self._width:
             raise ValueError(f"expected {self._width} values, got {len(values)}")
         total = self._total
-        if time_s >= self._open_end:  # times only grow: before the open bucket's end, still in it
+        # Times only grow: before the open bucket's end (see bucket_end), the sample is in it.
+        if time_s >= self._open_end:
             bucket = int(time_s // self.bucket_s)
             if bucket != self._open_bucket:
                 if self._open_bucket >= 0:
                     self._closed.append(_Bucket(self._open_bucket, self._open_start, total, self._width))
                 self._open_bucket = bucket
                 self._open_start = total
-                self._open_end = (bucket + 1) * self.bucket_s
+                self._open_end = bucket_end(bucket, self.bucket_s)
         capacity = self.capacity
         times = self._times
         times[total % capacity] = time_s

@@ -20,6 +20,7 @@ converted fall-back hour simply increases in UTC.
 
 from __future__ import annotations
 
+import math
 from datetime import UTC, datetime, timedelta, timezone, tzinfo
 
 from pydantic_core import TzInfo
@@ -129,3 +130,15 @@ class Timeline:
         self._fixed_zone = zone
         self._last_ext = ext
         self._last_t = t
+
+
+def bucket_end(bucket: int, bucket_s: float) -> float:
+    """Where time bucket ``bucket`` (``int(t // bucket_s)``) ends, for a one-comparison "still in it?".
+
+    Why only for whole seconds: then the product and the floor division of
+    such floats are exact (below 2**53), so ``t < bucket_end(b, s)`` agrees
+    with ``int(t // s) == b`` for any ``t`` not before the bucket, to the bit.
+    Otherwise the product may round, and ``-inf`` sends every ``t`` to the
+    floor division.
+    """
+    return (bucket + 1) * bucket_s if bucket_s.is_integer() else -math.inf

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import math
 from datetime import UTC, datetime, timedelta, timezone, tzinfo
 from zoneinfo import ZoneInfo
 
@@ -9,7 +10,7 @@ from hypothesis import strategies as st
 from pydantic_core import TzInfo
 
 from brain.estimator.errors import DuplicateObservationError, OutOfOrderObservationError
-from brain.estimator.timeline import Timeline
+from brain.estimator.timeline import Timeline, bucket_end
 
 ZONES: list[tzinfo] = [
     UTC,
@@ -80,3 +81,25 @@ def test_a_clock_step_back_continues_one_typical_poll_later() -> None:
     assert t == (start + timedelta(minutes=3)).timestamp()
     assert timeline.stepped_back_s == 3600.0 + 120.0
     assert timeline.advance(start - timedelta(minutes=59)) == t + 60.0
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.integers(min_value=1, max_value=86_400),
+    st.floats(min_value=-1e9, max_value=4e11, allow_nan=False),
+    st.sampled_from([-1, 0, 1]),
+)
+def test_a_whole_second_bucket_ends_where_floor_division_says(bucket_s: int, t: float, nudge: int) -> None:
+    """Before ``bucket_end`` a later time is in the same bucket, from it in the next: bit for bit."""
+    size = float(bucket_s)
+    bucket = int(t // size)
+    end = bucket_end(bucket, size)
+    assert t < end
+    probe = end if nudge == 0 else math.nextafter(end, math.inf if nudge > 0 else -math.inf)
+    assert (int(probe // size) == bucket) == (probe < end)
+
+
+def test_a_fractional_bucket_is_always_divided() -> None:
+    """(k + 1) * 0.1 may round either way: no shortcut is offered, every time goes to floor division."""
+    assert bucket_end(12, 0.1) == -math.inf
+    assert bucket_end(12, 1800.5) == -math.inf
