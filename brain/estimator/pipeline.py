@@ -212,8 +212,10 @@ class Estimator:
         """Valid humidity, then temperature: each is the other's co-located context only when plausible."""
         self._full_confidence = confidence(self._weights, [1.0] * len(SENSOR_KEYS))
         """The confidence when every sensor is steady: computed by the same rule, so the same float."""
-        self._health: tuple[HealthSnapshot, ...] = ()
-        """The snapshots of the last step: still every sensor's when all of them are steady."""
+        self._health: tuple[HealthSnapshot, ...] | None = None
+        """The snapshots of the last step (still every sensor's when all of them are steady), or
+        ``None`` before the first step and while a step runs: a step that raised half-way
+        leaves no snapshots to reuse."""
         self._last_trusts: tuple[float, ...] = ()
         self._last_score = 0.0
         """The confidence last computed from ``_last_trusts``: the same trusts give the same float."""
@@ -230,6 +232,7 @@ class Estimator:
         timeline = self._timeline
         previous = timeline.last_timestamp
         t = timeline.advance(observation.timestamp)
+        last_health, self._health = self._health, None
         gap = timeline.gap
         site_id = observation.site_id
         closed = self._close_episodes(previous, site_id) if timeline.stepped_back_s else None
@@ -260,13 +263,11 @@ class Estimator:
         rh_used = humidity.used
         if rh_used is not None and rh_used > 100.0:
             rh_used = 100.0
-        vpd: float | None = None
-        dew_point: float | None = None
-        margin: float | None = None
-        if temp_used is not None and rh_used is not None:
+        if temp_used is None or rh_used is None:
+            vpd = dew_point = margin = None
+        else:
             vpd, dew_point = fast_vpd_and_dew_point(temp_used, rh_used)
-            if dew_point is not None:
-                margin = temp_used - dew_point
+            margin = None if dew_point is None else temp_used - dew_point
         co2_used = co2.used
         substrate_used = substrate.used
         row = (temp_used, rh_used, co2_used, par_used, substrate_used, vpd, dew_point)  # HISTORY_SERIES
@@ -275,11 +276,12 @@ class Estimator:
         if closed:
             found = closed + found
 
-        if previous is not None and (
+        if last_health is not None and (
             temperature.steady and humidity.steady and co2.steady and par.steady and substrate.steady
         ):
             # The common step: every sensor ok with this poll's reading, no snapshot replaced.
-            score, changed, exclusions, health = self._full_confidence, False, _NONE_EXCLUDED, self._health
+            score, changed, exclusions, health = self._full_confidence, False, _NONE_EXCLUDED, last_health
+            self._health = health
         else:
             score, changed, exclusions, health = self._diagnose(first=previous is None)
         self.history.push(t, row)
