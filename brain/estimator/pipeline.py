@@ -232,7 +232,7 @@ class Estimator:
         timeline = self._timeline
         previous = timeline.last_timestamp
         t = timeline.advance(observation.timestamp)
-        last_health, self._health = self._health, None
+        last_health, self._health = self._health, None  # reusable again once this step is done
         gap = timeline.gap
         site_id = observation.site_id
         closed = self._close_episodes(previous, site_id) if timeline.stepped_back_s else None
