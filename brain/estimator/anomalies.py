@@ -22,6 +22,7 @@ the sensor is trusted again and the condition still holds.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 
@@ -65,12 +66,15 @@ class _KindTracker:
     """The episode state machine of one anomaly kind."""
 
     __slots__ = (
+        "_end_s",
         "_enter",
         "_exit",
         "_start_s",
+        "_top",
         "above",
         "daylight_only",
         "episode_start",
+        "idle",
         "inside_since",
         "kind",
         "last_value",
@@ -90,6 +94,9 @@ class _KindTracker:
         self._enter = (0.0, rule.warning, rule.warning if critical is None else critical)
         self._exit = tuple(threshold - sign * rule.hysteresis for threshold in self._enter)
         self._start_s = (0.0, rule.warning_start_s, rule.critical_start_s)
+        self._top = _CRITICAL if critical is not None else _WARNING
+        """The highest level this rule has."""
+        self._end_s = rule.end_s
         self.level = _NONE
         self.episode_start: tuple[float, datetime] | None = None
         self.past_since: list[tuple[float, datetime] | None] = [None, None, None]
@@ -101,11 +108,8 @@ class _KindTracker:
         self.daylight_only = rule.daylight_only
         self.quiet_below = rule.warning if self.above else -rule.warning
         """A value (negated for ``below`` rules) at or under this cannot start anything."""
-
-    @property
-    def idle(self) -> bool:
-        """No episode open and no threshold crossed: a calm value changes nothing."""
-        return self.level == _NONE and self.past_since[1] is None and self.past_since[2] is None
+        self.idle = True
+        """No episode open and no threshold crossed: a calm value changes nothing (kept by ``step``)."""
 
     def _past(self, value: float, threshold: float) -> bool:
         return value > threshold if self.above else value < threshold
@@ -114,28 +118,38 @@ class _KindTracker:
         self, t: float, ts: datetime, value: float | None, site_id: str, applicable: bool = True
     ) -> list[AnomalyV1]:
         """Judge one value: ``None`` is not judged (untrusted); not ``applicable``: the rule is off now."""
+        records = self._judge(t, ts, value, site_id, applicable)
+        self.idle = self.level == _NONE and self.past_since[1] is None and self.past_since[2] is None
+        return records
+
+    def _judge(
+        self, t: float, ts: datetime, value: float | None, site_id: str, applicable: bool
+    ) -> list[AnomalyV1]:
         if value is None:
             return self._not_judged(ts, site_id)
         self.last_value = value
-        top = _CRITICAL if self.rule.critical is not None else _WARNING
+        # Runs at every poll while an episode is open or a threshold crossed: locals, no calls.
+        above, current, top = self.above, self.level, self._top
+        enter, leave, past_since, inside_since = self._enter, self._exit, self.past_since, self.inside_since
         for level in range(_WARNING, top + 1):
-            threshold = self._exit[level] if self.level >= level else self._enter[level]
-            if applicable and self._past(value, threshold):
-                if self.past_since[level] is None:
-                    self.past_since[level] = (t, ts)
+            threshold = leave[level] if current >= level else enter[level]
+            if applicable and (value > threshold if above else value < threshold):
+                if past_since[level] is None:
+                    past_since[level] = (t, ts)
             else:
-                self.past_since[level] = None
-            if applicable and self._past(value, self._exit[level]):
-                self.inside_since[level] = None
-            elif self.inside_since[level] is None:
-                self.inside_since[level] = (t, ts)
+                past_since[level] = None
+            threshold = leave[level]
+            if applicable and (value > threshold if above else value < threshold):
+                inside_since[level] = None
+            elif inside_since[level] is None:
+                inside_since[level] = (t, ts)
         for level in range(top, self.level, -1):
             since = self.past_since[level]
             if since is not None and t - since[0] >= self._start_s[level]:
                 return self._change(level, since, ts, value, site_id, why=None)
         if self.level > _NONE:
             back = self.inside_since[self.level]
-            if back is not None and t - back[0] >= self.rule.end_s:
+            if back is not None and t - back[0] >= self._end_s:
                 if not applicable:
                     return self._change(
                         _NONE, back, ts, value, site_id, why="the rule applies in daylight only"
@@ -177,6 +191,7 @@ class _KindTracker:
         """End any open episode at ``ts`` (a wall-clock step back) and forget pending timers."""
         self.past_since = [None, None, None]
         self.inside_since = [None, None, None]
+        self.idle = True
         if self.level == _NONE:
             return []
         record = self._end_record(ts, ts, self.last_value, site_id, why)
@@ -245,6 +260,18 @@ class AnomalyDetector:
 
     def __init__(self, rules: Mapping[AnomalyKind, AnomalyRule]) -> None:
         self._trackers = [_KindTracker(kind, rules[kind]) for kind in AnomalyKind]
+        calm: dict[int, tuple[float, float]] = {}
+        for tracker in self._trackers:
+            low, high = calm.get(tracker.metric_index, (-math.inf, math.inf))
+            if tracker.above:
+                high = min(high, tracker.rule.warning)
+            else:
+                low = max(low, tracker.rule.warning)
+            calm[tracker.metric_index] = (low, high)
+        self._calm = tuple((index, low, high) for index, (low, high) in sorted(calm.items()))
+        """Per judged metric: the values that start nothing under any of its rules, day or night."""
+        self._all_idle = True
+        """No kind has an episode open or a threshold crossed."""
 
     def step(
         self,
@@ -256,12 +283,22 @@ class AnomalyDetector:
     ) -> list[AnomalyV1]:
         """Judge one observation's metrics (in ``METRICS`` order, ``None`` where not trusted).
 
-        ``daylight`` ``None`` means unknown (no trusted PAR). Why the fast path:
-        nine kinds are judged at every poll and almost always nothing happens;
-        an idle kind with a calm value, no value, or a rule that does not apply
-        now is skipped with two comparisons.
+        ``daylight`` ``None`` means unknown (no trusted PAR). Why the fast paths:
+        nine kinds are judged at every poll and almost always nothing happens.
+        While every kind is idle and every metric is calm for all its rules, the
+        step is over after one comparison per metric; otherwise an idle kind with
+        a calm value, no value, or a rule that does not apply now is skipped with
+        two comparisons.
         """
+        if self._all_idle:
+            for index, low, high in self._calm:
+                value = metrics[index]
+                if value is not None and not low <= value <= high:
+                    break
+            else:
+                return []
         records: list[AnomalyV1] = []
+        all_idle = True
         for tracker in self._trackers:
             value = metrics[tracker.metric_index]
             applicable = not (tracker.daylight_only and daylight is False)
@@ -272,6 +309,9 @@ class AnomalyDetector:
             found = tracker.step(t, ts, value, site_id, applicable)
             if found:
                 records.extend(found)
+            if all_idle and not tracker.idle:
+                all_idle = False
+        self._all_idle = all_idle
         return records
 
     def close_all(self, ts: datetime, site_id: str, why: str) -> list[AnomalyV1]:
@@ -279,4 +319,5 @@ class AnomalyDetector:
         records: list[AnomalyV1] = []
         for tracker in self._trackers:
             records.extend(tracker.close(ts, site_id, why))
+        self._all_idle = True  # closing forgets every episode and every timer
         return records

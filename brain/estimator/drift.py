@@ -36,6 +36,7 @@ import math
 
 from brain.estimator.health import Evidence
 from brain.estimator.settings import DriftSettings
+from brain.estimator.timeline import bucket_end
 from brain.estimator.vpd import fast_vpd_and_dew_point
 
 DriftVerdict = tuple[float, Evidence] | None
@@ -139,6 +140,9 @@ class DriftDetector:
         self._ref_rh = [math.nan] * self._slots
         self._ref_time = [-math.inf] * self._slots
         self._bucket = -1
+        self._bucket_s = settings.bucket_s
+        self._bucket_end = -math.inf
+        """Where the current half hour ends: until then a step needs one comparison (see ``advance``)."""
         self._sum_t = self._sum_rh = 0.0
         self._n_t = self._n_rh = 0
         self.temperature = _Departure(
@@ -155,14 +159,21 @@ class DriftDetector:
         )
 
     def advance(self, t: float) -> bool:
-        """Move to the half hour of ``t``; return ``True`` when a half hour closed and was judged."""
-        bucket = int(t // self._settings.bucket_s)
+        """Move to the half hour of ``t``; return ``True`` when a half hour closed and was judged.
+
+        ``t`` is estimator time, which only grows: a time before the current half
+        hour's end is in it (see :func:`~brain.estimator.timeline.bucket_end`).
+        """
+        if t < self._bucket_end:
+            return False
+        bucket = int(t // self._bucket_s)
         if bucket == self._bucket:
             return False
         closed = self._bucket >= 0
         if closed:
             self._close(self._bucket)
         self._bucket = bucket
+        self._bucket_end = bucket_end(bucket, self._bucket_s)
         self._sum_t = self._sum_rh = 0.0
         self._n_t = self._n_rh = 0
         return closed

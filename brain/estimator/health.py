@@ -60,7 +60,10 @@ class SensorTracker:
     After :meth:`observe`, ``used`` is the value the state may use (``None``
     when excluded), ``used_age_s`` its age, ``reason`` why it is excluded,
     ``snapshot`` the diagnosis, ``changed`` whether status or fault changed and
-    ``accepted`` the reading if it passed the range and jump checks.
+    ``accepted`` the reading if it passed the range and jump checks. ``steady``
+    says the step took the common path: this poll's reading is used, the sensor
+    was and is ok, and ``snapshot`` is the very object of the step before, so a
+    caller may reuse what it derived from it (trust 1, nothing changed).
     """
 
     __slots__ = (
@@ -69,7 +72,6 @@ class SensorTracker:
         "_co_min",
         "_day_s",
         "_drift",
-        "_ever_valid",
         "_first_null_t",
         "_first_t",
         "_flat_last_t",
@@ -80,8 +82,6 @@ class SensorTracker:
         "_jump_min",
         "_jump_per_min",
         "_k",
-        "_last_valid",
-        "_last_valid_t",
         "_null_polls",
         "_pending",
         "_recovery_until",
@@ -108,6 +108,7 @@ class SensorTracker:
         "since",
         "snapshot",
         "status",
+        "steady",
         "used",
         "used_age_s",
     )
@@ -135,14 +136,13 @@ class SensorTracker:
         self.since = 0.0
         self.snapshot: HealthSnapshot = (_DEGRADED, _NONE, 0.0, None)
         self.changed = False
+        self.steady = False
         self.accepted: float | None = None
         self._first_t: float | None = None
-        self._ever_valid = False
+        """When the first null or out-of-range reading came: the sensor's start while none was valid."""
         self._trusted = False
         self._null_polls = 0
         self._first_null_t = 0.0
-        self._last_valid = 0.0
-        self._last_valid_t = 0.0
         self._ref: float | None = None
         self._ref_t = 0.0
         self._typical = 0.0
@@ -163,13 +163,16 @@ class SensorTracker:
         """Mark the sensor as drifting since ``drift[0]`` with evidence ``drift[1]``, or clear it."""
         self._drift = drift
 
-    def observe(
+    def observe(  # noqa: PLR0912, PLR0915 - the common path inline, see the docstring
         self, t: float, gap: bool, value: float | None, daylight: bool, colocated: float | None
     ) -> None:
-        """Judge this step's reading (``None`` when the read gave nothing)."""
-        if self._first_t is None:
-            self._first_t = t
-        self.accepted = None
+        """Judge this step's reading (``None`` when the read gave nothing).
+
+        Why one long method: it runs five times per poll, and a call costs as much
+        as the arithmetic of a whole rule, so the common case (nothing pending, a
+        small step, a flat stretch too short to judge, an ok sensor) runs here
+        on locals, and only the rare cases call helpers.
+        """
         if value is None:
             self._on_null(t)
             return
@@ -178,100 +181,92 @@ class SensorTracker:
             return
         self._null_polls = 0
 
-        # Jump: the common case (no spike pending, a small step) inline.
+        # Jump (see the module docstring): a step within every limit, with no suspect pending and
+        # no spike coming back, is counted as typical inline; the rest goes to the helpers.
         ref = self._ref
-        if ref is None or gap or t - self._ref_t > self._gap_s:
+        ref_t = self._ref_t
+        elapsed = t - ref_t
+        if ref is None or gap or elapsed > self._gap_s:
             self._take(t, value)
-        elif self._pending or self._candidate is not None or not self._small_step(t, value, ref):
-            jump = self._judge_step(t, value, ref)
-            if jump is not None:
-                self.used = None
-                self.used_age_s = 0.0
-                self.reason = ExclusionReason.JUMP
-                self._settle(t, SensorFault.JUMP, jump[0], jump[1])
-                return
-        self.accepted = value
-        self._last_valid = value
-        self._last_valid_t = t
-        self._ever_valid = True
-
-        stuck = self._track_flatness(t, gap, value, daylight, colocated)
-        if stuck is not None:
-            self.used = None
-            self.used_age_s = 0.0
-            self.reason = ExclusionReason.STUCK_AT
-            self._settle(t, SensorFault.STUCK_AT, stuck[0], stuck[1])
-            return
-        drift = self._drift
-        if drift is not None:
-            self.used = None
-            self.used_age_s = 0.0
-            self.reason = ExclusionReason.DRIFT
-            self._settle(t, SensorFault.DRIFT, drift[0], drift[1])
-            return
-        self.used = value
-        self.used_age_s = 0.0
-        self.reason = None
-        if self.status is _OK and t >= self._recovery_until:
-            self.changed = False
-            self._trusted = True
         else:
-            self._settle(t, _NONE, t, None)
+            step = value - ref
+            size = step if step >= 0.0 else -step
+            typical = self._typical
+            floor = self._k * typical
+            candidate = self._candidate
+            impossible = size > self._jump_min and size > self._jump_per_min * elapsed and size > floor
+            if self._pending or impossible:
+                jump = self._judge_step(t, value, ref, floor)
+                if jump is not None:
+                    self.accepted = None
+                    self._exclude_as(t, ExclusionReason.JUMP, SensorFault.JUMP, jump)
+                    return
+            elif (
+                candidate is not None
+                and step * candidate[2] < 0
+                and (spike := self._spike_returned(t, value, candidate))
+            ):
+                self.accepted = None
+                self._exclude_as(t, ExclusionReason.JUMP, SensorFault.JUMP, spike)
+                return
+            else:
+                weight = elapsed / self._window_s
+                self._typical = typical + (weight if weight < 1.0 else 1.0) * (size - typical)
+                spike_limit = self._spike_min if self._spike_min > floor else floor
+                # A large step may be a spike: remembered until the next reading tells.
+                self._candidate = (ref, ref_t, step, t, spike_limit, typical) if size >= spike_limit else None
+                self._ref = value
+                self._ref_t = t
+        self.accepted = value  # and the reference is now this reading: the last valid one
 
-    def _track_flatness(
-        self, t: float, gap: bool, value: float, daylight: bool, colocated: float | None
-    ) -> tuple[float, Evidence] | None:
-        """Extend or restart the flat stretch; judge it only once it could be long enough to be stuck."""
+        # Stuck: extend or restart the flat stretch; judge it only once it could be long enough.
         low = self._flat_min if self._flat_min < value else value
         high = self._flat_max if self._flat_max > value else value
         if gap or t - self._flat_last_t > self._gap_s or high - low > self._stuck_band:
             self._flat_start = self._flat_last_t = t
             self._flat_min = self._flat_max = value
             self._day_s = 0.0
-            self._co_min, self._co_max = (_INF, -_INF) if colocated is None else (colocated, colocated)
-            return None
-        if daylight:
-            self._day_s += t - self._flat_last_t
-        self._flat_min, self._flat_max, self._flat_last_t = low, high, t
-        if colocated is not None:
-            self._co_min = min(self._co_min, colocated)
-            self._co_max = max(self._co_max, colocated)
-        if t - self._flat_start < self._stuck_soonest_s:
-            return None
-        return self._judge_flatness(t, high - low)
+            if colocated is None:
+                self._co_min = _INF
+                self._co_max = -_INF
+            else:
+                self._co_min = self._co_max = colocated
+        else:
+            if daylight:
+                self._day_s += t - self._flat_last_t
+            self._flat_min, self._flat_max, self._flat_last_t = low, high, t
+            if colocated is not None:
+                self._co_min = colocated if colocated < self._co_min else self._co_min
+                self._co_max = colocated if colocated > self._co_max else self._co_max
+            if t - self._flat_start >= self._stuck_soonest_s:
+                stuck = self._judge_flatness(t, high - low)
+                if stuck is not None:
+                    self._exclude_as(t, ExclusionReason.STUCK_AT, SensorFault.STUCK_AT, stuck)
+                    return
+        drift = self._drift
+        if drift is not None:
+            self._exclude_as(t, ExclusionReason.DRIFT, SensorFault.DRIFT, drift)
+            return
+        self.used = value
+        self.used_age_s = 0.0
+        self.reason = None
+        if self.status is _OK and t >= self._recovery_until:
+            # Still ok, nothing to say: the snapshot stays the same object (see ``steady``).
+            # (_trusted is true already: only a fault clears it, and no fault ends but in _settle.)
+            self.changed = False
+            self.steady = True
+        else:
+            self._settle(t, _NONE, t, None)
 
-    def _small_step(self, t: float, value: float, ref: float) -> bool:
-        """Accept ``value`` if its step from ``ref`` is within every limit; else the full check decides."""
+    def _judge_step(self, t: float, value: float, ref: float, floor: float) -> tuple[float, Evidence] | None:
+        """A step past every limit, or any step while a suspect is pending: a jump, or a level settling."""
         elapsed = t - self._ref_t
-        step = value - ref
-        size = step if step >= 0.0 else -step
-        typical = self._typical
-        floor = self._k * typical
-        if size > self._jump_min and size > self._jump_per_min * elapsed and size > floor:
-            return False
-        weight = elapsed / self._window_s
-        self._typical = typical + (weight if weight < 1.0 else 1.0) * (size - typical)
-        spike_limit = self._spike_min if self._spike_min > floor else floor
-        if size >= spike_limit:
-            self._candidate = (ref, self._ref_t, step, t, spike_limit, typical)
-        self._ref = value
-        self._ref_t = t
-        return True
-
-    def _judge_step(self, t: float, value: float, ref: float) -> tuple[float, Evidence] | None:
-        """The full jump check: an impossible step, a spike coming back, a new level settling."""
-        elapsed = t - self._ref_t
-        floor = self._k * self._typical
         limit = max(self._jump_min, self._jump_per_min * elapsed, floor)
         step = value - ref
         size = abs(step)
-        if size <= limit:
-            spike = self._spike_returned(t, value, step)
-            if spike is not None or self._pending:
-                self._take(t, value)
-                return spike
-            self._candidate = None
-            return None if self._small_step(t, value, ref) else (t, (elapsed, "step", size, limit))
+        if size <= limit:  # a small step while pending: back to normal
+            self._take(t, value)
+            return None
         if self._pending:
             settle_limit = max(self._jump_min, self._jump_per_min * (t - self._suspect_t), floor)
             if abs(value - self._suspect) <= settle_limit:
@@ -283,16 +278,15 @@ class SensorTracker:
         self._candidate = None
         return t, (elapsed, "step", size, limit)
 
-    def _spike_returned(self, t: float, value: float, step: float) -> tuple[float, Evidence] | None:
-        """The last accepted reading was a one-sample spike if this one comes back to the one before it."""
-        candidate = self._candidate
-        if candidate is None:
-            return None
+    def _spike_returned(
+        self, t: float, value: float, candidate: tuple[float, float, float, float, float, float]
+    ) -> tuple[float, Evidence] | None:
+        """The last accepted reading was a one-sample spike if this step back returns to the one before it."""
         before, before_t, spike_step, spike_t, spike_limit, typical_before = candidate
-        came_back = abs(value - before) <= self._settings.spike_return_fraction * abs(spike_step)
-        if not came_back or step * spike_step >= 0:
+        if abs(value - before) > self._settings.spike_return_fraction * abs(spike_step):
             return None
         self._typical = typical_before  # the spike was not a step of the air
+        self._take(t, value)
         return spike_t, (t - before_t, "spike_step", abs(spike_step), spike_limit)
 
     def _take(self, t: float, value: float) -> None:
@@ -320,13 +314,18 @@ class SensorTracker:
         return None
 
     def _on_null(self, t: float) -> None:
+        first_t = self._first_t
+        if first_t is None:
+            first_t = self._first_t = t
+        self.accepted = None
         self._null_polls += 1
         if self._null_polls == 1:
             self._first_null_t = t
         polls = self._null_polls
         limit = self._settings.disconnect_polls
-        if not self._ever_valid:
-            since = self._first_t if self._first_t is not None else t
+        last_valid = self._ref  # every accepted reading becomes the jump rule's reference
+        if last_valid is None:
+            since = first_t
             evidence: Evidence = (t - since, "valid_readings_since_start", 0.0, None)
             self._exclude(ExclusionReason.MISSING)
             if polls >= limit:
@@ -334,7 +333,7 @@ class SensorTracker:
             else:
                 self._settle(t, _NONE, t, evidence, degraded=True)
             return
-        age = t - self._last_valid_t
+        age = t - self._ref_t
         if polls >= limit or age >= self._settings.disconnect_after_s:
             self._exclude(ExclusionReason.DISCONNECT)
             evidence = (age, "null_polls", float(polls), float(limit))
@@ -342,7 +341,7 @@ class SensorTracker:
             return
         evidence = (age, "value_age_s", age, self._stale_after_s)
         if self._trusted and age <= self._stale_after_s:
-            self.used = self._last_valid
+            self.used = last_valid
             self.used_age_s = age
             self.reason = None
         else:
@@ -350,6 +349,9 @@ class SensorTracker:
         self._settle(t, _NONE, t, evidence, degraded=True)
 
     def _on_out_of_range(self, t: float, value: float) -> None:
+        if self._first_t is None:
+            self._first_t = t
+        self.accepted = None
         self._null_polls = 0
         limit = self._vmax if value > self._vmax else self._vmin
         self._exclude(ExclusionReason.OUT_OF_RANGE)
@@ -359,6 +361,13 @@ class SensorTracker:
         self.used = None
         self.used_age_s = 0.0
         self.reason = reason
+
+    def _exclude_as(
+        self, t: float, reason: ExclusionReason, fault: SensorFault, verdict: tuple[float, Evidence]
+    ) -> None:
+        """Exclude the reading for ``fault``, found with ``verdict`` (onset, evidence)."""
+        self._exclude(reason)
+        self._settle(t, fault, verdict[0], verdict[1])
 
     def _settle(
         self, t: float, fault: SensorFault, onset: float, evidence: Evidence | None, *, degraded: bool = False
@@ -385,3 +394,4 @@ class SensorTracker:
         elif evidence is not None or self.snapshot[3] is not None:
             self.snapshot = (status, fault, self.since, evidence)
         self.changed = changed
+        self.steady = False

@@ -33,6 +33,8 @@ from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from brain.estimator.timeline import bucket_end
+
 _NAN = math.nan
 
 _Summary = tuple[int, float, float, float, float]
@@ -75,6 +77,7 @@ class RingBuffer:
         if window_s <= 0 or min_spacing_s <= 0 or bucket_s <= 0:
             raise ValueError("window_s, min_spacing_s and bucket_s must be positive")
         self.series: tuple[str, ...] = tuple(series)
+        self._width = len(self.series)
         self.window_s = window_s
         self.min_spacing_s = min_spacing_s
         self.bucket_s = bucket_s
@@ -88,6 +91,7 @@ class RingBuffer:
         """Absolute index of the oldest sample still in the window."""
         self._last_t = -math.inf
         self._open_bucket = -1
+        self._open_end = -math.inf
         self._open_start = 0
         """Absolute index of the first sample of the open bucket."""
         self._closed: deque[_Bucket] = deque()
@@ -110,23 +114,34 @@ class RingBuffer:
             if time_s <= self._last_t:
                 raise ValueError(f"ring buffer times must increase: {time_s} after {self._last_t}")
             return False
-        if len(values) != len(self.series):
-            raise ValueError(f"expected {len(self.series)} values, got {len(values)}")
+        if len(values) != self._width:
+            raise ValueError(f"expected {self._width} values, got {len(values)}")
         total = self._total
-        bucket = int(time_s // self.bucket_s)
-        if bucket != self._open_bucket:
-            if self._open_bucket >= 0:
-                self._closed.append(_Bucket(self._open_bucket, self._open_start, total, len(self.series)))
-            self._open_bucket = bucket
-            self._open_start = total
-        slot = total % self.capacity
-        self._times[slot] = time_s
-        self._rows[slot] = values
+        # Times only grow: before the open bucket's end (see bucket_end), the sample is in it.
+        if time_s >= self._open_end:
+            bucket = int(time_s // self.bucket_s)
+            if bucket != self._open_bucket:
+                if self._open_bucket >= 0:
+                    self._closed.append(_Bucket(self._open_bucket, self._open_start, total, self._width))
+                self._open_bucket = bucket
+                self._open_start = total
+                self._open_end = bucket_end(bucket, self.bucket_s)
+        capacity = self.capacity
+        times = self._times
+        times[total % capacity] = time_s
+        self._rows[total % capacity] = values
         self._total = total + 1
         self._last_t = time_s
+        # At a steady poll rate a full window loses one sample per push: that one is evicted
+        # here, and _evict is called only when more must go or a closed bucket left the window.
         cutoff = time_s - self.window_s
-        if self._times[self._oldest % self.capacity] < cutoff:
-            self._evict(cutoff)
+        oldest = self._oldest
+        if times[oldest % capacity] < cutoff:
+            self._rows[oldest % capacity] = ()
+            oldest = self._oldest = oldest + 1
+            closed = self._closed
+            if times[oldest % capacity] < cutoff or (closed and closed[0].stop <= oldest):
+                self._evict(cutoff)
         return True
 
     def last_n_hours(self, hours: float) -> list[Sample]:

@@ -213,3 +213,15 @@ def test_settings_need_a_weight_for_every_sensor(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="weights missing for substrate_moisture_pct") as error:
         EstimatorSettings.load(path)
     assert error.value.key == "confidence"
+
+
+def test_estimate_floats_are_those_of_its_state() -> None:
+    """``values``, ``vpd_kpa`` and ``dew_point_c`` read without building records: the state's, exactly."""
+    base = greenhouse(days=1, step_s=300.0, seed=8)
+    rows = modify(
+        base, "air_temperature_c", lambda i, r: None if 100 <= i < 110 else r.readings["air_temperature_c"]
+    )
+    for _, estimate in run(rows):
+        state = estimate.state
+        assert estimate.values == tuple(getattr(state, key.value) for key in SENSOR_KEYS)
+        assert (estimate.vpd_kpa, estimate.dew_point_c) == (state.vpd_kpa, state.dew_point_c)
