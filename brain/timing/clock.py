@@ -116,6 +116,7 @@ class SimClock:
             raise ValueError(f"time_scale must be a finite number >= 0, got {time_scale!r}")
         self._start = start.astimezone(UTC)
         self._now = self._start
+        self._elapsed_s = 0.0  # (now - start) in seconds, kept with now: the loop reads it every tick
         self._time_scale = float(time_scale)
         self._pacing: tuple[datetime, float] | None = None  # (logical time, real monotonic) on the line
 
@@ -130,7 +131,7 @@ class SimClock:
 
     def monotonic(self) -> float:
         """Logical seconds since ``start``: never steps, so the scheduler sees no wall-clock jump."""
-        return (self._now - self._start).total_seconds()
+        return self._elapsed_s
 
     def wait_until(self, deadline: datetime, stop: StopSignal) -> None:
         """Move logical time to ``deadline`` (after the paced real wait); on ``stop``, leave it be."""
@@ -139,6 +140,7 @@ class SimClock:
         if self._time_scale > 0 and not self._paced_wait(deadline, stop):
             return
         self._now = deadline.astimezone(UTC)
+        self._elapsed_s = (self._now - self._start).total_seconds()
 
     def _paced_wait(self, deadline: datetime, stop: StopSignal) -> bool:
         """Sleep until the pacing line reaches ``deadline``; ``False`` when stopped first."""
