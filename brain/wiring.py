@@ -17,12 +17,13 @@ from zoneinfo import ZoneInfo
 import structlog
 
 from brain.config import BrainSettings, LoadedSettings, SourceKind
-from brain.errors import ConfigError, SourceError
+from brain.errors import ConfigError, SourceError, StorageError
 from brain.estimator import Estimator, EstimatorSettings, ObservationOrderError
 from brain.notify import Notifier
 from brain.sink import BacklogSink
 from brain.sources.base import ENTRY_POINT_GROUP, Source, SourcePlugin, TimedSource
 from brain.storage.dataset import DatasetManager
+from brain.storage.repair import repair_run_tails
 from brain.storage.retention import apply_retention
 from brain.storage.settings import FsyncPolicy, StorageSettings
 from brain.storage.writer import DatasetWriter
@@ -153,7 +154,7 @@ def resume(parts: Parts, data_root: Path) -> datetime | None:
     twice and an episode open at the cut is ended later, not started again.
     A simulated clock then starts at the next observation the source will give.
     """
-    last = _warm_up(parts.estimator, data_root)
+    last = _warm_up(parts.estimator, data_root, durable=parts.settings.storage.fsync != "never")
     source = parts.source
     if isinstance(source, TimedSource):
         skipped = _skip_through(source, last) if last is not None else 0
@@ -172,12 +173,16 @@ def resume(parts: Parts, data_root: Path) -> datetime | None:
     return last
 
 
-def _warm_up(estimator: Estimator, data_root: Path) -> datetime | None:
-    """Feed the estimator what the last run directories hold; return the last observation time."""
+def _warm_up(estimator: Estimator, data_root: Path, *, durable: bool) -> datetime | None:
+    """Repair and feed the estimator what the last run directories hold; return the last observation time."""
     from brain.sources.replay import ReplaySource
 
     last: datetime | None = None
     for _day, run_dir in DatasetManager(data_root).dated_runs()[-WARM_UP_RUNS:]:
+        try:
+            repair_run_tails(run_dir, durable=durable)
+        except (StorageError, OSError) as exc:  # a refusing disk must not stop the start: the writer retries
+            log.error("storage_repair_failed", run_dir=str(run_dir), error=str(exc))
         stored = ReplaySource(run_dir)
         try:
             while (observation := stored.next_observation()) is not None:

@@ -201,3 +201,21 @@ def test_two_hundred_sigkills_lose_nothing_acknowledged(tmp_path: Path, launcher
     drill = power_cut_drill(tmp_path, launcher, kills=200, seed=seed, hours=240)
     assert len(drill.acknowledged) >= 120, f"seed {seed}"
 
+
+def test_a_tail_torn_in_the_last_minute_of_a_day_is_repaired_at_the_restart(tmp_path: Path) -> None:
+    # The cut comes during the day's last write; the restart writes into the next day's directory,
+    # so the writer never reopens the torn part: the restart itself must repair it.
+    evening = ("--simulate", "--start", "2026-06-01T23:00:00+00:00")
+    assert daemon(tmp_path, *evening, "--duration-hours", "1").returncode == 0
+    part = tmp_path / "run_20260601" / "observations.0000.jsonl"
+    intact = part.read_bytes()
+    fragment = intact.splitlines()[-1][:40] + b"\0\0\xff\xfe"
+    part.write_bytes(intact + fragment)
+    restarted = daemon(tmp_path, *evening, "--duration-hours", "2")
+    assert restarted.returncode == 0, restarted.stderr
+    assert part.read_bytes() == intact
+    assert part.with_name(part.name + ".torn").read_bytes() == fragment + b"\n"
+    events = restarted.log_events()
+    assert [e["file"] for e in events if e["event"] == "storage_torn_tail_repaired"] == [str(part)]
+    assert not [e for e in events if e["event"] == "malformed_line_skipped"]
+    assert len(validate_data_root(tmp_path)["observations"]) == 120
