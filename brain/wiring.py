@@ -68,7 +68,7 @@ class Parts:
 def build_parts(loaded: LoadedSettings) -> Parts:
     """Make every part; configuration errors surface here, before anything is written."""
     settings = loaded.settings
-    estimator = Estimator(EstimatorSettings.load(settings.estimator.thresholds_file))
+    estimator = Estimator(_load_thresholds(settings.estimator.thresholds_file))
     storage = StorageSettings.from_config(settings.storage, timezone=settings.timezone)
     if settings.source is SourceKind.HARDWARE:
         clock: Clock = RealClock()
@@ -87,6 +87,18 @@ def build_parts(loaded: LoadedSettings) -> Parts:
         flush_every_poll=storage.fsync is FsyncPolicy.BATCH
         and _wall_seconds_between_polls(settings) >= storage.batch_seconds,
     )
+
+
+def _load_thresholds(path: Path | None) -> EstimatorSettings:
+    """The estimator's thresholds; a file that cannot be read blames ``estimator.thresholds_file``."""
+    try:
+        return EstimatorSettings.load(path)
+    except ConfigError as exc:
+        if exc.key is not None:  # a bad value inside the thresholds file names its own key and file
+            raise
+        raise ConfigError(
+            f"invalid setting estimator.thresholds_file: {exc}", key="estimator.thresholds_file"
+        ) from exc
 
 
 def _wall_seconds_between_polls(settings: BrainSettings) -> float:
@@ -133,7 +145,7 @@ def build_source(settings: BrainSettings, config_file: Path | None, now: Callabl
         if settings.replay.path is None:
             raise ConfigError("replay needs a path (--replay PATH)", key="replay.path")
         if not settings.replay.path.exists():
-            raise SourceError(f"nothing to replay at {settings.replay.path}: no such file or directory")
+            raise ConfigError(f"nothing to replay at {settings.replay.path}: no such file", key="replay.path")
         return ReplaySource(settings.replay.path, policy=MalformedLinePolicy(settings.replay.on_malformed))
     plugin = load_plugin("hardware")
     return plugin.build(settings.hardware, site_id=settings.site_id, config_file=config_file, now=now)
