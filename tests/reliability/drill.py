@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 import re
 import socket
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Callable
@@ -18,6 +21,7 @@ from pydantic import BaseModel
 
 from brain.contracts import STREAMS
 from brain.storage.dataset import parse_part_name
+from tests.conftest import PROJECT_ROOT
 
 _STATUS = re.compile(
     r"STATUS=last poll (?P<last>\S+); (?P<observations>\d+) observations"
@@ -177,3 +181,38 @@ def log_events(path: Path) -> list[dict[str, Any]]:
             with contextlib.suppress(ValueError):
                 events.append(json.loads(line))
     return events
+
+
+DAEMON = ("-c", "import sys; from brain.cli import daemon_main; sys.exit(daemon_main())")
+
+
+@dataclass
+class Process:
+    """A daemon started in the background; its JSON log goes to a file, so it never blocks on a pipe."""
+
+    popen: subprocess.Popen[bytes]
+    log: Path
+
+    def finish(self, timeout: float = 60) -> int:
+        """Wait for the daemon to end by itself; its exit status."""
+        return self.popen.wait(timeout=timeout)
+
+    def events(self) -> list[dict[str, Any]]:
+        return log_events(self.log)
+
+    def kill(self) -> None:
+        if self.popen.poll() is None:
+            self.popen.kill()
+            self.popen.wait()
+
+
+def start_daemon(data_root: Path, *args: str, log: Path, env: dict[str, str] | None = None) -> Process:
+    """``brain-daemon --output-dir DATA_ROOT ARGS`` as a fresh process in the background (JSON logs)."""
+    full_env = {k: v for k, v in os.environ.items() if not k.startswith("BRAIN_") and k != "NOTIFY_SOCKET"}
+    full_env.update(PYTHONPATH=str(PROJECT_ROOT), **(env or {}))
+    command = [sys.executable, *DAEMON, "--output-dir", str(data_root), "--log-format", "json", *args]
+    with log.open("wb") as out:
+        popen = subprocess.Popen(
+            command, stdout=out, stderr=subprocess.STDOUT, env=full_env, cwd=PROJECT_ROOT
+        )
+    return Process(popen, log)
