@@ -10,9 +10,11 @@ buffered, as ``PYTHONUNBUFFERED=1`` in the systemd unit makes them) and its own
 pid, which the test signals directly. Nothing of a child survives it.
 
 Protocol (JSON lines): the test writes ``{"argv": [...], "env": {...}, "out": PATH,
-"err": PATH}``; the launcher answers ``{"pid": N}`` at once and ``{"pid": N,
-"status": S}`` when the child has ended (``S`` as ``subprocess`` reports it:
-the exit code, or minus the signal number). One life at a time.
+"err": PATH}`` and the launcher answers ``{"pid": N}`` at once; the test signals the
+life as it likes, then writes ``{"wait": N}`` and the launcher answers ``{"pid": N,
+"status": S}`` once the child has ended (``S`` as ``subprocess`` reports it: the exit
+code, or minus the signal number). A life is reaped only when waited for, so its pid
+stays its own (a zombie at worst) for as long as the test may signal it.
 """
 
 from __future__ import annotations
@@ -20,8 +22,11 @@ from __future__ import annotations
 import io
 import json
 import os
+import select
+import signal
 import subprocess
 import sys
+import time
 import traceback
 from pathlib import Path
 from typing import Any
@@ -51,7 +56,7 @@ def _child(request: dict[str, Any]) -> int:
 
 
 def serve() -> None:
-    """The launcher's loop: one request in, one forked life, its pid and then its exit status out."""
+    """The launcher's loop: each request forks a life (answer: its pid) or reaps one (answer: its status)."""
     import brain.cli
     import brain.daemon
     import brain.sources.replay
@@ -60,6 +65,13 @@ def serve() -> None:
 
     for line in sys.stdin:
         request = json.loads(line)
+        if "wait" in request:  # reaped only when asked: until then the pid cannot be reused
+            _, wait_status = os.waitpid(request["wait"], 0)
+            print(
+                json.dumps({"pid": request["wait"], "status": os.waitstatus_to_exitcode(wait_status)}),
+                flush=True,
+            )
+            continue
         pid = os.fork()
         if pid == 0:
             status = 1
@@ -68,8 +80,6 @@ def serve() -> None:
             finally:
                 os._exit(status)
         print(json.dumps({"pid": pid}), flush=True)
-        _, wait_status = os.waitpid(pid, 0)
-        print(json.dumps({"pid": pid, "status": os.waitstatus_to_exitcode(wait_status)}), flush=True)
 
 
 class Launcher:
@@ -83,28 +93,56 @@ class Launcher:
             [sys.executable, "-c", "from tests.reliability.launcher import serve; serve()"],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
-            text=True,
             env=env,
             cwd=PROJECT_ROOT,
         )
+        self._unread = b""
         self.base_env = {k: v for k, v in env.items() if k != "PYTHONPATH"}
 
     def start(self, argv: list[str], *, out: Path, err: Path, env: dict[str, str] | None = None) -> int:
         """Fork a life running ``brain-daemon ARGV``; return its pid once it exists."""
-        assert self._process.stdin is not None and self._process.stdout is not None
-        request = {"argv": argv, "env": {**self.base_env, **(env or {})}, "out": str(out), "err": str(err)}
-        self._process.stdin.write(json.dumps(request) + "\n")
-        self._process.stdin.flush()
-        pid: int = json.loads(self._process.stdout.readline())["pid"]
+        self._send({"argv": argv, "env": {**self.base_env, **(env or {})}, "out": str(out), "err": str(err)})
+        pid: int = self._answer(timeout=30)["pid"]
         return pid
 
-    def wait(self, pid: int) -> int:
-        """The exit status of life ``pid`` (minus the signal number if a signal ended it)."""
-        assert self._process.stdout is not None
-        answer = json.loads(self._process.stdout.readline())
+    def _send(self, request: dict[str, Any]) -> None:
+        assert self._process.stdin is not None
+        self._process.stdin.write(json.dumps(request).encode() + b"\n")
+        self._process.stdin.flush()
+
+    def wait(self, pid: int, timeout: float = 60) -> int:
+        """The exit status of life ``pid`` (minus the signal number if a signal ended it).
+
+        A life still running after ``timeout`` seconds is killed and the test fails:
+        a hung daemon must not hang the test run.
+        """
+        self._send({"wait": pid})
+        try:
+            answer = self._answer(timeout)
+        except TimeoutError:
+            os.kill(pid, signal.SIGKILL)
+            self._answer(timeout=30)
+            raise AssertionError(f"daemon life {pid} still running after {timeout} s: killed") from None
         assert answer["pid"] == pid, answer
         status: int = answer["status"]
         return status
+
+    def _answer(self, timeout: float) -> dict[str, Any]:
+        """The launcher's next line, within ``timeout`` seconds."""
+        assert self._process.stdout is not None
+        fd = self._process.stdout.fileno()
+        deadline = time.monotonic() + timeout
+        while b"\n" not in self._unread:
+            ready, _, _ = select.select([fd], [], [], max(0.0, deadline - time.monotonic()))
+            if not ready:
+                raise TimeoutError
+            chunk = os.read(fd, 4096)
+            if not chunk:
+                raise EOFError("the launcher ended")
+            self._unread += chunk
+        line, _, self._unread = self._unread.partition(b"\n")
+        answer: dict[str, Any] = json.loads(line)
+        return answer
 
     def close(self) -> None:
         """End the launcher (its stdin closes, its loop ends)."""

@@ -138,6 +138,7 @@ def check_replay_of_damage(replay: DamagedReplay, run: Run) -> None:
     assert malformed[-1]["skipped"] == sum(kind in MALFORMED for kind in replay.bad.values())
     written = validate_data_root(run.data_root)["observations"]
     assert [o.timestamp for o in written] == replay.good  # type: ignore[attr-defined]
+    print(f"bad input: {len(replay.bad)} damaged lines each reported, {len(written)} good lines all written")
 
 
 @pytest.fixture(scope="module")

@@ -145,6 +145,7 @@ def check_no_burst_no_stall(statuses: list[tuple[Message, object]]) -> None:
     assert len(received) - 1 <= elapsed / POLL_S + 3, "a burst: more polls than the interval allows"
     assert max(gaps) < 5.0, f"a stall: {max(gaps):.2f} s without a poll"
     assert len(received) - 1 >= elapsed / POLL_S * 0.5, "polls went missing"
+    print(f"clock jumps: {len(received)} polls in {elapsed:.2f} s monotonic, longest gap {max(gaps):.2f} s")
 
 
 def check_records_follow_their_timestamps(data_root: Path) -> None:

@@ -130,6 +130,11 @@ def test_full_disk_holds_records_back_and_writes_them_in_order_when_space_return
     reference = daemon(tmp_path / "roomy", "--simulate", "--duration-hours", hours)
     assert reference.returncode == 0
     same_files(tiny_disk / "data", reference.data_root)
+    short = sum("short write" in e["error"] for e in failed)
+    print(
+        f"disk full: backlog peak {max(backlogs)}, {len(failed)} refused writes ({short} short, cut back), "
+        f"{sum(len(r) for r in records.values())} records equal to the roomy run's"
+    )
 
 
 def test_restart_on_a_full_disk_with_a_torn_tail_starts_and_catches_up(
