@@ -249,7 +249,9 @@ def daemon_main(argv: Sequence[str] | None = None) -> int:
             and settings.source is not SourceKind.HARDWARE,
         )
     except ConfigError as exc:
-        print(f"brain-daemon: configuration error: {exc}", file=sys.stderr)
+        origin = loaded.origins.get(exc.key or "", "default") if exc.file is None else "default"
+        where = f"; from {origin}" if origin != "default" else ""  # the file, "command line" or "environment"
+        print(f"brain-daemon: configuration error: {exc}{where}", file=sys.stderr)
         return EXIT_CONFIG
     except BrainError as exc:
         print(f"brain-daemon: {exc}", file=sys.stderr)

@@ -17,12 +17,13 @@ from zoneinfo import ZoneInfo
 import structlog
 
 from brain.config import BrainSettings, LoadedSettings, SourceKind
-from brain.errors import ConfigError, SourceError
+from brain.errors import ConfigError, SourceError, StorageError
 from brain.estimator import Estimator, EstimatorSettings, ObservationOrderError
 from brain.notify import Notifier
 from brain.sink import BacklogSink
 from brain.sources.base import ENTRY_POINT_GROUP, Source, SourcePlugin, TimedSource
 from brain.storage.dataset import DatasetManager
+from brain.storage.repair import repair_run_tails
 from brain.storage.retention import apply_retention
 from brain.storage.settings import FsyncPolicy, StorageSettings
 from brain.storage.writer import DatasetWriter
@@ -67,7 +68,7 @@ class Parts:
 def build_parts(loaded: LoadedSettings) -> Parts:
     """Make every part; configuration errors surface here, before anything is written."""
     settings = loaded.settings
-    estimator = Estimator(EstimatorSettings.load(settings.estimator.thresholds_file))
+    estimator = Estimator(_load_thresholds(settings.estimator.thresholds_file))
     storage = StorageSettings.from_config(settings.storage, timezone=settings.timezone)
     if settings.source is SourceKind.HARDWARE:
         clock: Clock = RealClock()
@@ -86,6 +87,18 @@ def build_parts(loaded: LoadedSettings) -> Parts:
         flush_every_poll=storage.fsync is FsyncPolicy.BATCH
         and _wall_seconds_between_polls(settings) >= storage.batch_seconds,
     )
+
+
+def _load_thresholds(path: Path | None) -> EstimatorSettings:
+    """The estimator's thresholds; a file that cannot be read blames ``estimator.thresholds_file``."""
+    try:
+        return EstimatorSettings.load(path)
+    except ConfigError as exc:
+        if exc.key is not None:  # a bad value inside the thresholds file names its own key and file
+            raise
+        raise ConfigError(
+            f"invalid setting estimator.thresholds_file: {exc}", key="estimator.thresholds_file"
+        ) from exc
 
 
 def _wall_seconds_between_polls(settings: BrainSettings) -> float:
@@ -132,7 +145,7 @@ def build_source(settings: BrainSettings, config_file: Path | None, now: Callabl
         if settings.replay.path is None:
             raise ConfigError("replay needs a path (--replay PATH)", key="replay.path")
         if not settings.replay.path.exists():
-            raise SourceError(f"nothing to replay at {settings.replay.path}: no such file or directory")
+            raise ConfigError(f"nothing to replay at {settings.replay.path}: no such file", key="replay.path")
         return ReplaySource(settings.replay.path, policy=MalformedLinePolicy(settings.replay.on_malformed))
     plugin = load_plugin("hardware")
     return plugin.build(settings.hardware, site_id=settings.site_id, config_file=config_file, now=now)
@@ -153,7 +166,7 @@ def resume(parts: Parts, data_root: Path) -> datetime | None:
     twice and an episode open at the cut is ended later, not started again.
     A simulated clock then starts at the next observation the source will give.
     """
-    last = _warm_up(parts.estimator, data_root)
+    last = _warm_up(parts.estimator, data_root, durable=parts.settings.storage.fsync != "never")
     source = parts.source
     if isinstance(source, TimedSource):
         skipped = _skip_through(source, last) if last is not None else 0
@@ -172,12 +185,16 @@ def resume(parts: Parts, data_root: Path) -> datetime | None:
     return last
 
 
-def _warm_up(estimator: Estimator, data_root: Path) -> datetime | None:
-    """Feed the estimator what the last run directories hold; return the last observation time."""
+def _warm_up(estimator: Estimator, data_root: Path, *, durable: bool) -> datetime | None:
+    """Repair and feed the estimator what the last run directories hold; return the last observation time."""
     from brain.sources.replay import ReplaySource
 
     last: datetime | None = None
     for _day, run_dir in DatasetManager(data_root).dated_runs()[-WARM_UP_RUNS:]:
+        try:
+            repair_run_tails(run_dir, durable=durable)
+        except (StorageError, OSError) as exc:  # a refusing disk must not stop the start: the writer retries
+            log.error("storage_repair_failed", run_dir=str(run_dir), error=str(exc))
         stored = ReplaySource(run_dir)
         try:
             while (observation := stored.next_observation()) is not None:

@@ -91,15 +91,25 @@ def stream_files(path: Path, stream: str) -> list[Path]:
 
     A file is taken as is, whatever its name. A directory holding ``run_YYYYMMDD``
     directories is a data root: its runs are read by date. Any other directory
-    is read as one run.
+    is read as one run. A run directory that cannot be listed is returned as itself.
     """
     if path.is_file():
         return [path]
     if not path.is_dir():
         raise StorageError(f"{path}: no such file or directory")
-    runs = DatasetManager(path).runs()
-    run_dirs = runs if runs else [path]
-    return [part.path for run_dir in run_dirs for part in stream_parts(run_dir, stream)]
+    try:
+        runs = DatasetManager(path).runs()
+    except OSError as exc:
+        raise StorageError(f"{path}: cannot list the directory: {exc.strerror}") from exc
+    files: list[Path] = []
+    for run_dir in runs or [path]:
+        try:
+            files += [part.path for part in stream_parts(run_dir, stream)]
+        except OSError:
+            # Listed as itself: reading it fails, and the reader reports the directory under
+            # its malformed-line policy (path and reason), rather than the listing crashing.
+            files.append(run_dir)
+    return files
 
 
 class DatasetManager:

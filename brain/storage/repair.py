@@ -22,7 +22,7 @@ from pathlib import Path
 
 import structlog
 
-from brain.storage.dataset import TORN_SUFFIX
+from brain.storage.dataset import TORN_SUFFIX, parse_part_name, stream_parts
 from brain.storage.durable import fsync_dir
 from brain.storage.errors import disk_error
 
@@ -73,6 +73,23 @@ def repair_torn_tail(path: Path, *, durable: bool = True) -> TornTail | None:
         raise disk_error(path, exc, "repair torn tail") from exc
     finally:
         os.close(fd)
+
+
+def repair_run_tails(run_dir: Path, *, durable: bool = True) -> list[TornTail]:
+    """Repair the newest plain part of every stream in ``run_dir``: the files a crash may have torn.
+
+    Why at a restart and not only when the writer reopens a part: a cut during a
+    day's last minute tears a part of that day, and the restart writes into the
+    next day's directory; the torn part would never be reopened, and every later
+    read of it (warm-up, replay, export) would trip over the fragment.
+    """
+    streams = sorted({parsed[0] for path in run_dir.iterdir() if (parsed := parse_part_name(path.name))})
+    repaired = []
+    for stream in streams:
+        newest = stream_parts(run_dir, stream)[-1]
+        if not newest.compressed and (tail := repair_torn_tail(newest.path, durable=durable)) is not None:
+            repaired.append(tail)
+    return repaired
 
 
 def _repair(fd: int, path: Path, *, durable: bool) -> TornTail | None:

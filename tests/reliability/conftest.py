@@ -1,0 +1,20 @@
+"""Fixtures of the reliability drills: the daemon launcher, and the switch for the long variants."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from tests.reliability.launcher import Launcher
+from tests.storage.conftest import drills_only
+
+__all__ = ["drills_only", "launcher"]
+
+
+@pytest.fixture(scope="session")
+def launcher() -> Iterator[Launcher]:
+    """One launcher for the session: each daemon life is a fork of it (see ``launcher.py``)."""
+    started = Launcher()
+    yield started
+    started.close()

@@ -1,0 +1,169 @@
+"""Clock jumps: the wall clock steps back 1 hour, then forward 3 hours, while the Pi's daemon polls.
+
+This machine's clock cannot be stepped, so the daemon runs in hardware mode (the
+shipped ``config/brain.toml``, gpiozero's mock pins, 0.5 s polls) in a process
+whose ``time.time`` (and only that: ``RealClock`` reads it for wall time and
+``time.monotonic`` for waiting) adds an offset the test changes at chosen
+moments, as NTP stepping the clock of a Pi without a real-time clock does. The
+offset starts a few seconds before midnight, site time (Europe/Amsterdam), so the
+run crosses midnight, then steps back over it, then forward again.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import signal
+import subprocess
+import sys
+from datetime import datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from brain.contracts import STREAMS
+from tests.conftest import PROJECT_ROOT
+from tests.reliability.drill import (
+    Message,
+    NotifyListener,
+    is_ready,
+    log_events,
+    part_files,
+    validate_data_root,
+)
+
+SITE = ZoneInfo("Europe/Amsterdam")  # config/brain.toml
+POLL_S = 0.25
+START = datetime(2026, 6, 1, 23, 59, 58, 750000, tzinfo=SITE)
+"""What the daemon's wall clock reads the first time it is read: just before midnight, site time."""
+SHIFTED_CLOCK = """
+import os, sys, time
+_real_time, _offset_file = time.time, os.environ["DRILL_CLOCK_OFFSET_FILE"]
+_start = [float(os.environ["DRILL_CLOCK_START"])]
+def _shifted_time():
+    now = _real_time()
+    if _start:  # the first reading is START, however long the start-up took; from then on it runs
+        with open(_offset_file, "w") as handle:
+            handle.write(repr(_start.pop() - now))
+    with open(_offset_file) as handle:
+        return now + float(handle.read())
+time.time = _shifted_time
+from brain.cli import daemon_main
+sys.exit(daemon_main())
+"""
+
+
+def step_clock(offset_file: Path, seconds: float) -> None:
+    """Step the daemon's wall clock: change the offset its ``time.time`` adds."""
+    staged = offset_file.with_suffix(".new")
+    staged.write_text(repr(float(offset_file.read_text()) + seconds))
+    staged.replace(offset_file)  # atomic: the daemon never reads half a number
+
+
+def polls_after(listener: NotifyListener, count: int, timeout: float = 30) -> list[datetime]:
+    """Wait for ``count`` more polls than seen so far; the last-poll times of all of them."""
+    wanted = len(listener.statuses()) + count
+    listener.wait_for(lambda _m: len(listener.statuses()) >= wanted, timeout=timeout)
+    return [s.last_poll for s in listener.statuses() if s.last_poll is not None]
+
+
+def local(stamp: datetime) -> datetime:
+    return stamp.astimezone(SITE)
+
+
+def test_wall_clock_steps_back_and_forward_across_midnight(tmp_path: Path) -> None:
+    offset_file = tmp_path / "offset"
+    listener = NotifyListener(tmp_path / "notify.sock")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("BRAIN_")}
+    env.update(
+        PYTHONPATH=str(PROJECT_ROOT),
+        GPIOZERO_PIN_FACTORY="mock",
+        DRILL_CLOCK_OFFSET_FILE=str(offset_file),
+        DRILL_CLOCK_START=repr(START.timestamp()),
+        BRAIN_DATA_ROOT=str(tmp_path / "data"),
+        BRAIN_POLL_INTERVAL_S=str(POLL_S),
+        **listener.env,
+    )
+    config = str(PROJECT_ROOT / "config" / "brain.toml")
+    log = tmp_path / "daemon.log"
+    with log.open("wb") as out:
+        process = subprocess.Popen(
+            [sys.executable, "-c", SHIFTED_CLOCK, "--config", config, "--log-format", "json"],
+            stdout=out, stderr=subprocess.STDOUT, env=env, cwd=PROJECT_ROOT,
+        )  # fmt: skip
+    midnight = START.replace(hour=0, minute=0, second=0) + timedelta(days=1)
+    try:
+        listener.wait_for(is_ready, timeout=30)
+        listener.wait_for(
+            lambda m: (s := m.status) is not None and bool(s.last_poll and s.last_poll > midnight), 30
+        )
+        polls_after(listener, 2)
+        before_back = len(listener.statuses())
+        step_clock(offset_file, -3600)  # NTP steps the clock back an hour: it is 23:00 on 1 June again
+        polls_after(listener, 4)
+        before_forward = len(listener.statuses())
+        step_clock(offset_file, 3 * 3600)  # ...then forward three hours: 02:00 on 2 June
+        polls_after(listener, 4)
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=30) == 0, log.read_text()[-3000:]
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+        messages = listener.close()
+
+    events = log_events(log)
+    statuses = [(m, s) for m in messages if (s := m.status) is not None and not s.ready]
+    check_steps_logged(events)
+    check_no_burst_no_stall(statuses)
+    stamps = [s.last_poll for _, s in statuses]
+    assert all(s is not None for s in stamps)
+    phases = [stamps[:before_back], stamps[before_back:before_forward], stamps[before_forward:]]
+    # Before the step back: up to just past midnight; then 23:00 of 1 June; after the step forward, 02:00.
+    assert local(phases[0][0]).date() == START.date() and local(phases[0][-1]) >= midnight
+    assert all(local(t).date() == START.date() and local(t).hour == 23 for t in phases[1][1:])
+    assert all(local(t).date() == midnight.date() and local(t).hour == 2 for t in phases[2][1:])
+    check_records_follow_their_timestamps(tmp_path / "data")
+
+
+def check_steps_logged(events: list[dict[str, object]]) -> None:
+    """Two steps, each logged with its size; the missed polls of the forward step coalesced into one."""
+    steps = [float(e["step_s"]) for e in events if e["event"] == "wall_clock_stepped"]  # type: ignore[arg-type]
+    assert len(steps) == 2, steps
+    assert abs(steps[0] + 3600) < 1.5 and abs(steps[1] - 3 * 3600) < 1.5, steps
+    assert any(e["event"] == "job_reanchored" and e["job"] == "poll" for e in events)
+    coalesced = [e for e in events if e["event"] == "job_runs_coalesced" and e["job"] == "poll"]
+    assert len(coalesced) == 1
+    assert abs(int(coalesced[0]["missed"]) - 3 * 3600 / POLL_S) <= 4  # type: ignore[call-overload]
+    assert not [e for e in events if e["level"] == "error"], "a clock step is not an error"
+
+
+def check_no_burst_no_stall(statuses: list[tuple[Message, object]]) -> None:
+    """Polls kept to the interval on the monotonic clock, whatever the wall clock did."""
+    received = [m.received for m, _ in statuses]
+    elapsed = received[-1] - received[0]
+    gaps = [b - a for a, b in itertools.pairwise(received)]
+    assert len(received) - 1 <= elapsed / POLL_S + 3, "a burst: more polls than the interval allows"
+    assert max(gaps) < 5.0, f"a stall: {max(gaps):.2f} s without a poll"
+    assert len(received) - 1 >= elapsed / POLL_S * 0.5, "polls went missing"
+    print(f"clock jumps: {len(received)} polls in {elapsed:.2f} s monotonic, longest gap {max(gaps):.2f} s")
+
+
+def check_records_follow_their_timestamps(data_root: Path) -> None:
+    """Every record sits in the run directory of its own site-local date, even after a step back."""
+    records = validate_data_root(data_root)
+    assert records["observations"] and len(records["observations"]) == len(records["device_status"])
+    for path in part_files(data_root):
+        day = datetime.strptime(path.parent.name, "run_%Y%m%d").date()
+        stream = path.name.split(".")[0]
+        for line in path.read_bytes().splitlines():
+            stamp = STREAMS[stream].model_validate_json(line).timestamp  # type: ignore[attr-defined]
+            assert local(stamp).date() == day, f"{path}: a record of {local(stamp)}"
+    first_day = [
+        local(o.timestamp)  # type: ignore[attr-defined]
+        for o in records["observations"]
+        if local(o.timestamp).date() == START.date()  # type: ignore[attr-defined]
+    ]
+    assert any(t.hour == 23 and t.minute == 59 for t in first_day), "polls before midnight"
+    assert any(t.hour == 23 and t.minute == 0 for t in first_day), (
+        "polls after the step back, in 1 June's run"
+    )
