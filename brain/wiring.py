@@ -9,16 +9,18 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from importlib.metadata import entry_points
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import structlog
+from pydantic import BaseModel
 
 from brain.config import BrainSettings, LoadedSettings, SourceKind
+from brain.contracts import STREAMS, AnomalyV1, DeviceStatusV1, SensorHealthV1
 from brain.errors import ConfigError, SourceError, StorageError
-from brain.estimator import Estimator, EstimatorSettings, ObservationOrderError
+from brain.estimator import Estimate, Estimator, EstimatorSettings, ObservationOrderError
 from brain.notify import Notifier
 from brain.sink import BacklogSink
 from brain.sources.base import ENTRY_POINT_GROUP, Source, SourcePlugin, TimedSource
@@ -28,6 +30,7 @@ from brain.storage.retention import apply_retention
 from brain.storage.settings import FsyncPolicy, StorageSettings
 from brain.storage.writer import DatasetWriter
 from brain.timing.clock import Clock, RealClock, SimClock
+from brain.timing.triggers import every
 
 log = structlog.get_logger(__name__)
 
@@ -166,10 +169,12 @@ def resume(parts: Parts, data_root: Path) -> datetime | None:
     twice and an episode open at the cut is ended later, not started again.
     A simulated clock then starts at the next observation the source will give.
     """
-    last = _warm_up(parts.estimator, data_root, durable=parts.settings.storage.fsync != "never")
+    last, cut_poll = _warm_up(parts.estimator, data_root, durable=parts.settings.storage.fsync != "never")
     source = parts.source
+    status: DeviceStatusV1 | None = None
     if isinstance(source, TimedSource):
         skipped = _skip_through(source, last) if last is not None else 0
+        status = source.device_status() if skipped else None  # the cut poll's own, for a timed stream
         upcoming = source.next_timestamp()
         if isinstance(parts.clock, SimClock) and upcoming is not None:
             parts.clock = SimClock(start=upcoming, time_scale=parts.clock.time_scale)
@@ -182,14 +187,23 @@ def resume(parts: Parts, data_root: Path) -> datetime | None:
             )
     elif last is not None:
         log.info("resuming_after_stored_data", data_root=str(data_root), last_stored=last.isoformat())
+    if cut_poll is not None:
+        _complete_cut_poll(parts.sink, *cut_poll, base_cycle_s=parts.settings.base_cycle_s, status=status)
     return last
 
 
-def _warm_up(estimator: Estimator, data_root: Path, *, durable: bool) -> datetime | None:
-    """Repair and feed the estimator what the last run directories hold; return the last observation time."""
+def _warm_up(
+    estimator: Estimator, data_root: Path, *, durable: bool
+) -> tuple[datetime | None, tuple[Estimate, Path] | None]:
+    """Repair and feed the estimator what the last run directories hold.
+
+    Returns the last stored observation time, and the estimate recomputed for that
+    observation with the run directory it is in (for :func:`_complete_cut_poll`).
+    """
     from brain.sources.replay import ReplaySource
 
     last: datetime | None = None
+    last_poll: tuple[Estimate, Path] | None = None
     for _day, run_dir in DatasetManager(data_root).dated_runs()[-WARM_UP_RUNS:]:
         try:
             repair_run_tails(run_dir, durable=durable)
@@ -201,12 +215,77 @@ def _warm_up(estimator: Estimator, data_root: Path, *, durable: bool) -> datetim
                 if last is None or observation.timestamp > last:
                     last = observation.timestamp
                 try:
-                    estimator.step(observation, stored.device_status())
+                    estimate = estimator.step(observation, stored.device_status())
                 except ObservationOrderError:
                     continue  # the live run did not estimate it either, and logged it then
+                last_poll = (estimate, run_dir)
         finally:
             stored.close()
-    return last
+    if last_poll is not None and last_poll[0].timestamp != last:
+        last_poll = None  # the newest observation was not estimated: no events were due for it
+    return last, last_poll
+
+
+def _complete_cut_poll(
+    sink: BacklogSink,
+    estimate: Estimate,
+    run_dir: Path,
+    *,
+    base_cycle_s: float,
+    status: DeviceStatusV1 | None,
+) -> None:
+    """Write the records of the last stored poll that a kill cut off before they were written.
+
+    Why: a poll stores its observation first, then its device status, its anomaly
+    starts and ends and, on an event or at a base cycle, the state with its
+    sensor-health records; a kill in between leaves the observation and loses the
+    rest, and resuming after the observation would never write them. The warm-up
+    recomputed that poll's estimate from the same stored inputs (the estimator is
+    deterministic), so what was due and is not on disk is written now, before any
+    new poll: nothing twice, nothing left out. ``status`` is the poll's device
+    status when the source can give it again (a simulated or replayed stream); a
+    live sensor cannot be read in the past, so on the Pi a lost status stays lost.
+    """
+    from brain.storage.reader import iter_records
+
+    at = estimate.timestamp
+    if status is not None and status.timestamp != at:
+        status = None
+    state = estimate.state
+    if status is not None and state.device_status != status:
+        state = state.model_copy(update={"device_status": status})
+    on_base_cycle = every(timedelta(seconds=base_cycle_s)).get_next_fire_time(None, at) == at
+    due: list[tuple[str, BaseModel]] = []
+    if status is not None and status.devices:
+        due.append(("device_status", status))
+    due.extend(("anomalies", anomaly) for anomaly in estimate.anomalies)
+    if estimate.anomalies or estimate.health_changed or on_base_cycle:
+        due.append(("state", state))
+        due.extend(("sensor_health", record) for record in estimate.sensor_health)
+    written = 0
+    for stream in dict.fromkeys(stream for stream, _ in due):
+        records = iter_records(run_dir, stream, STREAMS[stream])
+        stored = {_identity(r) for r in records if getattr(r, "timestamp", None) == at}
+        records.close()
+        for wanted_stream, record in due:
+            if wanted_stream == stream and _identity(record) not in stored:
+                sink.write(stream, record)
+                written += 1
+    if written:
+        log.warning("cut_poll_completed", timestamp=at.isoformat(), records=written)
+
+
+def _identity(record: BaseModel) -> tuple[object, ...]:
+    """What tells a poll's records apart: an anomaly's kind and start or end, a health record's sensor.
+
+    A state is one per poll. Whole records are not compared: a recomputed ``since``
+    may differ after a restart.
+    """
+    if isinstance(record, AnomalyV1):
+        return (record.kind, record.ended_at is not None)
+    if isinstance(record, SensorHealthV1):
+        return (record.sensor,)
+    return ()
 
 
 def _skip_through(source: TimedSource, resume_after: datetime) -> int:

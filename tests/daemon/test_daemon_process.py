@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -120,3 +122,30 @@ def test_sigterm_finishes_the_poll_flushes_and_exits_0(tmp_path: Path) -> None:
     assert observations.endswith(b"\n") and observations.count(b"\n") >= 2
     for line in observations.splitlines():
         ObservationV1.model_validate_json(line)
+
+
+def _cut_after_observation(data_root: Path, at: str) -> None:
+    """Leave the data root as a kill would between writing the poll at ``at``'s observation and its events."""
+    for path in sorted(data_root.glob("run_*/*.jsonl")):
+        stream = path.name.split(".")[0]
+        kept = []
+        for line in path.read_text().splitlines(keepends=True):
+            stamp = json.loads(line)["timestamp"]
+            if stamp < at or (stamp == at and stream in ("observations", "device_status")):
+                kept.append(line)
+        path.write_text("".join(kept))
+
+
+def test_a_poll_cut_between_its_writes_is_completed_at_restart(tmp_path: Path) -> None:
+    args = (*SIM, "--duration-hours", "18", "--scenario", "heatwave")
+    whole = daemon(tmp_path / "whole", *args)
+    assert whole.returncode == 0, whole.stderr
+    starts = [a["timestamp"] for a in whole.records("anomalies") if a["ended_at"] is None]
+    assert starts, "the heatwave must start an anomaly to cut"
+    shutil.copytree(tmp_path / "whole", tmp_path / "cut")
+    _cut_after_observation(tmp_path / "cut", starts[0])
+    resumed = daemon(tmp_path / "cut", *args)
+    assert resumed.returncode == 0, resumed.stderr
+    completed = [e for e in resumed.log_events() if e["event"] == "cut_poll_completed"]
+    assert len(completed) == 1 and completed[0]["records"] >= 7  # the anomaly, the state, 5 health records
+    assert resumed.files() == whole.files(), "nothing lost, nothing twice: the same bytes as an uncut run"
