@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import socket
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -13,6 +14,27 @@ from typing import Any
 from tests.conftest import PROJECT_ROOT
 
 SIMULATE_DAY = PROJECT_ROOT / "scripts" / "simulate_day.py"
+DAEMON = ("-c", "import sys; from brain.cli import daemon_main; sys.exit(daemon_main())")
+"""``python DAEMON ...`` is ``brain-daemon ...`` without depending on the console script's path."""
+
+
+def clean_env(**extra: str) -> dict[str, str]:
+    """This environment without brain's settings or a systemd socket, the project importable, plus ``extra``.
+
+    Why: a developer's ``BRAIN_*`` variables or an inherited ``NOTIFY_SOCKET`` would
+    change what a child daemon does; each test says what it wants.
+    """
+    env = {k: v for k, v in os.environ.items() if not k.startswith("BRAIN_") and k != "NOTIFY_SOCKET"}
+    env.update(PYTHONPATH=str(PROJECT_ROOT), **extra)
+    return env
+
+
+def notify_server(path: Path, *, timeout: float = 20) -> socket.socket:
+    """A datagram socket at ``path`` standing in for systemd's ``NOTIFY_SOCKET``."""
+    server = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    server.bind(str(path))
+    server.settimeout(timeout)
+    return server
 
 
 def read_stream(data_root: Path, stream: str) -> list[dict[str, Any]]:
@@ -55,15 +77,12 @@ def run_process(
     args: list[str], data_root: Path, *, timeout: float = 120, env: dict[str, str] | None = None
 ) -> Run:
     """Run ``python ARGS`` with the project importable, JSON logs, no terminal."""
-    full_env = {k: v for k, v in os.environ.items() if not k.startswith("BRAIN_") and k != "NOTIFY_SOCKET"}
-    full_env["PYTHONPATH"] = str(PROJECT_ROOT)
-    full_env.update(env or {})
     result = subprocess.run(
         [sys.executable, *args],
         capture_output=True,
         text=True,
         timeout=timeout,
-        env=full_env,
+        env=clean_env(**(env or {})),
         cwd=PROJECT_ROOT,
         check=False,
     )
@@ -78,9 +97,8 @@ def simulate_day(data_root: Path, *extra: str, timeout: float = 120) -> Run:
 
 def daemon(data_root: Path, *extra: str, timeout: float = 120, env: dict[str, str] | None = None) -> Run:
     """``brain-daemon --output-dir DATA_ROOT ...`` as a fresh process."""
-    args = ["-c", "import sys; from brain.cli import daemon_main; sys.exit(daemon_main())"]
     return run_process(
-        [*args, "--output-dir", str(data_root), "--log-format", "json", *extra],
+        [*DAEMON, "--output-dir", str(data_root), "--log-format", "json", *extra],
         data_root,
         timeout=timeout,
         env=env,

@@ -3,18 +3,15 @@
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
 from pathlib import Path
 
 from brain.contracts import ObservationV1
-from tests.conftest import PROJECT_ROOT
-from tests.runs import daemon
+from tests.runs import DAEMON, clean_env, daemon, notify_server
 
 SIM = ("--simulate", "--base-cycle", "3600")
 
@@ -78,17 +75,13 @@ def test_fail_fast_replay_of_a_bad_line_exits_1(tmp_path: Path) -> None:
 
 def test_sigterm_finishes_the_poll_flushes_and_exits_0(tmp_path: Path) -> None:
     notify_path = tmp_path / "notify.sock"
-    server = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
-    server.bind(str(notify_path))
-    server.settimeout(20)
-    env = {k: v for k, v in os.environ.items() if not k.startswith("BRAIN_")}
-    env.update(PYTHONPATH=str(PROJECT_ROOT), NOTIFY_SOCKET=str(notify_path))
+    server = notify_server(notify_path)
+    env = clean_env(NOTIFY_SOCKET=str(notify_path))
     # 600x: one simulated minute every 0.1 s, so the run would take 2.4 minutes of wall time.
     proc = subprocess.Popen(
         [
             sys.executable,
-            "-c",
-            "import sys; from brain.cli import daemon_main; sys.exit(daemon_main())",
+            *DAEMON,
             *SIM,
             "--time-scale",
             "600",

@@ -9,9 +9,7 @@ real clock, scheduler, estimator, storage, signals, sd_notify) runs for real.
 
 from __future__ import annotations
 
-import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -19,26 +17,22 @@ from pathlib import Path
 
 from brain.contracts import DeviceStatusV1, ObservationV1
 from tests.conftest import PROJECT_ROOT
-from tests.runs import read_stream
+from tests.runs import DAEMON, clean_env, notify_server, read_stream
 
 
 def test_pi_config_polls_on_the_real_clock_and_stops_cleanly(tmp_path: Path) -> None:
     notify_path = tmp_path / "notify.sock"
-    server = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
-    server.bind(str(notify_path))
-    server.settimeout(20)
-    env = {k: v for k, v in os.environ.items() if not k.startswith("BRAIN_")}
-    env.update(
-        PYTHONPATH=str(PROJECT_ROOT),
+    server = notify_server(notify_path)
+    env = clean_env(
         GPIOZERO_PIN_FACTORY="mock",
         NOTIFY_SOCKET=str(notify_path),
         WATCHDOG_USEC="1000000",  # ping every 0.5 s from the watchdog job
         BRAIN_DATA_ROOT=str(tmp_path / "data"),
         BRAIN_POLL_INTERVAL_S="1",
     )
+    config = PROJECT_ROOT / "config" / "brain.toml"
     proc = subprocess.Popen(
-        [sys.executable, "-c", "import sys; from brain.cli import daemon_main; sys.exit(daemon_main())",
-         "--config", str(PROJECT_ROOT / "config" / "brain.toml"), "--log-format", "json"],
+        [sys.executable, *DAEMON, "--config", str(config), "--log-format", "json"],
         env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )  # fmt: skip
     try:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import os
 import re
 import socket
 import subprocess
@@ -22,6 +21,7 @@ from pydantic import BaseModel
 from brain.contracts import STREAMS
 from brain.storage.dataset import parse_part_name
 from tests.conftest import PROJECT_ROOT
+from tests.runs import DAEMON, clean_env
 
 _STATUS = re.compile(
     r"STATUS=last poll (?P<last>\S+); (?P<observations>\d+) observations"
@@ -183,9 +183,6 @@ def log_events(path: Path) -> list[dict[str, Any]]:
     return events
 
 
-DAEMON = ("-c", "import sys; from brain.cli import daemon_main; sys.exit(daemon_main())")
-
-
 @dataclass
 class Process:
     """A daemon started in the background; its JSON log goes to a file, so it never blocks on a pipe."""
@@ -208,8 +205,7 @@ class Process:
 
 def start_daemon(data_root: Path, *args: str, log: Path, env: dict[str, str] | None = None) -> Process:
     """``brain-daemon --output-dir DATA_ROOT ARGS`` as a fresh process in the background (JSON logs)."""
-    full_env = {k: v for k, v in os.environ.items() if not k.startswith("BRAIN_") and k != "NOTIFY_SOCKET"}
-    full_env.update(PYTHONPATH=str(PROJECT_ROOT), **(env or {}))
+    full_env = clean_env(**(env or {}))
     command = [sys.executable, *DAEMON, "--output-dir", str(data_root), "--log-format", "json", *args]
     with log.open("wb") as out:
         popen = subprocess.Popen(

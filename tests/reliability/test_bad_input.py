@@ -29,7 +29,7 @@ from brain import daemon as brain_daemon
 from brain.config import load_settings
 from tests.conftest import PROJECT_ROOT
 from tests.reliability.drill import validate_data_root
-from tests.runs import Run, daemon, run_process
+from tests.runs import DAEMON, Run, clean_env, daemon, run_process
 
 MALFORMED = ("truncated", "binary", "wrong_types", "naive_timestamp", "huge")
 DROPPED = ("duplicate", "out_of_order")
@@ -206,14 +206,8 @@ def test_unreadable_directory_and_file_are_reported_and_the_rest_replayed(
         path.write_bytes(b"".join(line + b"\n" for line in lines))
     parts[1].parent.chmod(0)  # a run directory nobody may list
     parts[2].chmod(0)  # a part nobody may read
-    env = {k: v for k, v in os.environ.items() if not k.startswith("BRAIN_") and k != "NOTIFY_SOCKET"}
-    env["PYTHONPATH"] = str(PROJECT_ROOT)
-    command = [
-        *prefix,
-        sys.executable,
-        "-c",
-        "import sys; from brain.cli import daemon_main; sys.exit(daemon_main())",
-    ]
+    env = clean_env()
+    command = [*prefix, sys.executable, *DAEMON]
     try:
         result = subprocess.run(
             [*command, "--replay", str(src), "--output-dir", str(tmp_path / "out"), "--log-format", "json"],
