@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import shutil
+import statistics
 import tempfile
 from datetime import datetime
 from pathlib import Path
@@ -65,7 +66,7 @@ def measure(days: int = 365, repeat: int = 1, work: Path | None = None) -> dict[
     for _ in range(repeat):
         shutil.rmtree(out, ignore_errors=True)  # a replay into a filled data root would resume, not redo
         runs.append(median_wall(replay, 1))
-    brain_s = min(runs)
+    brain_s = statistics.median(runs)  # the same statistic as pandas: a fair ratio
     pandas_s = median_wall(["-c", f"import pandas; pandas.read_json({str(data)!r}, lines=True)"], repeat)
     shutil.rmtree(out, ignore_errors=True)
     return {
@@ -82,7 +83,7 @@ def main() -> None:
     """Print the figures."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--days", type=int, default=365)
-    parser.add_argument("--repeat", type=int, default=1, help="runs of each tool (best brain, median pandas)")
+    parser.add_argument("--repeat", type=int, default=1, help="runs of each tool (the median of each is kept)")
     parser.add_argument("--work", type=Path, default=None, help="where the generated year is kept")
     args = parser.parse_args()
     f = measure(args.days, args.repeat, args.work)

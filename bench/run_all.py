@@ -40,7 +40,7 @@ def _judge(ok: bool) -> str:
 
 
 def _rows(days: int) -> list[Row]:
-    # Three runs each: pandas alone swings from 3.6 to 4.8 s on this VM (it builds 1.4 GB of objects).
+    # The median of three runs each: pandas alone swings from 3.6 to 4.8 s here (it builds 1.4 GB of objects).
     replay = replay_vs_pandas.measure(days=days, repeat=3)
     day = simulate.measure(repeat=3)
     mem = memory.measure()
