@@ -83,7 +83,9 @@ def main() -> None:
     """Print the figures."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--days", type=int, default=365)
-    parser.add_argument("--repeat", type=int, default=1, help="runs of each tool (the median of each is kept)")
+    parser.add_argument(
+        "--repeat", type=int, default=1, help="runs of each tool (the median of each is kept)"
+    )
     parser.add_argument("--work", type=Path, default=None, help="where the generated year is kept")
     args = parser.parse_args()
     f = measure(args.days, args.repeat, args.work)
