@@ -172,6 +172,7 @@ def resume(parts: Parts, data_root: Path) -> datetime | None:
     last, cut_poll = _warm_up(parts.estimator, data_root, durable=parts.settings.storage.fsync != "never")
     source = parts.source
     status: DeviceStatusV1 | None = None
+    upcoming: datetime | None = None
     if isinstance(source, TimedSource):
         skipped = _skip_through(source, last) if last is not None else 0
         status = source.device_status() if skipped else None  # the cut poll's own, for a timed stream
@@ -188,7 +189,9 @@ def resume(parts: Parts, data_root: Path) -> datetime | None:
     elif last is not None:
         log.info("resuming_after_stored_data", data_root=str(data_root), last_stored=last.isoformat())
     if cut_poll is not None:
-        _complete_cut_poll(parts.sink, *cut_poll, base_cycle_s=parts.settings.base_cycle_s, status=status)
+        _complete_cut_poll(
+            parts.sink, *cut_poll, base_cycle_s=parts.settings.base_cycle_s, status=status, next_poll=upcoming
+        )
     return last
 
 
@@ -233,6 +236,7 @@ def _complete_cut_poll(
     *,
     base_cycle_s: float,
     status: DeviceStatusV1 | None,
+    next_poll: datetime | None,
 ) -> None:
     """Write the records of the last stored poll that a kill cut off before they were written.
 
@@ -245,6 +249,12 @@ def _complete_cut_poll(
     new poll: nothing twice, nothing left out. ``status`` is the poll's device
     status when the source can give it again (a simulated or replayed stream); a
     live sensor cannot be read in the past, so on the Pi a lost status stays lost.
+
+    The state is due at a base cycle too: one at the poll's own instant, or, for a
+    timed stream, one before ``next_poll`` (a replayed log with a gap: the uncut run
+    would have stored the poll's state at that cycle, and the resumed run's clock
+    starts at ``next_poll``, past it). A live source's base cycles during the
+    downtime never ran, so only the poll's own instant counts there.
     """
     from brain.storage.reader import iter_records
 
@@ -254,7 +264,8 @@ def _complete_cut_poll(
     state = estimate.state
     if status is not None and state.device_status != status:
         state = state.model_copy(update={"device_status": status})
-    on_base_cycle = every(timedelta(seconds=base_cycle_s)).get_next_fire_time(None, at) == at
+    cycle: datetime | None = every(timedelta(seconds=base_cycle_s)).get_next_fire_time(None, at)
+    on_base_cycle = cycle is not None and (cycle == at or (next_poll is not None and cycle < next_poll))
     due: list[tuple[str, BaseModel]] = []
     if status is not None and status.devices:
         due.append(("device_status", status))

@@ -142,3 +142,23 @@ def test_a_poll_cut_between_its_writes_is_completed_at_restart(tmp_path: Path) -
     completed = [e for e in resumed.log_events() if e["event"] == "cut_poll_completed"]
     assert len(completed) == 1 and completed[0]["records"] >= 7  # the anomaly, the state, 5 health records
     assert resumed.files() == whole.files(), "nothing lost, nothing twice: the same bytes as an uncut run"
+
+
+def test_a_cut_poll_before_a_gap_gets_the_state_its_base_cycle_would_have_stored(tmp_path: Path) -> None:
+    # A replayed log missing 00:59-01:02: the uncut run stores the 00:58 state at the 01:00 base cycle.
+    simulated = daemon(tmp_path / "sim", *SIM, "--duration-hours", "2")
+    assert simulated.returncode == 0, simulated.stderr
+    lines = next((tmp_path / "sim").glob("run_*/observations.0000.jsonl")).read_text().splitlines(True)
+    gapped = tmp_path / "gapped.jsonl"
+    gapped.write_text("".join(line for i, line in enumerate(lines) if not 59 <= i <= 62))
+    replay = ("--replay", str(gapped), "--base-cycle", "3600")
+    whole = daemon(tmp_path / "whole", *replay)
+    assert whole.returncode == 0, whole.stderr
+    assert "2026-06-01T00:58:00Z" in [s["timestamp"] for s in whole.records("state")]
+    shutil.copytree(tmp_path / "whole", tmp_path / "cut")
+    _cut_after_observation(tmp_path / "cut", "2026-06-01T00:58:00Z")
+    resumed = daemon(tmp_path / "cut", *replay)
+    assert resumed.returncode == 0, resumed.stderr
+    completed = [e for e in resumed.log_events() if e["event"] == "cut_poll_completed"]
+    assert len(completed) == 1 and completed[0]["records"] == 6  # the state and its 5 health records
+    assert resumed.files() == whole.files()
