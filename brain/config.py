@@ -21,9 +21,8 @@ from datetime import datetime
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any, ClassVar, Literal
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError
 from pydantic_settings import (
     BaseSettings,
     EnvSettingsSource,
@@ -35,6 +34,7 @@ from pydantic_settings import (
 from brain.contracts import DEFAULT_DEVICES
 from brain.contracts._base import Identifier
 from brain.errors import ConfigError
+from brain.timezones import TimeZoneName
 
 ENV_PREFIX = "BRAIN_"
 DEFAULT_SIMULATION_START = datetime.fromisoformat("2026-06-01T00:00:00+00:00")
@@ -126,7 +126,7 @@ class BrainSettings(BaseSettings):
 
     site_id: Identifier = "greenhouse-1"
     """Name of the greenhouse; written into every record."""
-    timezone: str = "UTC"
+    timezone: TimeZoneName = "UTC"
     """Site time zone (IANA name): run directories and day rotation follow its midnight."""
     data_root: Path = Path("data")
     """Where run directories are written (``/var/lib/brain`` on the Pi)."""
@@ -152,15 +152,6 @@ class BrainSettings(BaseSettings):
     """``[logging]``: format and level."""
     hardware: dict[str, Any] = Field(default_factory=dict)
     """The hardware plugin's own section (sensors, relays); it validates it itself."""
-
-    @field_validator("timezone")
-    @classmethod
-    def _known_time_zone(cls, value: str) -> str:
-        try:
-            ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError) as exc:
-            raise ValueError(f"unknown IANA time zone {value!r}") from exc
-        return value
 
     @classmethod
     def settings_customise_sources(

@@ -10,10 +10,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from brain.config import StorageConfig
 from brain.errors import ConfigError
+from brain.timezones import known_time_zone
 
 _DEFAULTS = StorageConfig()
 
@@ -71,9 +72,9 @@ class StorageSettings:
         if self.max_file_bytes < 1:
             raise ConfigError("must be positive", key="storage.max_file_bytes")
         try:
-            ZoneInfo(self.timezone)
-        except (ZoneInfoNotFoundError, ValueError) as exc:
-            raise ConfigError(f"unknown IANA time zone {self.timezone!r}", key="timezone") from exc
+            known_time_zone(self.timezone)
+        except ValueError as exc:
+            raise ConfigError(str(exc), key="timezone") from exc
 
     @property
     def zone(self) -> ZoneInfo:
