@@ -25,18 +25,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from replay_vs_pandas import SEED, write_year
-
-
-def _data(days: int) -> Path:
-    work = Path(tempfile.gettempdir()) / "brain-bench-replay"
-    work.mkdir(parents=True, exist_ok=True)
-    data = work / f"observations-{days}d-seed{SEED}.jsonl"
-    if not data.exists():
-        partial = data.with_suffix(".partial")
-        write_year(partial, days)
-        partial.rename(data)
-    return data
+from replay_vs_pandas import WORK, observations_file
 
 
 def parts_alone(data: Path, base_cycle_s: float, out: Path) -> tuple[int, float]:
@@ -98,7 +87,7 @@ def measure(days: int = 30, base_cycle_s: float | None = None, repeat: int = 3) 
     from brain.config import BrainSettings
 
     cycle = base_cycle_s if base_cycle_s is not None else BrainSettings.model_fields["base_cycle_s"].default
-    data = _data(days)
+    data = observations_file(days, WORK)
     scratch = Path(tempfile.mkdtemp(prefix="brain-bench-floor-"))
     try:
         best_parts = best_daemon = float("inf")

@@ -22,6 +22,8 @@ from process import DAEMON, median_wall
 
 SEED = 1
 START = datetime.fromisoformat("2025-01-01T00:00:00+00:00")
+WORK = Path(tempfile.gettempdir()) / "brain-bench-replay"
+"""Where the seeded files are kept between runs (a year takes a while to write)."""
 
 
 def write_year(path: Path, days: int) -> int:
@@ -39,15 +41,21 @@ def write_year(path: Path, days: int) -> int:
     return count
 
 
-def measure(days: int = 365, repeat: int = 1, work: Path | None = None) -> dict[str, float]:
-    """Figures: lines, seconds and lines/s for both tools, and their ratio."""
-    work = work or Path(tempfile.gettempdir()) / "brain-bench-replay"
+def observations_file(days: int, work: Path) -> Path:
+    """The seeded file of ``days`` days in ``work``, written on first use and kept between runs."""
     work.mkdir(parents=True, exist_ok=True)
     data = work / f"observations-{days}d-seed{SEED}.jsonl"
     if not data.exists():
         partial = data.with_suffix(".partial")
         write_year(partial, days)
         partial.rename(data)
+    return data
+
+
+def measure(days: int = 365, repeat: int = 1, work: Path | None = None) -> dict[str, float]:
+    """Figures: lines, seconds and lines/s for both tools, and their ratio."""
+    work = work or WORK
+    data = observations_file(days, work)
     lines = sum(1 for _ in data.open("rb"))
     out = work / "replayed"
 

@@ -15,7 +15,7 @@ from brain.errors import SourceError
 from brain.sources.base import TimedSource
 from brain.sources.replay import ReplaySource
 from brain.storage import DatasetWriter, FsyncPolicy, MalformedLinePolicy, StorageSettings
-from tests.storage.records import T0, device_status, minutes, observation
+from tests.storage.records import T0, device_status, minutes, observation, observation_line, write_lines
 
 
 def write_root(
@@ -34,16 +34,6 @@ def drain(source: ReplaySource) -> list[ObservationV1]:
     while (item := source.next_observation()) is not None:
         observations.append(item)
     return observations
-
-
-def write_lines(path: Path, lines: list[bytes]) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(b"".join(line + b"\n" for line in lines))
-    return path
-
-
-def line_at(minute: int) -> bytes:
-    return observation(T0 + timedelta(minutes=minute)).model_dump_json().encode()
 
 
 def test_reads_jsonl_in_order(tmp_path: Path) -> None:
@@ -76,7 +66,7 @@ def test_reads_jsonl_in_order(tmp_path: Path) -> None:
 
 
 def test_returns_none_after_eof(tmp_path: Path) -> None:
-    path = write_lines(tmp_path / "observations.0000.jsonl", [line_at(0), line_at(1)])
+    path = write_lines(tmp_path / "observations.0000.jsonl", [observation_line(0), observation_line(1)])
     source = ReplaySource(path)
     assert source.next_timestamp() == T0
     assert source.next_timestamp() == T0  # peeking does not consume
@@ -93,7 +83,14 @@ def test_returns_none_after_eof(tmp_path: Path) -> None:
 
 
 def test_malformed_line_policy(tmp_path: Path) -> None:
-    lines = [line_at(0), b"{not json", line_at(1), b'{"schema_version": "1.0"}', b"\xff\xfe", line_at(2)]
+    lines = [
+        observation_line(0),
+        b"{not json",
+        observation_line(1),
+        b'{"schema_version": "1.0"}',
+        b"\xff\xfe",
+        observation_line(2),
+    ]
     path = write_lines(tmp_path / "observations.0000.jsonl", lines)
 
     with capture_logs() as logs:
@@ -111,7 +108,7 @@ def test_malformed_line_policy(tmp_path: Path) -> None:
 
 def test_out_of_order_and_duplicate_observations_are_dropped_and_reported(tmp_path: Path) -> None:
     order = [0, 1, 1, 3, 2, 4, 4, 5]
-    path = write_lines(tmp_path / "observations.0000.jsonl", [line_at(minute) for minute in order])
+    path = write_lines(tmp_path / "observations.0000.jsonl", [observation_line(minute) for minute in order])
     with capture_logs() as logs:
         source = ReplaySource(path)
         kept = [item.timestamp for item in drain(source)]
@@ -125,7 +122,7 @@ def test_out_of_order_and_duplicate_observations_are_dropped_and_reported(tmp_pa
 
 
 def test_device_status_before_the_first_observation_is_an_error(tmp_path: Path) -> None:
-    source = ReplaySource(write_lines(tmp_path / "observations.0000.jsonl", [line_at(0)]))
+    source = ReplaySource(write_lines(tmp_path / "observations.0000.jsonl", [observation_line(0)]))
     with pytest.raises(SourceError, match="before the first observation"):
         source.device_status()
 
@@ -137,11 +134,11 @@ def test_a_missing_path_is_a_source_error(tmp_path: Path) -> None:
 
 def test_replays_a_run_with_a_torn_last_line_and_a_gzipped_part(tmp_path: Path) -> None:
     run_dir = tmp_path / "data" / "run_20260601"
-    first = write_lines(run_dir / "observations.0000.jsonl", [line_at(0), line_at(1)])
+    first = write_lines(run_dir / "observations.0000.jsonl", [observation_line(0), observation_line(1)])
     first.with_name(first.name + ".gz").write_bytes(gzip.compress(first.read_bytes()))
     first.unlink()
-    second = write_lines(run_dir / "observations.0001.jsonl", [line_at(2)])
-    second.write_bytes(second.read_bytes() + line_at(3)[:40])  # the power went out mid-write
+    second = write_lines(run_dir / "observations.0001.jsonl", [observation_line(2)])
+    second.write_bytes(second.read_bytes() + observation_line(3)[:40])  # the power went out mid-write
     status = device_status(T0 + timedelta(minutes=1), heater="on").model_dump_json().encode()
     write_lines(run_dir / "device_status.0000.jsonl", [status])
 
@@ -160,7 +157,7 @@ def test_replays_a_run_with_a_torn_last_line_and_a_gzipped_part(tmp_path: Path) 
 
 def test_statuses_of_another_site_or_time_are_not_taken(tmp_path: Path) -> None:
     run_dir = tmp_path / "run_20260601"
-    write_lines(run_dir / "observations.0000.jsonl", [line_at(0), line_at(5)])
+    write_lines(run_dir / "observations.0000.jsonl", [observation_line(0), observation_line(5)])
     statuses = [
         device_status(T0, site_id="greenhouse-2"),  # same time, other site
         device_status(T0 + timedelta(minutes=2)),  # a time with no observation
@@ -176,7 +173,9 @@ def test_statuses_of_another_site_or_time_are_not_taken(tmp_path: Path) -> None:
 
 def test_memory_stays_bounded_for_a_long_log(tmp_path: Path) -> None:
     count = 5000
-    path = write_lines(tmp_path / "observations.0000.jsonl", [line_at(minute) for minute in range(count)])
+    path = write_lines(
+        tmp_path / "observations.0000.jsonl", [observation_line(minute) for minute in range(count)]
+    )
     source = ReplaySource(path)
     tracemalloc.start()
     try:
@@ -210,7 +209,7 @@ def test_random_lines_never_raise_under_skip_and_every_bad_line_is_counted(
 ) -> None:
     # None marks a valid observation (the next minute); anything else is garbage.
     good = iter(range(len(layout)))
-    lines = [line_at(next(good)) if item is None else item for item in layout]
+    lines = [observation_line(next(good)) if item is None else item for item in layout]
     path = write_lines(tmp_path_factory.mktemp("replay") / "observations.0000.jsonl", lines)
     source = ReplaySource(path, policy=MalformedLinePolicy.SKIP)
     kept = drain(source)

@@ -57,6 +57,18 @@ def minutes(count: int, *, start: datetime = T0, step: timedelta = timedelta(min
     return [start + step * index for index in range(count)]
 
 
+def write_lines(path: Path, lines: list[bytes]) -> Path:
+    """Write ``lines`` (without newlines) as a JSONL file, making its folders; return ``path``."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(b"".join(line + b"\n" for line in lines))
+    return path
+
+
+def observation_line(minute: int) -> bytes:
+    """The JSON line of a valid observation ``minute`` minutes after ``T0``."""
+    return observation(T0 + timedelta(minutes=minute)).model_dump_json().encode()
+
+
 def lines_of(path: Path) -> list[bytes]:
     """The lines of a file, each with its newline; asserts the file ends with one."""
     data = path.read_bytes()

@@ -25,7 +25,7 @@ from brain.storage import (
     iter_records,
 )
 from brain.storage.durable import fsync_dir
-from tests.storage.records import T0, lines_of, minutes, observation, record
+from tests.storage.records import T0, lines_of, minutes, observation, observation_line, record, write_lines
 
 PART = Path("run_20260601") / "observations.0000.jsonl"
 
@@ -79,29 +79,19 @@ def test_a_record_without_an_aware_timestamp_is_unserialisable(
         writer.write("observations", naive)
 
 
-def write_file(path: Path, lines: list[bytes]) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(b"".join(line + b"\n" for line in lines))
-    return path
-
-
-def good_line(minute: int) -> bytes:
-    return observation(T0 + timedelta(minutes=minute)).model_dump_json().encode()
-
-
 BAD_LINES = {
     "not JSON": b"{this is not json",
-    "missing sensor key": good_line(90).replace(b'"co2_ppm":610.0,', b""),
-    "string for a number": good_line(91).replace(b'"co2_ppm":610.0', b'"co2_ppm":"610"'),
-    "naive timestamp": good_line(92).replace(b"Z", b""),
+    "missing sensor key": observation_line(90).replace(b'"co2_ppm":610.0,', b""),
+    "string for a number": observation_line(91).replace(b'"co2_ppm":610.0', b'"co2_ppm":"610"'),
+    "naive timestamp": observation_line(92).replace(b"Z", b""),
     "empty line": b"",
     "JSON but not an object": b"[1, 2, 3]",
 }
 
 
 def test_malformed_observation_handling(tmp_path: Path) -> None:
-    lines = [good_line(0), *BAD_LINES.values(), good_line(1)]
-    path = write_file(tmp_path / "observations.0000.jsonl", lines)
+    lines = [observation_line(0), *BAD_LINES.values(), observation_line(1)]
+    path = write_lines(tmp_path / "observations.0000.jsonl", lines)
     with capture_logs() as logs:
         records = iter_records(path, "observations", ObservationV1, policy=MalformedLinePolicy.SKIP)
         kept = list(records)
@@ -122,7 +112,7 @@ def test_malformed_observation_handling(tmp_path: Path) -> None:
 
 
 def test_a_damaged_gzip_part_gives_its_good_lines_then_one_error(tmp_path: Path) -> None:
-    packed = gzip.compress(b"".join(good_line(m) + b"\n" for m in range(200)))
+    packed = gzip.compress(b"".join(observation_line(m) + b"\n" for m in range(200)))
     path = tmp_path / "observations.0000.jsonl.gz"
     path.write_bytes(packed[: len(packed) // 2])  # cut in the middle, as a failing card might
     records = iter_records(path, "observations", ObservationV1)
