@@ -23,8 +23,8 @@ LOGS = {
 
 def main() -> None:
     """Print one line per field log."""
-    from brain.sources.csv_import import import_csv
-    from brain.sources.csv_mapping import load_mapping
+    from brain.sources.csv.importer import import_csv
+    from brain.sources.csv.mapping import load_mapping
 
     structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(40))
     if not FIELD.is_dir():

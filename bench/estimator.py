@@ -34,7 +34,7 @@ import structlog
 from brain.contracts import DeviceStatusV1, ObservationV1
 from brain.estimator import Estimator, EstimatorSettings
 from brain.sources.replay import ReplaySource
-from brain.sources.synthetic import SyntheticSource
+from brain.sources.synthetic.source import SyntheticSource
 
 START = datetime.fromisoformat("2026-06-01T00:00:00+00:00")
 POLL_S = 60.0

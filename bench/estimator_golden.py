@@ -38,8 +38,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bench.estimator import month
 from brain.contracts import DeviceStatusV1, ObservationV1
 from brain.estimator import HISTORY_SERIES, Estimator, ObservationOrderError
-from brain.sources.csv_import import ImportSummary, iter_csv_observations
-from brain.sources.csv_mapping import load_mapping
+from brain.sources.csv.importer import ImportSummary, iter_csv_observations
+from brain.sources.csv.mapping import load_mapping
 from tests.estimator.field_logs import cornell_observations, device_status, osu_observations
 
 STREAMS = ("state", "anomalies", "sensor_health")

@@ -28,7 +28,7 @@ WORK = Path(tempfile.gettempdir()) / "brain-bench-replay"
 
 def write_year(path: Path, days: int) -> int:
     """The observations of ``days`` simulated days at 60 s, as brain writes them; return the count."""
-    from brain.sources.synthetic import SyntheticSource
+    from brain.sources.synthetic.source import SyntheticSource
 
     source = SyntheticSource(
         seed=SEED, start=START, poll_interval_s=60.0, duration_s=days * 86400.0, site_id="bench"

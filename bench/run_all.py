@@ -58,7 +58,7 @@ def _rows(days: int) -> list[Row]:
         ("  the parts alone, no loop", f"{floor['parts_us']:.1f} us/observation", "", "", ""),
         ("  best ratio with no loop at all", f"{best:.2f}", "", "", ""),
         ("simulated day, 60 s poll", f"{day['day_60s_s']:.3f} s", "<= 1.5 s", "work < imports", _judge(day["day_60s_s"] <= 1.5)),
-        ("  import brain.daemon (floor)", f"{day['import_s']:.3f} s", "", "", ""),
+        ("  import brain.daemon.main_loop (floor)", f"{day['import_s']:.3f} s", "", "", ""),
         ("  the day's work", f"{day['work_s']:.3f} s", "", "", "goal met" if day["work_s"] < day["import_s"] else "goal not met"),
         ("  same day, 2 h base cycle", f"{day['day_2h_s']:.3f} s", "", "", ""),
         ("peak RSS, 30 days at 60 s", f"{mem['peak_30d_mb']:.1f} MB", "<= 80 MB", "", _judge(mem["peak_30d_mb"] <= 80)),

@@ -15,9 +15,9 @@ from datetime import UTC, datetime, timedelta
 
 import structlog
 
-from brain.timing.clock import SimClock
-from brain.timing.scheduler import Scheduler
-from brain.timing.triggers import every
+from brain.clock.clocks import SimClock
+from brain.scheduler.event_loop import Scheduler
+from brain.scheduler.triggers import every
 
 START = datetime(2026, 6, 1, tzinfo=UTC)
 MINUTE = timedelta(minutes=1)

@@ -1,4 +1,4 @@
-"""Speed and memory of the synthetic greenhouse (brain/sources/synthetic.py).
+"""Speed and memory of the synthetic greenhouse (brain/sources/synthetic/source.py).
 
 Prints:
 - a 24 h day at 60 s polls (1,440 observations) in a fresh Python process,
@@ -27,7 +27,7 @@ ROOT = Path(__file__).resolve().parent.parent
 START = datetime(2026, 6, 1, tzinfo=UTC)
 DAY_IN_FRESH_PROCESS = """
 from datetime import UTC, datetime
-from brain.sources.synthetic import SyntheticSource
+from brain.sources.synthetic.source import SyntheticSource
 source = SyntheticSource(seed=42, start=datetime(2026, 6, 1, tzinfo=UTC), poll_interval_s=60,
                          duration_s=86400, site_id="bench")
 n = 0
@@ -58,7 +58,7 @@ def fresh_process_day(repeat: int) -> tuple[float, float]:
 
 def per_observation_us(poll_interval_s: float, hours: float) -> float:
     """Microseconds per observation (and its device status) over ``hours`` of simulated time."""
-    from brain.sources.synthetic import SyntheticSource
+    from brain.sources.synthetic.source import SyntheticSource
 
     source = SyntheticSource(
         seed=42, start=START, poll_interval_s=poll_interval_s, duration_s=hours * 3600, site_id="bench"
@@ -73,7 +73,7 @@ def per_observation_us(poll_interval_s: float, hours: float) -> float:
 
 def memory_over_30_days() -> list[tuple[int, float, float]]:
     """(day, traced KiB now, traced KiB peak so far) after days 1, 10, 20 and 30."""
-    from brain.sources.synthetic import SyntheticSource
+    from brain.sources.synthetic.source import SyntheticSource
 
     source = SyntheticSource(seed=42, start=START, poll_interval_s=60, duration_s=30 * 86400, site_id="bench")
     checkpoints = {1, 10, 20, 30}

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from brain.config import LoadedSettings
 
-from brain.sources.csv_import_cli import add_import_csv
+from brain.sources.csv.command import add_import_csv
 
 EXIT_OK = 0
 EXIT_RUNTIME_ERROR = 1
@@ -114,7 +114,7 @@ def _load_or_report(config_file: Path | None, flags: dict[str, Any]) -> LoadedSe
     try:
         loaded = load_settings(config_file, flags)
         if loaded.settings.source is SourceKind.HARDWARE or loaded.settings.hardware:
-            from brain.wiring import load_plugin
+            from brain.daemon.builder import load_plugin
 
             load_plugin("hardware").check(loaded.settings.hardware, config_file=config_file)
     except ConfigError as exc:
@@ -226,7 +226,7 @@ def daemon_main(argv: Sequence[str] | None = None) -> int:
     """Run ``brain-daemon`` and return its exit status (0, 1 runtime error, 2 usage, 78 config)."""
     args = build_daemon_parser().parse_args(argv)
     if args.scenario and "help" in args.scenario:
-        from brain.sources.scenarios import scenario_help
+        from brain.sources.synthetic.scenarios import scenario_help
 
         print(scenario_help())
         return EXIT_OK

@@ -1,7 +1,7 @@
 """What can go wrong in storage, each error carrying what an operator needs to act on it.
 
 Why subclasses of :class:`brain.errors.StorageError`: the daemon's
-:class:`brain.sink.BacklogSink` catches ``StorageError`` and retries later, so a
+:class:`brain.daemon.sink.BacklogSink` catches ``StorageError`` and retries later, so a
 full or failing disk never stops the polling; tools and tests catch the precise
 subclass to tell "the disk refused" from "this line is bad".
 """

@@ -5,8 +5,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from brain.timing.clock import Clock, RealClock
-from brain.timing.stop import StopSignal
+from brain.clock.clocks import Clock, RealClock
+from brain.clock.stop import StopSignal
 
 
 def test_real_clock_monotonicity() -> None:

@@ -6,8 +6,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from brain.timing.clock import Clock, SimClock
-from brain.timing.stop import StopSignal
+from brain.clock.clocks import Clock, SimClock
+from brain.clock.stop import StopSignal
 
 START = datetime(2026, 6, 1, tzinfo=UTC)
 

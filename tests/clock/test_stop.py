@@ -1,7 +1,7 @@
 import threading
 import time
 
-from brain.timing.stop import StopSignal
+from brain.clock.stop import StopSignal
 
 
 def test_sleep_times_out_when_nobody_asks_to_stop() -> None:

@@ -9,17 +9,17 @@ from pathlib import Path
 import pytest
 import structlog
 
+from brain.clock.clocks import SimClock
 from brain.config import load_settings
 from brain.contracts import DeviceStatusV1, ObservationV1
-from brain.daemon import MAX_CONSECUTIVE_POLL_FAILURES, serve
+from brain.daemon.builder import Parts
+from brain.daemon.main_loop import MAX_CONSECUTIVE_POLL_FAILURES, serve
+from brain.daemon.notify import Notifier
+from brain.daemon.sink import BacklogSink
 from brain.errors import SourceError
 from brain.estimator import Estimator
-from brain.notify import Notifier
-from brain.sink import BacklogSink
 from brain.storage.settings import StorageSettings
 from brain.storage.writer import DatasetWriter
-from brain.timing.clock import SimClock
-from brain.wiring import Parts
 from tests.contracts.payloads import device_status, observation
 from tests.runs import read_stream
 

@@ -1,7 +1,7 @@
 import socket
 from pathlib import Path
 
-from brain.notify import Notifier
+from brain.daemon.notify import Notifier
 
 
 def test_silent_without_notify_socket() -> None:

@@ -3,8 +3,8 @@ from pathlib import Path
 
 from pydantic import BaseModel
 
+from brain.daemon.sink import BacklogSink
 from brain.errors import StorageError
-from brain.sink import BacklogSink
 from brain.storage.errors import DiskFullError, UnknownStreamError
 
 

@@ -35,7 +35,7 @@ except OSError:
 from datetime import datetime, timezone
 from pathlib import Path
 import apscheduler.schedulers.background, pydantic, structlog
-import brain.cli, brain.config, brain.contracts, brain.logging, brain.notify, brain.sink
+import brain.cli, brain.config, brain.contracts, brain.logging, brain.daemon.notify, brain.daemon.sink
 from brain.config import load_settings
 from hardware.plugin import PLUGIN
 path = Path(sys.argv[1])

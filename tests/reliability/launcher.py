@@ -57,11 +57,6 @@ def _child(request: dict[str, Any]) -> int:
 
 def serve() -> None:
     """The launcher's loop: each request forks a life (answer: its pid) or reaps one (answer: its status)."""
-    import brain.cli
-    import brain.daemon
-    import brain.sources.replay
-    import brain.sources.synthetic
-    import brain.wiring  # noqa: F401  (imported once here, so that every life starts warm)
 
     for line in sys.stdin:
         request = json.loads(line)

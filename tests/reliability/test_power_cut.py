@@ -160,7 +160,7 @@ def power_cut_drill(tmp_path: Path, launcher: Launcher, *, kills: int, seed: int
     stamps = [o.timestamp for o in records["observations"]]  # type: ignore[attr-defined]
     assert all(stamps.count(t) == 1 for t in drill.acknowledged)
     missing = assert_each_record_once_and_known(records, expected, drill.cut_polls)
-    # A restart completes the poll a kill cut short (brain.wiring._complete_cut_poll): nothing is missing.
+    # A restart completes the poll a kill cut short (the daemon's recovery): nothing is missing.
     assert missing == {}, f"records of cut polls not completed at restart: {missing}"
     assert_torn_tails_repaired(drill)
     checked = sum(len(found) for found in records.values())

@@ -8,9 +8,9 @@ from datetime import UTC, datetime, timedelta
 from apscheduler.triggers.date import DateTrigger
 from structlog.testing import capture_logs
 
-from brain.timing.clock import RealClock
-from brain.timing.scheduler import MAX_COALESCE_WALK, Scheduler
-from brain.timing.triggers import GRID_ORIGIN, every
+from brain.clock.clocks import RealClock
+from brain.scheduler.event_loop import MAX_COALESCE_WALK, Scheduler
+from brain.scheduler.triggers import GRID_ORIGIN, every
 
 TICK = timedelta(milliseconds=200)
 RUNS_AFTER_STEP = 4

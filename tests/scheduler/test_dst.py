@@ -16,8 +16,8 @@ from zoneinfo import ZoneInfo
 import pytest
 from apscheduler.triggers.cron import CronTrigger
 
-from brain.timing.clock import SimClock
-from brain.timing.scheduler import Scheduler
+from brain.clock.clocks import SimClock
+from brain.scheduler.event_loop import Scheduler
 
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 

@@ -7,9 +7,9 @@ import pytest
 from apscheduler.triggers.date import DateTrigger
 from structlog.testing import capture_logs
 
-from brain.timing.clock import RealClock, SimClock
-from brain.timing.scheduler import Scheduler
-from brain.timing.triggers import every
+from brain.clock.clocks import RealClock, SimClock
+from brain.scheduler.event_loop import Scheduler
+from brain.scheduler.triggers import every
 
 from .conftest import START, Runs
 

@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from brain.timing.clock import Clock, RealClock, SimClock
-from brain.timing.scheduler import Scheduler
-from brain.timing.triggers import every
+from brain.clock.clocks import Clock, RealClock, SimClock
+from brain.scheduler.event_loop import Scheduler
+from brain.scheduler.triggers import every
 
 from .conftest import START
 
@@ -48,9 +48,9 @@ CHILD = textwrap.dedent(
     from datetime import timedelta
     import structlog
     structlog.configure(logger_factory=structlog.PrintLoggerFactory(sys.stderr))
-    from brain.timing.clock import RealClock
-    from brain.timing.scheduler import Scheduler
-    from brain.timing.triggers import every
+    from brain.clock.clocks import RealClock
+    from brain.scheduler.event_loop import Scheduler
+    from brain.scheduler.triggers import every
 
     def say(line):
         print(line, flush=True)

@@ -7,9 +7,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 from structlog.testing import capture_logs
 
-from brain.timing.clock import SimClock
-from brain.timing.scheduler import Scheduler
-from brain.timing.triggers import TimestampTrigger, every
+from brain.clock.clocks import SimClock
+from brain.scheduler.event_loop import Scheduler
+from brain.scheduler.triggers import TimestampTrigger, every
 
 from .conftest import START, Runs
 

@@ -2,7 +2,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from brain.timing.triggers import GRID_ORIGIN, every
+from brain.scheduler.triggers import GRID_ORIGIN, every
 
 from .conftest import START
 

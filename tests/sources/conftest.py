@@ -9,9 +9,9 @@ from datetime import UTC, datetime
 import pytest
 
 from brain.contracts import DeviceStatusV1, ObservationV1
-from brain.sources.greenhouse_model import saturation_vapour_pressure_kpa
-from brain.sources.scenarios import parse_scenario
-from brain.sources.synthetic import SyntheticSource
+from brain.sources.synthetic.greenhouse_model import saturation_vapour_pressure_kpa
+from brain.sources.synthetic.scenarios import parse_scenario
+from brain.sources.synthetic.source import SyntheticSource
 
 SIM_START = datetime(2026, 6, 1, tzinfo=UTC)
 

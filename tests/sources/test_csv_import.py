@@ -23,8 +23,8 @@ from hypothesis import strategies as st
 from brain.cli import tools_main
 from brain.contracts import ObservationV1
 from brain.errors import ConfigError, SourceError
-from brain.sources.csv_import import NOT_IN_SOURCE_LOG, LocalClock, import_csv
-from brain.sources.csv_mapping import CsvMapping, load_mapping, shipped_mappings
+from brain.sources.csv.importer import NOT_IN_SOURCE_LOG, LocalClock, import_csv
+from brain.sources.csv.mapping import CsvMapping, load_mapping, shipped_mappings
 
 EASTERN = ZoneInfo("America/New_York")
 TINY_MAPPING = """

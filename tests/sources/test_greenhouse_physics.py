@@ -7,9 +7,13 @@ import random
 
 import pytest
 
-from brain.sources.greenhouse_model import Conditions, outside_temperature_c, saturation_vapour_pressure_kpa
-from brain.sources.sun import clear_sky_par, sin_solar_elevation
-from brain.sources.weather import Weather
+from brain.sources.synthetic.greenhouse_model import (
+    Conditions,
+    outside_temperature_c,
+    saturation_vapour_pressure_kpa,
+)
+from brain.sources.synthetic.sun import clear_sky_par, sin_solar_elevation
+from brain.sources.synthetic.weather import Weather
 
 JUNE_SOLSTICE = 172.0  # day of year
 

@@ -18,7 +18,7 @@ import pytest
 from brain.contracts import DeviceStatusV1, ObservationV1
 from brain.errors import SourceError
 from brain.sources.base import Source, TimedSource
-from brain.sources.synthetic import SyntheticSource
+from brain.sources.synthetic.source import SyntheticSource
 
 START = datetime(2026, 6, 1, 6, 0, tzinfo=UTC)
 SourceFactory = Callable[[Path], Source]

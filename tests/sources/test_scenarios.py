@@ -16,7 +16,13 @@ from hypothesis import strategies as st
 
 from brain.contracts import SensorKey
 from brain.errors import ConfigError
-from brain.sources.scenarios import DISCONNECT_ERROR, DRIFT_PER_H, SCENARIOS, parse_scenario, scenario_help
+from brain.sources.synthetic.scenarios import (
+    DISCONNECT_ERROR,
+    DRIFT_PER_H,
+    SCENARIOS,
+    parse_scenario,
+    scenario_help,
+)
 from tests.sources.conftest import SimulatedRun
 
 Run = Callable[..., SimulatedRun]

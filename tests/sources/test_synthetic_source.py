@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 from brain.contracts import DEFAULT_DEVICES, SENSOR_KEYS, DeviceStatusV1, ObservationV1
 from brain.errors import ConfigError, SourceError
 from brain.sources.base import TimedSource
-from brain.sources.synthetic import SyntheticSource
+from brain.sources.synthetic.source import SyntheticSource
 from tests.sources.conftest import SIM_START, SimulatedRun, simulate
 
 Run = Callable[..., SimulatedRun]

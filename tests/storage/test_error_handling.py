@@ -10,7 +10,7 @@ from structlog.testing import capture_logs
 
 import brain.storage.writer as writer_module
 from brain.contracts import ObservationV1, SensorReadings
-from brain.sink import BacklogSink
+from brain.daemon.sink import BacklogSink
 from brain.storage import (
     DatasetWriter,
     DiskError,

@@ -18,7 +18,7 @@ from __future__ import annotations
 import math
 import random
 
-from brain.sources.greenhouse_model import Conditions
+from brain.sources.synthetic.greenhouse_model import Conditions
 
 WARMEST_DAY_OF_YEAR = 200.0
 """Mid-July: the peak of the annual temperature cosine in north-west Europe."""

@@ -31,7 +31,7 @@ from pydantic import TypeAdapter, ValidationError
 from brain.contracts import SENSOR_KEYS, ObservationSource, ObservationV1, Reading, SensorKey, SensorReadings
 from brain.contracts._base import Identifier
 from brain.errors import ConfigError, SourceError
-from brain.sources.csv_mapping import EXCEL_SERIAL, Converter, CsvMapping
+from brain.sources.csv.mapping import EXCEL_SERIAL, Converter, CsvMapping
 
 log = structlog.get_logger(__name__)
 

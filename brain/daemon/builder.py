@@ -17,20 +17,20 @@ from zoneinfo import ZoneInfo
 import structlog
 from pydantic import BaseModel
 
+from brain.clock.clocks import Clock, RealClock, SimClock
 from brain.config import BrainSettings, LoadedSettings, SourceKind
 from brain.contracts import STREAMS, AnomalyV1, DeviceStatusV1, SensorHealthV1
+from brain.daemon.notify import Notifier
+from brain.daemon.sink import BacklogSink
 from brain.errors import ConfigError, SourceError, StorageError
 from brain.estimator import Estimate, Estimator, EstimatorSettings, ObservationOrderError
-from brain.notify import Notifier
-from brain.sink import BacklogSink
+from brain.scheduler.triggers import every
 from brain.sources.base import ENTRY_POINT_GROUP, Source, SourcePlugin, TimedSource
 from brain.storage.dataset import DatasetManager
 from brain.storage.repair import repair_run_tails
 from brain.storage.retention import apply_retention
 from brain.storage.settings import FsyncPolicy, StorageSettings
 from brain.storage.writer import DatasetWriter
-from brain.timing.clock import Clock, RealClock, SimClock
-from brain.timing.triggers import every
 
 log = structlog.get_logger(__name__)
 
@@ -128,8 +128,8 @@ def load_plugin(name: str) -> SourcePlugin:
 def build_source(settings: BrainSettings, config_file: Path | None, now: Callable[[], datetime]) -> Source:
     """Make the source the settings ask for."""
     if settings.source is SourceKind.SYNTHETIC:
-        from brain.sources.scenarios import parse_scenario
-        from brain.sources.synthetic import SyntheticSource
+        from brain.sources.synthetic.scenarios import parse_scenario
+        from brain.sources.synthetic.source import SyntheticSource
 
         sim = settings.simulation
         return SyntheticSource(

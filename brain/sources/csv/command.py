@@ -36,8 +36,8 @@ def run_import_csv(args: argparse.Namespace) -> int:
     from brain.cli import EXIT_CONFIG, EXIT_OK, EXIT_RUNTIME_ERROR
     from brain.errors import ConfigError, SourceError
     from brain.logging import configure_logging
-    from brain.sources.csv_import import import_csv
-    from brain.sources.csv_mapping import load_mapping
+    from brain.sources.csv.importer import import_csv
+    from brain.sources.csv.mapping import load_mapping
 
     # Each skipped row is logged on stderr; the summary goes to stdout.
     configure_logging("auto", "warning", stream=sys.stderr)

@@ -1,7 +1,7 @@
 """The clock the daemon runs on: real on the Pi, simulated in CI, the same interface for both.
 
 Why a clock of our own: APScheduler 3's schedulers read ``datetime.now`` inside and
-cannot be given another time; the loop in :mod:`brain.timing.scheduler` asks this
+cannot be given another time; the loop in :mod:`brain.scheduler.event_loop` asks this
 clock instead, so a simulated day and a year on the Pi go through the same code.
 
 Every clock gives three things:
@@ -22,7 +22,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Protocol, runtime_checkable
 
-from brain.timing.stop import StopSignal
+from brain.clock.stop import StopSignal
 
 REAL_MAX_WAIT_S = 5.0
 """Longest single wait of :class:`RealClock`: a wall-clock step is noticed within this many seconds.

@@ -19,7 +19,7 @@ import math
 import random
 from dataclasses import dataclass
 
-from brain.sources.sun import clear_sky_par, sin_solar_elevation
+from brain.sources.synthetic.sun import clear_sky_par, sin_solar_elevation
 
 # Climate computer set points (degC): Snyder, *Greenhouse Tomato Handbook*, Mississippi State Univ.
 # Extension P1828 (night 62-64 degF, day 70-82 degF); Heuvelink (ed.), *Tomatoes*, CABI 2018.

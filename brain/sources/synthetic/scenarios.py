@@ -32,7 +32,7 @@ from dataclasses import dataclass, field, replace
 
 from brain.contracts import Reading, SensorKey
 from brain.errors import ConfigError
-from brain.sources.greenhouse_model import Conditions
+from brain.sources.synthetic.greenhouse_model import Conditions
 
 CONFIG_KEY = "simulation.scenarios"
 DISCONNECT_ERROR = "read error: sensor not responding (simulated disconnect)"

@@ -19,15 +19,15 @@ from apscheduler.triggers.cron import CronTrigger
 
 from brain.config import LoadedSettings, SourceKind
 from brain.contracts import ObservationV1
+from brain.daemon.builder import Parts, build_parts, resume
+from brain.daemon.notify import Notifier
+from brain.daemon.progress import Counters, Progress
+from brain.daemon.sink import BacklogSink
 from brain.errors import BrainError
 from brain.estimator import Estimate, Estimator, ObservationOrderError
-from brain.notify import Notifier
-from brain.progress import Counters, Progress
-from brain.sink import BacklogSink
+from brain.scheduler.event_loop import Scheduler
+from brain.scheduler.triggers import TimestampTrigger, every
 from brain.sources.base import Source, TimedSource
-from brain.timing.scheduler import Scheduler
-from brain.timing.triggers import TimestampTrigger, every
-from brain.wiring import Parts, build_parts, resume
 
 log = structlog.get_logger(__name__)
 

@@ -10,7 +10,7 @@ Why it is built this way:
   quantised to each sensor's resolution, as real sensors report: a live sensor
   flickers in its last digit, a stuck one does not.
 - Climate scenarios change the conditions the model faces; fault scenarios
-  change only the readings (``brain.sources.scenarios``).
+  change only the readings (``brain.sources.synthetic.scenarios``).
 - One day of spin-up before the start means the first observation already sits
   in a settled greenhouse, not at arbitrary initial values.
 
@@ -45,9 +45,9 @@ from brain.contracts import (
 )
 from brain.contracts._base import Identifier
 from brain.errors import ConfigError, SourceError
-from brain.sources.greenhouse_model import GreenhouseModel, Snapshot
-from brain.sources.scenarios import Scenario
-from brain.sources.weather import Weather
+from brain.sources.synthetic.greenhouse_model import GreenhouseModel, Snapshot
+from brain.sources.synthetic.scenarios import Scenario
+from brain.sources.synthetic.weather import Weather
 
 log = structlog.get_logger(__name__)
 

@@ -4,7 +4,7 @@ Why not an APScheduler scheduler: APScheduler 3's schedulers read ``datetime.now
 and sleep on real time inside, so they cannot run a simulated day in a fraction of a
 second nor be tested against a stepped wall clock. This loop keeps what APScheduler
 is good at (its triggers, their time zones and DST rules, its coalescing rule) and
-owns only the waiting, on :class:`brain.timing.clock.Clock`. Real and simulated time
+owns only the waiting, on :class:`brain.clock.clocks.Clock`. Real and simulated time
 go through the same code; only the clock differs. ``docs/scheduling.md`` has the
 whole design.
 
@@ -31,9 +31,9 @@ from datetime import UTC, datetime
 
 import structlog
 
-from brain.timing.clock import Clock
-from brain.timing.stop import StopSignal
-from brain.timing.triggers import Trigger
+from brain.clock.clocks import Clock
+from brain.clock.stop import StopSignal
+from brain.scheduler.triggers import Trigger
 
 log = structlog.get_logger(__name__)
 

@@ -4,7 +4,7 @@ Why a data file per logger and not code: every logger names its columns, units,
 clock and missing values differently; a mapping of a dozen lines captures that,
 is reviewed like configuration, and ships with brain for the field logs we know.
 
-Example (``brain/sources/mappings/cornell2020.toml``)::
+Example (``brain/sources/csv/mappings/cornell2020.toml``)::
 
     site_id = "cornell-co2lassi"
     timezone = "America/New_York"
@@ -64,7 +64,7 @@ DEFAULT_UNIT: dict[SensorKey, str] = {
     SensorKey.SUBSTRATE_MOISTURE_PCT: "percent",
 }
 
-_MAPPINGS_PACKAGE = "brain.sources"
+_MAPPINGS_PACKAGE = "brain.sources.csv"
 _MAPPINGS_DIR = "mappings"
 
 
