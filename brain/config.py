@@ -31,8 +31,7 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
-from brain.contracts import DEFAULT_DEVICES
-from brain.contracts._base import Identifier
+from brain.contracts import DEFAULT_DEVICES, Identifier
 from brain.errors import ConfigError
 from brain.timezones import TimeZoneName
 

@@ -27,8 +27,7 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from brain.contracts import SensorKey
-from brain.contracts._base import Identifier
+from brain.contracts import Identifier, SensorKey
 from brain.errors import ConfigError
 from brain.timezones import TimeZoneName
 
