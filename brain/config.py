@@ -11,18 +11,25 @@ place the value came from and the reason (:class:`brain.errors.ConfigError`;
 the CLI exits 78 so systemd does not restart a misconfigured daemon in a loop).
 ``docs/configuration.md`` lists every key; ``brain config show`` prints the
 effective values and where each came from.
+
+Each section is owned by the package that reads it (``[storage]`` is
+:class:`brain.storage.settings.StorageSettings`, ``[simulation]``
+:class:`brain.sources.synthetic.settings.SimulationSettings`, ``[replay]``
+:class:`brain.sources.replay.ReplaySettings`, ``[estimator]``
+:class:`brain.estimator.settings.EstimatorSection`, ``[logging]``
+:class:`brain.logging.LoggingSettings`); this module composes them, holds the
+top-level keys, and does the loading, precedence and origins. Nothing below it
+imports it.
 """
 
 from __future__ import annotations
 
-import tomllib
 from collections.abc import Mapping
-from datetime import datetime
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any, ClassVar, Literal
+from typing import Annotated, Any, ClassVar
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from pydantic_settings import (
     BaseSettings,
     EnvSettingsSource,
@@ -31,14 +38,17 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
-from brain.contracts import DEFAULT_DEVICES
-from brain.contracts._base import Identifier
+from brain.contracts import DEFAULT_DEVICES, Identifier
 from brain.errors import ConfigError
+from brain.estimator.settings import EstimatorSection
+from brain.logging import LoggingSettings
+from brain.sources.replay import ReplaySettings
+from brain.sources.synthetic.settings import SimulationSettings
+from brain.storage.settings import StorageSettings
 from brain.timezones import TimeZoneName
+from brain.toml_file import read_toml
 
 ENV_PREFIX = "BRAIN_"
-DEFAULT_SIMULATION_START = datetime.fromisoformat("2026-06-01T00:00:00+00:00")
-"""Fixed default start of a simulation, so the same seed gives the same bytes on any day."""
 
 
 class SourceKind(StrEnum):
@@ -47,69 +57,6 @@ class SourceKind(StrEnum):
     HARDWARE = "hardware"
     SYNTHETIC = "synthetic"
     REPLAY = "replay"
-
-
-class _Section(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True)
-
-
-class StorageConfig(_Section):
-    """How records reach the disk (docs/storage.md)."""
-
-    fsync: Literal["always", "batch", "never"] = "batch"
-    """Durability policy: fsync every record, every batch, or leave it to the OS."""
-    batch_records: Annotated[int, Field(ge=1, le=100_000)] = 10_000
-    """With fsync=batch: fsync at the latest after this many records."""
-    batch_seconds: Annotated[float, Field(gt=0, le=3600)] = 5.0
-    """With fsync=batch: fsync at the latest this many seconds after the first unsynced record."""
-    max_file_bytes: Annotated[int, Field(ge=4096)] = 64 * 1024 * 1024
-    """Size at which a stream file is rotated to the next numbered part."""
-    on_unserializable: Literal["raise", "skip"] = "skip"
-    """A record that cannot be serialised: raise, or skip it with a logged error."""
-    retention_days: Annotated[int, Field(ge=1)] = 400
-    """Run directories older than this many days are deleted."""
-    compress_after_days: Annotated[int, Field(ge=1)] = 7
-    """Run directories older than this many days are gzip-compressed."""
-    backlog_max_records: Annotated[int, Field(ge=0)] = 100_000
-    """Records held in memory while the disk refuses writes (disk full); oldest dropped beyond."""
-
-
-class SimulationConfig(_Section):
-    """The synthetic source (``--simulate``)."""
-
-    seed: int = 42
-    """Seed of the synthetic greenhouse: the same seed gives the same bytes."""
-    start: AwareDatetime = DEFAULT_SIMULATION_START
-    """First simulated instant (ISO 8601 with offset)."""
-    duration_hours: Annotated[float, Field(gt=0, le=24 * 366 * 5)] = 24.0
-    """How much logical time to simulate."""
-    scenarios: list[str] = Field(default_factory=list)
-    """Scenario specs (``brain-daemon --scenario help`` lists them)."""
-
-
-class ReplayConfig(_Section):
-    """The replay source (``--replay PATH``)."""
-
-    path: Path | None = None
-    """File, run directory or data root to replay."""
-    on_malformed: Literal["skip", "fail"] = "skip"
-    """A malformed line: skip it (logged with file and line) or stop the replay."""
-
-
-class EstimatorConfig(_Section):
-    """The estimator's thresholds."""
-
-    thresholds_file: Path | None = None
-    """TOML of anomaly, confidence and sensor-health thresholds; empty = the packaged defaults."""
-
-
-class LoggingConfig(_Section):
-    """How brain logs (journald stores stdout under systemd)."""
-
-    format: Literal["auto", "json", "console"] = "auto"
-    """``auto``: console on a terminal, JSON lines otherwise."""
-    level: Literal["debug", "info", "warning", "error"] = "info"
-    """Lowest level written."""
 
 
 class BrainSettings(BaseSettings):
@@ -140,15 +87,15 @@ class BrainSettings(BaseSettings):
     """Simulate and replay only: logical seconds per wall second; 0 runs as fast as the machine can."""
     devices: list[Identifier] = Field(default_factory=lambda: list(DEFAULT_DEVICES))
     """Relay names of the synthetic source (the hardware source names its own)."""
-    storage: StorageConfig = StorageConfig()
+    storage: StorageSettings = StorageSettings()
     """``[storage]``: durability, rotation, retention."""
-    simulation: SimulationConfig = SimulationConfig()
+    simulation: SimulationSettings = SimulationSettings()
     """``[simulation]``: the synthetic greenhouse."""
-    replay: ReplayConfig = ReplayConfig()
+    replay: ReplaySettings = ReplaySettings()
     """``[replay]``: what to replay and how to treat bad lines."""
-    estimator: EstimatorConfig = EstimatorConfig()
+    estimator: EstimatorSection = EstimatorSection()
     """``[estimator]``: where the thresholds come from."""
-    logging: LoggingConfig = LoggingConfig()
+    logging: LoggingSettings = LoggingSettings()
     """``[logging]``: format and level."""
     hardware: dict[str, Any] = Field(default_factory=dict)
     """The hardware plugin's own section (sensors, relays); it validates it itself."""
@@ -190,25 +137,13 @@ class LoadedSettings(BaseModel):
     config_file: Path | None
 
 
-def _read_toml(config_file: Path) -> dict[str, Any]:
-    try:
-        with config_file.open("rb") as handle:
-            return tomllib.load(handle)
-    except FileNotFoundError as exc:
-        raise ConfigError("configuration file not found", file=str(config_file)) from exc
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"not valid TOML: {exc}", file=str(config_file)) from exc
-    except OSError as exc:
-        raise ConfigError(f"cannot read configuration file: {exc.strerror}", file=str(config_file)) from exc
-
-
 def load_settings(config_file: Path | None = None, flags: Mapping[str, Any] | None = None) -> LoadedSettings:
     """Load and validate the settings; raise :class:`ConfigError` naming key, origin and reason.
 
     ``flags`` is a nested mapping of command-line values (``{"simulation": {"seed": 7}}``).
     """
     flags = dict(flags or {})
-    file_data = _read_toml(config_file) if config_file is not None else {}
+    file_data = read_toml(config_file, what="configuration file") if config_file is not None else {}
     env_data = EnvSettingsSource(BrainSettings)()
     origins = dict.fromkeys(_flatten(BrainSettings.model_construct().model_dump()), "default")
     for label, layer in ((str(config_file), file_data), ("environment", env_data), ("command line", flags)):

@@ -15,11 +15,24 @@ import sys
 from typing import Literal, TextIO
 
 import structlog
+from pydantic import BaseModel, ConfigDict
 
 LogFormat = Literal["auto", "json", "console"]
+LogLevel = Literal["debug", "info", "warning", "error"]
 LOGGED_AT = "logged_at"
 """Key of the time a line was logged; ``timestamp`` in a log line is always a record's own time."""
 _LEVELS = {"debug": logging.DEBUG, "info": logging.INFO, "warning": logging.WARNING, "error": logging.ERROR}
+
+
+class LoggingSettings(BaseModel):
+    """The ``[logging]`` settings: how brain logs (journald stores stdout under systemd)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True)
+
+    format: LogFormat = "auto"
+    """``auto``: console on a terminal, JSON lines otherwise."""
+    level: LogLevel = "info"
+    """Lowest level written."""
 
 
 def under_journald() -> bool:

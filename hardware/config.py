@@ -35,7 +35,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from brain.contracts._base import Identifier
+from brain.contracts import Identifier
 from brain.errors import ConfigError, dotted_key
 from hardware.drivers import DRIVERS, SensorSettings
 from hardware.drivers.base import GpioPin

@@ -21,7 +21,8 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from brain.cli import EXIT_USAGE, daemon_main
+from brain.cli import daemon_main
+from brain.exit_codes import ExitCode
 
 
 def _positive_float(text: str) -> float:
@@ -105,7 +106,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return daemon_main(daemon_args)
     except SystemExit as exc:  # argparse inside the daemon: a usage error
-        return exc.code if isinstance(exc.code, int) else EXIT_USAGE
+        return exc.code if isinstance(exc.code, int) else ExitCode.USAGE
 
 
 if __name__ == "__main__":

@@ -70,3 +70,24 @@ def test_config_show_says_where_each_value_came_from(
     assert f"poll_interval_s = 30.0  # {config}" in lines
     assert "site_id = 'house-7'  # environment" in lines
     assert "storage.fsync = 'batch'  # default" in lines
+
+
+PROBE = """
+import runpy, sys
+sys.argv = ["brain", "--help"]
+try:
+    runpy.run_module("brain.cli", run_name="__main__")
+except SystemExit as exit:
+    code = exit.code
+heavy = ("brain.config", "brain.storage", "brain.estimator", "brain.daemon", "pydantic", "structlog")
+print("HEAVY", sorted(m for m in sys.modules if m.startswith(heavy)), "EXIT", code)
+"""
+
+
+def test_python_m_brain_cli_lists_every_tool_and_imports_nothing_heavy() -> None:
+    # brain --help must stay fast: building the parsers imports no settings, storage or estimator code.
+    result = subprocess.run([sys.executable, "-c", PROBE], capture_output=True, text=True, check=False)
+    assert result.returncode == 0, result.stderr
+    for tool in ("schemas", "import-csv", "export-public", "config"):
+        assert tool in result.stdout
+    assert "HEAVY [] EXIT 0" in result.stdout

@@ -6,6 +6,9 @@ estimator returns :class:`StateV1`, :class:`AnomalyV1` and
 Storage persists each kind as its own JSONL stream (see :data:`STREAMS`).
 All models are strict (no coercion), closed (unknown keys rejected) and
 immutable; JSON Schemas of all six are checked in under ``docs/schemas/``.
+The field types they share (:data:`Identifier`, :data:`Timestamp`,
+:data:`LAX_ENUM`) are in :mod:`brain.contracts.types`, for settings and
+plugins that hold the same values.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from brain.contracts.observation import ObservationSource, ObservationV1, Readin
 from brain.contracts.sensor_health import Evidence, HealthStatus, SensorFault, SensorHealthV1
 from brain.contracts.sensors import SENSOR_KEYS, SensorKey
 from brain.contracts.state import ExclusionReason, StateV1
+from brain.contracts.types import LAX_ENUM, Identifier, Timestamp, check_site_id
 
 STREAMS: dict[str, type[Contract]] = {
     "observations": ObservationV1,
@@ -31,6 +35,7 @@ STREAMS: dict[str, type[Contract]] = {
 
 __all__ = [
     "DEFAULT_DEVICES",
+    "LAX_ENUM",
     "SCHEMA_VERSION",
     "SENSOR_KEYS",
     "STREAMS",
@@ -43,6 +48,7 @@ __all__ = [
     "Evidence",
     "ExclusionReason",
     "HealthStatus",
+    "Identifier",
     "Metric",
     "ObservationSource",
     "ObservationV1",
@@ -56,4 +62,6 @@ __all__ = [
     "SensorReadings",
     "Severity",
     "StateV1",
+    "Timestamp",
+    "check_site_id",
 ]

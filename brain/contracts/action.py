@@ -21,7 +21,8 @@ from typing import Annotated, Literal
 
 from pydantic import Field
 
-from brain.contracts._base import LAX_ENUM, Contract, Identifier, StrictModel, Timestamp
+from brain.contracts._base import Contract, StrictModel
+from brain.contracts.types import LAX_ENUM, Identifier, Timestamp
 
 
 class ActionType(StrEnum):

@@ -21,7 +21,8 @@ from typing import Annotated
 
 from pydantic import Field, model_validator
 
-from brain.contracts._base import LAX_ENUM, Contract, Identifier, Timestamp
+from brain.contracts._base import Contract
+from brain.contracts.types import LAX_ENUM, Identifier, Timestamp
 
 
 class Severity(StrEnum):

@@ -17,7 +17,8 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Annotated
 
-from brain.contracts._base import LAX_ENUM, Contract, Identifier, Timestamp
+from brain.contracts._base import Contract
+from brain.contracts.types import LAX_ENUM, Identifier, Timestamp
 
 
 class RelayState(StrEnum):

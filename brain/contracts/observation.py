@@ -21,8 +21,9 @@ from typing import Annotated
 
 from pydantic import Field
 
-from brain.contracts._base import LAX_ENUM, Contract, Identifier, StrictModel, Timestamp
+from brain.contracts._base import Contract, StrictModel
 from brain.contracts.sensors import SensorKey
+from brain.contracts.types import LAX_ENUM, Identifier, Timestamp
 
 Reading = float | None
 """A sensor value in the unit its key names, or ``None`` when the read gave nothing."""

@@ -24,10 +24,11 @@ from typing import Annotated
 
 from pydantic import Field
 
-from brain.contracts._base import LAX_ENUM, Contract, Identifier, Timestamp
+from brain.contracts._base import Contract
 from brain.contracts.device_status import DeviceStatusV1
 from brain.contracts.observation import Reading
 from brain.contracts.sensors import SensorKey
+from brain.contracts.types import LAX_ENUM, Identifier, Timestamp
 
 
 class ExclusionReason(StrEnum):

@@ -29,7 +29,7 @@ from brain.sources.base import ENTRY_POINT_GROUP, Source, SourcePlugin, TimedSou
 from brain.storage.dataset import DatasetManager
 from brain.storage.repair import repair_run_tails
 from brain.storage.retention import apply_retention
-from brain.storage.settings import FsyncPolicy, StorageSettings
+from brain.storage.settings import FsyncPolicy
 from brain.storage.writer import DatasetWriter
 
 log = structlog.get_logger(__name__)
@@ -72,14 +72,14 @@ def build_parts(loaded: LoadedSettings) -> Parts:
     """Make every part; configuration errors surface here, before anything is written."""
     settings = loaded.settings
     estimator = Estimator(_load_thresholds(settings.estimator.thresholds_file))
-    storage = StorageSettings.from_config(settings.storage, timezone=settings.timezone)
+    storage = settings.storage
     if settings.source is SourceKind.HARDWARE:
         clock: Clock = RealClock()
         source = build_source(settings, loaded.config_file, now=clock.now)
     else:
         source = build_source(settings, loaded.config_file, now=_no_wall_clock)
         clock = SimClock(start=settings.simulation.start, time_scale=settings.time_scale)
-    writer = DatasetWriter(settings.data_root, storage)
+    writer = DatasetWriter(settings.data_root, storage, timezone=settings.timezone)
     return Parts(
         settings=settings,
         source=source,

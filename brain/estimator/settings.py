@@ -10,7 +10,6 @@ point ``estimator.thresholds_file`` at its own copy. A bad file raises
 from __future__ import annotations
 
 import math
-import tomllib
 from enum import StrEnum
 from importlib import resources
 from pathlib import Path
@@ -20,6 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from brain.contracts import AnomalyKind, Metric, SensorKey
 from brain.errors import ConfigError
+from brain.toml_file import read_toml
 
 PACKAGED_THRESHOLDS = "thresholds.toml"
 """Name of the packaged defaults inside ``brain.estimator``."""
@@ -189,26 +189,24 @@ class EstimatorSettings(_Section):
 
         Raises :class:`ConfigError` with the dotted key and the file on any problem.
         """
-        if path is None:
-            text = resources.files("brain.estimator").joinpath(PACKAGED_THRESHOLDS).read_text("utf-8")
-            where = str(resources.files("brain.estimator").joinpath(PACKAGED_THRESHOLDS))
-        else:
-            where = str(path)
-            try:
-                text = path.read_text(encoding="utf-8")
-            except OSError as exc:
-                raise ConfigError(f"cannot read thresholds file: {exc.strerror}", file=where) from exc
-        return cls.from_toml(text, file=where)
-
-    @classmethod
-    def from_toml(cls, text: str, *, file: str) -> EstimatorSettings:
-        """Parse ``text`` (the content of ``file``) into settings; errors name key and file."""
-        try:
-            data = tomllib.loads(text)
-        except tomllib.TOMLDecodeError as exc:
-            raise ConfigError(f"thresholds file is not valid TOML: {exc}", file=file) from exc
-        data.setdefault("source", file)
+        packaged = resources.files("brain.estimator").joinpath(PACKAGED_THRESHOLDS)
+        source = path if path is not None else packaged
+        where = str(source)
+        data = read_toml(source, what="thresholds file")
+        data.setdefault("source", where)
         try:
             return cls.model_validate(data)
         except ValidationError as exc:
-            raise ConfigError.from_validation(exc, file=file) from exc
+            raise ConfigError.from_validation(exc, file=where) from exc
+
+
+class EstimatorSection(BaseModel):
+    """The ``[estimator]`` section of brain's settings: where the thresholds come from.
+
+    Named apart from :class:`EstimatorSettings`, which holds the thresholds themselves.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True)
+
+    thresholds_file: Path | None = None
+    """TOML of anomaly, confidence and sensor-health thresholds; empty = the packaged defaults."""

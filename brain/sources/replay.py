@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import TypeVar
 
 import structlog
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict
 
 from brain.contracts import DeviceStatusV1, ObservationSource, ObservationV1
 from brain.errors import SourceError, StorageError
@@ -34,6 +34,17 @@ from brain.storage.reader import MalformedLinePolicy, RecordStream
 log = structlog.get_logger(__name__)
 
 M = TypeVar("M", bound=BaseModel)
+
+
+class ReplaySettings(BaseModel):
+    """The ``[replay]`` settings: what ``--replay`` plays back and how it treats bad lines."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True)
+
+    path: Path | None = None
+    """File, run directory or data root to replay."""
+    on_malformed: MalformedLinePolicy = MalformedLinePolicy.SKIP
+    """A malformed line: skip it (logged with file and line) or stop the replay."""
 
 
 class ReplaySource:

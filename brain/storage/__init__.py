@@ -1,9 +1,8 @@
 """Durable JSONL storage: the writer, the reader, the dataset layout, retention and the public export.
 
 Layout: ``DATA_ROOT/run_YYYYMMDD/<stream>.NNNN.jsonl`` (docs/storage.md). The
-daemon builds a :class:`DatasetWriter` from ``[storage]`` with
-:meth:`StorageSettings.from_config`; replay and tools read with
-:func:`iter_records`.
+daemon builds a :class:`DatasetWriter` from ``[storage]`` (:class:`StorageSettings`)
+and the site time zone; replay and tools read with :func:`iter_records`.
 """
 
 from __future__ import annotations

@@ -1,22 +1,21 @@
-"""The writer's settings, as a plain frozen value the daemon builds from ``[storage]``.
+"""The ``[storage]`` settings: how records reach the disk (docs/storage.md), validated once by pydantic.
 
-Why not pass :class:`brain.config.StorageConfig` itself: storage also needs the
-site time zone (a top-level setting), and tests and tools build writers without
-a whole configuration. The defaults are read from ``StorageConfig`` so there is
-one source of truth for them (documented in docs/configuration.md).
+Why storage owns its section: the writer, the daemon's sink and retention read
+these values, and ``brain.config`` composes this model into the whole
+configuration, so a key, its bound and its meaning are written in one place.
+The site time zone is a top-level setting, not a storage one: the writer takes
+it as its own argument. Tests and tools build a writer without a whole
+configuration::
+
+    DatasetWriter(root, StorageSettings(fsync="always"), timezone="Europe/Amsterdam")
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from enum import StrEnum
-from zoneinfo import ZoneInfo
+from typing import Annotated
 
-from brain.config import StorageConfig
-from brain.errors import ConfigError
-from brain.timezones import known_time_zone
-
-_DEFAULTS = StorageConfig()
+from pydantic import BaseModel, ConfigDict, Field
 
 
 class FsyncPolicy(StrEnum):
@@ -37,58 +36,24 @@ class UnserializablePolicy(StrEnum):
     SKIP = "skip"
 
 
-_DEFAULT_FSYNC = FsyncPolicy(_DEFAULTS.fsync)
-_DEFAULT_ON_UNSERIALIZABLE = UnserializablePolicy(_DEFAULTS.on_unserializable)
+class StorageSettings(BaseModel):
+    """How records reach the disk: durability, rotation, retention (``[storage]``)."""
 
+    model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True)
 
-@dataclass(frozen=True)
-class StorageSettings:
-    """How a :class:`brain.storage.writer.DatasetWriter` writes; see docs/storage.md for each field."""
-
-    fsync: FsyncPolicy = _DEFAULT_FSYNC
-    batch_records: int = _DEFAULTS.batch_records
-    batch_seconds: float = _DEFAULTS.batch_seconds
-    max_file_bytes: int = _DEFAULTS.max_file_bytes
-    timezone: str = "UTC"
-    on_unserializable: UnserializablePolicy = _DEFAULT_ON_UNSERIALIZABLE
-
-    def __post_init__(self) -> None:
-        """Refuse settings that would make the writer misbehave later, naming the key.
-
-        Policies given as plain strings (``"always"``) are turned into their enums,
-        so a caller passing configuration values straight through gets what it asked for.
-        """
-        for key, enum in (("fsync", FsyncPolicy), ("on_unserializable", UnserializablePolicy)):
-            try:
-                object.__setattr__(self, key, enum(getattr(self, key)))
-            except ValueError as exc:
-                raise ConfigError(
-                    f"must be one of {[member.value for member in enum]}", key=f"storage.{key}"
-                ) from exc
-        if self.batch_records < 1:
-            raise ConfigError("must be at least 1", key="storage.batch_records")
-        if self.batch_seconds <= 0:
-            raise ConfigError("must be positive", key="storage.batch_seconds")
-        if self.max_file_bytes < 1:
-            raise ConfigError("must be positive", key="storage.max_file_bytes")
-        try:
-            known_time_zone(self.timezone)
-        except ValueError as exc:
-            raise ConfigError(str(exc), key="timezone") from exc
-
-    @property
-    def zone(self) -> ZoneInfo:
-        """The site time zone whose midnight starts a new run directory."""
-        return ZoneInfo(self.timezone)
-
-    @classmethod
-    def from_config(cls, config: StorageConfig, *, timezone: str) -> StorageSettings:
-        """Build the writer's settings from the validated ``[storage]`` section and the site zone."""
-        return cls(
-            fsync=FsyncPolicy(config.fsync),
-            batch_records=config.batch_records,
-            batch_seconds=config.batch_seconds,
-            max_file_bytes=config.max_file_bytes,
-            timezone=timezone,
-            on_unserializable=UnserializablePolicy(config.on_unserializable),
-        )
+    fsync: FsyncPolicy = FsyncPolicy.BATCH
+    """Durability policy: fsync every record, every batch, or leave it to the OS."""
+    batch_records: Annotated[int, Field(ge=1, le=100_000)] = 10_000
+    """With fsync=batch: fsync at the latest after this many records."""
+    batch_seconds: Annotated[float, Field(gt=0, le=3600)] = 5.0
+    """With fsync=batch: fsync at the latest this many seconds after the first unsynced record."""
+    max_file_bytes: Annotated[int, Field(ge=1)] = 64 * 1024 * 1024
+    """Size at which a stream file is rotated to the next numbered part."""
+    on_unserializable: UnserializablePolicy = UnserializablePolicy.SKIP
+    """A record that cannot be serialised: raise, or skip it with a logged error."""
+    retention_days: Annotated[int, Field(ge=1)] = 400
+    """Run directories older than this many days are deleted."""
+    compress_after_days: Annotated[int, Field(ge=1)] = 7
+    """Run directories older than this many days are gzip-compressed."""
+    backlog_max_records: Annotated[int, Field(ge=0)] = 100_000
+    """Records held in memory while the disk refuses writes (disk full); oldest dropped beyond."""

@@ -28,13 +28,14 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 from types import MappingProxyType
+from zoneinfo import ZoneInfo
 
 import structlog
 from pydantic import BaseModel
 from pydantic_core import PydanticSerializationError
 
 from brain.contracts import STREAMS
-from brain.errors import StorageError
+from brain.errors import ConfigError, StorageError
 from brain.storage.dataset import DatasetManager, part_file_name, stream_parts
 from brain.storage.durable import fsync_dir
 from brain.storage.errors import (
@@ -47,6 +48,7 @@ from brain.storage.errors import (
 from brain.storage.repair import repair_torn_tail
 from brain.storage.rotation import SiteCalendar
 from brain.storage.settings import FsyncPolicy, StorageSettings, UnserializablePolicy
+from brain.timezones import known_time_zone
 
 log = structlog.get_logger(__name__)
 
@@ -79,15 +81,23 @@ def _failing_field(record: BaseModel) -> str:
 
 
 class DatasetWriter:
-    """Appends records to ``DATA_ROOT/run_YYYYMMDD/<stream>.NNNN.jsonl`` under a durability policy."""
+    """Appends records to ``DATA_ROOT/run_YYYYMMDD/<stream>.NNNN.jsonl`` under a durability policy.
+
+    ``timezone`` is the site's (IANA name): a new run directory starts at its midnight.
+    """
 
     def __init__(
         self,
         data_root: Path,
         settings: StorageSettings,
         *,
+        timezone: str = "UTC",
         monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
+        try:
+            zone = ZoneInfo(known_time_zone(timezone))
+        except ValueError as exc:
+            raise ConfigError(str(exc), key="timezone") from exc
         self._dataset = DatasetManager(data_root)
         self._settings = settings
         self._policy = settings.fsync
@@ -95,7 +105,7 @@ class DatasetWriter:
         self._monotonic = monotonic
         self._max_file_bytes = settings.max_file_bytes
         self._batch_records = settings.batch_records
-        self._calendar = SiteCalendar(settings.zone)
+        self._calendar = SiteCalendar(zone)
         self._parts: dict[str, _OpenPart] = {}
         self._written = dict.fromkeys(STREAMS, 0)
         self._durable = dict.fromkeys(STREAMS, 0)

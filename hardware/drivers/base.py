@@ -16,8 +16,7 @@ from typing import Annotated, Any, ClassVar, Generic, Protocol, TypeVar
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, Strict, field_validator
 
-from brain.contracts import SensorKey
-from brain.contracts._base import Identifier
+from brain.contracts import Identifier, SensorKey
 from brain.errors import SensorReadError
 from hardware.i2c import I2CBus
 from hardware.retry import RetryPolicy

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from brain.cli import EXIT_CONFIG
 from brain.config import load_settings
+from brain.exit_codes import ExitCode
 from tests.conftest import PROJECT_ROOT
 
 UNIT = PROJECT_ROOT / "systemd" / "brain.service"
@@ -72,7 +72,7 @@ def test_watchdog_and_restart_policy_match_the_daemon() -> None:
     # The daemon pings after every poll: a watchdog shorter than two polls would kill a healthy daemon.
     assert watchdog_s >= 2 * settings.poll_interval_s + 30
     assert SERVICE["Restart"] == ["on-failure"]
-    assert str(EXIT_CONFIG) in SERVICE["RestartPreventExitStatus"][0].split()
+    assert str(int(ExitCode.CONFIG)) in SERVICE["RestartPreventExitStatus"][0].split()
     assert {"StartLimitIntervalSec", "StartLimitBurst", "RestartSec", "TimeoutStopSec"} <= SERVICE.keys()
     assert SERVICE["KillSignal"] == ["SIGTERM"]
 

@@ -256,7 +256,7 @@ def test_shipped_mappings_load_by_name() -> None:
         assert load_mapping(name).sensors
     with pytest.raises(ConfigError, match="no shipped mapping 'osu2025'; shipped: agc2019_grodansens"):
         load_mapping("osu2025")
-    with pytest.raises(ConfigError, match="cannot read mapping"):
+    with pytest.raises(ConfigError, match="mapping not found"):
         load_mapping("no/such/mapping.toml")
 
 

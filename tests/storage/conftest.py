@@ -18,13 +18,15 @@ def data_root(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def make_writer(data_root: Path) -> Iterator[Callable[..., DatasetWriter]]:
-    """Build writers on ``data_root`` (settings as keywords); every one is closed after the test."""
+    """Build writers on ``data_root`` (settings and timezone as keywords); each is closed after the test."""
     writers: list[DatasetWriter] = []
 
-    def make(*, monotonic: Callable[[], float] | None = None, **settings: Any) -> DatasetWriter:
+    def make(
+        *, monotonic: Callable[[], float] | None = None, timezone: str = "UTC", **settings: Any
+    ) -> DatasetWriter:
         settings.setdefault("fsync", FsyncPolicy.ALWAYS)
         extra = {"monotonic": monotonic} if monotonic is not None else {}
-        writer = DatasetWriter(data_root, StorageSettings(**settings), **extra)
+        writer = DatasetWriter(data_root, StorageSettings(**settings), timezone=timezone, **extra)
         writers.append(writer)
         return writer
 

@@ -5,12 +5,19 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from pydantic import ValidationError
 
 import brain.storage.durable as durable_module
 import brain.storage.writer as writer_module
 from brain.contracts import STREAMS, ObservationV1, StateV1
-from brain.errors import StorageError
-from brain.storage import DatasetWriter, FsyncPolicy, StorageSettings, UnknownStreamError
+from brain.errors import ConfigError, StorageError
+from brain.storage import (
+    DatasetWriter,
+    FsyncPolicy,
+    StorageSettings,
+    UnknownStreamError,
+    UnserializablePolicy,
+)
 from tests.storage.records import T0, lines_of, minutes, observation, record
 
 
@@ -167,21 +174,17 @@ def test_unknown_stream_or_wrong_record_kind_is_refused(
     assert not data_root.exists()
 
 
-def test_settings_come_from_the_storage_config() -> None:
-    from brain.config import StorageConfig
+def test_the_storage_section_is_the_writers_settings() -> None:
+    from brain.config import load_settings
 
-    config = StorageConfig(fsync="always", batch_records=7, batch_seconds=2.5, max_file_bytes=8192)
-    settings = StorageSettings.from_config(config, timezone="Europe/Amsterdam")
-    assert settings == StorageSettings(
-        fsync=FsyncPolicy.ALWAYS,
-        batch_records=7,
-        batch_seconds=2.5,
-        max_file_bytes=8192,
-        timezone="Europe/Amsterdam",
+    section = {"fsync": "always", "batch_records": 7, "batch_seconds": 2.5, "max_file_bytes": 8192}
+    loaded = load_settings(flags={"storage": section})
+    assert loaded.settings.storage == StorageSettings(
+        fsync=FsyncPolicy.ALWAYS, batch_records=7, batch_seconds=2.5, max_file_bytes=8192
     )
-    assert StorageSettings().fsync is FsyncPolicy(StorageConfig().fsync)
     # Plain strings, as configuration holds them, become the policies they name.
-    assert StorageSettings(fsync="always").fsync is FsyncPolicy.ALWAYS  # type: ignore[arg-type]
+    assert StorageSettings(fsync="always").fsync is FsyncPolicy.ALWAYS
+    assert loaded.settings.storage.on_unserializable is UnserializablePolicy.SKIP
 
 
 @pytest.mark.parametrize(
@@ -190,17 +193,26 @@ def test_settings_come_from_the_storage_config() -> None:
         ({"batch_records": 0}, "storage.batch_records"),
         ({"batch_seconds": 0.0}, "storage.batch_seconds"),
         ({"max_file_bytes": 0}, "storage.max_file_bytes"),
-        ({"timezone": "Mars/Olympus_Mons"}, "timezone"),
         ({"fsync": "sometimes"}, "storage.fsync"),
         ({"on_unserializable": "ignore"}, "storage.on_unserializable"),
     ],
 )
 def test_bad_settings_name_their_key(change: dict[str, object], key: str) -> None:
-    from brain.errors import ConfigError
+    from brain.config import load_settings
 
+    with pytest.raises(ValidationError) as invalid:
+        StorageSettings(**change)
+    assert invalid.value.errors()[0]["loc"] == (key.removeprefix("storage."),)
     with pytest.raises(ConfigError) as raised:
-        StorageSettings(**change)  # type: ignore[arg-type]
+        load_settings(flags={"storage": change})
     assert raised.value.key == key
+
+
+def test_an_unknown_site_time_zone_stops_the_writer_before_it_writes(data_root: Path) -> None:
+    with pytest.raises(ConfigError) as raised:
+        DatasetWriter(data_root, StorageSettings(), timezone="Mars/Olympus_Mons")
+    assert raised.value.key == "timezone"
+    assert not data_root.exists()
 
 
 def test_state_records_round_trip_through_the_writer(

@@ -26,10 +26,17 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import structlog
-from pydantic import TypeAdapter, ValidationError
+from pydantic import ValidationError
 
-from brain.contracts import SENSOR_KEYS, ObservationSource, ObservationV1, Reading, SensorKey, SensorReadings
-from brain.contracts._base import Identifier
+from brain.contracts import (
+    SENSOR_KEYS,
+    ObservationSource,
+    ObservationV1,
+    Reading,
+    SensorKey,
+    SensorReadings,
+    check_site_id,
+)
 from brain.errors import ConfigError, SourceError
 from brain.sources.csv.mapping import EXCEL_SERIAL, Converter, CsvMapping
 
@@ -39,7 +46,6 @@ NOT_IN_SOURCE_LOG = "not in source log"
 EXCEL_EPOCH = datetime(1899, 12, 30)
 """Day zero of spreadsheet serial dates (the 1900 leap-year bug makes it the 30th, not the 31st)."""
 MAX_EXAMPLES = 10
-_IDENTIFIER: TypeAdapter[str] = TypeAdapter(Identifier)
 
 
 class RowError(ValueError):
@@ -216,11 +222,7 @@ def iter_csv_observations(
     if a mapped column is not in its header or ``site_id`` is not a valid name;
     bad rows only count in ``summary``.
     """
-    site = site_id or mapping.site_id
-    try:
-        _IDENTIFIER.validate_python(site)
-    except ValidationError:
-        raise ConfigError(f"site id {site!r} is not a valid name", key="site_id") from None
+    site = check_site_id(site_id or mapping.site_id)
     try:
         handle = csv_path.open(encoding="utf-8-sig", errors="replace", newline="")
     except OSError as exc:

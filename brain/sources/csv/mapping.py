@@ -19,7 +19,6 @@ Example (``brain/sources/csv/mappings/cornell2020.toml``)::
 
 from __future__ import annotations
 
-import tomllib
 from collections.abc import Callable
 from importlib import resources
 from pathlib import Path
@@ -27,10 +26,10 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from brain.contracts import SensorKey
-from brain.contracts._base import Identifier
+from brain.contracts import Identifier, SensorKey
 from brain.errors import ConfigError
 from brain.timezones import TimeZoneName
+from brain.toml_file import read_toml
 
 EXCEL_SERIAL = "excel_serial"
 """``timestamp_format`` for day numbers (days since 1899-12-30; 43862.00347 is 2020-02-01 00:05)."""
@@ -130,11 +129,7 @@ def load_mapping(name_or_path: str) -> CsvMapping:
     """Load a shipped mapping by name, or a mapping file by path; ``ConfigError`` naming key and file."""
     if name_or_path.endswith(".toml") or "/" in name_or_path:
         path = Path(name_or_path)
-        try:
-            text = path.read_text(encoding="utf-8")
-        except OSError as exc:
-            raise ConfigError(f"cannot read mapping: {exc.strerror}", file=str(path)) from exc
-        return _parse(text, str(path))
+        return _validate(read_toml(path, what="mapping"), str(path))
     shipped = shipped_mappings()
     if name_or_path not in shipped:
         raise ConfigError(
@@ -142,14 +137,11 @@ def load_mapping(name_or_path: str) -> CsvMapping:
             key="mapping",
         )
     entry = resources.files(_MAPPINGS_PACKAGE).joinpath(_MAPPINGS_DIR, f"{name_or_path}.toml")
-    return _parse(entry.read_text(encoding="utf-8"), f"{name_or_path}.toml (shipped)")
+    origin = f"{name_or_path}.toml (shipped)"
+    return _validate(read_toml(entry, what="mapping", origin=origin), origin)
 
 
-def _parse(text: str, origin: str) -> CsvMapping:
-    try:
-        data: dict[str, Any] = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"mapping is not valid TOML: {exc}", file=origin) from exc
+def _validate(data: dict[str, Any], origin: str) -> CsvMapping:
     try:
         return CsvMapping.model_validate(data)
     except ValidationError as exc:

@@ -31,7 +31,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import structlog
-from pydantic import TypeAdapter, ValidationError
 
 from brain.contracts import (
     DEFAULT_DEVICES,
@@ -42,8 +41,8 @@ from brain.contracts import (
     RelayState,
     SensorKey,
     SensorReadings,
+    check_site_id,
 )
-from brain.contracts._base import Identifier
 from brain.errors import ConfigError, SourceError
 from brain.sources.synthetic.greenhouse_model import GreenhouseModel, Snapshot
 from brain.sources.synthetic.scenarios import Scenario
@@ -82,8 +81,6 @@ NOISE: dict[SensorKey, SensorNoise] = {
     SensorKey.SUBSTRATE_MOISTURE_PCT: SensorNoise(0.1, 1, high=100.0),
 }
 """Noise and resolution per sensor."""
-
-_IDENTIFIER: TypeAdapter[str] = TypeAdapter(Identifier)
 
 
 class _ActiveFault:
@@ -275,7 +272,4 @@ def _check_arguments(
         raise ConfigError(
             f"latitude must be within the polar circles, got {latitude_deg}", key="latitude_deg"
         )
-    try:
-        _IDENTIFIER.validate_python(site_id)
-    except ValidationError:
-        raise ConfigError(f"site id {site_id!r} is not a valid name", key="site_id") from None
+    check_site_id(site_id)

@@ -1,7 +1,7 @@
-"""The ``brain import-csv`` command line: argument parsing only, the work is in ``csv_import``.
+"""``brain import-csv``: argument parsing only, the work is in :mod:`brain.sources.csv`.
 
-Kept apart from ``csv_import`` so that building the ``brain`` parser imports
-nothing heavy; ``brain --help`` stays fast.
+The importer is imported only when the command runs, so that building the
+``brain`` parser imports nothing heavy; ``brain --help`` stays fast.
 """
 
 from __future__ import annotations
@@ -9,6 +9,8 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+
+from brain.exit_codes import ExitCode
 
 
 def add_import_csv(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -33,7 +35,6 @@ def add_import_csv(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> 
 
 def run_import_csv(args: argparse.Namespace) -> int:
     """Run the import and print its summary; exit 0 even with skipped rows, 78 bad mapping, 1 bad input."""
-    from brain.cli import EXIT_CONFIG, EXIT_OK, EXIT_RUNTIME_ERROR
     from brain.errors import ConfigError, SourceError
     from brain.logging import configure_logging
     from brain.sources.csv.importer import import_csv
@@ -45,9 +46,9 @@ def run_import_csv(args: argparse.Namespace) -> int:
         summary = import_csv(args.csv, load_mapping(args.mapping), args.output, site_id=args.site_id)
     except ConfigError as exc:
         print(f"brain import-csv: configuration error: {exc}", file=sys.stderr)
-        return EXIT_CONFIG
+        return ExitCode.CONFIG
     except (SourceError, OSError) as exc:
         print(f"brain import-csv: {exc}", file=sys.stderr)
-        return EXIT_RUNTIME_ERROR
+        return ExitCode.FAILURE
     print(summary.render())
-    return EXIT_OK
+    return ExitCode.OK
