@@ -114,7 +114,7 @@ def _load_or_report(config_file: Path | None, flags: dict[str, Any]) -> LoadedSe
     try:
         loaded = load_settings(config_file, flags)
         if loaded.settings.source is SourceKind.HARDWARE or loaded.settings.hardware:
-            from brain.daemon.builder import load_plugin
+            from brain.sources.plugins import load_plugin
 
             load_plugin("hardware").check(loaded.settings.hardware, config_file=config_file)
     except ConfigError as exc:
