@@ -31,7 +31,7 @@ def load_or_report(config_file: Path | None, flags: dict[str, Any]) -> LoadedSet
     try:
         loaded = load_settings(config_file, flags)
         if loaded.settings.source is SourceKind.HARDWARE or loaded.settings.hardware:
-            from brain.daemon.builder import load_plugin
+            from brain.sources.plugins import load_plugin
 
             load_plugin("hardware").check(loaded.settings.hardware, config_file=config_file)
     except ConfigError as exc:

@@ -1,4 +1,4 @@
-"""brain-daemon: source -> estimator -> storage, on the scheduler. The whole program in one place.
+"""brain-daemon: source -> estimator -> storage, on the scheduler: the jobs and the run.
 
 The same loop runs on the Pi (hardware source, real clock), on a laptop
 (``--simulate``: synthetic source, simulated clock) and for analysts
@@ -8,20 +8,20 @@ at its own timestamp). See docs/operations.md for modes, signals and exit codes.
 
 from __future__ import annotations
 
-import os
-import signal
 from dataclasses import asdict
 from datetime import datetime, timedelta
-from types import FrameType
 
 import structlog
 from apscheduler.triggers.cron import CronTrigger
 
 from brain.config import LoadedSettings, SourceKind
-from brain.contracts import ObservationV1
-from brain.daemon.builder import Parts, build_parts, resume
+from brain.contracts import DeviceStatusV1, ObservationV1
+from brain.daemon.builder import Parts, build_parts
 from brain.daemon.notify import Notifier
+from brain.daemon.poll_rule import StreamRecord, base_cycle_records, poll_records
 from brain.daemon.progress import Counters, Progress
+from brain.daemon.recovery import resume
+from brain.daemon.signals import StopSignals
 from brain.daemon.sink import BacklogSink
 from brain.errors import BrainError
 from brain.estimator import Estimate, Estimator, ObservationOrderError
@@ -52,10 +52,8 @@ class MainLoop:
         self._latest_written = False
         self._consecutive_failures = 0
 
-    # The main loop. Every poll:  observation -> store raw -> estimate -> store events;
-    # a state (with its sensor-health records) is stored at once when an anomaly starts or
-    # ends or a sensor's health changes, so each detection carries the timestamp of the
-    # observation that revealed it. Every base cycle: the latest state, unless already stored.
+    # The main loop. Every poll: observation -> estimate -> store what the poll rule says is due
+    # (brain/daemon/poll_rule.py). Every base cycle: the latest state, unless already stored.
     def poll(self, fire_time: datetime) -> None:
         """Every poll: read the source once, store what it gave, estimate, store what changed."""
         try:
@@ -83,14 +81,26 @@ class MainLoop:
 
     def _process(self, observation: ObservationV1) -> None:
         device_status = self.source.device_status()
-        # Raw data first: whatever the estimator makes of it, the reading itself is kept. A status
-        # naming no relay (a replayed log that recorded none) says nothing and is not stored: a
-        # replay of this output gives the same empty status again, so round trips are unchanged.
-        self.sink.write("observations", observation)
-        if device_status.devices:
-            self.sink.write("device_status", device_status)
         self.counters.observations += 1
         self.counters.last_poll = observation.timestamp
+        estimate: Estimate | None = None
+        try:
+            estimate = self._estimate(observation, device_status)
+        finally:  # raw data first: even if the estimator fails, the reading itself is kept
+            self._store(poll_records(observation, device_status, estimate))
+        if estimate is not None:
+            _log_findings(estimate)
+        if self._flush_every_poll:
+            self.sink.flush()
+        else:
+            self.sink.flush_if_due()
+        if self.notifier.enabled:
+            self.notifier.watchdog()
+            self.notifier.status(self.status_line())
+        self.progress.update(self.counters)
+
+    def _estimate(self, observation: ObservationV1, device_status: DeviceStatusV1) -> Estimate | None:
+        """The poll's estimate, kept as the latest; ``None`` for a duplicate or out-of-order observation."""
         try:
             estimate = self.estimator.step(observation, device_status)
         except ObservationOrderError as exc:
@@ -102,61 +112,21 @@ class MainLoop:
                 previous=exc.previous.isoformat(),
                 reason=str(exc),
             )
-            estimate = None
-        if estimate is not None:
-            self._store_events(estimate)
-        if self._flush_every_poll:
-            self.sink.flush()
-        else:
-            self.sink.flush_if_due()
-        if self.notifier.enabled:
-            self.notifier.watchdog()
-            self.notifier.status(self.status_line())
-        self.progress.update(self.counters)
-
-    def _store_events(self, estimate: Estimate) -> None:
-        for anomaly in estimate.anomalies:
-            self.sink.write("anomalies", anomaly)
-            log.info(
-                "anomaly_ended" if anomaly.ended_at is not None else "anomaly_started",
-                stream="anomalies",
-                timestamp=anomaly.timestamp.isoformat(),
-                kind=anomaly.kind.value,
-                severity=anomaly.severity.value,
-                message=anomaly.message,
-            )
-        self.counters.anomalies += len(estimate.anomalies)
+            return None
         self._latest, self._latest_written = estimate, False
-        if estimate.anomalies or estimate.health_changed:
-            if estimate.health_changed:
-                self._log_health(estimate)
-            self._write_state()
+        self.counters.anomalies += len(estimate.anomalies)
+        return estimate
 
     def base_cycle(self, fire_time: datetime) -> None:
         """Every base cycle: the latest state with its sensor-health records, unless already stored."""
-        if self._latest is not None and not self._latest_written:
-            self._write_state()
+        self._store(base_cycle_records(self._latest, state_stored=self._latest_written))
 
-    def _write_state(self) -> None:
-        assert self._latest is not None
-        self.sink.write("state", self._latest.state)
-        for record in self._latest.sensor_health:
-            self.sink.write("sensor_health", record)
-        self._latest_written = True
-        self.counters.states += 1
-
-    def _log_health(self, estimate: Estimate) -> None:
-        troubled = {
-            record.sensor.value: f"{record.status.value}/{record.fault.value}"
-            for record in estimate.sensor_health
-            if record.status.value != "ok"
-        }
-        log.info(
-            "sensor_health_changed",
-            stream="sensor_health",
-            timestamp=estimate.timestamp.isoformat(),
-            not_ok=troubled,
-        )
+    def _store(self, records: list[StreamRecord]) -> None:
+        for stream, record in records:
+            self.sink.write(stream, record)
+            if stream == "state":
+                self._latest_written = True
+                self.counters.states += 1
 
     def status_line(self) -> str:
         """One line for ``systemctl status``: last poll, counts, storage backlog."""
@@ -167,20 +137,33 @@ class MainLoop:
         return f"last poll {last}; {counts}{backlog}"
 
 
-def _install_signal_handlers(scheduler: Scheduler, received: list[int]) -> dict[int, object]:
-    """First SIGTERM/SIGINT: finish the poll, flush, exit 0. A second one: exit at once (status 1).
+def _log_findings(estimate: Estimate) -> None:
+    """Log what a poll revealed: the anomaly starts and ends, and a change of sensor health."""
+    for anomaly in estimate.anomalies:
+        log.info(
+            "anomaly_ended" if anomaly.ended_at is not None else "anomaly_started",
+            stream="anomalies",
+            timestamp=anomaly.timestamp.isoformat(),
+            kind=anomaly.kind.value,
+            severity=anomaly.severity.value,
+            message=anomaly.message,
+        )
+    if estimate.health_changed:
+        _log_health(estimate)
 
-    The handler only records the signal and asks the scheduler to stop: logging or
-    writing from a handler could re-enter a write it interrupted.
-    """
 
-    def handle(signum: int, frame: FrameType | None) -> None:
-        if received:
-            os._exit(1)
-        received.append(signum)
-        scheduler.stop()
-
-    return {sig: signal.signal(sig, handle) for sig in (signal.SIGTERM, signal.SIGINT)}
+def _log_health(estimate: Estimate) -> None:
+    troubled = {
+        record.sensor.value: f"{record.status.value}/{record.fault.value}"
+        for record in estimate.sensor_health
+        if record.status.value != "ok"
+    }
+    log.info(
+        "sensor_health_changed",
+        stream="sensor_health",
+        timestamp=estimate.timestamp.isoformat(),
+        not_ok=troubled,
+    )
 
 
 def run(loaded: LoadedSettings, *, progress: bool = False) -> int:
@@ -191,16 +174,18 @@ def run(loaded: LoadedSettings, *, progress: bool = False) -> int:
 def serve(parts: Parts, *, progress: bool = False) -> int:
     """Resume, schedule the jobs and run them on ``parts``; return the exit status (0 or 1)."""
     settings = parts.settings
-    resumed_after = resume(parts, settings.data_root)
-    scheduler = Scheduler(parts.clock)
+    recovery = resume(parts)
+    clock = parts.clock.make(recovery.next_poll)
+    scheduler = Scheduler(clock)
     loop = MainLoop(parts, scheduler, Progress(progress))
-    first_poll = _add_poll(scheduler, loop, settings.poll_interval_s, parts.clock.now())
+    first_poll = _add_poll(scheduler, loop, settings.poll_interval_s, clock.now())
     if first_poll is None:
+        last_stored = recovery.last_stored
         log.info(
             "nothing_to_do",
             source=settings.source.value,
             data_root=str(settings.data_root),
-            last_stored=resumed_after.isoformat() if resumed_after else None,
+            last_stored=last_stored.isoformat() if last_stored else None,
         )
         parts.close()
         return 0
@@ -208,10 +193,10 @@ def serve(parts: Parts, *, progress: bool = False) -> int:
     scheduler.add_job(loop.base_cycle, every(timedelta(seconds=settings.base_cycle_s)), name="base_cycle")
     if settings.source is SourceKind.HARDWARE:
         _add_live_jobs(scheduler, parts)
-    received: list[int] = []
-    scheduler.add_shutdown_hook(lambda: _report_stop(received, parts.notifier))
+    stop_signals = StopSignals(scheduler, parts.notifier)
+    scheduler.add_shutdown_hook(stop_signals.report)
     scheduler.add_shutdown_hook(parts.close)
-    previous = _install_signal_handlers(scheduler, received)
+    stop_signals.install()
     log.info(
         "daemon_started",
         source=settings.source.value,
@@ -223,8 +208,7 @@ def serve(parts: Parts, *, progress: bool = False) -> int:
     try:
         scheduler.run()
     finally:
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)  # type: ignore[arg-type]
+        stop_signals.restore()
         loop.progress.update(loop.counters, final=True)
         parts.notifier.close()
     counters = asdict(loop.counters)
@@ -263,10 +247,3 @@ def _add_live_jobs(scheduler: Scheduler, parts: Parts) -> None:
         )
     retention = CronTrigger(hour=3, minute=17, timezone=settings.timezone)
     scheduler.add_job(parts.apply_retention, retention, name="retention")
-
-
-def _report_stop(received: list[int], notifier: Notifier) -> None:
-    """First shutdown hook: say why the loop stopped, before storage is flushed."""
-    if received:
-        log.info("stop_requested", signal=signal.Signals(received[0]).name)
-    notifier.stopping()

@@ -4,7 +4,7 @@ Why a backlog: on a Pi the SD card fills up or throws EIO; the greenhouse keeps
 growing meanwhile. Records that could not be written wait in memory (bounded:
 oldest dropped first, counted and logged) and are retried, in order, before
 any new record, so nothing is reordered and nothing partial reaches the file.
-Only a refusing disk (:class:`~brain.storage.errors.DiskError`) is worth waiting
+Only a refusing disk (:class:`~brain.storage.DiskError`) is worth waiting
 for; a record the writer can never take (unknown stream, unserialisable under the
 ``raise`` policy) is logged and dropped, or it would block every later record.
 """
@@ -19,7 +19,7 @@ import structlog
 from pydantic import BaseModel
 
 from brain.errors import StorageError
-from brain.storage.errors import DiskError
+from brain.storage import DiskError
 
 log = structlog.get_logger(__name__)
 

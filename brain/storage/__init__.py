@@ -2,7 +2,8 @@
 
 Layout: ``DATA_ROOT/run_YYYYMMDD/<stream>.NNNN.jsonl`` (docs/storage.md). The
 daemon builds a :class:`DatasetWriter` from ``[storage]`` (:class:`StorageSettings`)
-and the site time zone; replay and tools read with :func:`iter_records`.
+and the site time zone; replay and tools read with :func:`iter_records`; a restart cuts back what
+a power cut tore with :func:`repair_run_tails`.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from brain.storage.errors import (
     UnserializableRecordError,
 )
 from brain.storage.reader import MalformedLine, MalformedLinePolicy, RecordStream, iter_records
+from brain.storage.repair import TornTail, repair_run_tails
 from brain.storage.retention import RetentionReport, apply_retention
 from brain.storage.settings import FsyncPolicy, StorageSettings, UnserializablePolicy
 from brain.storage.writer import DatasetWriter
@@ -34,9 +36,11 @@ __all__ = [
     "RecordStream",
     "RetentionReport",
     "StorageSettings",
+    "TornTail",
     "UnknownStreamError",
     "UnserializablePolicy",
     "UnserializableRecordError",
     "apply_retention",
     "iter_records",
+    "repair_run_tails",
 ]

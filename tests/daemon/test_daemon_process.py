@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import shutil
 import signal
 import subprocess
@@ -11,6 +10,7 @@ import time
 from pathlib import Path
 
 from brain.contracts import ObservationV1
+from tests.daemon.cuts import cut_after_observation
 from tests.runs import DAEMON, clean_env, daemon, notify_server
 
 SIM = ("--simulate", "--base-cycle", "3600")
@@ -117,18 +117,6 @@ def test_sigterm_finishes_the_poll_flushes_and_exits_0(tmp_path: Path) -> None:
         ObservationV1.model_validate_json(line)
 
 
-def _cut_after_observation(data_root: Path, at: str) -> None:
-    """Leave the data root as a kill would between writing the poll at ``at``'s observation and its events."""
-    for path in sorted(data_root.glob("run_*/*.jsonl")):
-        stream = path.name.split(".")[0]
-        kept = []
-        for line in path.read_text().splitlines(keepends=True):
-            stamp = json.loads(line)["timestamp"]
-            if stamp < at or (stamp == at and stream in ("observations", "device_status")):
-                kept.append(line)
-        path.write_text("".join(kept))
-
-
 def test_a_poll_cut_between_its_writes_is_completed_at_restart(tmp_path: Path) -> None:
     args = (*SIM, "--duration-hours", "18", "--scenario", "heatwave")
     whole = daemon(tmp_path / "whole", *args)
@@ -136,7 +124,7 @@ def test_a_poll_cut_between_its_writes_is_completed_at_restart(tmp_path: Path) -
     starts = [a["timestamp"] for a in whole.records("anomalies") if a["ended_at"] is None]
     assert starts, "the heatwave must start an anomaly to cut"
     shutil.copytree(tmp_path / "whole", tmp_path / "cut")
-    _cut_after_observation(tmp_path / "cut", starts[0])
+    cut_after_observation(tmp_path / "cut", starts[0])
     resumed = daemon(tmp_path / "cut", *args)
     assert resumed.returncode == 0, resumed.stderr
     completed = [e for e in resumed.log_events() if e["event"] == "cut_poll_completed"]
@@ -156,7 +144,7 @@ def test_a_cut_poll_before_a_gap_gets_the_state_its_base_cycle_would_have_stored
     assert whole.returncode == 0, whole.stderr
     assert "2026-06-01T00:58:00Z" in [s["timestamp"] for s in whole.records("state")]
     shutil.copytree(tmp_path / "whole", tmp_path / "cut")
-    _cut_after_observation(tmp_path / "cut", "2026-06-01T00:58:00Z")
+    cut_after_observation(tmp_path / "cut", "2026-06-01T00:58:00Z")
     resumed = daemon(tmp_path / "cut", *replay)
     assert resumed.returncode == 0, resumed.stderr
     completed = [e for e in resumed.log_events() if e["event"] == "cut_poll_completed"]

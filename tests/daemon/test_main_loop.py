@@ -9,10 +9,9 @@ from pathlib import Path
 import pytest
 import structlog
 
-from brain.clock.clocks import SimClock
 from brain.config import load_settings
 from brain.contracts import DeviceStatusV1, ObservationV1
-from brain.daemon.builder import Parts
+from brain.daemon.builder import ClockPlan, Parts
 from brain.daemon.main_loop import MAX_CONSECUTIVE_POLL_FAILURES, serve
 from brain.daemon.notify import Notifier
 from brain.daemon.sink import BacklogSink
@@ -72,7 +71,7 @@ def _parts(tmp_path: Path, source: ScriptedSource) -> Parts:
     return Parts(
         settings=settings,
         source=source,
-        clock=SimClock(START),
+        clock=ClockPlan(None, simulated_start=START, time_scale=0.0),
         estimator=Estimator(),
         sink=BacklogSink(DatasetWriter(tmp_path, StorageSettings()), max_backlog=10),
         notifier=Notifier(environ={}),
