@@ -8,7 +8,7 @@ from brain.contracts import RelayState
 from hardware.config import RelaySettings
 from hardware.relays import RelayBank
 from hardware.retry import RetryPolicy
-from tests.hardware.fakes import FakeTime
+from tests.fake_time import FakeTime
 
 ON, OFF, UNKNOWN = RelayState.ON, RelayState.OFF, RelayState.UNKNOWN
 

@@ -4,7 +4,7 @@ from hypothesis import strategies as st
 
 from brain.errors import SensorReadError
 from hardware.retry import DeviceLink, RetryPolicy
-from tests.hardware.fakes import FakeTime
+from tests.fake_time import FakeTime
 
 
 def test_delays_double_up_to_the_cap() -> None:
