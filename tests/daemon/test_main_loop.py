@@ -20,7 +20,8 @@ from brain.errors import SourceError
 from brain.estimator import Estimator
 from brain.storage.settings import StorageSettings
 from brain.storage.writer import DatasetWriter
-from tests.contracts.payloads import device_status, observation
+from tests.factories import device_status_payload as device_status
+from tests.factories import observation_payload as observation
 from tests.runs import read_stream
 
 START = datetime.fromisoformat("2026-06-01T12:00:00+00:00")

@@ -11,8 +11,9 @@ import brain.storage.writer as writer_module
 from brain.contracts import STREAMS, ObservationV1, StateV1
 from brain.errors import StorageError
 from brain.storage import DatasetWriter, FsyncPolicy, StorageSettings, UnknownStreamError
+from tests.factories import T0, minutes, observation, record
 from tests.fake_time import FakeTime
-from tests.storage.records import T0, lines_of, minutes, observation, record
+from tests.storage.jsonl_files import lines_of
 
 
 @pytest.fixture
