@@ -101,11 +101,10 @@ def crash_drill(data_root: Path, kills: int, seed: int) -> None:
 
 
 @pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork")
-def test_sigkill_never_loses_an_acknowledged_record(data_root: Path) -> None:
-    crash_drill(data_root, kills=24, seed=20260601)
+def test_sigkill_never_loses_an_acknowledged_record(tmp_path: Path) -> None:
+    crash_drill(tmp_path / "data", kills=24, seed=20260601)
 
 
 @pytest.mark.slow
-@pytest.mark.usefixtures("drills_only")
-def test_sigkill_drill_many_kills(data_root: Path) -> None:
-    crash_drill(data_root, kills=300, seed=int(time.time()))
+def test_sigkill_drill_many_kills(tmp_path: Path) -> None:
+    crash_drill(tmp_path / "data", kills=300, seed=int(time.time()))
