@@ -43,7 +43,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/run_all.py
 
 drills: $(STAMP)
-	$(BIN)/pytest -m slow tests/reliability --no-cov
+	$(BIN)/pytest -m slow --no-cov
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .coverage htmlcov

@@ -40,7 +40,7 @@ from brain.contracts import DeviceStatusV1, ObservationV1
 from brain.estimator import HISTORY_SERIES, Estimator, ObservationOrderError
 from brain.sources.csv.importer import ImportSummary, iter_csv_observations
 from brain.sources.csv.mapping import load_mapping
-from tests.estimator.field_logs import cornell_observations, device_status, osu_observations
+from tests.estimator.field_logs import cornell_observations, osu_observations, relays_unknown
 
 STREAMS = ("state", "anomalies", "sensor_health")
 SCENARIOS = (
@@ -107,7 +107,7 @@ def _dump_history(estimator: Estimator, handle: TextIO) -> None:
 
 def with_status(observations: Iterable[ObservationV1]) -> Iterator[tuple[ObservationV1, DeviceStatusV1]]:
     for observation in observations:
-        yield observation, device_status(observation.timestamp, observation.site_id)
+        yield observation, relays_unknown(observation.timestamp, observation.site_id)
 
 
 def csv_log(field: Path, mapping: str, file: str) -> Iterator[ObservationV1]:
@@ -191,7 +191,7 @@ def chaos(seed: int, days: int = 20) -> Iterator[tuple[ObservationV1, DeviceStat
             sensors=sensors,
             errors=errors,
         )
-        yield observation, device_status(ts, "chaos")
+        yield observation, relays_unknown(ts, "chaos")
 
 
 def main() -> None:

@@ -12,6 +12,11 @@ Every clock gives three things:
 - ``wait_until(deadline, stop)``: wait for ``deadline`` (a ``now()`` value), returning
   at once when ``stop`` is set. It may also return earlier than the deadline: callers
   read ``now()`` again and decide, as the scheduler's loop does.
+
+Both clocks that wait on real time take that time as injected callables (``monotonic``,
+and ``sleep``: ``sleep(stop, seconds)`` sleeps up to ``seconds`` and returns ``True`` as
+soon as ``stop`` is set; by default :meth:`StopSignal.sleep`), so that tests can run
+their waits on a fake time instead of the wall clock.
 """
 
 from __future__ import annotations
@@ -23,6 +28,9 @@ from datetime import UTC, datetime
 from typing import Protocol, runtime_checkable
 
 from brain.clock.stop import StopSignal
+
+Sleep = Callable[[StopSignal, float], bool]
+"""``sleep(stop, seconds) -> stopped``: how a clock spends real time; :meth:`StopSignal.sleep` by default."""
 
 REAL_MAX_WAIT_S = 5.0
 """Longest single wait of :class:`RealClock`: a wall-clock step is noticed within this many seconds.
@@ -59,8 +67,8 @@ class RealClock:
     scheduler then coalesces the runs it missed) and a step back never turns into a
     wait of the size of the step.
 
-    ``wall`` and ``monotonic`` are injectable so that tests can step the wall clock;
-    the waiting itself always takes real elapsed time.
+    ``wall``, ``monotonic`` and ``sleep`` are injectable so that tests can step the wall
+    clock and wait on a fake time; by default they are the system's.
     """
 
     def __init__(
@@ -68,12 +76,14 @@ class RealClock:
         *,
         wall: Callable[[], float] = time.time,
         monotonic: Callable[[], float] = time.monotonic,
+        sleep: Sleep = StopSignal.sleep,
         max_wait_s: float = REAL_MAX_WAIT_S,
     ) -> None:
         if not 0 < max_wait_s <= 3600:
             raise ValueError(f"max_wait_s must be in (0, 3600], got {max_wait_s!r}")
         self._wall = wall
         self._monotonic = monotonic
+        self._sleep = sleep
         self._max_wait_s = max_wait_s
 
     def now(self) -> datetime:
@@ -88,7 +98,7 @@ class RealClock:
         """Sleep towards ``deadline`` for at most one slice; return at once on ``stop``."""
         remaining = (deadline - self.now()).total_seconds()
         if remaining > 0:
-            stop.sleep(min(remaining, self._max_wait_s))
+            self._sleep(stop, min(remaining, self._max_wait_s))
 
 
 class SimClock:
@@ -107,9 +117,19 @@ class SimClock:
       to catch up.
 
     Example: ``SimClock(start, 3600)`` waits one real second per logical hour.
+
+    The pacing's real time is ``monotonic`` and ``sleep`` (the system's by default),
+    injectable so that tests of the pacing do not wait on the wall clock.
     """
 
-    def __init__(self, start: datetime, time_scale: float = 0.0) -> None:
+    def __init__(
+        self,
+        start: datetime,
+        time_scale: float = 0.0,
+        *,
+        monotonic: Callable[[], float] = time.monotonic,
+        sleep: Sleep = StopSignal.sleep,
+    ) -> None:
         if start.utcoffset() is None:
             raise ValueError(f"SimClock start must be an aware datetime, got {start!r}")
         if not (math.isfinite(time_scale) and time_scale >= 0):
@@ -119,6 +139,8 @@ class SimClock:
         self._elapsed_s = 0.0  # (now - start) in seconds, kept with now: the loop reads it every tick
         self._time_scale = float(time_scale)
         self._pacing: tuple[datetime, float] | None = None  # (logical time, real monotonic) on the line
+        self._real_monotonic = monotonic
+        self._sleep = sleep
 
     @property
     def time_scale(self) -> float:
@@ -144,7 +166,7 @@ class SimClock:
 
     def _paced_wait(self, deadline: datetime, stop: StopSignal) -> bool:
         """Sleep until the pacing line reaches ``deadline``; ``False`` when stopped first."""
-        real_now = time.monotonic()
+        real_now = self._real_monotonic()
         if self._pacing is None:
             self._pacing = (self._now, real_now)
         logical_origin, real_origin = self._pacing
@@ -153,7 +175,7 @@ class SimClock:
             # Behind the line (slow jobs, a paused laptop): restart the line here.
             self._pacing = (deadline.astimezone(UTC), real_now)
             return True
-        while (remaining := real_target - time.monotonic()) > 0:
-            if stop.sleep(remaining):
+        while (remaining := real_target - self._real_monotonic()) > 0:
+            if self._sleep(stop, remaining):
                 return False
         return True

@@ -1,12 +1,12 @@
 import itertools
-import threading
 import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from brain.clock.clocks import Clock, RealClock
+from brain.clock.clocks import REAL_MAX_WAIT_S, Clock, RealClock
 from brain.clock.stop import StopSignal
+from tests.fake_time import FakeTime
 
 
 def test_real_clock_monotonicity() -> None:
@@ -41,46 +41,58 @@ def test_now_follows_the_system_clock_by_default() -> None:
     assert before <= now <= datetime.now(UTC)
 
 
-def test_wait_until_returns_at_the_deadline() -> None:
+def _on(fake: FakeTime, *, max_wait_s: float = REAL_MAX_WAIT_S) -> RealClock:
+    return RealClock(wall=fake.time, monotonic=fake.monotonic, sleep=fake.wait, max_wait_s=max_wait_s)
+
+
+def test_by_default_it_waits_in_real_time() -> None:
     clock = RealClock()
-    deadline = clock.now() + timedelta(milliseconds=50)
+    deadline = clock.now() + timedelta(milliseconds=20)
     clock.wait_until(deadline, StopSignal())
     assert clock.now() >= deadline - timedelta(milliseconds=2)
 
 
+def test_wait_until_returns_at_the_deadline() -> None:
+    fake = FakeTime()
+    clock = _on(fake)
+    deadline = clock.now() + timedelta(milliseconds=50)
+    clock.wait_until(deadline, StopSignal())
+    assert clock.now() == deadline
+    assert fake.sleeps == [pytest.approx(0.05)]
+
+
 def test_a_wait_is_at_most_one_slice_so_a_wall_step_is_seen_soon() -> None:
-    clock = RealClock(max_wait_s=0.05)
-    began = time.monotonic()
+    fake = FakeTime()
+    clock = _on(fake, max_wait_s=0.05)
     clock.wait_until(clock.now() + timedelta(hours=1), StopSignal())
-    assert 0.045 <= time.monotonic() - began < 1.0
+    assert fake.sleeps == [pytest.approx(0.05)]
 
 
 def test_a_wall_step_back_does_not_stretch_the_wait() -> None:
     # The deadline is 50 ms ahead when the wait begins; the wall clock then reads an
-    # hour earlier, but the wait is measured on real elapsed time.
-    offset = [0.0]
-    clock = RealClock(wall=lambda: time.time() + offset[0], max_wait_s=0.05)
+    # hour earlier, but one wait is one slice at most, and the caller reads the wall again.
+    fake = FakeTime()
+    clock = _on(fake, max_wait_s=0.05)
     deadline = clock.now() + timedelta(milliseconds=50)
-    offset[0] = -3600.0
-    began = time.monotonic()
+    fake.step_wall(-3600.0)
     clock.wait_until(deadline, StopSignal())
-    assert time.monotonic() - began < 1.0
+    assert fake.sleeps == [pytest.approx(0.05)]
 
 
 def test_stop_wakes_the_wait() -> None:
-    clock = RealClock(max_wait_s=3600)
+    fake = FakeTime()
+    clock = _on(fake, max_wait_s=3600)
     stop = StopSignal()
-    threading.Timer(0.1, stop.set).start()
-    began = time.monotonic()
+    fake.at(fake.now + 0.1, stop.set)
     clock.wait_until(clock.now() + timedelta(hours=1), stop)
-    assert time.monotonic() - began < 1.0
+    assert fake.sleeps == [pytest.approx(0.1)]
 
 
 def test_a_deadline_in_the_past_returns_at_once() -> None:
-    clock = RealClock()
-    began = time.monotonic()
+    fake = FakeTime()
+    clock = _on(fake)
     clock.wait_until(clock.now() - timedelta(seconds=1), StopSignal())
-    assert time.monotonic() - began < 0.01
+    assert fake.sleeps == []
 
 
 @pytest.mark.parametrize("max_wait_s", [0.0, -1.0, 3601.0])

@@ -2,7 +2,7 @@ import pytest
 from pydantic import ValidationError
 
 from brain.contracts import ActionType, ActionV1
-from tests.contracts.payloads import action, with_change
+from tests.factories import action_payload, with_change
 
 
 @pytest.mark.parametrize(
@@ -18,23 +18,23 @@ from tests.contracts.payloads import action, with_change
 )
 def test_invalid_timestamp_fails(timestamp: object) -> None:
     with pytest.raises(ValidationError) as err:
-        ActionV1.model_validate(with_change(action(), "timestamp", timestamp))
+        ActionV1.model_validate(with_change(action_payload(), "timestamp", timestamp))
     assert err.value.errors()[0]["loc"] == ("timestamp",)
 
 
 def test_naive_timestamp_message_is_clear() -> None:
     with pytest.raises(ValidationError, match="timezone"):
-        ActionV1.model_validate(with_change(action(), "timestamp", "2026-06-01T12:00:00"))
+        ActionV1.model_validate(with_change(action_payload(), "timestamp", "2026-06-01T12:00:00"))
 
 
 def test_action_types_are_valid_enum() -> None:
     for action_type in ActionType:
-        model = ActionV1.model_validate(with_change(action(), "action_type", action_type.value))
+        model = ActionV1.model_validate(with_change(action_payload(), "action_type", action_type.value))
         assert model.action_type is action_type
     with pytest.raises(ValidationError, match="action_type"):
-        ActionV1.model_validate(with_change(action(), "action_type", "open_the_roof"))
+        ActionV1.model_validate(with_change(action_payload(), "action_type", "open_the_roof"))
 
 
 def test_mode_is_advisory_only() -> None:
     with pytest.raises(ValidationError, match="mode"):
-        ActionV1.model_validate(with_change(action(), "mode", "automatic"))
+        ActionV1.model_validate(with_change(action_payload(), "mode", "automatic"))

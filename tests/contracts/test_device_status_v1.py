@@ -2,11 +2,11 @@ import pytest
 from pydantic import ValidationError
 
 from brain.contracts import DeviceStatusV1, RelayState
-from tests.contracts.payloads import device_status, with_change
+from tests.factories import device_status_payload, with_change
 
 
 def test_valid_device_status_passes() -> None:
-    model = DeviceStatusV1.model_validate(device_status())
+    model = DeviceStatusV1.model_validate(device_status_payload())
     assert model.devices["vent_fan"] is RelayState.ON
     assert model.devices["co2_valve"] is RelayState.UNKNOWN
 
@@ -24,7 +24,7 @@ def test_valid_device_status_passes() -> None:
     ],
 )
 def test_timestamp_validation_works(timestamp: object, ok: bool) -> None:
-    payload = with_change(device_status(), "timestamp", timestamp)
+    payload = with_change(device_status_payload(), "timestamp", timestamp)
     if ok:
         assert DeviceStatusV1.model_validate(payload).timestamp.utcoffset() is not None
     else:
@@ -35,6 +35,6 @@ def test_timestamp_validation_works(timestamp: object, ok: bool) -> None:
 
 def test_relay_state_and_name_are_checked() -> None:
     with pytest.raises(ValidationError, match="devices"):
-        DeviceStatusV1.model_validate(with_change(device_status(), "devices", {"heater": "ON"}))
+        DeviceStatusV1.model_validate(with_change(device_status_payload(), "devices", {"heater": "ON"}))
     with pytest.raises(ValidationError, match="devices"):
-        DeviceStatusV1.model_validate(with_change(device_status(), "devices", {"bad name": "on"}))
+        DeviceStatusV1.model_validate(with_change(device_status_payload(), "devices", {"bad name": "on"}))

@@ -4,43 +4,43 @@ import pytest
 from pydantic import ValidationError
 
 from brain.contracts import DeviceStatusV1, ExclusionReason, SensorKey, StateV1
-from tests.contracts.payloads import DELETE, state, with_change
+from tests.factories import DELETE, state_payload, with_change
 
 
 def test_valid_state_payload_passes() -> None:
-    model = StateV1.model_validate(state())
+    model = StateV1.model_validate(state_payload())
     assert model.confidence == 0.8
     assert isinstance(model.device_status, DeviceStatusV1)
     assert model.excluded_sensors == {SensorKey.SUBSTRATE_MOISTURE_PCT: ExclusionReason.DISCONNECT}
     assert model.get(SensorKey.CO2_PPM) == 610.0
-    assert StateV1.model_validate_json(json.dumps(state())) == model
+    assert StateV1.model_validate_json(json.dumps(state_payload())) == model
 
 
 def test_missing_schema_version_fails() -> None:
     with pytest.raises(ValidationError) as err:
-        StateV1.model_validate(with_change(state(), "schema_version", DELETE))
+        StateV1.model_validate(with_change(state_payload(), "schema_version", DELETE))
     assert err.value.errors()[0]["loc"] == ("schema_version",)
     with pytest.raises(ValidationError, match="schema_version"):
-        StateV1.model_validate(with_change(state(), "schema_version", "2.0"))
+        StateV1.model_validate(with_change(state_payload(), "schema_version", "2.0"))
 
 
 @pytest.mark.parametrize("value", [0.0, 0.5, 1.0])
 def test_confidence_field_is_float_0_to_1(value: float) -> None:
-    assert StateV1.model_validate(with_change(state(), "confidence", value)).confidence == value
+    assert StateV1.model_validate(with_change(state_payload(), "confidence", value)).confidence == value
     for bad in (1.2, -0.01, "0.5", True, None, float("nan")):
         with pytest.raises(ValidationError) as err:
-            StateV1.model_validate(with_change(state(), "confidence", bad))
+            StateV1.model_validate(with_change(state_payload(), "confidence", bad))
         assert err.value.errors()[0]["loc"] == ("confidence",)
 
 
 def test_negative_vpd_and_unknown_exclusion_reason_fail() -> None:
     with pytest.raises(ValidationError, match="vpd_kpa"):
-        StateV1.model_validate(with_change(state(), "vpd_kpa", -0.1))
+        StateV1.model_validate(with_change(state_payload(), "vpd_kpa", -0.1))
     with pytest.raises(ValidationError, match="excluded_sensors"):
-        StateV1.model_validate(with_change(state(), "excluded_sensors", {"co2_ppm": "bored"}))
+        StateV1.model_validate(with_change(state_payload(), "excluded_sensors", {"co2_ppm": "bored"}))
 
 
 def test_state_is_immutable() -> None:
-    model = StateV1.model_validate(state())
+    model = StateV1.model_validate(state_payload())
     with pytest.raises(ValidationError):
         model.confidence = 0.1  # type: ignore[misc]

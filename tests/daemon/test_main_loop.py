@@ -19,7 +19,7 @@ from brain.errors import SourceError
 from brain.estimator import Estimator
 from brain.storage.settings import StorageSettings
 from brain.storage.writer import DatasetWriter
-from tests.contracts.payloads import device_status, observation
+from tests.factories import device_status, observation
 from tests.runs import read_stream
 
 START = datetime.fromisoformat("2026-06-01T12:00:00+00:00")
@@ -51,12 +51,8 @@ class ScriptedSource:
         item = self._script.pop(0)
         if isinstance(item, BaseException):
             raise item
-        payload, status = observation(), device_status()
-        payload["timestamp"] = status["timestamp"] = item.isoformat()
-        if not self._devices:
-            status["devices"] = {}
-        self._last = DeviceStatusV1.model_validate(status)
-        return ObservationV1.model_validate(payload)
+        self._last = device_status(item, devices=None if self._devices else {})
+        return observation(item)
 
     def device_status(self) -> DeviceStatusV1:
         assert self._last is not None

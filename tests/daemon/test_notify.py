@@ -1,14 +1,18 @@
 import socket
 from pathlib import Path
 
+from structlog.testing import capture_logs
+
 from brain.daemon.notify import Notifier
 
 
 def test_silent_without_notify_socket() -> None:
     notifier = Notifier(environ={})
     assert not notifier.enabled
-    notifier.ready("x")
-    notifier.watchdog()
+    with capture_logs() as logs:
+        notifier.ready("x")
+        notifier.watchdog()
+    assert logs == []  # nothing sent, so nothing failed either
     assert notifier.watchdog_interval_s is None
 
 
@@ -35,5 +39,12 @@ def test_messages_reach_a_real_unix_socket(tmp_path: Path) -> None:
 
 def test_a_vanished_socket_is_logged_not_raised(tmp_path: Path) -> None:
     notifier = Notifier(environ={"NOTIFY_SOCKET": str(tmp_path / "gone.sock")})
-    notifier.watchdog()  # must not raise
+    with capture_logs() as logs:
+        notifier.watchdog()  # must not raise
+        notifier.status("still polling")
     notifier.close()
+    assert [(entry["event"], entry["log_level"], entry["message"]) for entry in logs] == [
+        ("sd_notify_failed", "warning", "WATCHDOG"),
+        ("sd_notify_failed", "warning", "STATUS"),
+    ]
+    assert all("No such file or directory" in entry["error"] for entry in logs)

@@ -15,6 +15,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from brain.contracts import DeviceStatusV1, ObservationV1, RelayState
+from tests import factories
 
 EASTERN = ZoneInfo("America/New_York")
 NOT_IN_LOG = "not in source log"
@@ -42,18 +43,15 @@ def _localise(naive: datetime, seen_ambiguous: set[datetime]) -> datetime:
 
 def _observation(ts: datetime, site: str, readings: dict[str, float | None]) -> ObservationV1:
     errors = {key: NOT_IN_LOG for key, value in readings.items() if value is None and key in _ABSENT}
-    return ObservationV1(
-        schema_version="1.0", timestamp=ts, site_id=site, source="replay", sensors=readings, errors=errors
-    )
+    return factories.observation(ts, site_id=site, source="replay", errors=errors, **readings)
 
 
 _ABSENT = {"par_umol_m2_s", "substrate_moisture_pct"}
 
 
-def device_status(ts: datetime, site: str) -> DeviceStatusV1:
-    return DeviceStatusV1(
-        schema_version="1.0", timestamp=ts, site_id=site, devices={"heater": RelayState.UNKNOWN}
-    )
+def relays_unknown(ts: datetime, site: str) -> DeviceStatusV1:
+    """The relay states that go with a field log's reading: the logs have none, so the heater is unknown."""
+    return factories.device_status(ts, site_id=site, devices={"heater": RelayState.UNKNOWN})
 
 
 def osu_observations(folder: Path) -> Iterator[ObservationV1]:

@@ -19,6 +19,7 @@ from datetime import datetime, timedelta
 from brain.contracts import DeviceStatusV1, ObservationV1
 from brain.estimator import Estimate, Estimator
 from brain.estimator.vpd import saturation_vapor_pressure_kpa
+from tests import factories
 
 START = datetime.fromisoformat("2026-06-01T00:00:00+00:00")
 SITE = "gh-test"
@@ -40,6 +41,14 @@ class Row:
         if error is not None:
             errors[sensor] = error
         return replace(self, readings=readings, errors=errors)
+
+    def observation(self) -> ObservationV1:
+        """This poll as the observation a synthetic source gives of it."""
+        return factories.observation(self.timestamp, site_id=SITE, errors=self.errors, **self.readings)
+
+    def device_status(self) -> DeviceStatusV1:
+        """The relay states that go with this poll (the factories' greenhouse)."""
+        return factories.device_status(self.timestamp, site_id=SITE)
 
 
 def greenhouse(
@@ -138,28 +147,11 @@ def modify(
     return out
 
 
-def observation(row: Row, site: str = SITE) -> ObservationV1:
-    return ObservationV1(
-        schema_version="1.0",
-        timestamp=row.timestamp,
-        site_id=site,
-        source="synthetic",
-        sensors=row.readings,
-        errors=row.errors,
-    )
-
-
-def device_status(ts: datetime, site: str = SITE) -> DeviceStatusV1:
-    return DeviceStatusV1(
-        schema_version="1.0", timestamp=ts, site_id=site, devices={"heater": "off", "vent_fan": "on"}
-    )
-
-
 def run(rows: Iterable[Row], estimator: Estimator | None = None) -> Iterator[tuple[Row, Estimate]]:
     """Feed ``rows`` to ``estimator`` (a fresh one by default) and yield each row with its estimate."""
     est = estimator if estimator is not None else Estimator()
     for row in rows:
-        yield row, est.step(observation(row), device_status(row.timestamp))
+        yield row, est.step(row.observation(), row.device_status())
 
 
 def health_of(estimate: Estimate, sensor: str) -> tuple[str, str]:

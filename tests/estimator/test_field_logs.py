@@ -11,7 +11,7 @@ import pytest
 
 from brain.contracts import HealthStatus, SensorHealthV1
 from brain.estimator import Estimator
-from tests.estimator.field_logs import EASTERN, cornell_observations, device_status, osu_observations
+from tests.estimator.field_logs import EASTERN, cornell_observations, osu_observations, relays_unknown
 
 pytestmark = pytest.mark.field_data
 
@@ -30,7 +30,7 @@ def _replay(observations: object) -> Replay:
     result = Replay()
     faulty: dict[str, bool] = {}
     for observation in observations:  # type: ignore[attr-defined]
-        estimate = estimator.step(observation, device_status(observation.timestamp, observation.site_id))
+        estimate = estimator.step(observation, relays_unknown(observation.timestamp, observation.site_id))
         result.steps += 1
         result.first = result.first or observation.timestamp
         result.confidences.append(estimate.confidence)

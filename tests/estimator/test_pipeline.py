@@ -16,7 +16,7 @@ from brain.estimator import (
     OutOfOrderObservationError,
 )
 from brain.estimator.vpd import saturation_vapor_pressure_kpa
-from tests.estimator.synthetic import Row, device_status, greenhouse, modify, observation, run
+from tests.estimator.synthetic import Row, greenhouse, modify, run
 from tests.fixtures.anomaly_test_scenarios import SCENARIOS
 
 
@@ -41,7 +41,7 @@ def test_pipeline_returns_state_anomalies_sensor_health() -> None:
         # Every record is a valid contract (strict validation of what model_construct built).
         assert StateV1.model_validate_json(state.model_dump_json()) == state
         assert state.timestamp == row.timestamp and state.site_id == "gh-test"
-        assert state.device_status == device_status(row.timestamp)
+        assert state.device_status == row.device_status()
         assert [h.sensor for h in estimate.sensor_health] == list(SENSOR_KEYS)
         for record in estimate.sensor_health:
             assert SensorHealthV1.model_validate_json(record.model_dump_json()) == record
@@ -69,18 +69,18 @@ def test_duplicate_and_out_of_order_observations_are_refused_without_changing_an
     rows = greenhouse(days=1, step_s=60.0, seed=1)[:20]
     estimator = Estimator()
     for row in rows:
-        estimator.step(observation(row), device_status(row.timestamp))
+        estimator.step(row.observation(), row.device_status())
     samples = len(estimator.history)
     with pytest.raises(DuplicateObservationError) as duplicate:
-        estimator.step(observation(rows[-1]), device_status(rows[-1].timestamp))
+        estimator.step(rows[-1].observation(), rows[-1].device_status())
     assert rows[-1].timestamp.isoformat() in str(duplicate.value)
     with pytest.raises(OutOfOrderObservationError):
-        estimator.step(observation(rows[-5]), device_status(rows[-5].timestamp))
+        estimator.step(rows[-5].observation(), rows[-5].device_status())
     assert issubclass(OutOfOrderObservationError, ObservationOrderError)
     assert issubclass(ObservationOrderError, BrainError)
     assert len(estimator.history) == samples
     nxt = Row(rows[-1].timestamp + timedelta(minutes=1), rows[-1].readings)
-    assert estimator.step(observation(nxt), device_status(nxt.timestamp)).state.timestamp == nxt.timestamp
+    assert estimator.step(nxt.observation(), nxt.device_status()).state.timestamp == nxt.timestamp
 
 
 def test_wall_clock_stepped_back_an_hour_keeps_the_estimator_taking_data() -> None:
@@ -135,7 +135,7 @@ def test_history_holds_the_states_values() -> None:
     estimator = Estimator()
     last = None
     for row in rows:
-        last = estimator.step(observation(row), device_status(row.timestamp))
+        last = estimator.step(row.observation(), row.device_status())
     assert last is not None
     stats = estimator.history.stats("air_temperature_c", 1.0)
     expected = [r.readings["air_temperature_c"] for r in rows[-61:]]

@@ -12,30 +12,11 @@ from __future__ import annotations
 import errno
 import random
 from collections.abc import Callable
-from dataclasses import dataclass, field
 
 from hardware.drivers.base import DriverContext
 from hardware.i2c import I2CBus
 from hardware.retry import RetryPolicy
-
-
-@dataclass
-class FakeTime:
-    """A monotonic clock and a sleep that advances it: tests take no wall time."""
-
-    now: float = 1000.0
-    sleeps: list[float] = field(default_factory=list)
-
-    def monotonic(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        assert seconds >= 0
-        self.sleeps.append(seconds)
-        self.now += seconds
-
-    def advance(self, seconds: float) -> None:
-        self.now += seconds
+from tests.fake_time import FakeTime
 
 
 def make_context(

@@ -1,14 +1,14 @@
 from collections.abc import Iterator
 
 import pytest
-from gpiozero import DigitalOutputDevice
+from gpiozero import DigitalOutputDevice, GPIOPinInUse
 from gpiozero.pins.mock import MockFactory, MockPin
 
 from brain.contracts import RelayState
 from hardware.config import RelaySettings
 from hardware.relays import RelayBank
 from hardware.retry import RetryPolicy
-from tests.hardware.fakes import FakeTime
+from tests.fake_time import FakeTime
 
 ON, OFF, UNKNOWN = RelayState.ON, RelayState.OFF, RelayState.UNKNOWN
 
@@ -85,7 +85,10 @@ def test_a_pin_that_cannot_be_read_is_unknown_and_reopened(factory: MockFactory)
 def test_close_releases_the_pins(factory: MockFactory) -> None:
     bank = _bank(factory, FakeTime(), ("heater", 17, True))
     bank.read()
+    with pytest.raises(GPIOPinInUse):  # held while the bank is open
+        DigitalOutputDevice(17, pin_factory=factory)
     bank.close()
     bank.close()
-    # the pin is free again: another device may claim it
-    DigitalOutputDevice(17, pin_factory=factory).close()
+    claimed = DigitalOutputDevice(17, pin_factory=factory)  # free again: another device may claim it
+    assert not claimed.closed
+    claimed.close()

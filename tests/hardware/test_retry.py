@@ -1,10 +1,11 @@
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from structlog.testing import capture_logs
 
 from brain.errors import SensorReadError
 from hardware.retry import DeviceLink, RetryPolicy
-from tests.hardware.fakes import FakeTime
+from tests.fake_time import FakeTime
 
 
 def test_delays_double_up_to_the_cap() -> None:
@@ -38,9 +39,18 @@ def test_a_release_that_fails_is_logged_not_raised() -> None:
     )
     link.acquire()
     assert link.is_open
-    link.close()
-    link.close()
+    with capture_logs() as logs:
+        link.close()
+        link.close()  # nothing left to release: no second warning
     assert not link.is_open
+    assert logs == [
+        {
+            "event": "device_release_failed",
+            "log_level": "warning",
+            "device": "dht",
+            "error": "[Errno 19] No such device",
+        }
+    ]
 
 
 def test_unexpected_open_errors_propagate() -> None:

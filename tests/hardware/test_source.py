@@ -8,6 +8,7 @@ import pytest
 import structlog
 from gpiozero.pins.mock import MockFactory
 
+from brain.clock import SimClock, StopSignal
 from brain.contracts import ObservationV1, RelayState, SensorKey
 from brain.errors import SourceError
 from brain.sources.base import Source, TimedSource
@@ -20,6 +21,7 @@ from hardware.drivers.sht31d import SHT31DDriver, SHT31DSettings
 from hardware.relays import RelayBank
 from hardware.retry import RetryPolicy
 from hardware.source import NOT_CONFIGURED, HardwareSource
+from tests.fake_time import FakeTime
 from tests.hardware.conftest import ScriptedDriver
 from tests.hardware.fakes import (
     FakeAnalogIn,
@@ -27,7 +29,6 @@ from tests.hardware.fakes import (
     FakeDHT22,
     FakeSCD4X,
     FakeSHT31D,
-    FakeTime,
     Unplugged,
     make_context,
     opener,
@@ -36,17 +37,7 @@ from tests.hardware.fakes import (
 TEMP, RH, CO2 = SensorKey.AIR_TEMPERATURE_C, SensorKey.RELATIVE_HUMIDITY_PCT, SensorKey.CO2_PPM
 PAR, MOISTURE = SensorKey.PAR_UMOL_M2_S, SensorKey.SUBSTRATE_MOISTURE_PCT
 START = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
-
-
-class DaemonClock:
-    """The daemon's ``now``: each call is one poll later (60 s)."""
-
-    def __init__(self) -> None:
-        self.calls = 0
-
-    def __call__(self) -> datetime:
-        self.calls += 1
-        return START + timedelta(seconds=60 * (self.calls - 1))
+POLL = timedelta(seconds=60)
 
 
 @pytest.fixture
@@ -98,13 +89,20 @@ class Greenhouse:
             monotonic=self.clock.monotonic,
             pin_factory=factory,
         )
-        self.now = DaemonClock()
+        self.daemon_clock = SimClock(START - POLL)  # the first poll is at START
+        self.clock_readings = 0
         self.source = HardwareSource(
-            site_id="greenhouse-1", now=self.now, drivers=drivers, relays=relays, read_timeout_s=5.0
+            site_id="greenhouse-1", now=self._now, drivers=drivers, relays=relays, read_timeout_s=5.0
         )
 
+    def _now(self) -> datetime:
+        self.clock_readings += 1
+        return self.daemon_clock.now()
+
     def poll(self) -> ObservationV1:
-        self.clock.advance(60)
+        """The daemon's next poll, a minute after the last."""
+        self.daemon_clock.wait_until(self.daemon_clock.now() + POLL, StopSignal())
+        self.clock.advance(POLL.total_seconds())
         return self.source.next_observation()
 
 
@@ -126,14 +124,14 @@ def test_one_poll_reads_every_sensor_and_relay(factory: MockFactory) -> None:
     status = house.source.device_status()
     assert status.timestamp == observation.timestamp and status.site_id == "greenhouse-1"
     assert status.devices == {"heater": RelayState.ON, "vent_fan": RelayState.OFF}
-    assert house.now.calls == 1  # one clock reading per poll, shared by both records
+    assert house.clock_readings == 1  # one clock reading per poll, shared by both records
     assert len(house.dht.conversions) == 1  # the DHT22 provides two keys and is read once
 
 
 def test_is_a_live_source() -> None:
     source = HardwareSource(
         site_id="s",
-        now=DaemonClock(),
+        now=SimClock(START).now,
         drivers=[],
         relays=RelayBank([], retry=RetryPolicy(), monotonic=time.monotonic),
         read_timeout_s=1,
@@ -176,7 +174,7 @@ def test_a_hung_sensor_costs_its_reading_not_the_poll(scripted: Callable[..., Sc
     fine = scripted("par", PAR, value=420.0)
     source = HardwareSource(
         site_id="s",
-        now=DaemonClock(),
+        now=SimClock(START).now,
         drivers=[stuck, fine],
         relays=RelayBank([], retry=RetryPolicy(), monotonic=time.monotonic),
         read_timeout_s=0.05,
@@ -194,7 +192,7 @@ def test_long_error_texts_are_cut_to_fit_the_contract(scripted: Callable[..., Sc
     noisy.error = "x" * 2000
     source = HardwareSource(
         site_id="s",
-        now=DaemonClock(),
+        now=SimClock(START).now,
         drivers=[noisy],
         relays=RelayBank([], retry=RetryPolicy(), monotonic=time.monotonic),
         read_timeout_s=1,
@@ -206,7 +204,7 @@ def test_non_finite_values_never_reach_the_record(scripted: Callable[..., Script
     broken = scripted("co2", CO2, value=float("nan"))
     source = HardwareSource(
         site_id="s",
-        now=DaemonClock(),
+        now=SimClock(START).now,
         drivers=[broken],
         relays=RelayBank([], retry=RetryPolicy(), monotonic=time.monotonic),
         read_timeout_s=1,
@@ -220,7 +218,7 @@ def test_failures_are_logged_when_they_start_and_end(scripted: Callable[..., Scr
     flaky = scripted("co2", CO2)
     source = HardwareSource(
         site_id="s",
-        now=DaemonClock(),
+        now=SimClock(START).now,
         drivers=[flaky],
         relays=RelayBank([], retry=RetryPolicy(), monotonic=time.monotonic),
         read_timeout_s=1,
@@ -253,7 +251,12 @@ def test_close_releases_everything_once(
         pin_factory=factory,
     )
     source = HardwareSource(
-        site_id="s", now=DaemonClock(), drivers=[driver], relays=relays, read_timeout_s=1, resources=[Bus()]
+        site_id="s",
+        now=SimClock(START).now,
+        drivers=[driver],
+        relays=relays,
+        read_timeout_s=1,
+        resources=[Bus()],
     )
     source.next_observation()
     source.close()

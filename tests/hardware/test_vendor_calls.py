@@ -20,7 +20,7 @@ from brain.contracts import SensorKey
 from hardware.config import parse_section
 from hardware.i2c import I2CBus
 from hardware.plugin import build_source
-from tests.hardware.fakes import FakeTime
+from tests.fake_time import FakeTime
 
 
 class Recorder:

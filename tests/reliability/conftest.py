@@ -1,4 +1,4 @@
-"""Fixtures of the reliability drills: the daemon launcher, and the switch for the long variants."""
+"""Fixtures of the reliability drills: the daemon launcher."""
 
 from __future__ import annotations
 
@@ -7,9 +7,6 @@ from collections.abc import Iterator
 import pytest
 
 from tests.reliability.launcher import Launcher
-from tests.storage.conftest import drills_only
-
-__all__ = ["drills_only", "launcher"]
 
 
 @pytest.fixture(scope="session")

@@ -102,6 +102,5 @@ def test_thirty_days_one_run_directory_a_day_bounded_memory_clean_log(tmp_path: 
 
 
 @pytest.mark.slow
-@pytest.mark.usefixtures("drills_only")
 def test_a_year_one_run_directory_a_day_bounded_memory_clean_log(tmp_path: Path) -> None:
     check_long_run(tmp_path, days=365)

@@ -236,7 +236,6 @@ def test_fifty_sigkills_lose_nothing_acknowledged(tmp_path: Path, launcher: Laun
 
 
 @pytest.mark.slow
-@pytest.mark.usefixtures("drills_only")
 def test_two_hundred_sigkills_lose_nothing_acknowledged(tmp_path: Path, launcher: Launcher) -> None:
     seed = int(time.time())
     print(f"power cut: seed {seed}")

@@ -1,8 +1,6 @@
 """Wall-clock steps under RealClock: NTP correcting the Pi, or its first sync after a boot without RTC."""
 
 import itertools
-import threading
-import time
 from datetime import UTC, datetime, timedelta
 
 from apscheduler.triggers.date import DateTrigger
@@ -11,6 +9,7 @@ from structlog.testing import capture_logs
 from brain.clock.clocks import RealClock
 from brain.scheduler.event_loop import MAX_COALESCE_WALK, Scheduler
 from brain.scheduler.triggers import GRID_ORIGIN, every
+from tests.fake_time import WALL_START_S, FakeTime
 
 TICK = timedelta(milliseconds=200)
 RUNS_AFTER_STEP = 4
@@ -18,14 +17,13 @@ RUNS_AFTER_STEP = 4
 Logs = list[dict[str, object]]
 
 
-class SteppableWall:
-    """The system's wall clock plus an offset a test can change: a wall-time function to inject."""
+def _real_clock(fake: FakeTime) -> RealClock:
+    """A RealClock on fake time, waking every 50 ms as the Pi's wakes every 5 s."""
+    return RealClock(wall=fake.time, monotonic=fake.monotonic, sleep=fake.wait, max_wait_s=0.05)
 
-    def __init__(self, offset_s: float = 0.0) -> None:
-        self.offset_s = offset_s
 
-    def __call__(self) -> float:
-        return time.time() + self.offset_s
+def _wall_now(fake: FakeTime) -> datetime:
+    return datetime.fromtimestamp(fake.time(), UTC)
 
 
 def _events(logs: Logs, event: str) -> Logs:
@@ -34,23 +32,23 @@ def _events(logs: Logs, event: str) -> Logs:
 
 def _step_from_a_job(step_s: float) -> tuple[list[tuple[datetime, float]], Logs, float]:
     """Run a poll every TICK; its third run steps the wall clock; stop after four more runs."""
-    wall = SteppableWall()
-    scheduler = Scheduler(RealClock(wall=wall, max_wait_s=0.05))
+    fake = FakeTime()
+    scheduler = Scheduler(_real_clock(fake))
     runs: list[tuple[datetime, float]] = []  # (fire time, real monotonic time it ran)
     stepped_at: list[float] = []
 
     def poll(fire_time: datetime) -> None:
-        runs.append((fire_time, time.monotonic()))
+        runs.append((fire_time, fake.monotonic()))
         if len(runs) == 3:
-            wall.offset_s += step_s
-            stepped_at.append(time.monotonic())
+            fake.step_wall(step_s)
+            stepped_at.append(fake.monotonic())
         if len(runs) == 3 + RUNS_AFTER_STEP:
             scheduler.stop()
 
     scheduler.add_job(poll, every(TICK), name="poll")
     # A job far ahead: re-anchoring at the new now must leave it where it was.
     scheduler.add_job(
-        lambda fire_time: None, DateTrigger(RealClock().now() + timedelta(days=1)), name="tomorrow"
+        lambda fire_time: None, DateTrigger(_wall_now(fake) + timedelta(days=1)), name="tomorrow"
     )
     with capture_logs() as logs:
         scheduler.run()
@@ -99,10 +97,8 @@ def test_wall_clock_step_back_re_anchors_instead_of_waiting_an_hour() -> None:
 def _step_while_waiting(step_s: float) -> tuple[list[datetime], Logs, float]:
     """An hourly job, 0.3 s before its fire time; the wall clock steps while the loop sleeps."""
     hour = timedelta(hours=1)
-    system_now = RealClock().now()
-    next_hour = every(hour).get_next_fire_time(None, system_now)
-    wall = SteppableWall((next_hour - system_now).total_seconds() - 0.3)
-    scheduler = Scheduler(RealClock(wall=wall, max_wait_s=0.05))
+    fake = FakeTime(wall_s=WALL_START_S - 0.3)  # WALL_START_S is on the hour
+    scheduler = Scheduler(_real_clock(fake))
     fired: list[datetime] = []
 
     def hourly(fire_time: datetime) -> None:
@@ -113,13 +109,13 @@ def _step_while_waiting(step_s: float) -> tuple[list[datetime], Logs, float]:
     stepped_at: list[float] = []
 
     def step() -> None:
-        wall.offset_s += step_s
-        stepped_at.append(time.monotonic())
+        fake.step_wall(step_s)
+        stepped_at.append(fake.monotonic())
 
-    threading.Timer(0.1, step).start()
+    fake.at(fake.now + 0.1, step)
     with capture_logs() as logs:
         scheduler.run()
-    return fired, logs, time.monotonic() - stepped_at[0]
+    return fired, logs, fake.monotonic() - stepped_at[0]
 
 
 def test_a_step_forward_during_a_wait_is_seen_within_a_slice_and_coalesced() -> None:
@@ -140,8 +136,8 @@ def test_a_step_back_during_a_wait_does_not_stall_for_the_step() -> None:
 
 def test_a_pi_booting_in_1970_waits_for_ntp_then_runs_on_time_without_walking_decades() -> None:
     # No real-time clock, no saved time: the wall reads 1970 until the first NTP sync.
-    wall = SteppableWall(-time.time() + 60.0)
-    scheduler = Scheduler(RealClock(wall=wall, max_wait_s=0.05))
+    fake = FakeTime(wall_s=60.0)
+    scheduler = Scheduler(_real_clock(fake))
     fired: list[datetime] = []
 
     def poll(fire_time: datetime) -> None:
@@ -150,16 +146,19 @@ def test_a_pi_booting_in_1970_waits_for_ntp_then_runs_on_time_without_walking_de
 
     scheduler.add_job(poll, every(TICK), name="poll")  # its grid starts in 2000: nothing runs in 1970
 
-    def ntp_sync() -> None:
-        wall.offset_s = 0.0
+    synced: list[datetime] = []
 
-    threading.Timer(0.2, ntp_sync).start()
-    began = time.monotonic()
+    def ntp_sync() -> None:
+        fake.step_wall(WALL_START_S - 60.0)
+        synced.append(_wall_now(fake))
+
+    fake.at(fake.now + 0.2, ntp_sync)
+    began = fake.now
     with capture_logs() as logs:
         scheduler.run()
-    assert time.monotonic() - began < 2.0
-    assert len(fired) == 1 and fired[0].year >= 2026
-    assert abs(fired[0] - datetime.now(UTC)) < timedelta(seconds=2)
+    assert fake.now - began < 0.2 + 2 * TICK.total_seconds()
+    assert len(fired) == 1 and fired[0].year == 2026
+    assert timedelta(0) <= fired[0] - synced[0] <= TICK
     coalesced = _events(logs, "job_runs_coalesced")
     assert coalesced[0]["missed_at_least"] == MAX_COALESCE_WALK
     assert coalesced[0]["next_fire_time"] == fired[0].isoformat()
@@ -167,14 +166,14 @@ def test_a_pi_booting_in_1970_waits_for_ntp_then_runs_on_time_without_walking_de
 
 
 def test_a_job_whose_end_passed_while_the_clock_was_wrong_is_done() -> None:
-    wall = SteppableWall(-time.time() + 60.0)  # 1970 again
-    scheduler = Scheduler(RealClock(wall=wall, max_wait_s=0.05))
+    fake = FakeTime(wall_s=60.0)  # 1970 again
+    scheduler = Scheduler(_real_clock(fake))
     fired: list[datetime] = []
     # Every second during the first two days of the grid: long past once NTP syncs.
     scheduler.add_job(
         fired.append, every(timedelta(seconds=1), end=GRID_ORIGIN + timedelta(days=2)), name="old"
     )
-    threading.Timer(0.1, setattr, (wall, "offset_s", 0.0)).start()
+    fake.at(fake.now + 0.1, lambda: fake.step_wall(WALL_START_S - 60.0))
     with capture_logs() as logs:
         scheduler.run()  # returns: the only job has no fire time left
     assert fired == []

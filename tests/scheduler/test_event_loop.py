@@ -10,6 +10,7 @@ from structlog.testing import capture_logs
 from brain.clock.clocks import RealClock, SimClock
 from brain.scheduler.event_loop import Scheduler
 from brain.scheduler.triggers import every
+from tests.fake_time import FakeTime
 
 from .conftest import START, Runs
 
@@ -58,13 +59,15 @@ def test_two_hour_logical_cycle_completion() -> None:
 
 
 def _cycle_and_poll(scale: float, start: datetime, end: datetime) -> tuple[list[tuple[str, datetime]], float]:
+    """The jobs' runs, and the real time the run took (paced on a fake real time)."""
     runs = Runs()
-    scheduler = Scheduler(SimClock(start, time_scale=scale))
+    fake = FakeTime()
+    scheduler = Scheduler(SimClock(start, time_scale=scale, monotonic=fake.monotonic, sleep=fake.wait))
     scheduler.add_job(runs.job("cycle"), every(timedelta(hours=2), end=end), name="cycle")
     scheduler.add_job(runs.job("poll"), every(timedelta(seconds=60), end=end), name="poll")
-    began = time.monotonic()
+    began = fake.now
     scheduler.run()
-    return runs.calls, time.monotonic() - began
+    return runs.calls, fake.now - began
 
 
 @pytest.mark.parametrize(
@@ -83,14 +86,15 @@ def test_two_hour_cycle_fires_at_the_same_times_at_any_scale(
     got, wall_s = _cycle_and_poll(scale, start, end)
     assert got == expected
     assert ("cycle", START + timedelta(hours=2)) in got
-    assert wall_s >= (end - start).total_seconds() / scale - 0.05  # paced, not as fast as possible
+    assert wall_s == pytest.approx((end - start).total_seconds() / scale)  # paced, not as fast as possible
 
 
 def test_graceful_shutdown() -> None:
     # A stop arrives (from another thread) while the long job runs: the job finishes,
     # the job due at the same instant does not start, the hooks run after, in order.
     events: list[str] = []
-    scheduler = Scheduler(RealClock())
+    fake = FakeTime()
+    scheduler = Scheduler(RealClock(wall=fake.time, monotonic=fake.monotonic, sleep=fake.wait))
     calls = 0
 
     def poll(fire_time: datetime) -> None:
@@ -102,7 +106,7 @@ def test_graceful_shutdown() -> None:
             stopper.start()
             stopper.join()
             events.append("stop requested")
-            time.sleep(0.2)  # the job goes on after the request
+            fake.advance(0.2)  # the job goes on after the request
         events.append("poll end")
 
     scheduler.add_job(poll, every(timedelta(milliseconds=50)), name="poll")
@@ -111,9 +115,9 @@ def test_graceful_shutdown() -> None:
     )
     scheduler.add_shutdown_hook(lambda: events.append("flush"))
     scheduler.add_shutdown_hook(lambda: events.append("fsync"))
-    began = time.monotonic()
+    began = fake.now
     scheduler.run()
-    assert time.monotonic() - began < 2.0
+    assert fake.now - began == pytest.approx(0.1 + 0.2)  # two 50-ms ticks, then the long job
     assert events == [
         *["poll start", "poll end", "state"] * 2,
         "poll start",

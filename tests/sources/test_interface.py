@@ -19,6 +19,7 @@ from brain.contracts import DeviceStatusV1, ObservationV1
 from brain.errors import SourceError
 from brain.sources.base import Source, TimedSource
 from brain.sources.synthetic.source import SyntheticSource
+from tests.factories import observation
 
 START = datetime(2026, 6, 1, 6, 0, tzinfo=UTC)
 SourceFactory = Callable[[Path], Source]
@@ -34,21 +35,16 @@ def _replay(tmp: Path) -> Source:
     replay = pytest.importorskip("brain.sources.replay")
     path = tmp / "observations.jsonl"
     lines = [
-        ObservationV1.model_validate(
-            {
-                "schema_version": "1.0",
-                "timestamp": (START + timedelta(minutes=5 * k)).isoformat(),
-                "site_id": "greenhouse-contract",
-                "source": "replay",
-                "sensors": {
-                    "air_temperature_c": 20.0 + 0.1 * k,
-                    "relative_humidity_pct": 70.0 - 0.2 * k,
-                    "co2_ppm": 600.0 + k,
-                    "par_umol_m2_s": 300.0 + 10 * k,
-                    "substrate_moisture_pct": None,
-                },
-                "errors": {"substrate_moisture_pct": "not in source log"},
-            }
+        observation(
+            START + timedelta(minutes=5 * k),
+            site_id="greenhouse-contract",
+            source="replay",
+            errors={"substrate_moisture_pct": "not in source log"},
+            air_temperature_c=20.0 + 0.1 * k,
+            relative_humidity_pct=70.0 - 0.2 * k,
+            co2_ppm=600.0 + k,
+            par_umol_m2_s=300.0 + 10 * k,
+            substrate_moisture_pct=None,
         ).model_dump_json()
         for k in range(12)
     ]

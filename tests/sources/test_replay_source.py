@@ -15,7 +15,8 @@ from brain.errors import SourceError
 from brain.sources.base import TimedSource
 from brain.sources.replay import ReplaySource
 from brain.storage import DatasetWriter, FsyncPolicy, MalformedLinePolicy, StorageSettings
-from tests.storage.records import T0, device_status, minutes, observation, observation_line, write_lines
+from tests.factories import T0, device_status, minutes, observation, observation_line
+from tests.storage.jsonl_files import write_lines
 
 
 def write_root(
@@ -23,9 +24,11 @@ def write_root(
 ) -> None:
     writer = DatasetWriter(data_root, StorageSettings(fsync=FsyncPolicy.NEVER, max_file_bytes=max_file_bytes))
     for index, timestamp in enumerate(stamps):
-        writer.write("observations", observation(timestamp, temperature=float(index)))
+        writer.write("observations", observation(timestamp, air_temperature_c=float(index)))
         if index % status_every == 0:
-            writer.write("device_status", device_status(timestamp, heater="on" if index % 3 else "off"))
+            writer.write(
+                "device_status", device_status(timestamp, devices={"heater": "on" if index % 3 else "off"})
+            )
     writer.close()
 
 
@@ -139,7 +142,7 @@ def test_replays_a_run_with_a_torn_last_line_and_a_gzipped_part(tmp_path: Path) 
     first.unlink()
     second = write_lines(run_dir / "observations.0001.jsonl", [observation_line(2)])
     second.write_bytes(second.read_bytes() + observation_line(3)[:40])  # the power went out mid-write
-    status = device_status(T0 + timedelta(minutes=1), heater="on").model_dump_json().encode()
+    status = device_status(T0 + timedelta(minutes=1), devices={"heater": "on"}).model_dump_json().encode()
     write_lines(run_dir / "device_status.0000.jsonl", [status])
 
     source = ReplaySource(run_dir)
@@ -161,7 +164,7 @@ def test_statuses_of_another_site_or_time_are_not_taken(tmp_path: Path) -> None:
     statuses = [
         device_status(T0, site_id="greenhouse-2"),  # same time, other site
         device_status(T0 + timedelta(minutes=2)),  # a time with no observation
-        device_status(T0 + timedelta(minutes=5), heater="on"),
+        device_status(T0 + timedelta(minutes=5), devices={"heater": "on"}),
     ]
     write_lines(run_dir / "device_status.0000.jsonl", [item.model_dump_json().encode() for item in statuses])
     source = ReplaySource(run_dir)

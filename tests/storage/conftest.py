@@ -33,11 +33,3 @@ def make_writer(data_root: Path) -> Iterator[Callable[..., DatasetWriter]]:
     yield make
     for writer in writers:
         writer.close()
-
-
-@pytest.fixture
-def drills_only(request: pytest.FixtureRequest) -> None:
-    """Long drills run only when asked for with ``-m slow`` (``make drills``), never in ``make test``."""
-    expression = request.config.getoption("-m") or ""
-    if "slow" not in expression or "not slow" in expression:
-        pytest.skip("long drill: run with -m slow")

@@ -25,7 +25,8 @@ from brain.storage import (
     iter_records,
 )
 from brain.storage.durable import fsync_dir
-from tests.storage.records import T0, lines_of, minutes, observation, observation_line, record, write_lines
+from tests.factories import T0, minutes, observation, observation_line, record
+from tests.storage.jsonl_files import lines_of, write_lines
 
 PART = Path("run_20260601") / "observations.0000.jsonl"
 

@@ -10,9 +10,10 @@ from brain.contracts import STREAMS
 from brain.errors import StorageError
 from brain.storage import DatasetWriter, apply_retention
 from brain.storage.export import PUBLIC_FIELDS, export_public
-from tests.storage.records import T0, json_lines, record, tree
+from tests.factories import T0, record
+from tests.storage.jsonl_files import json_lines, tree
 
-# What must never leave the greenhouse, as the fixtures in tests/contracts/payloads.py spell it.
+# What must never leave the greenhouse, as the payloads in tests/factories.py spell it.
 SITE = "greenhouse-1"
 PRIVATE_TEXT = ["no ACK", "Air temperature above 30 C.", "Ventilate to cool."]
 

@@ -18,15 +18,9 @@ from brain.storage import (
     UnknownStreamError,
     UnserializablePolicy,
 )
-from tests.storage.records import T0, lines_of, minutes, observation, record
-
-
-class FakeMonotonic:
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
+from tests.factories import T0, minutes, observation, record
+from tests.fake_time import FakeTime
+from tests.storage.jsonl_files import lines_of
 
 
 @pytest.fixture
@@ -83,8 +77,8 @@ def test_flush_and_fsync_modes(
     os_calls: list[tuple[str, object]],
     policy: FsyncPolicy,
 ) -> None:
-    clock = FakeMonotonic()
-    writer = make_writer(fsync=policy, batch_records=3, batch_seconds=5.0, monotonic=clock)
+    clock = FakeTime()
+    writer = make_writer(fsync=policy, batch_records=3, batch_seconds=5.0, monotonic=clock.monotonic)
     durable_after_each = []
     for timestamp in minutes(4):
         writer.write("observations", observation(timestamp))
@@ -101,11 +95,11 @@ def test_flush_and_fsync_modes(
         assert durable_after_each == [0, 0, 3, 3] and file_fsyncs == 1
         writer.flush_if_due()
         assert writer.durable["observations"] == 3
-        clock.now += 5.0
+        clock.advance(5.0)
         writer.flush_if_due()
         assert writer.durable["observations"] == 4
         writer.write("observations", observation(T0 + timedelta(hours=1)))
-        clock.now += 5.0
+        clock.advance(5.0)
         writer.write("observations", observation(T0 + timedelta(hours=2)))  # the clock triggers the commit
         assert writer.durable["observations"] == 6
     else:

@@ -8,7 +8,7 @@ import pytest
 from brain.contracts import ObservationV1
 from brain.errors import StorageError
 from brain.storage import DatasetWriter, iter_records
-from tests.storage.records import T0, minutes, observation
+from tests.factories import T0, minutes, observation
 
 
 def test_reads_every_part_of_every_run_in_time_order(

@@ -8,11 +8,12 @@ from structlog.testing import capture_logs
 from brain.contracts import ObservationV1
 from brain.storage import DatasetWriter
 from brain.storage.repair import repair_torn_tail
-from tests.storage.records import T0, lines_of, observation
+from tests.factories import T0, observation, observation_line
+from tests.storage.jsonl_files import lines_of
 
 
 def good(minute: int) -> bytes:
-    return observation(T0 + timedelta(minutes=minute)).model_dump_json().encode() + b"\n"
+    return observation_line(minute) + b"\n"
 
 
 GOOD = good(0) + good(1)

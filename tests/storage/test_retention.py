@@ -5,7 +5,8 @@ from pathlib import Path
 
 from brain.contracts import ObservationV1
 from brain.storage import DatasetWriter, apply_retention, iter_records
-from tests.storage.records import minutes, observation, tree
+from tests.factories import minutes, observation
+from tests.storage.jsonl_files import tree
 
 TODAY = date(2026, 6, 20)
 

@@ -11,7 +11,8 @@ from hypothesis import strategies as st
 from brain.contracts import ObservationV1
 from brain.storage import DatasetWriter
 from brain.storage.rotation import SiteCalendar
-from tests.storage.records import T0, device_status, lines_of, minutes, observation, tree
+from tests.factories import T0, device_status, minutes, observation
+from tests.storage.jsonl_files import lines_of, tree
 
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 

@@ -4,7 +4,8 @@ from hypothesis import strategies as st
 
 from brain.contracts import SensorKey
 from hardware.drivers.ads1115_moisture import ADS1115MoistureDriver, ADS1115MoistureSettings
-from tests.hardware.fakes import FakeAnalogIn, FakeTime, make_context
+from tests.fake_time import FakeTime
+from tests.hardware.fakes import FakeAnalogIn, make_context
 
 MOISTURE = SensorKey.SUBSTRATE_MOISTURE_PCT
 

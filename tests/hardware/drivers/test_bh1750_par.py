@@ -3,7 +3,8 @@ import pytest
 from brain.contracts import SensorKey
 from brain.errors import SensorReadError
 from hardware.drivers.bh1750_par import BH1750PARDriver, BH1750PARSettings
-from tests.hardware.fakes import FakeBH1750, FakeTime, make_context
+from tests.fake_time import FakeTime
+from tests.hardware.fakes import FakeBH1750, make_context
 
 PAR = SensorKey.PAR_UMOL_M2_S
 

@@ -5,7 +5,8 @@ import pytest
 from brain.contracts import SensorKey
 from brain.errors import SensorReadError
 from hardware.drivers.dht22 import MIN_READ_INTERVAL_S, DHT22Driver, DHT22Settings
-from tests.hardware.fakes import FakeDHT22, FakeTime, make_context
+from tests.fake_time import FakeTime
+from tests.hardware.fakes import FakeDHT22, make_context
 
 TEMP, RH = SensorKey.AIR_TEMPERATURE_C, SensorKey.RELATIVE_HUMIDITY_PCT
 

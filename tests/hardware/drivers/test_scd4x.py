@@ -3,7 +3,8 @@ import pytest
 from brain.contracts import SensorKey
 from brain.errors import SensorReadError
 from hardware.drivers.scd4x import MEASUREMENT_PERIOD_S, SCD4XDriver, SCD4XSettings
-from tests.hardware.fakes import FakeSCD4X, FakeTime, make_context
+from tests.fake_time import FakeTime
+from tests.hardware.fakes import FakeSCD4X, make_context
 
 CO2, TEMP, RH = SensorKey.CO2_PPM, SensorKey.AIR_TEMPERATURE_C, SensorKey.RELATIVE_HUMIDITY_PCT
 

@@ -4,7 +4,8 @@ from brain.contracts import SensorKey
 from brain.errors import SensorReadError
 from hardware.drivers.sht31d import SHT31DDriver, SHT31DSettings
 from hardware.retry import RetryPolicy
-from tests.hardware.fakes import FakeSHT31D, FakeTime, Unplugged, make_context, opener
+from tests.fake_time import FakeTime
+from tests.hardware.fakes import FakeSHT31D, Unplugged, make_context, opener
 
 TEMP, RH = SensorKey.AIR_TEMPERATURE_C, SensorKey.RELATIVE_HUMIDITY_PCT
 SETTINGS = SHT31DSettings.model_validate({"driver": "sht31d", "address": 0x44})

@@ -20,7 +20,7 @@ import pytest
 from brain.contracts import STREAMS
 from brain.storage import DatasetWriter, FsyncPolicy, MalformedLinePolicy, StorageSettings, iter_records
 from brain.storage.repair import repair_torn_tail
-from tests.storage.records import T0, device_status, observation
+from tests.factories import T0, device_status, observation
 
 STREAM_NAMES = ("observations", "device_status")
 RECORDS_PER_RUN = 5000  # at one per second, well inside the three hours between run starts
@@ -38,7 +38,7 @@ def child(data_root: Path, run: int, ack_fd: int) -> None:
     acked = dict.fromkeys(STREAM_NAMES, 0)
     for index in range(RECORDS_PER_RUN):
         timestamp = run_start(run) + timedelta(seconds=index)
-        writer.write("observations", observation(timestamp, temperature=float(run)))
+        writer.write("observations", observation(timestamp, air_temperature_c=float(run)))
         writer.write("device_status", device_status(timestamp))
         report = b""
         for stream in STREAM_NAMES:
@@ -101,11 +101,10 @@ def crash_drill(data_root: Path, kills: int, seed: int) -> None:
 
 
 @pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork")
-def test_sigkill_never_loses_an_acknowledged_record(data_root: Path) -> None:
-    crash_drill(data_root, kills=24, seed=20260601)
+def test_sigkill_never_loses_an_acknowledged_record(tmp_path: Path) -> None:
+    crash_drill(tmp_path / "data", kills=24, seed=20260601)
 
 
 @pytest.mark.slow
-@pytest.mark.usefixtures("drills_only")
-def test_sigkill_drill_many_kills(data_root: Path) -> None:
-    crash_drill(data_root, kills=300, seed=int(time.time()))
+def test_sigkill_drill_many_kills(tmp_path: Path) -> None:
+    crash_drill(tmp_path / "data", kills=300, seed=int(time.time()))
