@@ -1,9 +1,16 @@
+"""brain.config: loading, precedence, origins; each section is the model its package owns."""
+
 from pathlib import Path
 
 import pytest
 
 from brain.config import BrainSettings, SourceKind, describe, load_settings
 from brain.errors import ConfigError
+from brain.estimator.settings import EstimatorSection
+from brain.logging import LoggingSettings
+from brain.sources.replay import ReplaySettings
+from brain.sources.synthetic.settings import SimulationSettings
+from brain.storage.settings import StorageSettings
 
 
 def _write(tmp_path: Path, text: str) -> Path:
@@ -95,3 +102,14 @@ def test_every_setting_is_in_the_configuration_doc(project_root: Path) -> None:
     keys = [k for k in load_settings().origins if k != "hardware"] + ["hardware"]
     missing = [k for k in keys if f"| `{k}` |" not in doc]
     assert missing == []
+
+
+# Each package owns its settings section; brain.config only composes them (that nothing below
+# imports brain.config is the layers contract of tests/test_architecture.py).
+def test_every_section_is_the_model_its_package_owns() -> None:
+    sections = {name: info.annotation for name, info in BrainSettings.model_fields.items()}
+    assert sections["storage"] is StorageSettings
+    assert sections["simulation"] is SimulationSettings
+    assert sections["replay"] is ReplaySettings
+    assert sections["estimator"] is EstimatorSection
+    assert sections["logging"] is LoggingSettings
