@@ -38,7 +38,7 @@ import structlog
 
 from brain import __version__
 from brain.config import BrainSettings, SourceKind
-from brain.errors import ConfigError
+from brain.errors import ConfigError, StorageError
 from brain.estimator.settings import PACKAGED_THRESHOLDS
 from brain.storage import (
     DatasetManager,
@@ -131,7 +131,9 @@ def claim_data_root(
     """Check this run against the data root's manifest and record this start; return the manifest written.
 
     Raises :class:`DataRootConflictError` when the folder holds another run (or a
-    manifest that cannot be read) and ``continue_different_run`` is not set.
+    manifest that cannot be read) and ``continue_different_run`` is not set. A
+    manifest the disk refuses to take is logged (``data_root_manifest_not_written``),
+    not raised: on the Pi a full card must not stop the polling.
     """
     data_root = settings.data_root
     replay_input = (
@@ -174,7 +176,13 @@ def claim_data_root(
         brain_version=__version__,
         adopted=adopted,
     )
-    write_manifest(data_root, manifest, durable=settings.storage.fsync != "never")
+    try:
+        write_manifest(data_root, manifest, durable=settings.storage.fsync != "never")
+    except StorageError as exc:
+        # A full or failing disk must not stop the start: the records wait in the sink's backlog,
+        # and the check above is done. A folder left without a manifest is adopted next time.
+        log.error("data_root_manifest_not_written", manifest=str(manifest_path(data_root)), error=str(exc))
+        return manifest
     if previous is None:
         log.info("data_root_manifest_written", manifest=str(manifest_path(data_root)), adopted=adopted)
     return manifest
