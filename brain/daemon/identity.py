@@ -44,6 +44,7 @@ from brain.storage import (
     DatasetManager,
     Difference,
     ManifestError,
+    first_line,
     identity_differences,
     manifest_at_start,
     manifest_path,
@@ -90,6 +91,7 @@ def run_identity(settings: BrainSettings, replay_input: Mapping[str, Any] | None
         }
     elif settings.source is SourceKind.REPLAY:
         identity |= {
+            "site_id": replay_site_id(settings.replay.path),
             "replay_input_first_line_sha256": (replay_input or {}).get("first_line_sha256"),
             "base_cycle_s": settings.base_cycle_s,
             "thresholds_sha256": thresholds_sha256(settings.estimator.thresholds_file),
@@ -114,6 +116,20 @@ def run_details(settings: BrainSettings, replay_input: Mapping[str, Any] | None)
             "thresholds_sha256": thresholds_sha256(settings.estimator.thresholds_file),
         }
     return details
+
+
+def replay_site_id(path: Path | None) -> str | None:
+    """The site of a replay: its records keep the site they were recorded at, whatever ``site_id`` says.
+
+    Read from the input's first line; ``None`` when that line is not a record with a site.
+    """
+    line = first_line(path) if path is not None else None
+    try:
+        record = json.loads(line) if line is not None else None
+    except ValueError:
+        return None
+    site = record.get("site_id") if isinstance(record, dict) else None
+    return site if isinstance(site, str) else None
 
 
 def thresholds_sha256(path: Path | None) -> str:

@@ -19,7 +19,7 @@ from brain.storage.errors import (
     UnknownStreamError,
     UnserializableRecordError,
 )
-from brain.storage.fingerprint import stream_fingerprint
+from brain.storage.fingerprint import first_line, stream_fingerprint
 from brain.storage.manifest import (
     MANIFEST_NAME,
     Difference,
@@ -57,6 +57,7 @@ __all__ = [
     "UnserializablePolicy",
     "UnserializableRecordError",
     "apply_retention",
+    "first_line",
     "identity_differences",
     "iter_records",
     "manifest_at_start",

@@ -42,6 +42,12 @@ def stream_fingerprint(path: Path, stream: str = "observations") -> dict[str, An
     }
 
 
+def first_line(path: Path, stream: str = "observations") -> bytes | None:
+    """The first non-empty line of ``stream`` under ``path`` (without its newline), or ``None``."""
+    files = stream_files(Path(path), stream)
+    return _first_line(files[0]) if files else None
+
+
 def _sha256(line: bytes | None) -> str | None:
     return hashlib.sha256(line).hexdigest() if line is not None else None
 

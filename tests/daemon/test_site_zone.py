@@ -71,7 +71,8 @@ def test_an_imported_log_is_replayed_in_its_sites_local_days(tmp_path: Path) -> 
     }
     told = [e for e in replayed.log_events() if e["event"] == "replay_timezone_from_input"]
     assert told and told[0]["timezone"] == "America/New_York" and told[0]["told_by"] == str(sidecar)
-    assert replayed.manifest()["identity"]["timezone"] == "America/New_York"
+    identity = replayed.manifest()["identity"]
+    assert (identity["timezone"], identity["site_id"]) == ("America/New_York", "ohio-test"), "the log's own"
 
 
 def test_a_zone_set_explicitly_wins_and_the_difference_is_logged(tmp_path: Path) -> None:

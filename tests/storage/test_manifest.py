@@ -13,6 +13,7 @@ import pytest
 from brain.storage import (
     MANIFEST_NAME,
     ManifestError,
+    first_line,
     identity_differences,
     manifest_at_start,
     read_manifest,
@@ -137,6 +138,7 @@ def test_a_folder_fingerprint_reads_the_first_and_last_parts_gzipped_or_not(tmp_
     assert fingerprint["files"] == 2
     assert fingerprint["size_bytes"] == first.stat().st_size + last.stat().st_size
     assert fingerprint["first_line_sha256"] == _sha('{"a": 1}')
+    assert first_line(root) == b'{"a": 1}' and first_line(root, "state") == b'{"other stream": 1}'
     assert fingerprint["last_line_sha256"] == _sha('{"b": 2}')
     gz_only = stream_fingerprint(root / "run_20260601")
     assert gz_only["last_line_sha256"] == _sha('{"a": 2}')
