@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from brain.storage import MANIFEST_NAME
 from tests.conftest import PROJECT_ROOT
 
 SIMULATE_DAY = PROJECT_ROOT / "scripts" / "simulate_day.py"
@@ -53,12 +54,21 @@ class Run:
     data_root: Path
 
     def files(self) -> dict[str, bytes]:
-        """Every file under the data root, by relative path, as bytes."""
+        """Every file under the data root but its manifest, by relative path, as bytes.
+
+        The manifest is left out: it records when each start happened (the wall
+        clock), so two runs that wrote the same records differ there and only there.
+        """
         return {
             str(p.relative_to(self.data_root)): p.read_bytes()
             for p in sorted(self.data_root.rglob("*"))
-            if p.is_file()
+            if p.is_file() and p.relative_to(self.data_root) != Path(MANIFEST_NAME)
         }
+
+    def manifest(self) -> dict[str, Any]:
+        """The data root's manifest as plain JSON (what any reader sees)."""
+        loaded: dict[str, Any] = json.loads((self.data_root / MANIFEST_NAME).read_text())
+        return loaded
 
     def records(self, stream: str) -> list[dict[str, Any]]:
         """Every record of ``stream``, in file order."""

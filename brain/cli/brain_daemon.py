@@ -58,6 +58,11 @@ def build_daemon_parser() -> argparse.ArgumentParser:
         type=float,
         help="simulate/replay speed: logical s per wall s; 0 = as fast as possible",
     )
+    parser.add_argument(
+        "--continue-different-run",
+        action="store_true",
+        help="append this run to a data root whose manifest names another run (recorded in the manifest)",
+    )
     parser.add_argument("--verbose", action="store_true", help="log at debug level")
     parser.add_argument("--log-format", choices=["auto", "json", "console"], help="log format (default auto)")
     return parser
@@ -123,7 +128,11 @@ def daemon_main(argv: Sequence[str] | None = None) -> int:
             progress=chosen == "console"
             and sys.stderr.isatty()
             and settings.source is not SourceKind.HARDWARE,
+            continue_different_run=args.continue_different_run,
         )
+    except daemon.DataRootConflictError as exc:  # 78: the folder and the settings disagree, see identity.py
+        print(f"brain-daemon: {exc}", file=sys.stderr)
+        return ExitCode.CONFIG
     except ConfigError as exc:
         origin = loaded.origins.get(exc.key or "", "default") if exc.file is None else "default"
         where = f"; from {origin}" if origin != "default" else ""  # the file, "command line" or "environment"

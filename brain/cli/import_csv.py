@@ -43,7 +43,9 @@ def run_import_csv(args: argparse.Namespace) -> int:
     # Each skipped row is logged on stderr; the summary goes to stdout.
     configure_logging("auto", "warning", stream=sys.stderr)
     try:
-        summary = import_csv(args.csv, load_mapping(args.mapping), args.output, site_id=args.site_id)
+        summary = import_csv(
+            args.csv, load_mapping(args.mapping), args.output, site_id=args.site_id, mapping_name=args.mapping
+        )
     except ConfigError as exc:
         print(f"brain import-csv: configuration error: {exc}", file=sys.stderr)
         return ExitCode.CONFIG

@@ -2,11 +2,13 @@
 
 The one entry point is :func:`run` (:func:`serve` runs parts built elsewhere, as
 tests do); the modules each hold one job: ``builder`` (the parts for a mode),
-``recovery`` (a restart), ``main_loop`` (the jobs and the run), ``poll_rule``
+``identity`` (is this the run the data root holds: its manifest), ``site_zone`` (a replay's
+site time zone), ``recovery`` (a restart), ``main_loop`` (the jobs and the run), ``poll_rule``
 (which records a poll stores), ``sink`` (the door to storage), ``signals``,
 ``notify`` (systemd) and ``progress``.
 """
 
+from brain.daemon.identity import DataRootConflictError
 from brain.daemon.main_loop import run, serve
 
-__all__ = ["run", "serve"]
+__all__ = ["DataRootConflictError", "run", "serve"]

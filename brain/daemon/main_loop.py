@@ -17,12 +17,14 @@ from apscheduler.triggers.cron import CronTrigger
 from brain.config import LoadedSettings, SourceKind
 from brain.contracts import DeviceStatusV1, ObservationV1
 from brain.daemon.builder import Parts, build_parts
+from brain.daemon.identity import claim_data_root
 from brain.daemon.notify import Notifier
 from brain.daemon.poll_rule import StreamRecord, base_cycle_records, poll_records
 from brain.daemon.progress import Counters, Progress
 from brain.daemon.recovery import resume
 from brain.daemon.signals import StopSignals
 from brain.daemon.sink import BacklogSink
+from brain.daemon.site_zone import with_input_zone
 from brain.errors import BrainError
 from brain.estimator import Estimate, Estimator, ObservationOrderError
 from brain.scheduler.event_loop import Scheduler
@@ -166,9 +168,20 @@ def _log_health(estimate: Estimate) -> None:
     )
 
 
-def run(loaded: LoadedSettings, *, progress: bool = False) -> int:
-    """Run the daemon until the stream ends or a signal arrives; return the exit status."""
-    return serve(build_parts(loaded), progress=progress)
+def run(loaded: LoadedSettings, *, progress: bool = False, continue_different_run: bool = False) -> int:
+    """Run the daemon until the stream ends or a signal arrives; return the exit status.
+
+    Before recovery the data root's manifest is checked against this run and this
+    start recorded (:func:`brain.daemon.identity.claim_data_root`): another run's
+    folder is refused unless ``continue_different_run``.
+    """
+    parts = build_parts(with_input_zone(loaded))
+    try:
+        claim_data_root(parts.settings, continue_different_run=continue_different_run)
+    except BaseException:
+        parts.close()
+        raise
+    return serve(parts, progress=progress)
 
 
 def serve(parts: Parts, *, progress: bool = False) -> int:

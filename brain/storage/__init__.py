@@ -3,12 +3,14 @@
 Layout: ``DATA_ROOT/run_YYYYMMDD/<stream>.NNNN.jsonl`` (docs/storage.md). The
 daemon builds a :class:`DatasetWriter` from ``[storage]`` (:class:`StorageSettings`)
 and the site time zone; replay and tools read with :func:`iter_records`; a restart cuts back what
-a power cut tore with :func:`repair_run_tails`.
+a power cut tore with :func:`repair_run_tails`. ``DATA_ROOT/manifest.json`` says which run the
+folder holds (:func:`read_manifest`, :func:`write_manifest`, :func:`identity_differences`).
 """
 
 from __future__ import annotations
 
 from brain.storage.dataset import DatasetManager
+from brain.storage.durable import replace_file
 from brain.storage.errors import (
     DiskError,
     DiskFullError,
@@ -17,6 +19,17 @@ from brain.storage.errors import (
     UnknownStreamError,
     UnserializableRecordError,
 )
+from brain.storage.fingerprint import first_line, stream_fingerprint
+from brain.storage.manifest import (
+    MANIFEST_NAME,
+    Difference,
+    ManifestError,
+    identity_differences,
+    manifest_at_start,
+    manifest_path,
+    read_manifest,
+    write_manifest,
+)
 from brain.storage.reader import MalformedLine, MalformedLinePolicy, RecordStream, iter_records
 from brain.storage.repair import TornTail, repair_run_tails
 from brain.storage.retention import RetentionReport, apply_retention
@@ -24,8 +37,10 @@ from brain.storage.settings import FsyncPolicy, StorageSettings, UnserializableP
 from brain.storage.writer import DatasetWriter
 
 __all__ = [
+    "MANIFEST_NAME",
     "DatasetManager",
     "DatasetWriter",
+    "Difference",
     "DiskError",
     "DiskFullError",
     "DiskIOError",
@@ -33,6 +48,7 @@ __all__ = [
     "MalformedLine",
     "MalformedLineError",
     "MalformedLinePolicy",
+    "ManifestError",
     "RecordStream",
     "RetentionReport",
     "StorageSettings",
@@ -41,6 +57,14 @@ __all__ = [
     "UnserializablePolicy",
     "UnserializableRecordError",
     "apply_retention",
+    "first_line",
+    "identity_differences",
     "iter_records",
+    "manifest_at_start",
+    "manifest_path",
+    "read_manifest",
     "repair_run_tails",
+    "replace_file",
+    "stream_fingerprint",
+    "write_manifest",
 ]

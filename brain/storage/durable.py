@@ -41,3 +41,27 @@ def make_dirs(path: Path, *, durable: bool) -> None:
             raise disk_error(directory, exc, "create directory") from exc
         if durable:
             fsync_dir(directory.parent)
+
+
+def replace_file(path: Path, data: bytes, *, durable: bool = True) -> None:
+    """Write ``data`` to ``path`` whole or not at all: a temporary file, fsync, rename, fsync the directory.
+
+    Why: a small file that describes others (a data root's manifest, an imported
+    log's sidecar) must never be read half written after a power cut; the rename
+    swaps the old version for the new one in one step. The parent directory is
+    created if missing.
+    """
+    make_dirs(path.parent, durable=durable)
+    partial = path.with_name(path.name + ".partial")
+    try:
+        with partial.open("wb") as out:
+            out.write(data)
+            out.flush()
+            if durable:
+                os.fsync(out.fileno())
+        partial.replace(path)
+    except OSError as exc:
+        partial.unlink(missing_ok=True)
+        raise disk_error(path, exc, "write") from exc
+    if durable:
+        fsync_dir(path.parent)

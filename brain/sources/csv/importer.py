@@ -37,8 +37,9 @@ from brain.contracts import (
     SensorReadings,
     check_site_id,
 )
-from brain.errors import ConfigError, SourceError
+from brain.errors import ConfigError, SourceError, StorageError
 from brain.sources.csv.mapping import EXCEL_SERIAL, Converter, CsvMapping
+from brain.sources.sidecar import write_sidecar
 
 log = structlog.get_logger(__name__)
 
@@ -64,6 +65,9 @@ class ImportSummary:
     first: datetime | None = None
     last: datetime | None = None
     skipped_examples: list[tuple[int, str]] = field(default_factory=list)
+    sidecar: Path | None = None
+    """The output's sidecar, holding the site zone a replay cuts days by (:mod:`brain.sources.sidecar`)."""
+    timezone: str = "UTC"
 
     def skip(self, line: int, reason: str) -> None:
         """Count a skipped row, log it with file and line, and keep the first few for the summary."""
@@ -79,6 +83,8 @@ class ImportSummary:
             f"{self.csv_path}: read {self.rows_read} rows, wrote {self.written} observations{span}, "
             f"skipped {self.skipped} rows, {self.unreadable_values} unreadable values written as null"
         ]
+        if self.sidecar is not None:
+            lines.append(f"site time zone {self.timezone} kept for replays in {self.sidecar}")
         lines += [f"  skipped line {line}: {reason}" for line, reason in self.skipped_examples]
         if self.skipped > len(self.skipped_examples):
             lines.append(f"  ... and {self.skipped - len(self.skipped_examples)} more (see the log)")
@@ -255,10 +261,20 @@ def iter_csv_observations(
 
 
 def import_csv(
-    csv_path: Path, mapping: CsvMapping, output: Path, *, site_id: str | None = None
+    csv_path: Path,
+    mapping: CsvMapping,
+    output: Path,
+    *,
+    site_id: str | None = None,
+    mapping_name: str | None = None,
 ) -> ImportSummary:
-    """Convert ``csv_path`` into ObservationV1 JSONL at ``output``, written whole or not at all."""
-    summary = ImportSummary(csv_path=csv_path)
+    """Convert ``csv_path`` into ObservationV1 JSONL at ``output``, written whole or not at all.
+
+    Next to it goes its sidecar ``OUTPUT.meta.json``: the mapping's site zone (so a
+    replay cuts the log into the site's local days), the mapping (``mapping_name``,
+    as the user named it) and the site.
+    """
+    summary = ImportSummary(csv_path=csv_path, timezone=mapping.timezone)
     output.parent.mkdir(parents=True, exist_ok=True)
     partial = output.with_name(output.name + ".partial")
     try:
@@ -274,6 +290,17 @@ def import_csv(
         partial.replace(output)
     finally:
         partial.unlink(missing_ok=True)
+    meta = {
+        "timezone": mapping.timezone,
+        "mapping": mapping_name,
+        "site_id": check_site_id(site_id or mapping.site_id),
+        "source_csv": csv_path.name,
+        "observations": summary.written,
+    }
+    try:
+        summary.sidecar = write_sidecar(output, meta)
+    except StorageError as exc:  # the log is written; without its zone a replay would cut UTC days
+        raise SourceError(f"wrote {output} but not its sidecar: {exc}") from exc
     log.info(
         "csv_imported",
         file=str(csv_path),

@@ -1,0 +1,50 @@
+"""The site time zone of a replay: the one its input carries, unless the operator set one.
+
+Why: run directories are the site's local days (``timezone``), and a replayed
+log belongs to the site that recorded it, not to the machine replaying it. An
+imported log's sidecar and a brain data root's manifest carry that zone
+(:func:`brain.sources.sidecar.replay_input_zone`); without them an Ohio log was
+cut into UTC days.
+
+A zone set explicitly (command line, ``BRAIN_TIMEZONE`` or the configuration
+file) wins: an analyst may want a log in another calendar. When it differs from
+the input's zone the start says so at warning level, and the manifest records the
+zone the run used.
+"""
+
+from __future__ import annotations
+
+import structlog
+
+from brain.config import LoadedSettings, SourceKind
+from brain.sources.sidecar import replay_input_zone
+
+log = structlog.get_logger(__name__)
+
+
+def with_input_zone(loaded: LoadedSettings) -> LoadedSettings:
+    """``loaded`` with the replay input's site zone, unless ``timezone`` was set explicitly."""
+    settings = loaded.settings
+    path = settings.replay.path
+    if settings.source is not SourceKind.REPLAY or path is None or not path.exists():
+        return loaded  # the builder reports a missing input
+    carried = replay_input_zone(path)
+    if carried is None:
+        return loaded
+    origin = loaded.origins.get("timezone", "default")
+    if origin != "default":
+        if settings.timezone != carried.zone:
+            log.warning(
+                "replay_timezone_overridden",
+                timezone=settings.timezone,
+                origin=origin,
+                input_timezone=carried.zone,
+                told_by=str(carried.told_by),
+            )
+        return loaded
+    log.info("replay_timezone_from_input", timezone=carried.zone, told_by=str(carried.told_by))
+    return LoadedSettings(
+        settings=settings.model_copy(update={"timezone": carried.zone}),
+        origins={**loaded.origins, "timezone": str(carried.told_by)},
+        config_file=loaded.config_file,
+    )

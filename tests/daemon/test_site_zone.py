@@ -1,0 +1,114 @@
+"""A replayed log is cut into its site's local days: the zone travels with the log (sidecar or manifest).
+
+``brain import-csv`` and ``brain-daemon --replay`` run as a user runs them. The small
+log is written here (US Eastern, so the test runs everywhere); the OSU field log is
+used too where ``../shared`` is present.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from tests.runs import Run, daemon, run_process
+
+TOOLS = ("-c", "import sys; from brain.cli import tools_main; sys.exit(tools_main())")
+EASTERN_MAPPING = """
+site_id = "ohio-test"
+timezone = "America/New_York"
+timestamp_column = "time"
+timestamp_format = "%Y-%m-%d %H:%M"
+
+[sensors]
+air_temperature_c = { column = "temp" }
+relative_humidity_pct = { column = "rh" }
+"""
+LOCAL_TIMES = [
+    "2024-06-24 22:30",
+    "2024-06-24 23:00",
+    "2024-06-24 23:30",
+    "2024-06-25 00:00",
+    "2024-06-25 00:30",
+]
+"""EDT (UTC-4): 23:30 local is 03:30 UTC on the 25th, which a UTC calendar files under the 25th."""
+
+
+def _import(tmp_path: Path) -> tuple[Path, Run]:
+    mapping = tmp_path / "ohio.toml"
+    mapping.write_text(EASTERN_MAPPING)
+    csv_path = tmp_path / "ohio.csv"
+    csv_path.write_text("time,temp,rh\n" + "".join(f"{t},24.0,70\n" for t in LOCAL_TIMES))
+    log = tmp_path / "ohio.jsonl"
+    imported = run_process(
+        [*TOOLS, "import-csv", str(csv_path), "--mapping", str(mapping), "--output", str(log)], tmp_path
+    )
+    return log, imported
+
+
+def _days(run: Run) -> dict[str, list[str]]:
+    """Run directory -> the UTC timestamps of the observations in it."""
+    days: dict[str, list[str]] = {}
+    for path in sorted(run.data_root.glob("run_*/observations.*.jsonl")):
+        days[path.parent.name] = [json.loads(line)["timestamp"] for line in path.read_text().splitlines()]
+    return days
+
+
+def test_an_imported_log_is_replayed_in_its_sites_local_days(tmp_path: Path) -> None:
+    log, imported = _import(tmp_path)
+    assert imported.returncode == 0, imported.stderr
+    sidecar = tmp_path / "ohio.jsonl.meta.json"
+    assert f"site time zone America/New_York kept for replays in {sidecar}" in imported.stdout
+    meta = json.loads(sidecar.read_text())
+    assert meta["timezone"] == "America/New_York" and meta["site_id"] == "ohio-test"
+    assert meta["mapping"] == str(tmp_path / "ohio.toml") and meta["observations"] == 5
+    replayed = daemon(tmp_path / "out", "--replay", str(log))
+    assert replayed.returncode == 0, replayed.stderr
+    assert _days(replayed) == {
+        "run_20240624": ["2024-06-25T02:30:00Z", "2024-06-25T03:00:00Z", "2024-06-25T03:30:00Z"],
+        "run_20240625": ["2024-06-25T04:00:00Z", "2024-06-25T04:30:00Z"],
+    }
+    told = [e for e in replayed.log_events() if e["event"] == "replay_timezone_from_input"]
+    assert told and told[0]["timezone"] == "America/New_York" and told[0]["told_by"] == str(sidecar)
+    identity = replayed.manifest()["identity"]
+    assert (identity["timezone"], identity["site_id"]) == ("America/New_York", "ohio-test"), "the log's own"
+
+
+def test_a_zone_set_explicitly_wins_and_the_difference_is_logged(tmp_path: Path) -> None:
+    log, imported = _import(tmp_path)
+    assert imported.returncode == 0, imported.stderr
+    replayed = daemon(tmp_path / "out", "--replay", str(log), env={"BRAIN_TIMEZONE": "UTC"})
+    assert replayed.returncode == 0, replayed.stderr
+    assert sorted(_days(replayed)) == ["run_20240625"], "UTC days, as asked"
+    overridden = [e for e in replayed.log_events() if e["event"] == "replay_timezone_overridden"]
+    assert overridden and overridden[0]["level"] == "warning"
+    assert (overridden[0]["timezone"], overridden[0]["input_timezone"]) == ("UTC", "America/New_York")
+    assert replayed.manifest()["identity"]["timezone"] == "UTC"
+
+
+def test_a_replayed_data_root_keeps_the_days_of_the_zone_it_was_written_in(tmp_path: Path) -> None:
+    sim = ("--simulate", "--duration-hours", "2", "--base-cycle", "3600")
+    original = daemon(tmp_path / "sim", *sim, env={"BRAIN_TIMEZONE": "America/New_York"})
+    assert original.returncode == 0, original.stderr
+    assert sorted(_days(original)) == ["run_20260531"], "00:00 UTC is 20:00 EDT the day before"
+    replayed = daemon(tmp_path / "out", "--replay", str(tmp_path / "sim"))
+    assert replayed.returncode == 0, replayed.stderr
+    assert _days(replayed) == _days(original)
+
+
+@pytest.mark.field_data
+def test_the_osu_log_is_replayed_in_ohio_days(field_data: Path, tmp_path: Path) -> None:
+    log = tmp_path / "osu.jsonl"
+    csv_path = field_data / "osu2024_tomato_reference_environment.csv"
+    imported = run_process(
+        [*TOOLS, "import-csv", str(csv_path), "--mapping", "osu2024", "--output", str(log)], tmp_path
+    )
+    assert imported.returncode == 0, imported.stderr
+    replayed = daemon(tmp_path / "out", "--replay", str(log), timeout=300)
+    assert replayed.returncode == 0, replayed.stderr
+    days = _days(replayed)
+    # The log runs from 2024-06-24 00:00 EDT to 2024-11-15 23:55 EST (README), so 145 local days.
+    assert (len(days), min(days), max(days)) == (145, "run_20240624", "run_20241115")
+    assert days["run_20240624"][-1] == "2024-06-25T03:55:00Z"  # 23:55 EDT
+    assert days["run_20241115"][-1] == "2024-11-16T04:55:00Z"  # 23:55 EST, after the fall-back
