@@ -10,19 +10,26 @@ from __future__ import annotations
 
 from brain.storage.dataset import DatasetManager
 from brain.storage.errors import (
+    DataRootBusyError,
+    DataRootUnwritableError,
     DiskError,
     DiskFullError,
     DiskIOError,
     MalformedLineError,
+    TimestampOutOfRangeError,
     UnknownStreamError,
     UnserializableRecordError,
 )
+from brain.storage.lock import DataRootLock
 from brain.storage.reader import MalformedLine, MalformedLinePolicy, RecordStream, iter_records
 from brain.storage.retention import RetentionReport, apply_retention
 from brain.storage.settings import FsyncPolicy, StorageSettings, UnserializablePolicy
 from brain.storage.writer import DatasetWriter
 
 __all__ = [
+    "DataRootBusyError",
+    "DataRootLock",
+    "DataRootUnwritableError",
     "DatasetManager",
     "DatasetWriter",
     "DiskError",
@@ -35,6 +42,7 @@ __all__ = [
     "RecordStream",
     "RetentionReport",
     "StorageSettings",
+    "TimestampOutOfRangeError",
     "UnknownStreamError",
     "UnserializablePolicy",
     "UnserializableRecordError",

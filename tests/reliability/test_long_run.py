@@ -83,7 +83,7 @@ def check_long_run(tmp_path: Path, days: int) -> None:
     late = samples[3 * len(samples) // 4 :]
     assert settled and late and max(late) - max(settled) < 4 * 1024, f"RSS grew: {settled} -> {late}"
     assert not [e for e in events if e["level"] in {"error", "critical"}]
-    runs = sorted(p.name for p in data_root.iterdir())
+    runs = sorted(p.name for p in data_root.iterdir() if p.is_dir())
     assert len(runs) == days and runs[0] == "run_20260601"
     observations = [p for p in part_files(data_root) if p.name.startswith("observations.")]
     assert [p.parent.name for p in observations] == runs, "one observations part per day"

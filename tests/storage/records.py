@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from brain.contracts import STREAMS, Contract, DeviceStatusV1, ObservationV1
+from brain.storage.dataset import LOCK_FILE_NAME
 from tests.contracts import payloads
 
 T0 = datetime(2026, 6, 1, 0, 0, tzinfo=UTC)
@@ -81,5 +82,9 @@ def json_lines(path: Path) -> list[dict[str, Any]]:
 
 
 def tree(root: Path) -> list[str]:
-    """Every file under ``root`` as a sorted relative path."""
-    return sorted(str(path.relative_to(root)) for path in root.rglob("*") if path.is_file())
+    """Every file under ``root`` as a sorted relative path, but the lock file (not a record)."""
+    return sorted(
+        str(path.relative_to(root))
+        for path in root.rglob("*")
+        if path.is_file() and path.name != LOCK_FILE_NAME
+    )

@@ -11,6 +11,7 @@ import brain.storage.writer as writer_module
 from brain.contracts import STREAMS, ObservationV1, StateV1
 from brain.errors import StorageError
 from brain.storage import DatasetWriter, FsyncPolicy, StorageSettings, UnknownStreamError
+from brain.storage.dataset import LOCK_FILE_NAME
 from tests.storage.records import T0, lines_of, minutes, observation, record
 
 
@@ -164,7 +165,7 @@ def test_unknown_stream_or_wrong_record_kind_is_refused(
         writer.write("observation", observation(T0))
     with pytest.raises(UnknownStreamError, match="ObservationV1 to stream 'state'"):
         writer.write("state", observation(T0))
-    assert not data_root.exists()
+    assert [path.name for path in data_root.iterdir()] == [LOCK_FILE_NAME]  # no run directory, no part
 
 
 def test_settings_come_from_the_storage_config() -> None:
