@@ -153,11 +153,14 @@ class DataRootLock:
         else:
             if (stat.st_dev, stat.st_ino) == self._identity:
                 return False
-        old, self._fd = self._fd, -1
         try:
-            self._fd, self._identity = self._lock()
-        finally:
-            os.close(old)
+            fd, identity = self._lock()
+        except DataRootBusyError:
+            self.release()
+            raise
+        # On any other error the orphaned lock is kept, and the next check tries again.
+        os.close(self._fd)
+        self._fd, self._identity = fd, identity
         log.error("storage_lock_file_recreated", lock_file=str(self.path), pid=os.getpid())
         return True
 

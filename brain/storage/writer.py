@@ -362,8 +362,13 @@ class DatasetWriter:
                 return
             self._output_deleted(part, lost=attempt - 1)
             if attempt == 1:
-                part = self._open_day(part.stream, part.day)
-                self._append(part, line)
+                stream = part.stream
+                try:
+                    part = self._open_day(stream, part.day)
+                    self._append(part, line)
+                except DiskError:  # not stored anywhere: the caller may retry it
+                    self._written[stream] -= 1
+                    raise
 
     def _batch_due(self) -> bool:
         return (

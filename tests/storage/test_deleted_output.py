@@ -8,19 +8,20 @@ and never count it as durable.
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
-import sys
 from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 
+import pytest
 from structlog.testing import capture_logs
 
 from brain.contracts import ObservationV1
-from brain.storage import DatasetWriter, FsyncPolicy, StorageSettings, iter_records
+from brain.storage import DataRootBusyError, DatasetWriter, FsyncPolicy, StorageSettings, iter_records
 from brain.storage.dataset import LOCK_FILE_NAME
-from tests.conftest import PROJECT_ROOT
+from tests.storage.processes import SECOND, python, start_holder, stop
 from tests.storage.records import T0, device_status, minutes, observation
 
 PART = Path("run_20260601") / "observations.0000.jsonl"
@@ -82,31 +83,14 @@ def test_the_whole_data_root_deleted_is_recreated_with_its_lock(
         str(data_root / LOCK_FILE_NAME)
     ]
     # The recreated lock is held: another process is refused again.
-    refused = subprocess.run(
-        [sys.executable, "-c", REFUSED, str(data_root)],
-        cwd=PROJECT_ROOT,
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=60,
-    )
-    assert refused.returncode == 75, refused.stdout + refused.stderr
+    refused = python(SECOND, str(data_root), stdout=subprocess.PIPE)
+    out, _ = refused.communicate(timeout=60)
+    assert refused.returncode == 75 and out.startswith(f"{os.getpid()}|"), out
 
     later = T0 + timedelta(minutes=10)
     writer.write("observations", observation(later))
     writer.flush()
     assert timestamps(data_root) == [10] and writer.durable["observations"] == 1
-
-
-REFUSED = """
-import sys
-from pathlib import Path
-from brain.storage import DataRootBusyError, DatasetWriter, StorageSettings
-try:
-    DatasetWriter(Path(sys.argv[1]), StorageSettings())
-except DataRootBusyError:
-    sys.exit(75)
-"""
 
 
 def test_under_always_the_record_is_written_again_and_nothing_is_lost(
@@ -166,3 +150,23 @@ def test_a_group_commit_and_a_size_rotation_check_too(tmp_path: Path) -> None:
     assert [e["records_lost_since_last_check"] for e in deletions(logs)] == [2] and rotating.lost == 2
     rotating.close()
     assert timestamps(tmp_path / "rotating") == [2]
+
+
+def test_a_writer_whose_deleted_lock_another_process_took_stops_writing(
+    make_writer: Callable[..., DatasetWriter], data_root: Path
+) -> None:
+    writer = make_writer(fsync=FsyncPolicy.BATCH)
+    writer.write("observations", observation(T0))
+    shutil.rmtree(data_root)
+    other = start_holder(data_root)  # recreates the data root and locks a new lock file first
+    try:
+        with pytest.raises(DataRootBusyError) as lost:
+            writer.flush()
+        assert lost.value.pid == other.pid
+        with pytest.raises(DataRootBusyError):
+            writer.write("observations", observation(T0 + timedelta(minutes=1)))
+        assert not writer.lock.held
+        stored = [r.timestamp for r in iter_records(data_root, "observations", ObservationV1)]
+        assert stored == [T0]  # the other process's one record; this writer added nothing after losing
+    finally:
+        stop(other)

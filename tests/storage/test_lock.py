@@ -11,8 +11,7 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
-import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
@@ -30,64 +29,8 @@ from brain.storage import (
     iter_records,
 )
 from brain.storage.dataset import LOCK_FILE_NAME
-from tests.conftest import PROJECT_ROOT
+from tests.storage.processes import SECOND, python
 from tests.storage.records import T0, minutes, observation
-
-QUIET = """
-import sys
-import structlog
-structlog.configure(logger_factory=structlog.PrintLoggerFactory(sys.stderr))  # stdout is for the test
-"""
-
-HOLDER = (
-    QUIET
-    + """
-from pathlib import Path
-from brain.storage import DatasetWriter, StorageSettings
-from tests.storage.records import T0, observation
-
-writer = DatasetWriter(Path(sys.argv[1]), StorageSettings(fsync="always"), holder="test holder")
-writer.write("observations", observation(T0))
-print("ready", flush=True)
-sys.stdin.read()  # until the test closes our stdin
-writer.close()
-print("closed", flush=True)
-"""
-)
-
-SECOND = (
-    QUIET
-    + """
-from pathlib import Path
-from brain.storage import DataRootBusyError, DatasetWriter, StorageSettings
-
-try:
-    DatasetWriter(Path(sys.argv[1]), StorageSettings())
-except DataRootBusyError as exc:
-    print(exc.pid, exc.holder, str(exc), sep="|")
-    sys.exit(75)
-print("not refused")
-"""
-)
-
-
-def python(snippet: str, *args: str, **popen: object) -> subprocess.Popen[str]:
-    env = {**os.environ, "PYTHONPATH": str(PROJECT_ROOT)}
-    return subprocess.Popen(  # type: ignore[call-overload, no-any-return]
-        [sys.executable, "-c", snippet, *args], cwd=PROJECT_ROOT, env=env, text=True, **popen
-    )
-
-
-@pytest.fixture
-def holder(data_root: Path) -> Iterator[subprocess.Popen[str]]:
-    """A separate process that holds a writer on ``data_root`` until its stdin is closed."""
-    process = python(HOLDER, str(data_root), stdin=subprocess.PIPE, stdout=subprocess.PIPE)
-    assert process.stdout is not None
-    assert process.stdout.readline() == "ready\n"
-    yield process
-    if process.poll() is None:
-        process.kill()
-        process.wait(timeout=10)
 
 
 def test_a_second_writer_is_refused_naming_the_holders_pid(
