@@ -13,6 +13,7 @@ equal, byte for byte, to a run on a roomy disk. The tmpfs is mounted for the tes
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -75,7 +76,14 @@ def test_a_second_daemon_on_a_full_disk_is_refused_and_destroys_nothing(
         listener.wait_for(is_ready, timeout=30)
         fill(filler, leave=40 * 1024)
         listener.wait_for(lambda m: (s := m.status) is not None and s.backlog >= 10, timeout=60)
-        second = second_daemon(data_root)  # while the disk is full and the first holds records back
+        # The first is paused while the second starts (it would otherwise end its 4 simulated hours
+        # before a slow machine has started the second); paused, it still holds its lock and its
+        # backlog, and its records do not change (logical time, brain.clock.SimClock).
+        os.kill(first.popen.pid, signal.SIGSTOP)
+        try:
+            second = second_daemon(data_root)  # while the disk is full and the first holds records back
+        finally:
+            os.kill(first.popen.pid, signal.SIGCONT)
         filler.unlink()
         assert first.finish(timeout=60) == 0, first.log.read_text()[-2000:]
     finally:
