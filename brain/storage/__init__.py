@@ -12,14 +12,18 @@ from __future__ import annotations
 from brain.storage.dataset import DatasetManager
 from brain.storage.durable import replace_file
 from brain.storage.errors import (
+    DataRootBusyError,
+    DataRootUnwritableError,
     DiskError,
     DiskFullError,
     DiskIOError,
     MalformedLineError,
+    TimestampOutOfRangeError,
     UnknownStreamError,
     UnserializableRecordError,
 )
 from brain.storage.fingerprint import first_line, stream_fingerprint
+from brain.storage.lock import DataRootLock
 from brain.storage.manifest import (
     MANIFEST_NAME,
     Difference,
@@ -38,6 +42,9 @@ from brain.storage.writer import DatasetWriter
 
 __all__ = [
     "MANIFEST_NAME",
+    "DataRootBusyError",
+    "DataRootLock",
+    "DataRootUnwritableError",
     "DatasetManager",
     "DatasetWriter",
     "Difference",
@@ -52,6 +59,7 @@ __all__ = [
     "RecordStream",
     "RetentionReport",
     "StorageSettings",
+    "TimestampOutOfRangeError",
     "TornTail",
     "UnknownStreamError",
     "UnserializablePolicy",

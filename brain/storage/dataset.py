@@ -5,6 +5,7 @@ Layout (fixed; other parts and tests rely on it)::
     DATA_ROOT/run_YYYYMMDD/<stream>.NNNN.jsonl       written and appended
     DATA_ROOT/run_YYYYMMDD/<stream>.NNNN.jsonl.gz    compressed by retention
     DATA_ROOT/run_YYYYMMDD/<stream>.NNNN.jsonl.torn  bytes cut by crash repair
+    DATA_ROOT/.brain.lock                            the one writer's lock (brain.storage.lock)
 
 ``YYYYMMDD`` is the site-local date of the records inside; ``NNNN`` counts size
 rotations within the day from ``0000``. A daemon restarted on the same day
@@ -26,6 +27,8 @@ _RUN_NAME = re.compile(r"^run_(\d{8})$")
 _PART_NAME = re.compile(r"^(?P<stream>[a-z_]+)\.(?P<index>\d{4,})\.jsonl(?P<gz>\.gz)?$")
 TORN_SUFFIX = ".torn"
 """Appended to a part's name for the side file that keeps bytes cut by crash repair."""
+LOCK_FILE_NAME = ".brain.lock"
+"""The data root's lock file: neither a run directory nor a part, so every reader passes it by."""
 
 
 class StreamPart(NamedTuple):
@@ -36,9 +39,20 @@ class StreamPart(NamedTuple):
     compressed: bool
 
 
+STORABLE_YEARS = range(2000, 2101)
+"""The years brain stores and schedules, 2000 to 2100 (issue 16); a record dated outside is refused.
+
+Why these bounds: before 2000 is a wrong clock (a Pi without RTC boots in 1970
+until NTP answers), not greenhouse data; near year 9999 adding one poll interval
+overflows ``datetime``, and year 1 cannot even be converted to UTC from a
+positive offset; 2100 outlasts any greenhouse with a wide margin. Inside the
+range every site-local date is eight digits, so ``run_YYYYMMDD`` names sort by date.
+"""
+
+
 def run_dir_name(day: date) -> str:
-    """``run_YYYYMMDD`` for a site-local date."""
-    return f"{RUN_PREFIX}{day:%Y%m%d}"
+    """``run_YYYYMMDD`` for a site-local date, the year zero-padded to four digits whatever it is."""
+    return f"{RUN_PREFIX}{day.year:04d}{day.month:02d}{day.day:02d}"
 
 
 def run_date(path: Path) -> date | None:
@@ -110,6 +124,16 @@ def stream_files(path: Path, stream: str) -> list[Path]:
             # its malformed-line policy (path and reason), rather than the listing crashing.
             files.append(run_dir)
     return files
+
+
+def is_data_root(path: Path) -> bool:
+    """Whether ``path`` is a data root: it has a lock file or holds a run directory (an older root)."""
+    if (path / LOCK_FILE_NAME).exists():
+        return True
+    try:
+        return bool(DatasetManager(path).dated_runs())
+    except OSError:
+        return False
 
 
 class DatasetManager:

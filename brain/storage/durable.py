@@ -11,6 +11,7 @@ import os
 from pathlib import Path
 
 from brain.storage.errors import disk_error
+from brain.storage.modes import make_dir
 
 
 def fsync_dir(path: Path) -> None:
@@ -28,7 +29,10 @@ def fsync_dir(path: Path) -> None:
 
 
 def make_dirs(path: Path, *, durable: bool) -> None:
-    """Create ``path`` and its missing parents; with ``durable``, fsync each parent that gained an entry."""
+    """Create ``path`` and its missing parents, mode :data:`~brain.storage.modes.DIR_MODE` whatever the umask.
+
+    With ``durable``, each parent that gained an entry is fsynced.
+    """
     missing: list[Path] = []
     probe = path
     while not probe.is_dir():
@@ -36,7 +40,7 @@ def make_dirs(path: Path, *, durable: bool) -> None:
         probe = probe.parent
     for directory in reversed(missing):
         try:
-            directory.mkdir(exist_ok=True)
+            make_dir(directory)
         except OSError as exc:
             raise disk_error(directory, exc, "create directory") from exc
         if durable:

@@ -9,6 +9,7 @@ subclass to tell "the disk refused" from "this line is bad".
 from __future__ import annotations
 
 import errno as errno_codes
+import os
 from pathlib import Path
 
 from brain.errors import StorageError
@@ -32,12 +33,55 @@ class UnserializableRecordError(StorageError):
         super().__init__(f"{record_type}.{field} cannot be serialised: {reason}")
 
 
+class TimestampOutOfRangeError(UnserializableRecordError):
+    """A record dated outside the years brain stores (:data:`brain.storage.dataset.STORABLE_YEARS`)."""
+
+    def __init__(self, stream: str, record_type: str, timestamp: str) -> None:
+        self.stream = stream
+        self.timestamp = timestamp
+        super().__init__(record_type, "timestamp", f"{timestamp} is outside the years brain stores")
+
+
+PERMANENT_ERRNOS = frozenset(
+    {
+        errno_codes.EACCES,
+        errno_codes.EPERM,
+        errno_codes.EROFS,
+        errno_codes.ENOTDIR,
+        errno_codes.EEXIST,
+        errno_codes.EISDIR,
+        errno_codes.ELOOP,
+        errno_codes.ENAMETOOLONG,
+    }
+)
+"""Causes that waiting does not cure: a person must change a mode, a mount or a path."""
+
+_CAUSES = {
+    errno_codes.EACCES: "permission denied",
+    errno_codes.EPERM: "operation not permitted",
+    errno_codes.EROFS: "the file system is read-only",
+    errno_codes.ENOTDIR: "a file is in the place of one of its parent folders",
+    errno_codes.EEXIST: "a file is in its place",
+    errno_codes.ENOSPC: "no space left on the device",
+    errno_codes.EDQUOT: "disk quota exceeded",
+    errno_codes.EIO: "input/output error (the card may be failing)",
+}
+
+
 class DiskError(StorageError):
-    """The operating system refused a write, an fsync or a file operation."""
+    """The operating system refused a write, an fsync or a file operation.
+
+    ``permanent`` tells the daemon's backlog whether waiting can help: a full or
+    briefly failing disk (ENOSPC, EIO, ...) may take records again later; a
+    read-only file system, a missing permission or a file where a folder should
+    be (:data:`PERMANENT_ERRNOS`) never will, so holding records back for it
+    only hides a total loss.
+    """
 
     def __init__(self, path: Path, errno: int | None, message: str) -> None:
         self.path = path
         self.errno = errno
+        self.permanent = errno in PERMANENT_ERRNOS
         super().__init__(f"{path}: {message}")
 
 
@@ -47,6 +91,35 @@ class DiskFullError(DiskError):
 
 class DiskIOError(DiskError):
     """The device reported an I/O error (EIO): the SD card may be failing."""
+
+
+class DataRootUnwritableError(DiskError):
+    """A folder brain must write into cannot be created or written: refused at start, before any record."""
+
+    def __init__(self, folder: Path, errno: int | None) -> None:
+        cause = _CAUSES.get(errno or 0) or (os.strerror(errno) if errno else "unknown cause")
+        super().__init__(folder, errno, f"cannot create or write this folder: {cause} [Errno {errno}]")
+
+
+class DataRootBusyError(StorageError):
+    """Another process holds the data root's lock: a second writer is refused (docs/storage.md).
+
+    The CLI maps it to exit 75 (EX_TEMPFAIL): trying again once the holder is gone can work.
+    """
+
+    def __init__(self, data_root: Path, pid: int | None, holder: str | None) -> None:
+        self.data_root = data_root
+        self.pid = pid
+        self.holder = holder
+        if pid == os.getpid():  # another lock object in this process: pass the held one instead
+            who = f"this process itself (pid {pid})"
+        else:
+            who = f"process {pid}" if pid is not None else "another process (pid unknown)"
+        what = f" ({holder})" if holder else ""
+        super().__init__(
+            f"{data_root}: data root in use by {who}{what}; refusing a second writer "
+            "(stop that process, or give this one another data root)"
+        )
 
 
 def disk_error(path: Path, exc: OSError, action: str) -> DiskError:

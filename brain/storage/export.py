@@ -11,10 +11,16 @@ default. What is dropped, and why (docs/storage.md, "Public export"):
 
 Exported lines are not contracts any more (``site_id`` is required there); they are
 plain JSON objects with the whitelisted keys, in the contract's key order.
+
+Where it writes: never into a data root (a folder with a lock file or run
+directories, or anything inside one) and never inside the source tree: exported
+lines are not records, and a daemon reading or writing there would trip over
+them. Files are mode 0644 and folders 0755 whatever the umask (they are meant to be shared).
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,7 +30,10 @@ import structlog
 
 from brain.contracts import SENSOR_KEYS, STREAMS
 from brain.errors import StorageError
-from brain.storage.dataset import parse_part_name, run_date, stream_files
+from brain.storage.dataset import is_data_root, parse_part_name, run_date, stream_files
+from brain.storage.durable import make_dirs
+from brain.storage.errors import disk_error
+from brain.storage.modes import open_created
 from brain.storage.reader import MalformedLinePolicy, RecordStream
 
 log = structlog.get_logger(__name__)
@@ -113,22 +122,41 @@ def _sources(src: Path) -> list[tuple[str, Path]]:
     return [(stream, path) for stream in STREAMS for path in stream_files(src, stream)]
 
 
+def _check_destination(src: Path, dst: Path) -> None:
+    """Refuse a destination that is not a new or empty folder outside every data root and outside ``src``."""
+    if dst.is_symlink() and not dst.exists():
+        raise StorageError(f"{dst}: a symbolic link to nothing; give a new or empty directory")
+    where = dst.resolve()
+    for folder in (where, *where.parents):
+        if is_data_root(folder):
+            raise StorageError(f"{dst}: inside the data root {folder}; export into a folder of its own")
+    if dst.exists() and (not dst.is_dir() or any(dst.iterdir())):
+        raise StorageError(f"{dst}: exists and is not an empty directory; refusing to overwrite")
+    source = src.resolve()
+    if source.is_dir() and where.is_relative_to(source):
+        raise StorageError(f"{dst}: inside the source {src}; export into a folder of its own")
+
+
 def export_public(
     src: Path, dst: Path, *, policy: MalformedLinePolicy = MalformedLinePolicy.SKIP
 ) -> ExportReport:
     """Write the public subset of every stream under ``src`` (file, run directory or data root) into ``dst``.
 
-    ``dst`` must not exist or be empty, so an export never mixes with older files.
+    ``dst`` must not exist or be empty, so an export never mixes with older files,
+    and must lie outside every data root and outside ``src``.
     """
-    if dst.exists() and (not dst.is_dir() or any(dst.iterdir())):
-        raise StorageError(f"{dst}: exists and is not an empty directory; refusing to overwrite")
+    _check_destination(src, dst)
     report = ExportReport()
     for stream, src_file in _sources(src):
         include = PUBLIC_FIELDS[stream]
         records = RecordStream(src_file, stream, STREAMS[stream], policy=policy)
         target = _target(src_file, dst)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        with target.open("wb") as out:
+        make_dirs(target.parent, durable=False)
+        try:
+            fd, _ = open_created(target, os.O_WRONLY | os.O_TRUNC)
+        except OSError as exc:
+            raise disk_error(target, exc, "create export file") from exc
+        with os.fdopen(fd, "wb") as out:
             for record in records:
                 out.write(record.model_dump_json(include=include).encode() + b"\n")
         report.records[stream] = report.records.get(stream, 0) + records.records

@@ -25,6 +25,7 @@ import structlog
 from brain.storage.dataset import TORN_SUFFIX, parse_part_name, stream_parts
 from brain.storage.durable import fsync_dir
 from brain.storage.errors import disk_error
+from brain.storage.modes import open_created
 
 log = structlog.get_logger(__name__)
 
@@ -122,8 +123,7 @@ def _repair(fd: int, path: Path, *, durable: bool) -> TornTail | None:
 
 def _keep_fragment(side_file: Path, fragment: bytes, *, durable: bool) -> None:
     """Append the cut bytes to the side file and make them durable before the part is truncated."""
-    created = not side_file.exists()
-    fd = os.open(side_file, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+    fd, created = open_created(side_file, os.O_WRONLY | os.O_APPEND)
     try:
         data = memoryview(fragment if fragment.endswith(b"\n") else fragment + b"\n")
         while data:

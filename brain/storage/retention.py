@@ -12,7 +12,10 @@ Why each step is ordered as it is (a power cut may stop it anywhere):
   longer a run directory to any reader), then removes it; a leftover
   ``.deleting`` directory is removed by the next run.
 - The gzip header carries no file name and no time, so the same part always
-  compresses to the same bytes.
+  compresses to the same bytes; ``.gz`` files are mode 0644 whatever the umask.
+- A pass holds the data root's lock (:mod:`brain.storage.lock`): it takes it
+  itself, or runs under the lock its caller already holds (the daemon passes its
+  writer's), so it never renames or removes files another process is writing.
 
 Age is counted in whole days from the run's date to ``today`` (the site-local
 date the caller passes in; this module never reads the clock): with
@@ -30,9 +33,12 @@ from pathlib import Path
 
 import structlog
 
+from brain.errors import StorageError
 from brain.storage.dataset import DatasetManager, parse_part_name
 from brain.storage.durable import fsync_dir
 from brain.storage.errors import disk_error
+from brain.storage.lock import DataRootLock
+from brain.storage.modes import open_created
 
 log = structlog.get_logger(__name__)
 
@@ -52,13 +58,34 @@ class RetentionReport:
 
 
 def apply_retention(
-    data_root: Path, today: date, *, retention_days: int, compress_after_days: int
+    data_root: Path,
+    today: date,
+    *,
+    retention_days: int,
+    compress_after_days: int,
+    lock: DataRootLock | None = None,
 ) -> RetentionReport:
-    """Gzip runs older than ``compress_after_days`` days; delete runs older than ``retention_days``."""
+    """Gzip runs older than ``compress_after_days`` days; delete runs older than ``retention_days``.
+
+    ``lock`` is the lock the caller holds on ``data_root`` (a daemon: its writer's
+    :attr:`~brain.storage.writer.DatasetWriter.lock`); without it the pass takes the
+    lock itself and raises :class:`~brain.storage.errors.DataRootBusyError` while
+    another process writes there. A data root that does not exist is left alone.
+    """
+    if not data_root.is_dir():
+        return _applied(data_root, today, RetentionReport())
+    if lock is None:
+        with DataRootLock(data_root, "retention"):
+            return _apply(data_root, today, retention_days, compress_after_days)
+    if not lock.covers(data_root):
+        raise StorageError(f"{data_root}: retention was given a lock that is not held on this data root")
+    return _apply(data_root, today, retention_days, compress_after_days)
+
+
+def _apply(data_root: Path, today: date, retention_days: int, compress_after_days: int) -> RetentionReport:
     report = RetentionReport()
-    if data_root.is_dir():
-        for leftover in data_root.glob(f"*{_DELETING_SUFFIX}"):
-            _remove_tree(leftover, data_root)
+    for leftover in data_root.glob(f"*{_DELETING_SUFFIX}"):
+        _remove_tree(leftover, data_root)
     for day, run_dir in DatasetManager(data_root).dated_runs():
         age_days = (today - day).days
         if age_days > retention_days:
@@ -66,6 +93,10 @@ def apply_retention(
             report.deleted.append(run_dir)
         elif age_days > compress_after_days:
             report.compressed.extend(_compress_run(run_dir))
+    return _applied(data_root, today, report)
+
+
+def _applied(data_root: Path, today: date, report: RetentionReport) -> RetentionReport:
     log.info(
         "storage_retention_applied",
         data_root=str(data_root),
@@ -118,11 +149,13 @@ def _write_gzip(source: Path, target: Path) -> None:
     """Write ``target`` complete and durable under a temporary name, then give it its name."""
     temporary = target.with_name(target.name + _TMP_SUFFIX)
     try:
-        with source.open("rb") as plain, temporary.open("wb") as raw:
-            with gzip.GzipFile(filename="", mode="wb", fileobj=raw, mtime=0, compresslevel=6) as packed:
-                shutil.copyfileobj(plain, packed, _COPY_BYTES)
-            raw.flush()
-            os.fsync(raw.fileno())
+        with source.open("rb") as plain:
+            fd, _ = open_created(temporary, os.O_WRONLY | os.O_TRUNC)
+            with os.fdopen(fd, "wb") as raw:
+                with gzip.GzipFile(filename="", mode="wb", fileobj=raw, mtime=0, compresslevel=6) as packed:
+                    shutil.copyfileobj(plain, packed, _COPY_BYTES)
+                raw.flush()
+                os.fsync(raw.fileno())
         temporary.rename(target)
     except OSError as exc:
         temporary.unlink(missing_ok=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import subprocess
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -9,6 +10,7 @@ from typing import Any
 import pytest
 
 from brain.storage import DatasetWriter, FsyncPolicy, StorageSettings
+from tests.storage.processes import start_holder, stop
 
 
 @pytest.fixture
@@ -33,3 +35,11 @@ def make_writer(data_root: Path) -> Iterator[Callable[..., DatasetWriter]]:
     yield make
     for writer in writers:
         writer.close()
+
+
+@pytest.fixture
+def holder(data_root: Path) -> Iterator[subprocess.Popen[str]]:
+    """A separate process that holds a writer on ``data_root`` until its stdin is closed."""
+    process = start_holder(data_root)
+    yield process
+    stop(process)

@@ -6,6 +6,8 @@ import json
 from pathlib import Path
 from typing import Any
 
+from brain.storage.dataset import LOCK_FILE_NAME
+
 
 def write_lines(path: Path, lines: list[bytes]) -> Path:
     """Write ``lines`` (without newlines) as a JSONL file, making its folders; return ``path``."""
@@ -26,5 +28,9 @@ def json_lines(path: Path) -> list[dict[str, Any]]:
 
 
 def tree(root: Path) -> list[str]:
-    """Every file under ``root`` as a sorted relative path."""
-    return sorted(str(path.relative_to(root)) for path in root.rglob("*") if path.is_file())
+    """Every file under ``root`` as a sorted relative path, but the lock file (not a record)."""
+    return sorted(
+        str(path.relative_to(root))
+        for path in root.rglob("*")
+        if path.is_file() and path.name != LOCK_FILE_NAME
+    )

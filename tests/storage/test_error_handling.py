@@ -242,10 +242,9 @@ def test_flush_reports_a_failing_fsync(
 def test_a_data_root_that_is_a_file_is_a_disk_error(tmp_path: Path) -> None:
     blocker = tmp_path / "data"
     blocker.write_text("not a directory")
-    writer = DatasetWriter(blocker, StorageSettings())
-    with pytest.raises(DiskError, match="create directory"):
-        writer.write("observations", observation(T0))
-    writer.close()
+    with pytest.raises(DiskError, match="a file is in its place") as refused:  # at start, before any record
+        DatasetWriter(blocker, StorageSettings())
+    assert refused.value.path == blocker and refused.value.permanent
     with pytest.raises(DiskError, match="open directory for fsync"):
         fsync_dir(tmp_path / "missing")
 

@@ -1,4 +1,5 @@
 import json
+import shutil
 from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
@@ -118,3 +119,30 @@ def test_brain_export_public_command(
     assert (
         json.loads((tmp_path / "out" / "run_20260601" / "state.0000.jsonl").read_text())["confidence"] == 0.8
     )
+
+
+def test_export_never_writes_into_a_data_root_nor_into_its_source(
+    make_writer: Callable[..., DatasetWriter], data_root: Path, tmp_path: Path
+) -> None:
+    fill_all_streams(make_writer)
+    live = make_writer()  # a writer holds the data root now
+    before = tree(data_root)
+    for inside in (data_root / "run_x", data_root / "public" / "deeper", data_root):
+        with pytest.raises(StorageError, match="inside the data root"):
+            export_public(data_root / "run_20260601", inside)
+    live.close()
+    other_root = tmp_path / "old_root"  # a data root from before lock files: run directories only
+    (other_root / "run_20250101").mkdir(parents=True)
+    with pytest.raises(StorageError, match=f"inside the data root {other_root}"):
+        export_public(data_root, other_root / "export")
+    source = tmp_path / "logs"
+    source.mkdir()
+    shutil.copy(data_root / "run_20260601" / "anomalies.0000.jsonl", source)
+    with pytest.raises(StorageError, match="inside the source"):
+        export_public(source, source / "public")
+    dangling = tmp_path / "dangling"
+    dangling.symlink_to(tmp_path / "nowhere")
+    with pytest.raises(StorageError, match="symbolic link to nothing"):
+        export_public(data_root, dangling)
+    assert tree(data_root) == before and not (tmp_path / "nowhere").exists()
+    assert not (source / "public").exists()

@@ -18,6 +18,7 @@ from brain.storage import (
     UnknownStreamError,
     UnserializablePolicy,
 )
+from brain.storage.dataset import LOCK_FILE_NAME
 from tests.factories import T0, minutes, observation, record
 from tests.fake_time import FakeTime
 from tests.storage.jsonl_files import lines_of
@@ -165,7 +166,7 @@ def test_unknown_stream_or_wrong_record_kind_is_refused(
         writer.write("observation", observation(T0))
     with pytest.raises(UnknownStreamError, match="ObservationV1 to stream 'state'"):
         writer.write("state", observation(T0))
-    assert not data_root.exists()
+    assert [path.name for path in data_root.iterdir()] == [LOCK_FILE_NAME]  # no run directory, no part
 
 
 def test_the_storage_section_is_the_writers_settings() -> None:

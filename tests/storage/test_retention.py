@@ -93,6 +93,7 @@ def test_leftovers_of_an_interrupted_run_are_finished(
 def test_a_missing_data_root_needs_nothing(tmp_path: Path) -> None:
     report = apply_retention(tmp_path / "none", TODAY, retention_days=30, compress_after_days=7)
     assert report.deleted == [] and report.compressed == []
+    assert not (tmp_path / "none").exists()  # not created just to be locked
 
 
 def test_writing_into_a_compressed_day_starts_a_new_part(

@@ -138,7 +138,7 @@ def test_rotation_on_a_dst_day_in_amsterdam(
     for timestamp in stamps:
         writer.write("observations", observation(timestamp))
     writer.close()
-    runs = sorted(path.name for path in data_root.iterdir())
+    runs = sorted(path.name for path in data_root.iterdir() if path.is_dir())
     assert runs == [
         f"run_{day - timedelta(days=1):%Y%m%d}",
         f"run_{day:%Y%m%d}",
