@@ -9,10 +9,13 @@ import argparse
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from brain.cli.settings_loader import config_path, load_or_report
 from brain.exit_codes import ExitCode
+
+if TYPE_CHECKING:
+    from brain.config import LoadedSettings
 
 
 def build_daemon_parser() -> argparse.ArgumentParser:
@@ -104,7 +107,7 @@ def daemon_flags(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def daemon_main(argv: Sequence[str] | None = None) -> int:
-    """Run ``brain-daemon`` and return its exit status: ``ExitCode`` OK, FAILURE, USAGE or CONFIG."""
+    """Run ``brain-daemon`` and return its exit status (:class:`~brain.exit_codes.ExitCode`)."""
     args = build_daemon_parser().parse_args(argv)
     if args.scenario and "help" in args.scenario:
         from brain.sources.synthetic.scenarios import scenario_help
@@ -115,7 +118,7 @@ def daemon_main(argv: Sequence[str] | None = None) -> int:
     if loaded is None:
         return ExitCode.CONFIG
     from brain.config import SourceKind
-    from brain.errors import BrainError, ConfigError
+    from brain.errors import BrainError
     from brain.logging import configure_logging
 
     settings = loaded.settings
@@ -130,19 +133,42 @@ def daemon_main(argv: Sequence[str] | None = None) -> int:
             and settings.source is not SourceKind.HARDWARE,
             continue_different_run=args.continue_different_run,
         )
-    except daemon.DataRootConflictError as exc:  # 78: the folder and the settings disagree, see identity.py
-        print(f"brain-daemon: {exc}", file=sys.stderr)
-        return ExitCode.CONFIG
-    except ConfigError as exc:
+    except BrainError as exc:
+        return _report_error(exc, loaded)
+    root = settings.data_root.resolve()
+    if status in (ExitCode.CANNOT_CREATE, ExitCode.IO_ERROR):
+        print(
+            f"brain-daemon: records were lost (see storage_records_lost); the rest is in {root}",
+            file=sys.stderr,
+        )
+        return status
+    runs = sorted(p.name for p in settings.data_root.glob("run_*")) if settings.data_root.is_dir() else []
+    where = ", ".join(runs) if len(runs) <= 3 else f"{len(runs)} run directories, {runs[0]} to {runs[-1]}"
+    where = where or "no run directories"
+    print(f"brain-daemon: records are in {root} ({where})")
+    return status
+
+
+def _report_error(exc: BaseException, loaded: LoadedSettings) -> ExitCode:
+    """Say on stderr why the daemon could not run, and choose its exit status.
+
+    The order matters: the first matching kind wins (a ``DataRootUnwritableError``
+    is a ``DiskError`` is a ``StorageError``).
+    """
+    from brain import daemon
+    from brain.errors import ConfigError
+    from brain.storage import DataRootBusyError, DataRootUnwritableError
+
+    if isinstance(exc, ConfigError) and not isinstance(exc, daemon.DataRootConflictError):
         origin = loaded.origins.get(exc.key or "", "default") if exc.file is None else "default"
         where = f"; from {origin}" if origin != "default" else ""  # the file, "command line" or "environment"
         print(f"brain-daemon: configuration error: {exc}{where}", file=sys.stderr)
         return ExitCode.CONFIG
-    except BrainError as exc:
-        print(f"brain-daemon: {exc}", file=sys.stderr)
-        return ExitCode.FAILURE
-    runs = sorted(p.name for p in settings.data_root.glob("run_*")) if settings.data_root.is_dir() else []
-    where = ", ".join(runs) if len(runs) <= 3 else f"{len(runs)} run directories, {runs[0]} to {runs[-1]}"
-    where = where or "no run directories"
-    print(f"brain-daemon: records are in {settings.data_root.resolve()} ({where})")
-    return status
+    print(f"brain-daemon: {exc}", file=sys.stderr)
+    if isinstance(exc, daemon.DataRootConflictError):  # the folder and the settings disagree (identity.py)
+        return ExitCode.CONFIG
+    if isinstance(exc, DataRootBusyError):  # another writer holds the data root; its pid is in the message
+        return ExitCode.TEMP_FAILURE
+    if isinstance(exc, DataRootUnwritableError):  # the output folder cannot be created or written
+        return ExitCode.CANNOT_CREATE if exc.permanent else ExitCode.IO_ERROR
+    return ExitCode.FAILURE

@@ -23,7 +23,7 @@ from brain.errors import ConfigError, SourceError
 from brain.estimator import Estimator, EstimatorSettings
 from brain.sources.base import Source
 from brain.sources.plugins import load_plugin
-from brain.storage import DatasetWriter, FsyncPolicy, apply_retention
+from brain.storage import DataRootLock, DatasetWriter, FsyncPolicy, apply_retention
 
 
 @dataclass(frozen=True)
@@ -57,6 +57,8 @@ class Parts:
     clock: ClockPlan
     estimator: Estimator
     sink: BacklogSink
+    storage_lock: DataRootLock
+    """The data root's lock the writer holds; the retention job works under it."""
     notifier: Notifier
     flush_every_poll: bool
     """Group-commit at the end of every poll: the loop sleeps longer than ``storage.batch_seconds``."""
@@ -75,6 +77,7 @@ class Parts:
             today,
             retention_days=storage.retention_days,
             compress_after_days=storage.compress_after_days,
+            lock=self.storage_lock,
         )
 
 
@@ -94,6 +97,7 @@ def build_parts(loaded: LoadedSettings) -> Parts:
         clock=clock,
         estimator=estimator,
         sink=BacklogSink(writer, max_backlog=settings.storage.backlog_max_records),
+        storage_lock=writer.lock,
         notifier=Notifier(),
         flush_every_poll=storage.fsync is FsyncPolicy.BATCH
         and _wall_seconds_between_polls(settings) >= storage.batch_seconds,

@@ -27,9 +27,11 @@ from brain.daemon.sink import BacklogSink
 from brain.daemon.site_zone import with_input_zone
 from brain.errors import BrainError
 from brain.estimator import Estimate, Estimator, ObservationOrderError
+from brain.exit_codes import ExitCode
 from brain.scheduler.event_loop import Scheduler
 from brain.scheduler.triggers import TimestampTrigger, every
 from brain.sources.base import Source, TimedSource
+from brain.storage import DataRootBusyError, DiskError
 
 log = structlog.get_logger(__name__)
 
@@ -65,6 +67,10 @@ class MainLoop:
                 return
             self._process(observation)
             self._consecutive_failures = 0
+            if self.sink.gave_up is not None:  # read-only, not permitted, taken: polling on fills memory
+                log.error("storage_gave_up", error=str(self.sink.gave_up), fire_time=fire_time.isoformat())
+                self.fatal = self.sink.gave_up
+                self.scheduler.stop()
         except BrainError as exc:  # fail-fast replay, a source that cannot go on: nothing to retry
             log.error(
                 "poll_fatal", error=str(exc), error_type=type(exc).__name__, fire_time=fire_time.isoformat()
@@ -185,7 +191,7 @@ def run(loaded: LoadedSettings, *, progress: bool = False, continue_different_ru
 
 
 def serve(parts: Parts, *, progress: bool = False) -> int:
-    """Resume, schedule the jobs and run them on ``parts``; return the exit status (0 or 1)."""
+    """Resume, schedule the jobs and run them on ``parts``; return the exit status (:func:`exit_status`)."""
     settings = parts.settings
     recovery = resume(parts)
     clock = parts.clock.make(recovery.next_poll)
@@ -201,7 +207,7 @@ def serve(parts: Parts, *, progress: bool = False) -> int:
             last_stored=last_stored.isoformat() if last_stored else None,
         )
         parts.close()
-        return 0
+        return ExitCode.OK
     # Registration order is execution order at one instant: the poll, then the base cycle.
     scheduler.add_job(loop.base_cycle, every(timedelta(seconds=settings.base_cycle_s)), name="base_cycle")
     if settings.source is SourceKind.HARDWARE:
@@ -226,6 +232,7 @@ def serve(parts: Parts, *, progress: bool = False) -> int:
         parts.notifier.close()
     counters = asdict(loop.counters)
     counters["last_poll"] = loop.counters.last_poll.isoformat() if loop.counters.last_poll else None
+    losses = parts.sink.losses()
     log.info(
         "daemon_stopped",
         **counters,
@@ -233,7 +240,25 @@ def serve(parts: Parts, *, progress: bool = False) -> int:
         storage_dropped=parts.sink.dropped,
         storage_backlog=parts.sink.backlog,
     )
-    return 1 if loop.fatal is not None else 0
+    if losses:
+        log.error("storage_records_lost", records=sum(losses.values()), **losses)
+    return exit_status(loop.fatal, losses)
+
+
+def exit_status(fatal: BaseException | None, losses: dict[str, int]) -> ExitCode:
+    """What the run's end means for systemd and a shell: loss of records is never success.
+
+    A data root taken by another writer is busy (75, try later); a permanent storage
+    refusal is 73 (the unit does not restart into it); records lost to a disk that
+    refused for a while is 74 (a restart may well succeed); any other fatal error 1.
+    """
+    if isinstance(fatal, DataRootBusyError):
+        return ExitCode.TEMP_FAILURE
+    if isinstance(fatal, DiskError) and fatal.permanent:
+        return ExitCode.CANNOT_CREATE
+    if losses:
+        return ExitCode.IO_ERROR
+    return ExitCode.FAILURE if fatal is not None else ExitCode.OK
 
 
 def _add_poll(scheduler: Scheduler, loop: MainLoop, interval_s: float, now: datetime) -> datetime | None:

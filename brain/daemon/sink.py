@@ -4,9 +4,18 @@ Why a backlog: on a Pi the SD card fills up or throws EIO; the greenhouse keeps
 growing meanwhile. Records that could not be written wait in memory (bounded:
 oldest dropped first, counted and logged) and are retried, in order, before
 any new record, so nothing is reordered and nothing partial reaches the file.
-Only a refusing disk (:class:`~brain.storage.DiskError`) is worth waiting
-for; a record the writer can never take (unknown stream, unserialisable under the
-``raise`` policy) is logged and dropped, or it would block every later record.
+Only a disk that refuses for a while (:class:`~brain.storage.DiskError`, full or
+failing) is worth waiting for. A permanent refusal (read-only, not permitted, the
+data root gone to another writer) is not: the sink records it in :attr:`gave_up`
+and the main loop stops, so systemd hears of it instead of a daemon that keeps
+polling into memory. A record the writer can never take (unknown stream,
+unserialisable under the ``raise`` policy) is logged and dropped, or it would block
+every later record.
+
+Loss is never success: :meth:`BacklogSink.losses` counts every record that was
+accepted from the loop and is not on disk (backlog overflow, backlog left at exit,
+records in a file deleted under the writer, records whose fsync failed), and the
+daemon exits non-zero when it is not empty.
 """
 
 from __future__ import annotations
@@ -19,7 +28,7 @@ import structlog
 from pydantic import BaseModel
 
 from brain.errors import StorageError
-from brain.storage import DiskError
+from brain.storage import DataRootBusyError, DiskError
 
 log = structlog.get_logger(__name__)
 
@@ -41,6 +50,12 @@ class RecordWriter(Protocol):
 
     def close(self) -> None: ...  # noqa: D102
 
+    @property
+    def lost(self) -> int: ...  # noqa: D102
+
+    @property
+    def unconfirmed(self) -> int: ...  # noqa: D102
+
 
 class BacklogSink:
     """Writes records, holding them back in order while the disk refuses them."""
@@ -55,6 +70,10 @@ class BacklogSink:
         """Records handed to the writer successfully."""
         self.rejected = 0
         """Records the writer can never take (each one logged); not retried."""
+        self.lost_at_exit = 0
+        """Records still in the backlog when the sink was closed: gone with the process."""
+        self.gave_up: StorageError | None = None
+        """The first permanent refusal (read-only, not permitted, data root taken): waiting will not help."""
 
     @property
     def backlog(self) -> int:
@@ -90,7 +109,8 @@ class BacklogSink:
         """Flush and close; a backlog left over is reported, since it is lost with the process."""
         self.flush()
         if self._backlog:
-            log.error("storage_backlog_lost_at_exit", records=len(self._backlog))
+            self.lost_at_exit = len(self._backlog)
+            log.error("storage_backlog_lost_at_exit", records=self.lost_at_exit)
         try:
             self._writer.close()
         except StorageError as exc:
@@ -100,7 +120,10 @@ class BacklogSink:
         """False when the disk refused (retry later); True when the record is written or rejected for good."""
         try:
             self._writer.write(stream, record)
-        except DiskError as exc:
+        except (DiskError, DataRootBusyError) as exc:
+            if self.gave_up is None and (isinstance(exc, DataRootBusyError) or exc.permanent):
+                self.gave_up = exc
+                log.error("storage_refused_for_good", stream=stream, error=str(exc))
             log.error(
                 "storage_write_failed",
                 stream=stream,
@@ -145,3 +168,13 @@ class BacklogSink:
                 timestamp=_timestamp_of(lost),
                 dropped_total=self.dropped,
             )
+
+    def losses(self) -> dict[str, int]:
+        """Records accepted from the loop that are not on disk, by cause; empty when nothing was lost."""
+        causes = {
+            "backlog_overflow": self.dropped,
+            "backlog_at_exit": self.lost_at_exit,
+            "file_deleted": self._writer.lost,
+            "fsync_failed": self._writer.unconfirmed,
+        }
+        return {cause: count for cause, count in causes.items() if count}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -12,11 +13,13 @@ import structlog
 from brain.config import load_settings
 from brain.contracts import DeviceStatusV1, ObservationV1
 from brain.daemon.builder import ClockPlan, Parts
-from brain.daemon.main_loop import MAX_CONSECUTIVE_POLL_FAILURES, serve
+from brain.daemon.main_loop import MAX_CONSECUTIVE_POLL_FAILURES, exit_status, serve
 from brain.daemon.notify import Notifier
 from brain.daemon.sink import BacklogSink
 from brain.errors import SourceError
 from brain.estimator import Estimator
+from brain.exit_codes import ExitCode
+from brain.storage import DataRootBusyError, DiskError
 from brain.storage.settings import StorageSettings
 from brain.storage.writer import DatasetWriter
 from tests.factories import device_status, observation
@@ -64,12 +67,14 @@ class ScriptedSource:
 
 def _parts(tmp_path: Path, source: ScriptedSource) -> Parts:
     settings = load_settings(flags={"source": "synthetic", "data_root": tmp_path}).settings
+    writer = DatasetWriter(tmp_path, StorageSettings())
     return Parts(
         settings=settings,
         source=source,
         clock=ClockPlan(None, simulated_start=START, time_scale=0.0),
         estimator=Estimator(),
-        sink=BacklogSink(DatasetWriter(tmp_path, StorageSettings()), max_backlog=10),
+        sink=BacklogSink(writer, max_backlog=10),
+        storage_lock=writer.lock,
         notifier=Notifier(environ={}),
         flush_every_poll=False,
     )
@@ -129,3 +134,21 @@ def test_a_status_naming_no_relay_is_not_stored_but_travels_in_the_state(tmp_pat
     assert read_stream(tmp_path, "device_status") == []
     states = read_stream(tmp_path, "state")
     assert states and all(s["device_status"]["devices"] == {} for s in states)
+
+
+@pytest.mark.parametrize(
+    ("fatal", "losses", "expected"),
+    [
+        (None, {}, ExitCode.OK),
+        (None, {"backlog_at_exit": 3}, ExitCode.IO_ERROR),
+        (DiskError(Path("/d"), errno.ENOSPC, "full"), {"backlog_at_exit": 3}, ExitCode.IO_ERROR),
+        (DiskError(Path("/d"), errno.EROFS, "read-only"), {"backlog_at_exit": 3}, ExitCode.CANNOT_CREATE),
+        (DataRootBusyError(Path("/d"), 4242, "brain writer"), {}, ExitCode.TEMP_FAILURE),
+        (SourceError("bad line"), {}, ExitCode.FAILURE),
+    ],
+    ids=["clean", "lost", "disk full", "read-only", "root taken", "source failed"],
+)
+def test_the_exit_status_says_what_the_end_of_a_run_means(
+    fatal: BaseException | None, losses: dict[str, int], expected: ExitCode
+) -> None:
+    assert exit_status(fatal, losses) is expected

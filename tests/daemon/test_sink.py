@@ -5,7 +5,7 @@ from pydantic import BaseModel
 
 from brain.daemon.sink import BacklogSink
 from brain.errors import StorageError
-from brain.storage.errors import DiskFullError, UnknownStreamError
+from brain.storage.errors import DiskError, DiskFullError, UnknownStreamError
 
 
 class Rec(BaseModel):
@@ -17,6 +17,9 @@ class FlakyWriter:
 
     def __init__(self) -> None:
         self.full = False
+        self.read_only = False
+        self.lost = 0
+        self.unconfirmed = 0
         self.lines: list[tuple[str, str]] = []
         self.flushes = 0
         self.closed = False
@@ -24,6 +27,8 @@ class FlakyWriter:
     def write(self, stream: str, record: BaseModel) -> None:
         if self.full:
             raise DiskFullError(Path("x.jsonl"), errno.ENOSPC, "No space left on device")
+        if self.read_only:
+            raise DiskError(Path("x.jsonl"), errno.EROFS, "Read-only file system")
         if stream == "bogus":
             raise UnknownStreamError(stream, type(record).__name__)
         self.lines.append((stream, record.timestamp))  # type: ignore[attr-defined]
@@ -71,3 +76,25 @@ def test_a_record_the_writer_can_never_take_is_dropped_not_queued() -> None:
     sink.write("state", Rec(timestamp="t2"))
     assert writer.lines == [("state", "t2")]
     assert (sink.backlog, sink.rejected, sink.written) == (0, 1, 1)
+
+
+def test_a_permanent_refusal_is_given_up_on_and_every_loss_counted() -> None:
+    writer = FlakyWriter()
+    sink = BacklogSink(writer, max_backlog=1)
+    sink.write("state", Rec(timestamp="t1"))
+    writer.full = True
+    sink.write("state", Rec(timestamp="t2"))
+    assert sink.gave_up is None  # a full disk may take records again: wait
+    writer.full, writer.read_only = False, True
+    sink.write("state", Rec(timestamp="t3"))
+    assert sink.gave_up is not None and "Read-only" in str(sink.gave_up)
+    writer.lost = 2  # records the writer put into a file that was then deleted
+    sink.close()
+    assert sink.losses() == {"backlog_overflow": 1, "backlog_at_exit": 1, "file_deleted": 2}
+
+
+def test_nothing_lost_is_an_empty_account() -> None:
+    sink = BacklogSink(FlakyWriter(), max_backlog=1)
+    sink.write("state", Rec(timestamp="t1"))
+    sink.close()
+    assert sink.losses() == {}

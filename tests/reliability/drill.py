@@ -4,18 +4,20 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 import re
 import socket
 import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+import pytest
 from pydantic import BaseModel
 
 from brain.contracts import STREAMS
@@ -203,12 +205,54 @@ class Process:
             self.popen.wait()
 
 
-def start_daemon(data_root: Path, *args: str, log: Path, env: dict[str, str] | None = None) -> Process:
-    """``brain-daemon --output-dir DATA_ROOT ARGS`` as a fresh process in the background (JSON logs)."""
+def start_daemon(
+    data_root: Path,
+    *args: str,
+    log: Path,
+    env: dict[str, str] | None = None,
+    prefix: Sequence[str] = (),
+) -> Process:
+    """``brain-daemon --output-dir DATA_ROOT ARGS`` as a fresh process in the background (JSON logs).
+
+    ``prefix`` goes before the command (``setpriv ...`` to run without root's bypass).
+    """
     full_env = clean_env(**(env or {}))
-    command = [sys.executable, *DAEMON, "--output-dir", str(data_root), "--log-format", "json", *args]
+    command = [
+        *prefix,
+        sys.executable,
+        *DAEMON,
+        "--output-dir",
+        str(data_root),
+        "--log-format",
+        "json",
+        *args,
+    ]
     with log.open("wb") as out:
         popen = subprocess.Popen(
             command, stdout=out, stderr=subprocess.STDOUT, env=full_env, cwd=PROJECT_ROOT
         )
     return Process(popen, log)
+
+
+@contextlib.contextmanager
+def mounted_tmpfs(mount_point: Path, options: str) -> Iterator[Path]:
+    """A tmpfs mounted at ``mount_point`` for the block, then unmounted.
+
+    Skips where this system will not mount (not root), except under ``CI``, where
+    the drill must run and a refusal fails it.
+    """
+    mount_point.mkdir(exist_ok=True)
+    mounted = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", options, "tmpfs", str(mount_point)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if mounted.returncode != 0:
+        if os.environ.get("CI"):
+            pytest.fail(f"CI must be able to mount a tmpfs: {mounted.stderr.strip()}")
+        pytest.skip(f"cannot mount a tmpfs here (needs root): {mounted.stderr.strip()}")
+    try:
+        yield mount_point
+    finally:
+        subprocess.run(["umount", "-l", str(mount_point)], check=False)

@@ -22,7 +22,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import PROJECT_ROOT
-from tests.reliability.drill import NotifyListener, is_ready, start_daemon, validate_data_root
+from tests.reliability.drill import NotifyListener, is_ready, mounted_tmpfs, start_daemon, validate_data_root
 from tests.reliability.test_disk_full import fill, same_files
 from tests.runs import DAEMON, clean_env, daemon
 
@@ -34,22 +34,8 @@ INTRUDER = ("--seed", "7", "--site-id", "intruder")
 @pytest.fixture
 def small_disk(tmp_path: Path) -> Iterator[Path]:
     """A 3 MB tmpfs mounted for the test, unmounted after it."""
-    mount_point = tmp_path / "small"
-    mount_point.mkdir()
-    mounted = subprocess.run(
-        ["mount", "-t", "tmpfs", "-o", "size=3m", "tmpfs", str(mount_point)],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if mounted.returncode != 0:
-        if os.environ.get("CI"):
-            pytest.fail(f"CI must be able to mount a tmpfs: {mounted.stderr.strip()}")
-        pytest.skip(f"cannot mount a tmpfs here (needs root): {mounted.stderr.strip()}")
-    try:
+    with mounted_tmpfs(tmp_path / "small", "size=3m") as mount_point:
         yield mount_point
-    finally:
-        subprocess.run(["umount", "-l", str(mount_point)], check=False)
 
 
 def second_daemon(data_root: Path) -> subprocess.CompletedProcess[str]:
@@ -90,7 +76,7 @@ def test_a_second_daemon_on_a_full_disk_is_refused_and_destroys_nothing(
         first.kill()
         listener.close()
 
-    assert second.returncode != 0  # 1 today; the CLI maps DataRootBusyError to 75 (EX_TEMPFAIL)
+    assert second.returncode == 75, second.stderr  # EX_TEMPFAIL: busy, try later
     message = second.stderr.strip().splitlines()[-1]
     assert f"in use by process {first.popen.pid}" in message and str(data_root) in message, second.stderr
     records = validate_data_root(data_root)

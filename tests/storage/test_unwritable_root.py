@@ -23,31 +23,13 @@ from brain.storage import DataRootUnwritableError, DatasetWriter, DiskError, Sto
 from brain.storage.errors import disk_error
 from tests.conftest import PROJECT_ROOT
 from tests.factories import T0, observation
-
-
-def mount_tmpfs(mount_point: Path, options: str) -> None:
-    """Mount a tmpfs, or skip (fail under CI, where the drill must run) when this system will not."""
-    mount_point.mkdir(exist_ok=True)
-    mounted = subprocess.run(
-        ["mount", "-t", "tmpfs", "-o", options, "tmpfs", str(mount_point)],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if mounted.returncode != 0:
-        if os.environ.get("CI"):
-            pytest.fail(f"CI must be able to mount a tmpfs: {mounted.stderr.strip()}")
-        pytest.skip(f"cannot mount a tmpfs here (needs root): {mounted.stderr.strip()}")
+from tests.reliability.drill import mounted_tmpfs
 
 
 @pytest.fixture
 def small_tmpfs(tmp_path: Path) -> Iterator[Path]:
-    mount_point = tmp_path / "mnt"
-    mount_tmpfs(mount_point, "size=1m")
-    try:
+    with mounted_tmpfs(tmp_path / "mnt", "size=1m") as mount_point:
         yield mount_point
-    finally:
-        subprocess.run(["umount", "-l", str(mount_point)], check=False)
 
 
 def test_a_file_in_place_of_a_parent_folder_is_refused_as_permanent(tmp_path: Path) -> None:
