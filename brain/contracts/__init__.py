@@ -18,7 +18,13 @@ from brain.contracts.action import ActionType, ActionV1, RecordRef, ReferencedSt
 from brain.contracts.anomaly import AnomalyKind, AnomalyV1, Metric, Severity
 from brain.contracts.device_status import DEFAULT_DEVICES, DeviceStatusV1, RelayState
 from brain.contracts.observation import ObservationSource, ObservationV1, Reading, SensorReadings
-from brain.contracts.sensor_health import Evidence, HealthStatus, SensorFault, SensorHealthV1
+from brain.contracts.sensor_health import (
+    EVIDENCE_STATISTICS,
+    Evidence,
+    HealthStatus,
+    SensorFault,
+    SensorHealthV1,
+)
 from brain.contracts.sensors import SENSOR_KEYS, SensorKey
 from brain.contracts.state import ExclusionReason, StateV1
 from brain.contracts.types import LAX_ENUM, Identifier, Timestamp, check_site_id
@@ -35,6 +41,7 @@ STREAMS: dict[str, type[Contract]] = {
 
 __all__ = [
     "DEFAULT_DEVICES",
+    "EVIDENCE_STATISTICS",
     "LAX_ENUM",
     "SCHEMA_VERSION",
     "SENSOR_KEYS",

@@ -44,6 +44,31 @@ class SensorFault(StrEnum):
     OUT_OF_RANGE = "out_of_range"
 
 
+EVIDENCE_STATISTICS: frozenset[str] = frozenset(
+    {
+        "step",
+        "spike_step",
+        "range",
+        "range_in_daylight",
+        "range_while_colocated_moved",
+        "valid_readings_since_start",
+        "null_polls",
+        "value_age_s",
+        "value",
+        "seconds_since_fault_ended",
+        "offset_from_reference",
+        "offset_from_reference_c",
+        "offset_from_reference_pct",
+    }
+)
+"""The statistics brain's estimator names in ``Evidence.statistic`` (docs/confidence_scoring.md).
+
+Not an enum in the contract, so logs written by any version stay readable; the
+public export passes only these names on (any other text could be anything), and
+a test keeps the set equal to what the estimator emits.
+"""
+
+
 class Evidence(StrictModel):
     """The numbers behind a diagnosis: which statistic over which window met which limit."""
 

@@ -9,6 +9,18 @@ default. What is dropped, and why (docs/storage.md, "Public export"):
 - ``message`` of anomalies and ``reason`` of actions: free text; the structured
   fields next to them (kind, metric, value, threshold, action type) carry the same facts.
 
+What is kept is only values from closed sets (enums, numbers, timestamps) or text
+brain itself generates, checked value by value, since a log may come from anywhere
+(an imported or hand-edited file): an evidence ``statistic`` that is not one the
+estimator names becomes ``"other"``, an action's ``in_response_to.kind`` that is not an
+anomaly or fault kind is dropped, and relay names a site chose itself (anything but
+:data:`~brain.contracts.DEFAULT_DEVICES`) become ``device_1``, ``device_2``, ... in the
+order the export meets them, the same alias for the same name throughout one export.
+
+What it reads: regular files inside the source tree only. A run folder or part that
+is a symbolic link leading out of the source, a FIFO or a device is skipped with a
+logged warning (``export_skipped``), so an export never copies what lies elsewhere.
+
 Exported lines are not contracts any more (``site_id`` is required there); they are
 plain JSON objects with the whitelisted keys, in the contract's key order.
 
@@ -20,7 +32,9 @@ them. Files are mode 0644 and folders 0755 whatever the umask (they are meant to
 
 from __future__ import annotations
 
+import json
 import os
+import stat
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,7 +42,14 @@ from typing import Any
 
 import structlog
 
-from brain.contracts import SENSOR_KEYS, STREAMS
+from brain.contracts import (
+    DEFAULT_DEVICES,
+    EVIDENCE_STATISTICS,
+    SENSOR_KEYS,
+    STREAMS,
+    AnomalyKind,
+    SensorFault,
+)
 from brain.errors import StorageError
 from brain.storage.dataset import is_data_root, parse_part_name, run_date, stream_files
 from brain.storage.durable import make_dirs
@@ -94,6 +115,8 @@ class ExportReport:
     """Records exported per stream."""
     malformed: int = 0
     """Source lines skipped as malformed (each logged with file and line)."""
+    skipped: list[Path] = field(default_factory=list)
+    """Source paths not read: links leading out of the source, FIFOs, devices (each logged)."""
     files: list[Path] = field(default_factory=list)
     """Files written."""
 
@@ -103,6 +126,11 @@ class ExportReport:
         return (
             f"exported {counts or 'nothing'} into {len(self.files)} files; "
             f"{self.malformed} malformed lines skipped"
+            + (
+                f"; {len(self.skipped)} paths outside the source or not regular files skipped"
+                if self.skipped
+                else ""
+            )
         )
 
 
@@ -113,13 +141,62 @@ def _target(src_file: Path, dst: Path) -> Path:
     return dst / parent.name / name if run_date(parent) is not None else dst / name
 
 
-def _sources(src: Path) -> list[tuple[str, Path]]:
+def _sources(src: Path, report: ExportReport) -> list[tuple[str, Path]]:
     if src.is_file():
         parsed = parse_part_name(src.name)
         if parsed is None or parsed[0] not in STREAMS:
             raise StorageError(f"{src}: not a stream part (<stream>.NNNN.jsonl), cannot tell its record kind")
         return [(parsed[0], src)]
-    return [(stream, path) for stream in STREAMS for path in stream_files(src, stream)]
+    tree = src.resolve()
+    found = [(stream, path) for stream in STREAMS for path in stream_files(src, stream)]
+    kept = [(stream, path) for stream, path in found if _inside(path, tree)]
+    for _stream, path in found:
+        if (_stream, path) not in kept:
+            report.skipped.append(path)
+            log.warning(
+                "export_skipped", path=str(path), reason="a link out of the source or not a regular file"
+            )
+    return kept
+
+
+def _inside(path: Path, tree: Path) -> bool:
+    """A regular file whose real path lies inside ``tree`` (no link leading out, no FIFO or device)."""
+    real = path.resolve()
+    try:
+        regular = stat.S_ISREG(real.stat().st_mode)
+    except OSError:
+        return False
+    return regular and real.is_relative_to(tree)
+
+
+class _Closed:
+    """Keeps an exported record to closed sets, value by value (see the module docstring)."""
+
+    def __init__(self) -> None:
+        self._aliases: dict[str, str] = {}
+
+    def device(self, name: str) -> str:
+        if name in DEFAULT_DEVICES:
+            return name
+        return self._aliases.setdefault(name, f"device_{len(self._aliases) + 1}")
+
+    def record(self, stream: str, data: dict[str, Any]) -> dict[str, Any]:
+        for status in (data, data.get("device_status")):
+            if isinstance(status, dict) and isinstance(status.get("devices"), dict):
+                status["devices"] = {self.device(name): state for name, state in status["devices"].items()}
+        evidence = data.get("evidence")
+        if isinstance(evidence, dict) and evidence.get("statistic") not in EVIDENCE_STATISTICS:
+            evidence["statistic"] = "other"
+        if stream == "actions":
+            if data.get("target_device") is not None:
+                data["target_device"] = self.device(data["target_device"])
+            ref = data["in_response_to"]
+            if ref.get("kind") not in _KINDS:
+                ref.pop("kind", None)
+        return data
+
+
+_KINDS = frozenset(kind.value for kind in AnomalyKind) | frozenset(fault.value for fault in SensorFault)
 
 
 def _check_destination(src: Path, dst: Path) -> None:
@@ -147,7 +224,8 @@ def export_public(
     """
     _check_destination(src, dst)
     report = ExportReport()
-    for stream, src_file in _sources(src):
+    closed = _Closed()
+    for stream, src_file in _sources(src, report):
         include = PUBLIC_FIELDS[stream]
         records = RecordStream(src_file, stream, STREAMS[stream], policy=policy)
         target = _target(src_file, dst)
@@ -158,7 +236,8 @@ def export_public(
             raise disk_error(target, exc, "create export file") from exc
         with os.fdopen(fd, "wb") as out:
             for record in records:
-                out.write(record.model_dump_json(include=include).encode() + b"\n")
+                data = closed.record(stream, record.model_dump(mode="json", include=include))
+                out.write(json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode() + b"\n")
         report.records[stream] = report.records.get(stream, 0) + records.records
         report.malformed += records.malformed
         report.files.append(target)

@@ -1,4 +1,5 @@
 import json
+import os
 import shutil
 from collections.abc import Callable
 from datetime import timedelta
@@ -9,9 +10,9 @@ import pytest
 from brain.cli import tools_main
 from brain.contracts import STREAMS
 from brain.errors import StorageError
-from brain.storage import DatasetWriter, apply_retention
+from brain.storage import DatasetWriter, StorageSettings, apply_retention
 from brain.storage.export import PUBLIC_FIELDS, export_public
-from tests.factories import T0, record
+from tests.factories import T0, device_status, record
 from tests.storage.jsonl_files import json_lines, tree
 
 # What must never leave the greenhouse, as the payloads in tests/factories.py spell it.
@@ -146,3 +147,51 @@ def test_export_never_writes_into_a_data_root_nor_into_its_source(
         export_public(data_root, dangling)
     assert tree(data_root) == before and not (tmp_path / "nowhere").exists()
     assert not (source / "public").exists()
+
+
+def test_export_passes_on_closed_sets_only(data_root: Path, tmp_path: Path) -> None:
+    """Free text hidden in a whitelisted field (a password as a statistic, a relay's own name) stays home."""
+    writer = DatasetWriter(data_root, StorageSettings())
+    health = record("sensor_health", T0).model_copy(deep=True)
+    health = health.model_copy(
+        update={"evidence": health.evidence.model_copy(update={"statistic": "password=hunter2"})}  # type: ignore[union-attr]
+    )
+    action = record("actions", T0)
+    action = action.model_copy(
+        update={
+            "target_device": "smiths_pump",
+            "in_response_to": action.in_response_to.model_copy(update={"kind": "call 555-0100"}),  # type: ignore[attr-defined]
+        }
+    )
+    status = device_status(T0, devices={"heater": "on", "smiths_pump": "off", "jones_valve": "on"})
+    for stream, rec in (("sensor_health", health), ("actions", action), ("device_status", status)):
+        writer.write(stream, rec)
+    writer.close()
+    public = tmp_path / "public"
+    export_public(data_root, public)
+    text = "".join(path.read_text() for path in public.rglob("*.jsonl"))
+    for secret in ("hunter2", "555-0100", "smiths", "jones"):
+        assert secret not in text
+    exported = {p.name.split(".")[0]: json_lines(p)[0] for p in public.rglob("*.jsonl")}
+    assert exported["sensor_health"]["evidence"]["statistic"] == "other"
+    assert "kind" not in exported["actions"]["in_response_to"]
+    assert exported["actions"]["target_device"] == "device_1"  # the same alias for the same name
+    assert exported["device_status"]["devices"] == {"heater": "on", "device_1": "off", "device_2": "on"}
+
+
+def test_export_reads_nothing_outside_the_source_tree(data_root: Path, tmp_path: Path) -> None:
+    elsewhere = tmp_path / "elsewhere"
+    writer = DatasetWriter(elsewhere, StorageSettings())
+    writer.write("observations", record("observations", T0 + timedelta(days=3)))
+    writer.close()
+    writer = DatasetWriter(data_root, StorageSettings())
+    writer.write("observations", record("observations", T0))
+    writer.close()
+    (data_root / "run_20260604").symlink_to(elsewhere / "run_20260604")  # a run folder leading out
+    os.mkfifo(data_root / "run_20260601" / "state.0000.jsonl")  # would block a reader forever
+    public = tmp_path / "public"
+    report = export_public(data_root, public)
+    assert report.records == {"observations": 1}
+    assert sorted(p.name for p in report.skipped) == ["observations.0000.jsonl", "state.0000.jsonl"]
+    assert "outside the source" in report.summary()
+    assert tree(public) == ["run_20260601/observations.0000.jsonl"]
