@@ -6,15 +6,21 @@ import argparse
 from collections.abc import Callable, Sequence
 
 from brain.cli.config import add_config
+from brain.cli.export_csv import add_export_csv
 from brain.cli.export_public import add_export_public
 from brain.cli.import_csv import add_import_csv
+from brain.cli.report import add_report
 from brain.cli.schemas import add_schemas
+from brain.cli.status import add_status
 
 TOOLS: list[Callable[[argparse._SubParsersAction[argparse.ArgumentParser]], None]] = [
     add_schemas,
     add_import_csv,
     add_export_public,
     add_config,
+    add_status,
+    add_report,
+    add_export_csv,
 ]
 """Each entry adds one ``brain`` sub-command; a new tool is one module in brain/cli/ and one entry here."""
 

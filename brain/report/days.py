@@ -14,9 +14,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, tzinfo
+from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from brain.report.folder import manifest_timezone
+from brain.report.folder import manifest_timezone, read_manifest
 
 UTC_NAME = "UTC"
 
@@ -44,6 +45,11 @@ def resolve_zone(manifest: dict[str, object] | None, configured: str | None) -> 
             except (ZoneInfoNotFoundError, ValueError):
                 continue
     return SiteZone(ZoneInfo(UTC_NAME), "default (UTC: no zone in the manifest or the configuration)")
+
+
+def site_zone(data_root: Path, configured: str | None) -> SiteZone:
+    """The zone ``data_root``'s days are counted in: its manifest's, else ``configured``, else UTC."""
+    return resolve_zone(read_manifest(data_root), configured)
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,6 @@ VPD is computed per observation with the estimator's own formula (:func:`brain.e
 
 from __future__ import annotations
 
-import itertools
 import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -27,6 +26,7 @@ from brain.report.timeline import (
     faulty_spans,
     gap_spans,
     health_spans,
+    poll_interval_s,
     relay_spans,
 )
 
@@ -127,7 +127,7 @@ def summarise(day: DayRecords, zone: ZoneInfo, until: datetime | None = None) ->
     window = day.window
     end = min(until, window.end) if until is not None else window.end
     times = [obs.timestamp for obs in day.observations]
-    poll_s = _poll_interval_s(times)
+    poll_s = poll_interval_s(times)
     step = timedelta(seconds=poll_s) if poll_s else MIN_GAP
     data_end = end if times and times[-1] + 2 * step >= end else (times[-1] + step if times else window.start)
     health = health_spans(day.health, window.start, data_end)
@@ -160,12 +160,6 @@ def summarise(day: DayRecords, zone: ZoneInfo, until: datetime | None = None) ->
     return summary
 
 
-def _poll_interval_s(times: Sequence[datetime]) -> float | None:
-    steps = [(b - a).total_seconds() for a, b in itertools.pairwise(times)]
-    steps = [s for s in steps if s > 0]
-    return statistics.median(steps) if steps else None
-
-
 def _in(spans: list[Span], moment: datetime) -> bool:
     return any(span.start <= moment < span.end for span in spans)
 
@@ -187,7 +181,7 @@ def _series(observations: Sequence[ObservationV1], faulty: dict[SensorKey, list[
                 own.times.append(obs.timestamp)
                 own.values.append(value)
                 trusted[key.value] = value
-        vpd = _vpd(
+        vpd = vpd_or_none(
             trusted.get(SensorKey.AIR_TEMPERATURE_C.value), trusted.get(SensorKey.RELATIVE_HUMIDITY_PCT.value)
         )
         if vpd is not None:
@@ -196,7 +190,8 @@ def _series(observations: Sequence[ObservationV1], faulty: dict[SensorKey, list[
     return series
 
 
-def _vpd(temp_c: float | None, rh_pct: float | None) -> float | None:
+def vpd_or_none(temp_c: float | None, rh_pct: float | None) -> float | None:
+    """VPD with the estimator's formula; ``None`` without a temperature and a humidity it can take."""
     if temp_c is None or rh_pct is None:
         return None
     try:

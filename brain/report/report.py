@@ -12,7 +12,7 @@ from datetime import date, datetime
 from pathlib import Path
 
 from brain.report.day_page import day_page
-from brain.report.days import SiteZone, day_window, resolve_zone, week_days
+from brain.report.days import SiteZone, day_window, week_days
 from brain.report.daystats import DaySummary, summarise
 from brain.report.folder import manifest_summary, read_manifest
 from brain.report.records import DayRecords, load_day
@@ -25,11 +25,6 @@ class Report:
     html: str
     summaries: list[DaySummary]
     zone: SiteZone
-
-
-def site_zone(data_root: Path, configured: str | None) -> SiteZone:
-    """The zone the data root's days are counted in (manifest, configuration, else UTC)."""
-    return resolve_zone(read_manifest(data_root), configured)
 
 
 def summarise_day(

@@ -7,6 +7,7 @@ a relay status until the next poll), and a chart or a sentence needs "from when 
 from __future__ import annotations
 
 import itertools
+import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -90,3 +91,10 @@ def gap_spans(
         for before, after in itertools.pairwise(edges)
         if after - before > longest_step
     ]
+
+
+def poll_interval_s(times: Sequence[datetime]) -> float | None:
+    """The usual step between observations (the median, so gaps and restarts do not skew it)."""
+    steps = [(b - a).total_seconds() for a, b in itertools.pairwise(times)]
+    steps = [s for s in steps if s > 0]
+    return statistics.median(steps) if steps else None

@@ -3,12 +3,13 @@
 Layout: ``DATA_ROOT/run_YYYYMMDD/<stream>.NNNN.jsonl`` (docs/storage.md). The
 daemon builds a :class:`DatasetWriter` from ``[storage]`` (:class:`StorageSettings`)
 and the site time zone; replay and tools read with :func:`iter_records`; a restart cuts back what
-a power cut tore with :func:`repair_run_tails`.
+a power cut tore with :func:`repair_run_tails`; ``brain status`` finds the newest part of a stream with
+:func:`stream_parts` and reads only its tail.
 """
 
 from __future__ import annotations
 
-from brain.storage.dataset import DatasetManager
+from brain.storage.dataset import DatasetManager, StreamPart, stream_parts
 from brain.storage.errors import (
     DiskError,
     DiskFullError,
@@ -36,6 +37,7 @@ __all__ = [
     "RecordStream",
     "RetentionReport",
     "StorageSettings",
+    "StreamPart",
     "TornTail",
     "UnknownStreamError",
     "UnserializablePolicy",
@@ -43,4 +45,5 @@ __all__ = [
     "apply_retention",
     "iter_records",
     "repair_run_tails",
+    "stream_parts",
 ]
