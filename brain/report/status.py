@@ -1,6 +1,6 @@
 """``brain status``'s facts about a data root, gathered cheaply enough for a monitoring plugin.
 
-Reads only the newest run folders (``RECENT_RUNS``) and the tails of their newest parts
+Reads only the run folders of the newest days (``RECENT_DAYS``) and the tails of their newest parts
 (:mod:`brain.report.tails`), lists the folder's files for their sizes (a stat, not a read),
 and the manifest and uplink cursors as plain JSON. Nothing here reads the clock: ``now``
 comes in, so a folder can be judged as of any instant (``--at``) and tests are exact.
@@ -28,8 +28,8 @@ from brain.report.tails import count_lines, tail_records
 from brain.report.timeline import poll_interval_s
 from brain.storage import DatasetManager, MalformedLinePolicy, iter_records
 
-RECENT_RUNS = 3
-"""Run folders read for open anomalies and their peaks: the estimator's 48-hour window, plus one."""
+RECENT_DAYS = 3
+"""Days of run folders, back from the newest, read for open anomalies and peaks (the estimator's 48 h + 1)."""
 RATE_RUNS = 7
 """Complete run folders (today's excluded) whose mean size is the disk's daily rate."""
 
@@ -103,8 +103,8 @@ def gather_status(data_root: Path, now: datetime, zone: SiteZone) -> Status:
     status.runs = len(dated)
     if not dated:
         return status
-    newest_first = [path for _, path in reversed(dated)]
-    recent = newest_first[:RECENT_RUNS]
+    oldest_recent = dated[-1][0] - timedelta(days=RECENT_DAYS - 1)
+    recent = [path for day, path in reversed(dated) if day >= oldest_recent]
     observations = tail_records(recent, "observations", ObservationV1)
     if observations:
         status.latest_observation = observations[-1]
