@@ -152,7 +152,7 @@ def summarise(day: DayRecords, zone: ZoneInfo, until: datetime | None = None) ->
         health=health,
         irrigation=relay_spans(day.device_status, IRRIGATION_WORD, 2 * step, data_end),
         episodes=day.episodes,
-        gaps=gap_spans(times, window.start, end, max(GAP_POLLS * step, MIN_GAP)),
+        gaps=gap_spans(times, window.start, end, max(GAP_POLLS * step, MIN_GAP), step),
         notes=[],
         malformed_lines=day.malformed_lines,
     )

@@ -82,15 +82,19 @@ def relay_spans(
 
 
 def gap_spans(
-    times: Sequence[datetime], start: datetime, end: datetime, longest_step: timedelta
+    times: Sequence[datetime], start: datetime, end: datetime, longest_step: timedelta, poll: timedelta
 ) -> list[Span]:
-    """Stretches longer than ``longest_step`` without an observation, the day's edges included."""
+    """Stretches longer than ``longest_step`` without an observation, the day's edges included.
+
+    A gap begins one ``poll`` after the last observation (which stood for that poll), e.g.
+    observations at 01:59 and 05:30 every minute leave a gap from 02:00 to 05:30.
+    """
     edges = [start, *times, end]
-    return [
-        Span(before, after, "gap")
-        for before, after in itertools.pairwise(edges)
-        if after - before > longest_step
-    ]
+    gaps = []
+    for index, (before, after) in enumerate(itertools.pairwise(edges)):
+        if after - before > longest_step:
+            gaps.append(Span(before + poll if index else before, after, "gap"))
+    return gaps
 
 
 def poll_interval_s(times: Sequence[datetime]) -> float | None:

@@ -57,9 +57,9 @@ def test_the_day_vpd_maximum_is_the_highest_of_every_observation_not_of_the_stat
 def test_a_gap_of_hours_is_named_and_lowers_completeness(gap_root: Path) -> None:
     summary, _ = summarise_day(gap_root, DAY, UTC_ZONE)
 
-    assert [(g.start.hour, g.start.minute, round(g.hours, 2)) for g in summary.gaps] == [(1, 59, 3.52)]
+    assert [(g.start.hour, g.start.minute, g.hours) for g in summary.gaps] == [(2, 0, 3.5)]
     assert summary.completeness_pct == pytest.approx(100 * (1440 - 210) / 1440)
-    assert any("No observations from 01:59 to 05:30" in note for note in summary.notes)
+    assert "No observations from 02:00 to 05:30 (3.5 h)." in summary.notes
 
 
 def test_a_greenhouse_without_par_sensor_has_no_light_integral_and_says_why(no_par_root: Path) -> None:

@@ -74,7 +74,7 @@ def test_week_report_opens_in_a_browser_and_says_which_days_are_empty(
 @pytest.mark.parametrize(
     ("root", "day", "said"),
     [
-        ("gap_root", DAY, "No observations from 01:59 to 05:30 (3.5 h)."),
+        ("gap_root", DAY, "No observations from 02:00 to 05:30 (3.5 h)."),
         ("no_par_root", DAY, "No PAR readings all day (not in source log)."),
         ("stuck_root", date(2026, 6, 2), "Relative humidity sensor faulty: stuck_at all day"),
         ("heatwave_root", date(2026, 6, 4), "No observations on this day: nothing to draw or to compute."),
