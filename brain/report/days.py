@@ -28,7 +28,14 @@ class SiteZone:
 
     zone: ZoneInfo
     origin: str
-    """``manifest``, ``configuration`` or ``default (UTC: no zone known)``."""
+    """``manifest``, ``configuration`` or ``default``."""
+
+    @property
+    def explained(self) -> str:
+        """Where the zone came from, in words: ``zone from the manifest``."""
+        if self.origin == "default":
+            return "UTC: no zone in the manifest or the configuration"
+        return f"zone from the {self.origin}"
 
     @property
     def name(self) -> str:
@@ -44,7 +51,7 @@ def resolve_zone(manifest: dict[str, object] | None, configured: str | None) -> 
                 return SiteZone(ZoneInfo(name), origin)
             except (ZoneInfoNotFoundError, ValueError):
                 continue
-    return SiteZone(ZoneInfo(UTC_NAME), "default (UTC: no zone in the manifest or the configuration)")
+    return SiteZone(ZoneInfo(UTC_NAME), "default")
 
 
 def site_zone(data_root: Path, configured: str | None) -> SiteZone:

@@ -78,7 +78,7 @@ def context_lines(data_root: Path, zone: SiteZone) -> list[str]:
     """Where the data came from and which zone the days are in, for the page's footer."""
     lines = [
         f"Data root: {data_root.resolve()}",
-        f"Days are local days in {zone.name} (zone from {zone.origin}).",
+        f"Days are local days in {zone.name} ({zone.explained}).",
     ]
     manifest = read_manifest(data_root)
     if manifest is None:

@@ -17,6 +17,17 @@ from brain.contracts import HealthStatus, SensorKey, Severity
 from brain.report.folder import manifest_summary
 from brain.report.status import Status
 
+METRIC_UNITS = {
+    "air_temperature_c": ("°C", 1),
+    "relative_humidity_pct": ("%", 0),
+    "co2_ppm": ("ppm", 0),
+    "par_umol_m2_s": ("µmol/m²/s", 0),
+    "substrate_moisture_pct": ("%", 1),
+    "vpd_kpa": ("kPa", 2),
+    "dew_point_margin_c": ("K", 1),
+}
+"""Unit and decimals of each anomaly metric, for its peak and threshold."""
+
 SENSOR_NAMES = {
     SensorKey.AIR_TEMPERATURE_C: ("air temperature", "°C", 1),
     SensorKey.RELATIVE_HUMIDITY_PCT: ("relative humidity", "%", 0),
@@ -123,7 +134,7 @@ def render_text(status: Status, level: Level, problems: list[str]) -> str:
     local = status.now.astimezone(status.zone.zone)
     out = [
         f"brain status {level.name}: {status.data_root}",
-        f"as of {local:%Y-%m-%d %H:%M} {status.zone.name} (zone from {status.zone.origin})",
+        f"as of {local:%Y-%m-%d %H:%M} {status.zone.name} ({status.zone.explained})",
         *[f"  ! {text}" for text in problems],
     ]
     for block in (_climate_block, _anomaly_block, _sensor_block, _folder_block):
@@ -173,8 +184,9 @@ def _anomaly_block(status: Status) -> list[str]:
         e = open_one.episode
         since = f"since {_when(status, e.started_at)} ({_duration(status.now - e.started_at)})"
         kind = e.kind.value.replace("_", " ")
-        peak = f"peak {open_one.peak:.3g} (threshold {e.threshold:g})"
-        out.append(f"  {e.severity.value:<8} {kind:<18} {since}   {peak}")
+        unit, digits = METRIC_UNITS.get(e.metric.value, ("", 2))
+        peak = f"peak {open_one.peak:.{digits}f} {unit} (threshold {e.threshold:g} {unit})"
+        out.append(f"  {e.severity.value:<8} {kind:<18} {since:<28} {peak}")
     return out
 
 

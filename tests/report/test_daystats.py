@@ -39,9 +39,13 @@ def test_the_day_vpd_maximum_is_the_highest_of_every_observation_not_of_the_stat
 ) -> None:
     summary, _ = summarise_day(heatwave_root, DAY, UTC_ZONE)
     observations = [
-        json.loads(line) for line in next(heatwave_root.glob("run_*/observations.0000.jsonl")).open()
+        json.loads(line)
+        for line in next(heatwave_root.glob("run_*/observations.0000.jsonl")).read_text().splitlines()
     ]
-    states = [json.loads(line) for line in next(heatwave_root.glob("run_*/state.0000.jsonl")).open()]
+    states = [
+        json.loads(line)
+        for line in next(heatwave_root.glob("run_*/state.0000.jsonl")).read_text().splitlines()
+    ]
     raw = [
         vpd_kpa(o["sensors"]["air_temperature_c"], o["sensors"]["relative_humidity_pct"])
         for o in observations

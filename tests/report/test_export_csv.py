@@ -25,7 +25,10 @@ def export(*args: str) -> subprocess.CompletedProcess[str]:
 def test_states_in_local_time_one_row_per_state(heatwave_root: Path) -> None:
     result = export(str(heatwave_root), "--timezone", "Europe/Amsterdam")
     rows = list(csv.DictReader(io.StringIO(result.stdout)))
-    states = [json.loads(line) for line in next(heatwave_root.glob("run_*/state.0000.jsonl")).open()]
+    states = [
+        json.loads(line)
+        for line in next(heatwave_root.glob("run_*/state.0000.jsonl")).read_text().splitlines()
+    ]
 
     assert result.returncode == 0
     assert len(rows) == len(states)
@@ -42,7 +45,7 @@ def test_observations_carry_their_own_vpd_and_a_period_selects_local_days(
     out = tmp_path / "obs.csv"
     result = export(str(heatwave_root), "--observations", "--timezone", "Europe/Amsterdam",
                     "--from", "2026-06-01", "--to", "2026-06-01", "--out", str(out))  # fmt: skip
-    rows = list(csv.DictReader(out.open()))
+    rows = list(csv.DictReader(io.StringIO(out.read_text())))
 
     assert result.returncode == 0
     assert len(rows) == 1440 - 120  # local 2026-06-01 starts at 22:00 UTC the day before, not simulated

@@ -49,7 +49,9 @@ def cut_at(source: Path, root: Path, moment: datetime) -> Path:
     """A copy of ``source`` as the daemon had written it by ``moment``: every line after it left out."""
     for path in source.glob("run_*/*.jsonl"):
         kept = [
-            line for line in path.open() if datetime.fromisoformat(json.loads(line)["timestamp"]) <= moment
+            line
+            for line in path.read_text().splitlines(keepends=True)
+            if datetime.fromisoformat(json.loads(line)["timestamp"]) <= moment
         ]
         (root / path.parent.name).mkdir(parents=True, exist_ok=True)
         (root / path.parent.name / path.name).write_text("".join(kept))
@@ -71,9 +73,13 @@ def test_an_open_critical_anomaly_is_critical_with_its_start_and_peak(
         a for a in document["open_anomalies"] if a["kind"] == "vpd_high" and a["severity"] == "critical"
     )
     assert vpd["started_at"] == "2026-06-01T14:32:00+00:00"
-    states = [json.loads(line) for line in next((tmp_path / "data").glob("run_*/state.0000.jsonl")).open()]
+    states = [
+        json.loads(line)
+        for line in next((tmp_path / "data").glob("run_*/state.0000.jsonl")).read_text().splitlines()
+    ]
     assert vpd["peak"] == max(s["vpd_kpa"] for s in states if s["timestamp"] >= "2026-06-01T14:32")
     assert "since 14:32 (58 min)" in render_text(status, level, problems)
+    assert f"peak {vpd['peak']:.2f} kPa (threshold 2.5 kPa)" in render_text(status, level, problems)
 
 
 def test_a_stale_feed_is_warning_then_critical(heatwave_root: Path) -> None:
@@ -148,6 +154,7 @@ def test_manifest_zone_and_uplink_lag_are_shown(heatwave_root: Path, tmp_path: P
     text = render_text(status, level, problems)
 
     assert zone.name == "Europe/Amsterdam" and zone.origin == "manifest"
+    assert "as of 2026-06-02 02:02 Europe/Amsterdam (zone from the manifest)" in text
     assert "Uplink              observations: 60 min behind" in text
     assert "Made by             source=synthetic" in text
     assert "timezone=Europe/Amsterdam" in text
