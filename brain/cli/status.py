@@ -42,6 +42,10 @@ def add_status(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     parser.set_defaults(run=run_status)
 
 
+USAGE_STATUS = 3
+"""A bad command line exits UNKNOWN, not argparse's 2, which a monitoring plugin reads as CRITICAL."""
+
+
 def run_status(args: argparse.Namespace) -> int:
     """Gather, judge and print; the exit status is the verdict's level."""
     from brain.report.days import site_zone

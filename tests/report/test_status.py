@@ -114,8 +114,11 @@ def test_exit_codes_are_the_monitoring_plugin_ones(heatwave_root: Path, tmp_path
     missing = status_command(str(tmp_path / "nowhere"))
     (tmp_path / "empty").mkdir()
     empty = status_command(str(tmp_path / "empty"), "--json")
+    bad_option = status_command(str(heatwave_root), "--warn-age", "soon")
+    unknown_option = status_command(str(heatwave_root), "--bogus")
 
     assert (ok.returncode, critical.returncode, missing.returncode, empty.returncode) == (0, 2, 3, 3)
+    assert bad_option.returncode == unknown_option.returncode == 3, "a usage error must not read as CRITICAL"
     assert ok.stdout.startswith("brain status OK:")
     assert "newest observation is 24 h 1 min old" in critical.stdout
     assert json.loads(empty.stdout)["level"] == "UNKNOWN"
