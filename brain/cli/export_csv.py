@@ -56,16 +56,18 @@ def run_export_csv(args: argparse.Namespace) -> int:
     except OSError as exc:
         print(f"brain export-csv: cannot write {args.out}: {exc.strerror}", file=sys.stderr)
         return ExitCode.CANNOT_CREATE
+    if rows < 0:
+        return ExitCode.OK  # the reader closed the pipe: nothing more to say
     kind = "observations" if args.observations else "states"
     print(f"brain export-csv: {rows:,} {kind}, local time in {zone.name}", file=sys.stderr)
     return ExitCode.OK
 
 
 def _to_stdout(write: Callable[[], int]) -> int:
-    """Run ``write``; a reader that stops early (``| head``) ends the export quietly, as ``cat`` would."""
+    """Run ``write``; a reader that stops early (``| head``) ends it quietly (-1), like ``cat``."""
     try:
         return write()
     except BrokenPipeError:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
-        return 0
+        return -1
