@@ -26,6 +26,8 @@ class Measured:
 
     wall_s: float
     peak_rss_mb: float
+    cpu_s: float = 0.0
+    """User plus system CPU time of the child: what it cost, whatever else the machine was doing."""
 
 
 def run(args: list[str], *, env: dict[str, str] | None = None) -> Measured:
@@ -48,7 +50,7 @@ def run(args: list[str], *, env: dict[str, str] | None = None) -> Measured:
         proc.stderr.close()
     if proc.returncode != 0:
         raise RuntimeError(f"{args} exited {proc.returncode}: {stderr[-2000:]}")
-    return Measured(wall_s=wall, peak_rss_mb=usage.ru_maxrss / 1024)
+    return Measured(wall_s=wall, peak_rss_mb=usage.ru_maxrss / 1024, cpu_s=usage.ru_utime + usage.ru_stime)
 
 
 def median_wall(args: list[str], repeat: int, *, env: dict[str, str] | None = None) -> float:

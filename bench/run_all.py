@@ -18,6 +18,7 @@ from pathlib import Path
 import memory
 import replay_floor
 import replay_vs_pandas
+import report
 import simulate
 import startup
 import structlog
@@ -47,6 +48,7 @@ def _rows(days: int) -> list[Row]:
     mem = memory.measure()
     start = startup.measure(repeat=5)
     floor = replay_floor.measure(days=30)
+    pages = report.measure(repeat=3)
     ratio = replay["ratio"]
     # No loop around the parts can beat this: the imports, then the parts alone for every line.
     best = replay["pandas_s"] / (day["import_s"] + floor["parts_us"] * replay["lines"] / 1e6)
@@ -67,6 +69,10 @@ def _rows(days: int) -> list[Row]:
         ("  brain-daemon --help", f"{start['help_s']:.3f} s", "", "", ""),
         ("  brain-daemon to READY", f"{start['ready_s']:.3f} s", "", "", ""),
         ("bytes written per simulated day", f"{day['day_bytes']:,} B", "", "", ""),
+        ("brain report --day, 1-minute data", f"{pages['day_s']:.2f} s (CPU {pages['day_cpu_s']:.2f} s)", "<= 3 s", "", _judge(pages["day_s"] <= 3)),
+        ("brain report --week, 1-minute data", f"{pages['week_s']:.2f} s (CPU {pages['week_cpu_s']:.2f} s)", "<= 10 s", "", _judge(pages["week_s"] <= 10)),
+        ("brain status, year-old data root", f"{pages['status_s']:.3f} s (CPU {pages['status_cpu_s']:.3f} s)", "<= 0.5 s", "", _judge(pages["status_s"] <= 0.5)),
+        ("  its imports (floor)", f"{pages['status_floor_s']:.3f} s (CPU {pages['status_floor_cpu_s']:.3f} s)", "", "", ""),
     ]  # fmt: skip
 
 

@@ -22,6 +22,8 @@ class ExitCode(IntEnum):
     """Bad command line (argparse's own status)."""
     DATA_ERROR = 65
     """EX_DATAERR: the input data was wrong."""
+    UNAVAILABLE = 69
+    """EX_UNAVAILABLE: a library the command needs is missing (``brain report`` without matplotlib)."""
     CANNOT_CREATE = 73
     """EX_CANTCREAT: an output file or directory could not be created."""
     IO_ERROR = 74

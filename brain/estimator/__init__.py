@@ -12,6 +12,9 @@ The public API the daemon calls::
     estimate.sensor_health    # list[SensorHealthV1], one per sensor, SENSOR_KEYS order
     estimate.health_changed   # some sensor's (status, fault) changed
 
+The psychrometric formulas are public too (``vpd_kpa``, ``dew_point_c``), so consumers of the
+data root (``brain report``, ``brain export-csv``) compute VPD exactly as the estimator does.
+
 The algorithms and every threshold are specified in docs/confidence_scoring.md
 and docs/anomaly_thresholds.md (TOMATO-2b); docs/estimator.md shows the data flow.
 """
@@ -23,6 +26,7 @@ from brain.estimator.errors import (
 )
 from brain.estimator.pipeline import HISTORY_SERIES, Estimate, Estimator
 from brain.estimator.settings import EstimatorSettings
+from brain.estimator.vpd import PsychrometricInputError, dew_point_c, vpd_kpa
 
 __all__ = [
     "HISTORY_SERIES",
@@ -32,4 +36,7 @@ __all__ = [
     "EstimatorSettings",
     "ObservationOrderError",
     "OutOfOrderObservationError",
+    "PsychrometricInputError",
+    "dew_point_c",
+    "vpd_kpa",
 ]

@@ -4,12 +4,13 @@ Layout: ``DATA_ROOT/run_YYYYMMDD/<stream>.NNNN.jsonl`` (docs/storage.md). The
 daemon builds a :class:`DatasetWriter` from ``[storage]`` (:class:`StorageSettings`)
 and the site time zone; replay and tools read with :func:`iter_records`; a restart cuts back what
 a power cut tore with :func:`repair_run_tails`. ``DATA_ROOT/manifest.json`` says which run the
-folder holds (:func:`read_manifest`, :func:`write_manifest`, :func:`identity_differences`).
+folder holds (:func:`read_manifest`, :func:`write_manifest`, :func:`identity_differences`);
+``brain status`` finds the newest part of a stream with :func:`stream_parts` and reads only its tail.
 """
 
 from __future__ import annotations
 
-from brain.storage.dataset import DatasetManager
+from brain.storage.dataset import DatasetManager, StreamPart, stream_parts
 from brain.storage.durable import replace_file
 from brain.storage.errors import (
     DataRootBusyError,
@@ -59,6 +60,7 @@ __all__ = [
     "RecordStream",
     "RetentionReport",
     "StorageSettings",
+    "StreamPart",
     "TimestampOutOfRangeError",
     "TornTail",
     "UnknownStreamError",
@@ -74,5 +76,6 @@ __all__ = [
     "repair_run_tails",
     "replace_file",
     "stream_fingerprint",
+    "stream_parts",
     "write_manifest",
 ]

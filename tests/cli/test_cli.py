@@ -88,6 +88,6 @@ def test_python_m_brain_cli_lists_every_tool_and_imports_nothing_heavy() -> None
     # brain --help must stay fast: building the parsers imports no settings, storage or estimator code.
     result = subprocess.run([sys.executable, "-c", PROBE], capture_output=True, text=True, check=False)
     assert result.returncode == 0, result.stderr
-    for tool in ("schemas", "import-csv", "export-public", "config"):
+    for tool in ("schemas", "import-csv", "export-public", "config", "status", "report", "export-csv"):
         assert tool in result.stdout
     assert "HEAVY [] EXIT 0" in result.stdout

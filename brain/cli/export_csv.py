@@ -1,0 +1,73 @@
+"""``brain export-csv``: states, or observations with VPD, as CSV for a spreadsheet (local-time column)."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+from brain.cli.site_options import add_site_options, iso_date, resolve_site
+from brain.exit_codes import ExitCode
+
+
+def add_export_csv(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Register ``brain export-csv``."""
+    parser = sub.add_parser(
+        "export-csv",
+        help="states (or observations with VPD) as CSV with a local-time column",
+        description="Write the state records (default) or every observation with its VPD as CSV. "
+        "Columns: timestamp_utc, local_time, timezone, site_id, then the values.",
+    )
+    add_site_options(parser)
+    parser.add_argument(
+        "--observations", action="store_true", help="every observation with VPD, not the states"
+    )
+    parser.add_argument("--from", dest="first", type=iso_date, metavar="YYYY-MM-DD", help="first local day")
+    parser.add_argument(
+        "--to", dest="last", type=iso_date, metavar="YYYY-MM-DD", help="last local day (inclusive)"
+    )
+    parser.add_argument("--out", type=Path, help="CSV file to write (default: standard output)")
+    parser.set_defaults(run=run_export_csv)
+
+
+def run_export_csv(args: argparse.Namespace) -> int:
+    """Write the CSV; the row count goes to stderr so stdout stays pure CSV."""
+    from brain.report.days import site_zone
+    from brain.report.export_csv import Period, export_observations, export_states
+
+    site = resolve_site(args)
+    if site is None:
+        return ExitCode.CONFIG
+    data_root, configured = site
+    if not data_root.is_dir():
+        print(f"brain export-csv: no data root at {data_root}", file=sys.stderr)
+        return ExitCode.FAILURE
+    zone = site_zone(data_root, configured)
+    export = export_observations if args.observations else export_states
+    period = Period(args.first, args.last)
+    try:
+        if args.out is None:
+            rows = _to_stdout(lambda: export(data_root, period, zone, sys.stdout))
+        else:
+            with args.out.open("w", encoding="utf-8", newline="") as out:
+                rows = export(data_root, period, zone, out)
+    except OSError as exc:
+        print(f"brain export-csv: cannot write {args.out}: {exc.strerror}", file=sys.stderr)
+        return ExitCode.CANNOT_CREATE
+    if rows < 0:
+        return ExitCode.OK  # the reader closed the pipe: nothing more to say
+    kind = "observations" if args.observations else "states"
+    print(f"brain export-csv: {rows:,} {kind}, local time in {zone.name}", file=sys.stderr)
+    return ExitCode.OK
+
+
+def _to_stdout(write: Callable[[], int]) -> int:
+    """Run ``write``; a reader that stops early (``| head``) ends it quietly (-1), like ``cat``."""
+    try:
+        return write()
+    except BrokenPipeError:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return -1

@@ -1,0 +1,91 @@
+"""``brain report``: a grower's day or week as one self-contained HTML page.
+
+Needs matplotlib (``pip install 'brain[report]'``); without it the command says so and exits
+69 (:attr:`brain.exit_codes.ExitCode.UNAVAILABLE`). Days are the site's local days.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+from brain.cli.site_options import add_site_options, iso_date, resolve_site
+from brain.exit_codes import ExitCode
+
+
+def _date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"not a date YYYY-MM-DD: {text!r}") from exc
+
+
+def add_report(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Register ``brain report``."""
+    parser = sub.add_parser(
+        "report",
+        help="a day's or a week's climate as one HTML page (needs brain[report])",
+        description="Curves with tomato target bands, anomalies, sensor health and the day's figures, "
+        "as one self-contained HTML file that works offline. Default: yesterday.",
+    )
+    add_site_options(parser)
+    period = parser.add_mutually_exclusive_group()
+    period.add_argument(
+        "--day", type=iso_date, metavar="YYYY-MM-DD", help="one local day (default: yesterday)"
+    )
+    period.add_argument(
+        "--week",
+        type=iso_date,
+        nargs="?",
+        const="last",
+        metavar="YYYY-MM-DD",
+        help="seven local days from this date (without a date: Monday to Sunday of last week)",
+    )
+    parser.add_argument(
+        "--out", type=Path, help="HTML file to write (default: brain-report-<date>.html here)"
+    )
+    parser.set_defaults(run=run_report)
+
+
+def run_report(args: argparse.Namespace) -> int:
+    """Build the page and write it; say where, and what the day lacked."""
+    from brain.report.days import last_week_start, local_today, site_zone
+    from brain.report.plots import MatplotlibMissingError
+    from brain.report.report import day_report, week_report
+
+    site = resolve_site(args)
+    if site is None:
+        return ExitCode.CONFIG
+    data_root, configured = site
+    if not data_root.is_dir():
+        print(f"brain report: no data root at {data_root}", file=sys.stderr)
+        return ExitCode.FAILURE
+    zone = site_zone(data_root, configured)
+    now = datetime.now(UTC)
+    today = local_today(now, zone.zone)
+    try:
+        if args.week is not None:
+            first = last_week_start(today) if args.week == "last" else args.week
+            report = week_report(data_root, first, zone, now)
+            name = f"brain-report-week-{first}.html"
+        else:
+            day = args.day or today - timedelta(days=1)
+            report = day_report(data_root, day, zone, now)
+            name = f"brain-report-{day}.html"
+    except MatplotlibMissingError as exc:
+        print(f"brain report: {exc}", file=sys.stderr)
+        return ExitCode.UNAVAILABLE
+    out = args.out or Path(name)
+    try:
+        out.write_text(report.html, encoding="utf-8")
+    except OSError as exc:
+        print(f"brain report: cannot write {out}: {exc.strerror}", file=sys.stderr)
+        return ExitCode.CANNOT_CREATE
+    observations = sum(summary.observation_count for summary in report.summaries)
+    print(f"wrote {out} ({observations:,} observations, days in {zone.name})")
+    for summary in report.summaries:
+        for note in summary.notes:
+            print(f"  {summary.window.day}: {note}")
+    return ExitCode.OK

@@ -1,0 +1,56 @@
+"""The options of every data-root reader (``status``, ``report``, ``export-csv``): which folder, which zone.
+
+The data root is the argument, else ``data_root`` from the configuration (``--config`` or
+``$BRAIN_CONFIG``), else the default. The zone for local days is resolved later with the
+folder's manifest first (:func:`brain.report.days.resolve_zone`); what is given here
+(``--timezone``, else the configuration's ``timezone``) is the fallback.
+Why settings are loaded only when needed: ``brain status`` must answer in well under a
+second, and a data root and a zone given on the command line need no configuration.
+"""
+
+from __future__ import annotations
+
+import argparse
+from datetime import date
+from pathlib import Path
+
+from brain.cli.settings_loader import config_path, load_or_report
+
+
+def add_site_options(parser: argparse.ArgumentParser) -> None:
+    """Add ``DATA_ROOT``, ``--timezone`` and ``--config``."""
+    parser.add_argument(
+        "data_root",
+        type=Path,
+        nargs="?",
+        metavar="DATA_ROOT",
+        help="the data root (default: the configuration's)",
+    )
+    parser.add_argument(
+        "--timezone",
+        metavar="ZONE",
+        help="IANA zone of local days if the folder's manifest names none (default: the configured, or UTC)",
+    )
+    parser.add_argument(
+        "--config", type=Path, help="TOML configuration file (default: $BRAIN_CONFIG, else none)"
+    )
+
+
+def iso_date(text: str) -> date:
+    """An argparse type: ``YYYY-MM-DD``."""
+    try:
+        return date.fromisoformat(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"not a date YYYY-MM-DD: {text!r}") from exc
+
+
+def resolve_site(args: argparse.Namespace) -> tuple[Path, str | None] | None:
+    """``(data_root, configured zone)``; ``None`` after reporting a configuration error on stderr."""
+    config_file = config_path(args.config)
+    if args.data_root is not None and (args.timezone or config_file is None):
+        return args.data_root, args.timezone
+    loaded = load_or_report(config_file, {})
+    if loaded is None:
+        return None
+    settings = loaded.settings
+    return args.data_root or settings.data_root, args.timezone or settings.timezone

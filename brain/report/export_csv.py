@@ -1,0 +1,128 @@
+"""``brain export-csv``: states (or observations, with VPD per observation) as CSV for a spreadsheet.
+
+Two time columns, because a spreadsheet wants the grower's clock and an analyst wants an
+unambiguous instant: ``local_time`` (``YYYY-MM-DD HH:MM:SS`` in the site zone, named in the
+``timezone`` column) and ``timestamp_utc`` (ISO 8601), which also tells apart the hour that a
+DST change repeats. Numbers are written as Python prints them (full precision, ``.`` decimal
+point); an absent value is an empty cell.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import TextIO, TypeVar
+
+from brain.contracts import SENSOR_KEYS, ObservationV1, RelayState, StateV1
+from brain.report.days import SiteZone, day_window
+from brain.report.daystats import vpd_or_none
+from brain.storage import DatasetManager, MalformedLinePolicy, iter_records
+
+TIME_COLUMNS = ["timestamp_utc", "local_time", "timezone", "site_id"]
+STATE_COLUMNS = [
+    *TIME_COLUMNS,
+    *(key.value for key in SENSOR_KEYS),
+    "vpd_kpa",
+    "dew_point_c",
+    "confidence",
+    "excluded_sensors",
+    "relays_on",
+]
+OBSERVATION_COLUMNS = [*TIME_COLUMNS, "source", *(key.value for key in SENSOR_KEYS), "vpd_kpa", "errors"]
+
+
+@dataclass(frozen=True)
+class Period:
+    """Local days ``first`` to ``last`` inclusive; ``None`` on either side means open."""
+
+    first: date | None = None
+    last: date | None = None
+
+    def bounds(self, zone: SiteZone) -> tuple[datetime | None, datetime | None]:
+        """The period as UTC instants ``[start, end)``."""
+        start = day_window(self.first, zone.zone).start if self.first else None
+        end = day_window(self.last, zone.zone).end if self.last else None
+        return start, end
+
+
+def _cell(value: float | None) -> str:
+    return "" if value is None else repr(value)
+
+
+def _times(moment: datetime, zone: SiteZone) -> list[str]:
+    return [
+        moment.astimezone(UTC).isoformat().replace("+00:00", "Z"),
+        f"{moment.astimezone(zone.zone):%Y-%m-%d %H:%M:%S}",
+        zone.name,
+    ]
+
+
+def _runs(data_root: Path, period: Period) -> list[Path]:
+    """Run folders that can hold the period's records (one day of slack for the writer's zone)."""
+    runs = DatasetManager(data_root).dated_runs()
+    first = period.first - timedelta(days=1) if period.first else date.min
+    last = period.last + timedelta(days=1) if period.last else date.max
+    return [path for day, path in runs if first <= day <= last]
+
+
+R = TypeVar("R", StateV1, ObservationV1)
+
+
+def _within(records: Iterable[R], start: datetime | None, end: datetime | None) -> Iterator[R]:
+    for record in records:
+        if (start is None or record.timestamp >= start) and (end is None or record.timestamp < end):
+            yield record
+
+
+def export_states(data_root: Path, period: Period, zone: SiteZone, out: TextIO) -> int:
+    """Write the states of ``period`` as CSV; return the number of rows."""
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(STATE_COLUMNS)
+    start, end = period.bounds(zone)
+    rows = 0
+    for run in _runs(data_root, period):
+        states = iter_records(run, "state", StateV1, policy=MalformedLinePolicy.SKIP)
+        for state in _within(states, start, end):
+            excluded = ";".join(f"{key}:{reason}" for key, reason in state.excluded_sensors.items())
+            relays = ";".join(name for name, s in state.device_status.devices.items() if s is RelayState.ON)
+            writer.writerow(
+                [
+                    *_times(state.timestamp, zone),
+                    state.site_id,
+                    *(_cell(state.get(key)) for key in SENSOR_KEYS),
+                    _cell(state.vpd_kpa),
+                    _cell(state.dew_point_c),
+                    _cell(state.confidence),
+                    excluded,
+                    relays,
+                ]
+            )
+            rows += 1
+    return rows
+
+
+def export_observations(data_root: Path, period: Period, zone: SiteZone, out: TextIO) -> int:
+    """Write the raw observations of ``period`` as CSV with VPD per observation; return the number of rows."""
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(OBSERVATION_COLUMNS)
+    start, end = period.bounds(zone)
+    rows = 0
+    for run in _runs(data_root, period):
+        observations = iter_records(run, "observations", ObservationV1, policy=MalformedLinePolicy.SKIP)
+        for obs in _within(observations, start, end):
+            errors = ";".join(f"{key}: {text}" for key, text in obs.errors.items())
+            writer.writerow(
+                [
+                    *_times(obs.timestamp, zone),
+                    obs.site_id,
+                    obs.source.value,
+                    *(_cell(obs.sensors.get(key)) for key in SENSOR_KEYS),
+                    _cell(vpd_or_none(obs.sensors.air_temperature_c, obs.sensors.relative_humidity_pct)),
+                    errors,
+                ]
+            )
+            rows += 1
+    return rows

@@ -1,0 +1,108 @@
+"""The week report as a page: headline cards, each day's gaps, the charts, and a row per day."""
+
+from __future__ import annotations
+
+import statistics
+from collections.abc import Sequence
+
+from brain.contracts import SensorKey
+from brain.report import html
+from brain.report.day_page import method_lines
+from brain.report.daystats import VPD, DaySummary
+from brain.report.html import NO_VALUE
+from brain.report.plots import Chart
+
+TEMPERATURE = SensorKey.AIR_TEMPERATURE_C.value
+
+
+def _fmt(value: float | None, digits: int) -> str:
+    return NO_VALUE if value is None else f"{value:.{digits}f}"
+
+
+def week_page(
+    summaries: Sequence[DaySummary], charts: Sequence[Chart], site: str, context: Sequence[str]
+) -> str:
+    """The whole page of seven days."""
+    first, last = summaries[0].window.day, summaries[-1].window.day
+    title = f"{site}: week {first:%d %b} - {last:%d %b %Y}"
+    subtitle = f"Greenhouse week report, local time {summaries[0].zone.key}."
+    body = [
+        html.cards(week_cards(summaries)),
+        html.heading("What is missing"),
+        html.notes(week_notes(summaries), empty="Nothing: every day is complete."),
+        html.heading("Day by day"),
+        *[html.figure(chart) for chart in charts],
+        html.heading("The week in numbers"),
+        week_table(summaries),
+        html.footer(list(context) + method_lines(summaries[0])[1:]),
+    ]
+    return html.page(title, subtitle, body)
+
+
+def week_cards(summaries: Sequence[DaySummary]) -> list[html.Card]:
+    """The week's mean temperature, highest VPD, mean light integral, anomaly count and completeness."""
+    means = [s.temperature_means["24h"] for s in summaries if s.temperature_means["24h"] is not None]
+    peaks = [(s.stats[VPD].maximum, s) for s in summaries if s.stats[VPD].maximum is not None]
+    lights = [s.dli_mol_m2_d for s in summaries if s.dli_mol_m2_d is not None]
+    episodes = {(e.kind, e.started_at) for s in summaries for e in s.episodes}
+    polls = sum(s.expected_polls or 0 for s in summaries)
+    received = sum(s.observation_count for s in summaries)
+    peak = max(peaks, key=lambda pair: pair[0].value) if peaks else None  # type: ignore[union-attr]
+    return [
+        (
+            f"{statistics.fmean(means):.1f} °C" if means else NO_VALUE,
+            "mean temperature",
+            f"over {len(means)} day(s)",
+            "",
+        ),
+        (
+            f"{peak[0].value:.2f} kPa" if peak and peak[0] else NO_VALUE,
+            "highest VPD",
+            f"{peak[1].local(peak[0].at):%a %H:%M}" if peak and peak[0] else "no VPD",
+            "",
+        ),
+        (
+            f"{statistics.fmean(lights):.1f}" if lights else NO_VALUE,
+            "mean light integral, mol/m²/day",
+            "",
+            "",
+        ),
+        (str(len(episodes)), "anomaly episodes", "", "good" if not episodes else "warn"),
+        (
+            f"{100.0 * received / polls:.0f} %" if polls else NO_VALUE,
+            "data completeness",
+            f"{received:,} observations",
+            "",
+        ),
+    ]
+
+
+def week_notes(summaries: Sequence[DaySummary]) -> list[str]:
+    """Each day's missing items, prefixed with the day."""
+    return [f"{s.window.day:%a %d %b}: {note}" for s in summaries for note in s.notes]
+
+
+def week_table(summaries: Sequence[DaySummary]) -> str:
+    """One row per day: temperatures, highest VPD, VPD in band, light integral, completeness."""
+    rows = []
+    for s in summaries:
+        temp = s.stats[TEMPERATURE]
+        vpd = s.stats[VPD].maximum
+        rows.append(
+            [
+                f"{s.window.day:%a %d %b}",
+                _fmt(temp.minimum.value if temp.minimum else None, 1),
+                _fmt(s.temperature_means["24h"], 1),
+                _fmt(temp.maximum.value if temp.maximum else None, 1),
+                _fmt(s.temperature_means["day"], 1),
+                _fmt(s.temperature_means["night"], 1),
+                _fmt(vpd.value if vpd else None, 2),
+                _fmt(s.vpd_in_band_pct, 0),
+                _fmt(s.dli_mol_m2_d, 1),
+                str(len(s.episodes)),
+                _fmt(s.completeness_pct, 0),
+            ]
+        )
+    header = ["day", "min °C", "mean °C", "max °C", "day °C", "night °C", "VPD max kPa", "VPD in band %",
+              "DLI mol/m²", "anomalies", "complete %"]  # fmt: skip
+    return html.table(header, rows)

@@ -1,0 +1,95 @@
+"""Data roots for the report tests: a simulated heatwave day and bad days, made once per session.
+
+The heatwave and the stuck sensor come from the real daemon (``brain-daemon --simulate``, a
+fresh process, seconds each); the gap and the missing PAR sensor are written with brain's own
+writer from the shared factories, so each bad day is exactly the one its test describes.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from brain.contracts import SensorHealthV1, SensorKey
+from brain.storage import DatasetWriter, StorageSettings
+from tests.factories import T0, device_status, observation, sensor_health_payload
+from tests.runs import DAEMON, clean_env
+
+DAY = T0.date()
+"""The simulated day (2026-06-01, UTC)."""
+
+
+def simulate(root: Path, *extra: str) -> Path:
+    """Run ``brain-daemon --simulate`` into ``root``, as fast as it goes."""
+    args = [sys.executable, *DAEMON, "--simulate", "--time-scale", "0", "--output-dir", str(root),
+            "--log-format", "json", *extra]  # fmt: skip
+    result = subprocess.run(args, capture_output=True, text=True, env=clean_env(), timeout=300, check=False)
+    assert result.returncode == 0, result.stderr[-2000:]
+    return root
+
+
+@pytest.fixture(scope="session")
+def heatwave_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A simulated day of heatwave, 1-minute polls."""
+    return simulate(tmp_path_factory.mktemp("heatwave") / "data", "--scenario", "heatwave")
+
+
+@pytest.fixture(scope="session")
+def stuck_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Two simulated days; the humidity sensor sticks at noon of the first: faulty all of the second."""
+    return simulate(
+        tmp_path_factory.mktemp("stuck") / "data",
+        "--duration-hours", "48", "--scenario", "stuck_at:relative_humidity_pct@12h",
+    )  # fmt: skip
+
+
+def write_day(root: Path, *, skip: tuple[int, int] | None = None, par: bool = True) -> Path:
+    """A day of 1-minute observations (minutes in ``skip`` left out), with or without a PAR sensor."""
+    writer = DatasetWriter(root, StorageSettings(fsync="never"))
+    for minute in range(24 * 60):
+        if skip and skip[0] <= minute < skip[1]:
+            continue
+        moment = T0 + timedelta(minutes=minute)
+        daytime = 6 * 60 <= minute < 18 * 60
+        readings: dict[str, float | None] = {
+            "air_temperature_c": 26.0 if daytime else 18.0,
+            "relative_humidity_pct": 70.0,
+            "substrate_moisture_pct": 60.0,
+        }
+        errors = {}
+        if par:
+            readings["par_umol_m2_s"] = 500.0 if daytime else 0.0
+        else:
+            readings["par_umol_m2_s"] = None
+            errors = {"par_umol_m2_s": "not in source log"}
+        writer.write("observations", observation(moment, errors=errors, **readings))
+        writer.write("device_status", device_status(moment, devices={"irrigation_pump": "off"}))
+        if minute % 15 == 0:
+            for sensor in SensorKey:
+                payload = sensor_health_payload() | {"timestamp": moment.isoformat(), "since": T0.isoformat()}
+                payload |= {"sensor": sensor.value, "status": "ok", "fault": "none", "evidence": None}
+                writer.write("sensor_health", SensorHealthV1.model_validate(payload))
+    writer.close()
+    return root
+
+
+@pytest.fixture
+def gap_root(tmp_path: Path) -> Path:
+    """A day with no observation from 02:00 to 05:30."""
+    return write_day(tmp_path / "data", skip=(120, 330))
+
+
+@pytest.fixture
+def no_par_root(tmp_path: Path) -> Path:
+    """A day from a greenhouse without a PAR sensor (null readings, 'not in source log')."""
+    return write_day(tmp_path / "data", par=False)
+
+
+@pytest.fixture
+def steady_root(tmp_path: Path) -> Path:
+    """A complete day: 26 degC and PAR 500 from 06:00 to 18:00, 18 degC and dark otherwise."""
+    return write_day(tmp_path / "data")

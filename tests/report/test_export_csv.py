@@ -1,0 +1,55 @@
+"""``brain export-csv``: every state or observation once, a local-time column, VPD per observation."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from brain.estimator import vpd_kpa
+from tests.runs import clean_env
+
+
+def export(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "brain.cli", "export-csv", *args],
+        capture_output=True, text=True, env=clean_env(), timeout=60, check=False,
+    )  # fmt: skip
+
+
+def test_states_in_local_time_one_row_per_state(heatwave_root: Path) -> None:
+    result = export(str(heatwave_root), "--timezone", "Europe/Amsterdam")
+    rows = list(csv.DictReader(io.StringIO(result.stdout)))
+    states = [
+        json.loads(line)
+        for line in next(heatwave_root.glob("run_*/state.0000.jsonl")).read_text().splitlines()
+    ]
+
+    assert result.returncode == 0
+    assert len(rows) == len(states)
+    assert rows[0]["timestamp_utc"] == "2026-06-01T00:00:00Z"
+    assert rows[0]["local_time"] == "2026-06-01 02:00:00"
+    assert rows[0]["timezone"] == "Europe/Amsterdam"
+    assert float(rows[0]["vpd_kpa"]) == states[0]["vpd_kpa"]
+    assert f"{len(states):,} states, local time in Europe/Amsterdam" in result.stderr
+
+
+def test_observations_carry_their_own_vpd_and_a_period_selects_local_days(
+    heatwave_root: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "obs.csv"
+    result = export(str(heatwave_root), "--observations", "--timezone", "Europe/Amsterdam",
+                    "--from", "2026-06-01", "--to", "2026-06-01", "--out", str(out))  # fmt: skip
+    rows = list(csv.DictReader(io.StringIO(out.read_text())))
+
+    assert result.returncode == 0
+    assert len(rows) == 1440 - 120  # local 2026-06-01 starts at 22:00 UTC the day before, not simulated
+    assert rows[0]["local_time"] == "2026-06-01 02:00:00"
+    for row in rows[:50]:
+        expected = vpd_kpa(float(row["air_temperature_c"]), float(row["relative_humidity_pct"]))
+        assert float(row["vpd_kpa"]) == pytest.approx(expected, rel=1e-12)
