@@ -44,7 +44,7 @@ def run_export_csv(args: argparse.Namespace) -> int:
     if not data_root.is_dir():
         print(f"brain export-csv: no data root at {data_root}", file=sys.stderr)
         return ExitCode.FAILURE
-    zone = site_zone(data_root, configured)
+    zone = site_zone(data_root, configured, explicit=args.timezone)
     export = export_observations if args.observations else export_states
     period = Period(args.first, args.last)
     try:

@@ -62,7 +62,7 @@ def run_report(args: argparse.Namespace) -> int:
     if not data_root.is_dir():
         print(f"brain report: no data root at {data_root}", file=sys.stderr)
         return ExitCode.FAILURE
-    zone = site_zone(data_root, configured)
+    zone = site_zone(data_root, configured, explicit=args.timezone)
     now = datetime.now(UTC)
     today = local_today(now, zone.zone)
     try:

@@ -1,9 +1,9 @@
 """The options of every data-root reader (``status``, ``report``, ``export-csv``): which folder, which zone.
 
 The data root is the argument, else ``data_root`` from the configuration (``--config`` or
-``$BRAIN_CONFIG``), else the default. The zone for local days is resolved later with the
-folder's manifest first (:func:`brain.report.days.resolve_zone`); what is given here
-(``--timezone``, else the configuration's ``timezone``) is the fallback.
+``$BRAIN_CONFIG``), else the default. The zone for local days is resolved later
+(:func:`brain.report.days.resolve_zone`): ``--timezone`` wins, then the folder's manifest,
+then the configuration's ``timezone``.
 Why settings are loaded only when needed: ``brain status`` must answer in well under a
 second, and a data root and a zone given on the command line need no configuration.
 """
@@ -29,7 +29,7 @@ def add_site_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--timezone",
         metavar="ZONE",
-        help="IANA zone of local days if the folder's manifest names none (default: the configured, or UTC)",
+        help="IANA zone of local days (default: the folder's manifest, else the configured, else UTC)",
     )
     parser.add_argument(
         "--config", type=Path, help="TOML configuration file (default: $BRAIN_CONFIG, else none)"
@@ -45,12 +45,16 @@ def iso_date(text: str) -> date:
 
 
 def resolve_site(args: argparse.Namespace) -> tuple[Path, str | None] | None:
-    """``(data_root, configured zone)``; ``None`` after reporting a configuration error on stderr."""
+    """``(data_root, configured zone)``; ``None`` after reporting a configuration error on stderr.
+
+    ``--timezone`` is not folded in here: it outranks the folder's manifest, the
+    configuration does not (the callers pass ``explicit=args.timezone``).
+    """
     config_file = config_path(args.config)
     if args.data_root is not None and (args.timezone or config_file is None):
-        return args.data_root, args.timezone
+        return args.data_root, None
     loaded = load_or_report(config_file, {})
     if loaded is None:
         return None
     settings = loaded.settings
-    return args.data_root or settings.data_root, args.timezone or settings.timezone
+    return args.data_root or settings.data_root, settings.timezone

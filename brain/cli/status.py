@@ -60,7 +60,7 @@ def run_status(args: argparse.Namespace) -> int:
     if not data_root.is_dir():
         print(f"brain status UNKNOWN: no data root at {data_root}", file=sys.stderr)
         return Level.UNKNOWN
-    status = gather_status(data_root, now, site_zone(data_root, configured))
+    status = gather_status(data_root, now, site_zone(data_root, configured, explicit=args.timezone))
     limits = Limits(warn_age=timedelta(minutes=args.warn_age), crit_age=timedelta(minutes=args.crit_age))
     level, problems = verdict(status, limits)
     if args.json:

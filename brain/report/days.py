@@ -6,8 +6,9 @@ replayed without ``--timezone`` lands in UTC folders). A day here is ``[local mi
 local midnight)`` converted to UTC, so it is 23 or 25 hours long on a DST change, and its
 records are found by time in the folders of that date and its neighbours.
 
-The zone, in order: the data root's manifest (what the writer used), else the configured
-site ``timezone`` (``--timezone``), else UTC, and every page says which it was.
+The zone, in order: ``--timezone`` given to the command, else the data root's manifest
+(what the writer used), else the configured site ``timezone``, else UTC, and every page says
+which it was.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ class SiteZone:
 
     zone: ZoneInfo
     origin: str
-    """``manifest``, ``configuration`` or ``default``."""
+    """``command line``, ``manifest``, ``configuration`` or ``default``."""
 
     @property
     def explained(self) -> str:
@@ -43,9 +44,16 @@ class SiteZone:
         return self.zone.key
 
 
-def resolve_zone(manifest: dict[str, object] | None, configured: str | None) -> SiteZone:
-    """The site zone: the manifest's when it names a known zone, else the configured one, else UTC."""
-    for name, origin in ((manifest_timezone(manifest), "manifest"), (configured, "configuration")):
+def resolve_zone(
+    manifest: dict[str, object] | None, configured: str | None, *, explicit: str | None = None
+) -> SiteZone:
+    """The site zone: ``explicit``, else the manifest's, else the configured one, else UTC."""
+    candidates = (
+        (explicit, "command line"),
+        (manifest_timezone(manifest), "manifest"),
+        (configured, "configuration"),
+    )
+    for name, origin in candidates:
         if name:
             try:
                 return SiteZone(ZoneInfo(name), origin)
@@ -54,9 +62,9 @@ def resolve_zone(manifest: dict[str, object] | None, configured: str | None) -> 
     return SiteZone(ZoneInfo(UTC_NAME), "default")
 
 
-def site_zone(data_root: Path, configured: str | None) -> SiteZone:
-    """The zone ``data_root``'s days are counted in: its manifest's, else ``configured``, else UTC."""
-    return resolve_zone(read_manifest(data_root), configured)
+def site_zone(data_root: Path, configured: str | None, *, explicit: str | None = None) -> SiteZone:
+    """The zone ``data_root``'s days are counted in (:func:`resolve_zone`)."""
+    return resolve_zone(read_manifest(data_root), configured, explicit=explicit)
 
 
 @dataclass(frozen=True)

@@ -4,9 +4,10 @@ Both are written by other parts of brain (the manifest by the daemon at a folder
 the cursors by the uplink); here they are read as plain JSON and every field is optional, so
 a folder written before either existed, or by a newer brain, is still shown.
 
-- ``DATA_ROOT/manifest.json``: one JSON object saying what made the folder (source, site,
-  time zone, brain version, ...). Its ``timezone`` (or ``site.timezone``) is the zone the
-  writer cut days in, so reports use it first.
+- ``DATA_ROOT/manifest.json``: what made the folder (docs/storage.md, "The manifest"),
+  read through :func:`brain.storage.read_manifest`; its ``identity.timezone`` is the zone
+  the writer cut days in, so reports use it first. One that cannot be read is shown as
+  absent: a status screen must not fail on it (the daemon refuses to start on it).
 - ``DATA_ROOT/.uplink/cursors/<name>.json``: one JSON object per followed stream. The
   lag is measured from the newest timestamp found in it (any key named ``timestamp`` or
   ending in ``_timestamp``, ``_at`` or ``_until``); a cursor without one is listed with
@@ -20,7 +21,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-MANIFEST_NAME = "manifest.json"
+from brain.storage import ManifestError
+from brain.storage import read_manifest as stored_manifest
+
 UPLINK_CURSORS = Path(".uplink") / "cursors"
 """Where the uplink keeps one cursor file per stream, relative to the data root."""
 
@@ -28,35 +31,37 @@ _TIME_KEY_SUFFIXES = ("_timestamp", "_at", "_until")
 
 
 def read_manifest(data_root: Path) -> dict[str, object] | None:
-    """The manifest as a JSON object, or ``None`` when absent, unreadable or not an object."""
-    return _read_object(data_root / MANIFEST_NAME)
+    """The manifest, or ``None`` when the folder has none or it cannot be read."""
+    try:
+        return stored_manifest(data_root)
+    except ManifestError:
+        return None
 
 
 def manifest_timezone(manifest: dict[str, object] | None) -> str | None:
-    """The zone name the manifest records (``timezone`` or ``site.timezone``), if any."""
-    if manifest is None:
-        return None
-    found = manifest.get("timezone")
-    site = manifest.get("site")
-    if found is None and isinstance(site, dict):
-        found = site.get("timezone")
+    """The zone name the manifest's identity records, if any."""
+    identity = manifest.get("identity") if manifest is not None else None
+    found = identity.get("timezone") if isinstance(identity, dict) else None
     return found if isinstance(found, str) else None
 
 
+_SUMMARY_SKIPS = {"thresholds_sha256", "devices"}
+"""Identity fields a person does not read: a hash, and the relay list the status shows anyway."""
+
+
 def manifest_summary(manifest: dict[str, object]) -> list[tuple[str, str]]:
-    """The manifest's scalar fields as ``(key, text)`` pairs, nested objects flattened with dots."""
-    pairs: list[tuple[str, str]] = []
-
-    def walk(prefix: str, value: object) -> None:
-        if isinstance(value, dict):
-            for key in value:
-                walk(f"{prefix}.{key}" if prefix else str(key), value[key])
-        elif isinstance(value, list):
-            pairs.append((prefix, ", ".join(str(item) for item in value) or "(none)"))
-        else:
-            pairs.append((prefix, "" if value is None else str(value)))
-
-    walk("", manifest)
+    """What made the folder as ``(key, text)`` pairs: the run's identity, then its starts."""
+    identity = manifest.get("identity")
+    pairs = [
+        (str(key), ", ".join(map(str, value)) or "(none)" if isinstance(value, list) else str(value))
+        for key, value in (identity.items() if isinstance(identity, dict) else ())
+        if key not in _SUMMARY_SKIPS
+    ]
+    for key in ("first_start", "last_start"):
+        start = manifest.get(key)
+        if isinstance(start, dict):
+            pairs.append((key.replace("_", " "), f"{start.get('at')} (brain {start.get('brain_version')})"))
+    pairs.append(("starts", str(manifest.get("starts"))))
     return pairs
 
 

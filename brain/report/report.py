@@ -69,8 +69,8 @@ def _site_name(data_root: Path, records: DayRecords | None, fallback: str | None
         return records.observations[0].site_id
     if fallback is not None:
         return fallback
-    manifest = read_manifest(data_root) or {}
-    site = manifest.get("site_id")
+    identity = (read_manifest(data_root) or {}).get("identity")
+    site = identity.get("site_id") if isinstance(identity, dict) else None
     return site if isinstance(site, str) else data_root.resolve().name
 
 

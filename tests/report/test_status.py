@@ -42,7 +42,8 @@ def test_a_fresh_heatwave_folder_shows_state_sensors_and_a_complete_yesterday(he
     assert [line.installed for line in status.sensors] == [True] * 5
     assert level is Level.OK and problems == []
     assert "Latest observation  01 Jun 23:59 (3 min ago), every 60 s" in text
-    assert "Made by             unknown (no manifest.json)" in text
+    assert "Made by             source=synthetic" in text and "site_id=greenhouse-1" in text
+    assert "first start" in text and "starts=1" in text
 
 
 def cut_at(source: Path, root: Path, moment: datetime) -> Path:
@@ -144,7 +145,8 @@ def test_status_reads_only_the_newest_folders(heatwave_root: Path, tmp_path: Pat
 def test_manifest_zone_and_uplink_lag_are_shown(heatwave_root: Path, tmp_path: Path) -> None:
     root = tmp_path / "data"
     shutil.copytree(heatwave_root, root)
-    manifest = {"source": "synthetic", "site_id": "greenhouse-1", "timezone": "Europe/Amsterdam", "seed": 1}
+    manifest = json.loads((root / "manifest.json").read_text())  # the one the daemon wrote
+    manifest["identity"]["timezone"] = "Europe/Amsterdam"
     (root / "manifest.json").write_text(json.dumps(manifest))
     (root / ".uplink" / "cursors").mkdir(parents=True)
     (root / ".uplink" / "cursors" / "observations.json").write_text(
@@ -171,3 +173,16 @@ def test_help_says_these_are_not_brains_usual_exit_codes(flag: str) -> None:
     assert result.returncode == 0
     assert "monitoring-plugin convention" in result.stdout
     assert "3 UNKNOWN" in result.stdout
+
+
+def test_a_folder_without_a_readable_manifest_says_so(heatwave_root: Path, tmp_path: Path) -> None:
+    root = tmp_path / "data"
+    shutil.copytree(heatwave_root, root)
+    for content in (None, "{not json"):
+        if content is None:
+            (root / "manifest.json").unlink()
+        else:
+            (root / "manifest.json").write_text(content)
+        status = gather_status(root, END_OF_HEATWAVE, UTC_ZONE)
+        text = render_text(status, *verdict(status, Limits()))
+        assert "Made by             unknown (no manifest.json)" in text
