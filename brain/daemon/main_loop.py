@@ -8,23 +8,29 @@ at its own timestamp). See docs/operations.md for modes, signals and exit codes.
 
 from __future__ import annotations
 
+import logging
+import signal
+from contextlib import ExitStack
 from dataclasses import asdict
 from datetime import datetime, timedelta
+from typing import ClassVar
 
 import structlog
 from apscheduler.triggers.cron import CronTrigger
 
 from brain.config import LoadedSettings, SourceKind
-from brain.contracts import DeviceStatusV1, ObservationV1
+from brain.contracts import DeviceStatusV1, HealthStatus, ObservationV1, Severity
 from brain.daemon.builder import Parts, build_parts
 from brain.daemon.notify import Notifier
 from brain.daemon.poll_rule import StreamRecord, base_cycle_records, poll_records
 from brain.daemon.progress import Counters, Progress
 from brain.daemon.recovery import resume
-from brain.daemon.signals import StopSignals
+from brain.daemon.signals import REQUEST_CHECK_S, RequestSignals, StopSignals
 from brain.daemon.sink import BacklogSink
+from brain.daemon.watchdog import AfterEachRun, WallClockCheck
 from brain.errors import BrainError
 from brain.estimator import Estimate, Estimator, ObservationOrderError
+from brain.logging import clear_before_log_lines
 from brain.scheduler.event_loop import Scheduler
 from brain.scheduler.triggers import TimestampTrigger, every
 from brain.sources.base import Source, TimedSource
@@ -51,6 +57,12 @@ class MainLoop:
         self._latest: Estimate | None = None
         self._latest_written = False
         self._consecutive_failures = 0
+        self._health = HealthLog()
+        self.requests = RequestSignals(
+            {signal.SIGHUP: self.flush_on_request, signal.SIGUSR1: self.log_status}
+        )
+        """SIGHUP and SIGUSR1, answered at the end of every poll and by the Pi's ``supervise`` job."""
+        self.wall_clock = WallClockCheck()
 
     # The main loop. Every poll: observation -> estimate -> store what the poll rule says is due
     # (brain/daemon/poll_rule.py). Every base cycle: the latest state, unless already stored.
@@ -63,6 +75,7 @@ class MainLoop:
                 return
             self._process(observation)
             self._consecutive_failures = 0
+            self.requests.answer()
         except BrainError as exc:  # fail-fast replay, a source that cannot go on: nothing to retry
             log.error(
                 "poll_fatal", error=str(exc), error_type=type(exc).__name__, fire_time=fire_time.isoformat()
@@ -89,7 +102,8 @@ class MainLoop:
         finally:  # raw data first: even if the estimator fails, the reading itself is kept
             self._store(poll_records(observation, device_status, estimate))
         if estimate is not None:
-            _log_findings(estimate)
+            _log_poll(estimate)
+            self._log_findings(estimate)
         if self._flush_every_poll:
             self.sink.flush()
         else:
@@ -136,34 +150,107 @@ class MainLoop:
         counts = f"{c.observations} observations, {c.states} states, {c.anomalies} anomalies"
         return f"last poll {last}; {counts}{backlog}"
 
+    def _log_findings(self, estimate: Estimate) -> None:
+        """Log what a poll revealed: the anomaly starts and ends, and a change of sensor health."""
+        _log_anomalies(estimate)
+        if estimate.health_changed:
+            self._health.changed(estimate)
 
-def _log_findings(estimate: Estimate) -> None:
-    """Log what a poll revealed: the anomaly starts and ends, and a change of sensor health."""
+    def flush_on_request(self) -> None:
+        """SIGHUP: flush and fsync every stream now (the backlog retried first), and say so."""
+        self.sink.flush()
+        log.info("sighup_flushed", storage_written=self.sink.written, storage_backlog=self.sink.backlog)
+
+    def log_status(self) -> None:
+        """SIGUSR1: the status line systemd shows, in the log."""
+        log.info("status", status=self.status_line(), notify_dropped=self.notifier.dropped)
+
+    def supervise(self, fire_time: datetime) -> None:
+        """The Pi's every-second job: answer SIGHUP/SIGUSR1 between polls, watch the wall clock."""
+        self.requests.answer()
+        self.wall_clock.check(fire_time)
+
+
+def _log_poll(estimate: Estimate) -> None:
+    """``--verbose``: the poll's readings and verdicts, one debug line (built only when debug is on)."""
+    if not log.is_enabled_for(logging.DEBUG):
+        return
+    log.debug(
+        "poll",
+        timestamp=estimate.timestamp.isoformat(),
+        readings=estimate.observation.sensors.model_dump(mode="json"),
+        errors={key.value: error for key, error in estimate.observation.errors.items()},
+        vpd_kpa=estimate.vpd_kpa,
+        dew_point_c=estimate.dew_point_c,
+        confidence=estimate.confidence,
+        sensors={record.sensor.value: record.status.value for record in estimate.sensor_health},
+        excluded=sorted(key.value for key in estimate.state.excluded_sensors),
+    )
+
+
+class HealthLog:
+    """Logs changes of sensor health at the level a grower's filter needs.
+
+    A sensor turning degraded or faulty (or from degraded to faulty) is a ``warning``:
+    ``journalctl -p warning`` must show it; a recovery, and any other change, is
+    ``info``. The statuses last logged are kept to tell the two apart; before the
+    first change this run logged, every sensor counts as ``ok``.
+    """
+
+    _RANK: ClassVar[dict[HealthStatus, int]] = {
+        HealthStatus.OK: 0,
+        HealthStatus.DEGRADED: 1,
+        HealthStatus.FAULTY: 2,
+    }
+
+    def __init__(self) -> None:
+        self._status: dict[str, HealthStatus] = {}
+
+    def changed(self, estimate: Estimate) -> None:
+        """Log one ``sensor_health_changed`` line for ``estimate`` (whose health changed)."""
+        rank = self._RANK
+        worse, better = {}, {}
+        for record in estimate.sensor_health:
+            before = self._status.get(record.sensor.value, HealthStatus.OK)
+            self._status[record.sensor.value] = record.status
+            change = f"{before.value}->{record.status.value}"
+            if rank[record.status] > rank[before]:
+                worse[record.sensor.value] = change
+            elif rank[record.status] < rank[before]:
+                better[record.sensor.value] = change
+        troubled = {
+            record.sensor.value: f"{record.status.value}/{record.fault.value}"
+            for record in estimate.sensor_health
+            if record.status is not HealthStatus.OK
+        }
+        log.log(
+            logging.WARNING if worse else logging.INFO,
+            "sensor_health_changed",
+            stream="sensor_health",
+            timestamp=estimate.timestamp.isoformat(),
+            not_ok=troubled,
+            worse=worse,
+            recovered=better,
+        )
+
+
+def _log_anomalies(estimate: Estimate) -> None:
+    """An anomaly start at ``warning`` (``error`` when critical), its end at ``info``."""
     for anomaly in estimate.anomalies:
-        log.info(
-            "anomaly_ended" if anomaly.ended_at is not None else "anomaly_started",
+        if anomaly.ended_at is not None:
+            level, event = logging.INFO, "anomaly_ended"
+        else:
+            level = logging.ERROR if anomaly.severity is Severity.CRITICAL else logging.WARNING
+            event = "anomaly_started"
+        log.log(
+            level,
+            event,
             stream="anomalies",
             timestamp=anomaly.timestamp.isoformat(),
             kind=anomaly.kind.value,
             severity=anomaly.severity.value,
             message=anomaly.message,
         )
-    if estimate.health_changed:
-        _log_health(estimate)
-
-
-def _log_health(estimate: Estimate) -> None:
-    troubled = {
-        record.sensor.value: f"{record.status.value}/{record.fault.value}"
-        for record in estimate.sensor_health
-        if record.status.value != "ok"
-    }
-    log.info(
-        "sensor_health_changed",
-        stream="sensor_health",
-        timestamp=estimate.timestamp.isoformat(),
-        not_ok=troubled,
-    )
 
 
 def run(loaded: LoadedSettings, *, progress: bool = False) -> int:
@@ -192,11 +279,13 @@ def serve(parts: Parts, *, progress: bool = False) -> int:
     # Registration order is execution order at one instant: the poll, then the base cycle.
     scheduler.add_job(loop.base_cycle, every(timedelta(seconds=settings.base_cycle_s)), name="base_cycle")
     if settings.source is SourceKind.HARDWARE:
-        _add_live_jobs(scheduler, parts)
+        _add_live_jobs(scheduler, parts, loop)
+        loop.wall_clock.check(clock.now())
     stop_signals = StopSignals(scheduler, parts.notifier)
     scheduler.add_shutdown_hook(stop_signals.report)
     scheduler.add_shutdown_hook(parts.close)
     stop_signals.install()
+    loop.requests.install()
     log.info(
         "daemon_started",
         source=settings.source.value,
@@ -206,10 +295,14 @@ def serve(parts: Parts, *, progress: bool = False) -> int:
     )
     parts.notifier.ready(loop.status_line())
     try:
-        scheduler.run()
+        with ExitStack() as terminal:
+            if loop.progress.enabled:  # a log line first clears the progress line: never glued together
+                terminal.enter_context(clear_before_log_lines(loop.progress.clear))
+            terminal.callback(loop.progress.update, loop.counters, final=True)
+            scheduler.run()
     finally:
+        loop.requests.restore()
         stop_signals.restore()
-        loop.progress.update(loop.counters, final=True)
         parts.notifier.close()
     counters = asdict(loop.counters)
     counters["last_poll"] = loop.counters.last_poll.isoformat() if loop.counters.last_poll else None
@@ -219,6 +312,7 @@ def serve(parts: Parts, *, progress: bool = False) -> int:
         storage_written=parts.sink.written,
         storage_dropped=parts.sink.dropped,
         storage_backlog=parts.sink.backlog,
+        notify_dropped=parts.notifier.dropped,
     )
     return 1 if loop.fatal is not None else 0
 
@@ -237,13 +331,18 @@ def _add_poll(scheduler: Scheduler, loop: MainLoop, interval_s: float, now: date
     return first
 
 
-def _add_live_jobs(scheduler: Scheduler, parts: Parts) -> None:
-    """On the Pi only: the systemd watchdog and the daily data retention."""
+def _add_live_jobs(scheduler: Scheduler, parts: Parts, loop: MainLoop) -> None:
+    """On the Pi only: the systemd watchdog, signal requests and wall-clock check, daily retention.
+
+    The watchdog and ``supervise`` jobs count from now, never from a wall date
+    (:mod:`brain.daemon.watchdog`): a clock that reads 1970 cannot starve them.
+    """
     settings = parts.settings
     interval = parts.notifier.watchdog_interval_s
     if interval:
         scheduler.add_job(
-            lambda _t: parts.notifier.watchdog(), every(timedelta(seconds=interval)), name="watchdog"
+            lambda _t: parts.notifier.watchdog(), AfterEachRun(timedelta(seconds=interval)), name="watchdog"
         )
+    scheduler.add_job(loop.supervise, AfterEachRun(timedelta(seconds=REQUEST_CHECK_S)), name="supervise")
     retention = CronTrigger(hour=3, minute=17, timezone=settings.timezone)
     scheduler.add_job(parts.apply_retention, retention, name="retention")
