@@ -18,6 +18,7 @@ from typing import ClassVar
 import structlog
 from apscheduler.triggers.cron import CronTrigger
 
+from brain.clock.clocks import Clock
 from brain.config import LoadedSettings, SourceKind
 from brain.contracts import DeviceStatusV1, HealthStatus, ObservationV1, Severity
 from brain.daemon.builder import Parts, build_parts
@@ -165,10 +166,14 @@ class MainLoop:
         """SIGUSR1: the status line systemd shows, in the log."""
         log.info("status", status=self.status_line(), notify_dropped=self.notifier.dropped)
 
-    def supervise(self, fire_time: datetime) -> None:
-        """The Pi's every-second job: answer SIGHUP/SIGUSR1 between polls, watch the wall clock."""
+    def supervise(self, now: datetime) -> None:
+        """The Pi's every-second job: answer SIGHUP/SIGUSR1 between polls, check the wall clock's ``now``.
+
+        ``now``, not the job's fire time: after NTP steps the clock forward, the job
+        runs late at a fire time from before the step.
+        """
         self.requests.answer()
-        self.wall_clock.check(fire_time)
+        self.wall_clock.check(now)
 
 
 def _log_poll(estimate: Estimate) -> None:
@@ -279,7 +284,7 @@ def serve(parts: Parts, *, progress: bool = False) -> int:
     # Registration order is execution order at one instant: the poll, then the base cycle.
     scheduler.add_job(loop.base_cycle, every(timedelta(seconds=settings.base_cycle_s)), name="base_cycle")
     if settings.source is SourceKind.HARDWARE:
-        _add_live_jobs(scheduler, parts, loop)
+        _add_live_jobs(scheduler, parts, loop, clock)
         loop.wall_clock.check(clock.now())
     stop_signals = StopSignals(scheduler, parts.notifier)
     scheduler.add_shutdown_hook(stop_signals.report)
@@ -331,7 +336,7 @@ def _add_poll(scheduler: Scheduler, loop: MainLoop, interval_s: float, now: date
     return first
 
 
-def _add_live_jobs(scheduler: Scheduler, parts: Parts, loop: MainLoop) -> None:
+def _add_live_jobs(scheduler: Scheduler, parts: Parts, loop: MainLoop, clock: Clock) -> None:
     """On the Pi only: the systemd watchdog, signal requests and wall-clock check, daily retention.
 
     The watchdog and ``supervise`` jobs count from now, never from a wall date
@@ -343,6 +348,10 @@ def _add_live_jobs(scheduler: Scheduler, parts: Parts, loop: MainLoop) -> None:
         scheduler.add_job(
             lambda _t: parts.notifier.watchdog(), AfterEachRun(timedelta(seconds=interval)), name="watchdog"
         )
-    scheduler.add_job(loop.supervise, AfterEachRun(timedelta(seconds=REQUEST_CHECK_S)), name="supervise")
+    scheduler.add_job(
+        lambda _t: loop.supervise(clock.now()),
+        AfterEachRun(timedelta(seconds=REQUEST_CHECK_S)),
+        name="supervise",
+    )
     retention = CronTrigger(hour=3, minute=17, timezone=settings.timezone)
     scheduler.add_job(parts.apply_retention, retention, name="retention")
