@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import io
 import logging
 import os
 import sys
@@ -157,9 +158,22 @@ def _journal_priority_prefix(_logger: Any, method: str, rendered: Any) -> Any:
     return f"<{JOURNAL_PRIORITY.get(method, 6)}>{rendered}"
 
 
-def under_journald() -> bool:
-    """True when stdout is connected to the journal (systemd sets ``JOURNAL_STREAM``)."""
-    return bool(os.environ.get("JOURNAL_STREAM"))
+def under_journald(stream: TextIO | None = None) -> bool:
+    """True when ``stream`` (stdout by default) is the journal's stream.
+
+    systemd sets ``JOURNAL_STREAM=<device>:<inode>`` of the stream it connected, and
+    a child inherits the variable even when its output goes elsewhere (``> file``
+    in a shell started by a service), so the variable alone is not enough: the
+    stream's own device and inode must match, as ``systemd.exec(5)`` advises.
+    """
+    device, _, inode = os.environ.get("JOURNAL_STREAM", "").partition(":")
+    if not (device.isdigit() and inode.isdigit()):
+        return False
+    try:
+        stat = os.fstat((stream if stream is not None else sys.stdout).fileno())
+    except (OSError, ValueError, io.UnsupportedOperation):  # closed, or no descriptor (StringIO)
+        return False
+    return (stat.st_dev, stat.st_ino) == (int(device), int(inode))
 
 
 def resolve_format(fmt: LogFormat, stream: TextIO) -> Literal["json", "console"]:
@@ -180,14 +194,15 @@ def configure_logging(
         structlog.contextvars.merge_contextvars,
         structlog.processors.add_log_level,
     ]
-    if not under_journald():
+    journald = under_journald(out)
+    if not journald:
         processors.append(structlog.processors.TimeStamper(fmt="iso", utc=True, key=LOGGED_AT))
     if chosen == "json":
         processors += [
             structlog.processors.format_exc_info,
             structlog.processors.JSONRenderer(sort_keys=False),
         ]
-        if under_journald():
+        if journald:
             processors.append(_journal_priority_prefix)
     else:
         processors.append(structlog.dev.ConsoleRenderer(colors=out.isatty()))

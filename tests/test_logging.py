@@ -4,10 +4,11 @@ import json
 import logging
 import os
 from pathlib import Path
+from typing import TextIO
 
 import structlog
 
-from brain.logging import clear_before_log_lines, configure_logging, resolve_format
+from brain.logging import clear_before_log_lines, configure_logging, resolve_format, under_journald
 
 
 class _Tty(io.StringIO):
@@ -35,25 +36,46 @@ def test_json_lines_with_level_and_key_values(monkeypatch) -> None:
     assert "logged_at" in record
 
 
-def test_under_journald_no_second_timestamp_and_each_line_carries_its_priority(monkeypatch) -> None:
+def _journal_stream(path: Path) -> tuple[TextIO, str]:
+    """A file standing in for journald's stream, and the ``JOURNAL_STREAM`` systemd would set for it."""
+    stream = path.open("w")
+    stat = os.fstat(stream.fileno())
+    return stream, f"{stat.st_dev}:{stat.st_ino}"
+
+
+def test_under_journald_no_second_timestamp_and_each_line_carries_its_priority(monkeypatch, tmp_path) -> None:
     """``<N>`` (SyslogLevelPrefix) sets the journal priority, so ``journalctl -p warning`` filters."""
-    monkeypatch.setenv("JOURNAL_STREAM", "8:1234")
-    out = io.StringIO()
-    configure_logging("json", "debug", stream=out)
-    log = structlog.get_logger("t")
-    log.debug("poll")
-    log.info("daemon_started")
-    log.warning("anomaly_started")
-    log.log(logging.ERROR, "anomaly_started")
-    try:
-        raise OSError("disk")
-    except OSError:
-        log.exception("poll_failed")
-    lines = out.getvalue().splitlines()
+    out, journal_stream = _journal_stream(tmp_path / "journal")
+    monkeypatch.setenv("JOURNAL_STREAM", journal_stream)
+    with out:
+        configure_logging("json", "debug", stream=out)
+        log = structlog.get_logger("t")
+        log.debug("poll")
+        log.info("daemon_started")
+        log.warning("anomaly_started")
+        log.log(logging.ERROR, "anomaly_started")
+        try:
+            raise OSError("disk")
+        except OSError:
+            log.exception("poll_failed")
+    lines = (tmp_path / "journal").read_text().splitlines()
     assert [line[:3] for line in lines] == ["<7>", "<6>", "<4>", "<3>", "<3>"]
     records = [json.loads(line[3:]) for line in lines]
     assert all("logged_at" not in record for record in records)
     assert [r["level"] for r in records] == ["debug", "info", "warning", "error", "error"]
+
+
+def test_an_inherited_journal_stream_for_another_stream_changes_nothing(monkeypatch, tmp_path) -> None:
+    """A process whose stdout was redirected (``> file``) under a service inherits ``JOURNAL_STREAM``."""
+    journal, journal_stream = _journal_stream(tmp_path / "journal")
+    journal.close()
+    monkeypatch.setenv("JOURNAL_STREAM", journal_stream)
+    with (tmp_path / "redirected").open("w") as out:
+        assert not under_journald(out)
+        configure_logging("json", "info", stream=out)
+        structlog.get_logger("t").warning("anomaly_started")
+    line = (tmp_path / "redirected").read_text()
+    assert line.startswith("{") and "logged_at" in json.loads(line)
 
 
 def test_without_journald_lines_are_plain_json(monkeypatch) -> None:

@@ -27,10 +27,9 @@ WARNING_PRIORITY = 4
 
 
 def test_journalctl_p_warning_shows_anomaly_starts_and_failing_sensors_only(tmp_path: Path) -> None:
-    run = daemon(tmp_path, *HEATWAVE, env={"JOURNAL_STREAM": "8:12345"})
-    assert run.returncode == 0, run.stderr
-    lines = [_journal_line(line) for line in run.stdout.splitlines() if line.startswith("<")]
-    assert lines and len(lines) == len([line for line in run.stdout.splitlines() if "{" in line])
+    stdout = _under_journald(tmp_path / "data", *HEATWAVE, journal=tmp_path / "journal")
+    lines = [_journal_line(line) for line in stdout.splitlines() if line.startswith("<")]
+    assert lines and len(lines) == len([line for line in stdout.splitlines() if "{" in line])
     shown = [event for priority, event in lines if priority <= WARNING_PRIORITY]  # journalctl -p warning
     hidden = [event for priority, event in lines if priority > WARNING_PRIORITY]
 
@@ -85,6 +84,19 @@ def test_on_a_terminal_the_progress_line_is_never_glued_to_a_log_line(tmp_path: 
         starts_clean = re.match(r"\r?(\d{4}-\d\d-\d\dT\S+ )?\[(info|warning|error)", visible)
         assert starts_clean, f"a log line not at the start of its line: {line!r}"
     assert text.rstrip().splitlines()[-1].startswith("brain-daemon: records are in")
+
+
+def _under_journald(data_root: Path, *args: str, journal: Path) -> str:
+    """Run the daemon with stdout on a file that ``JOURNAL_STREAM`` names, as systemd connects journald."""
+    with journal.open("wb") as out:
+        stat = os.fstat(out.fileno())
+        done = subprocess.run(
+            [sys.executable, *DAEMON, "--output-dir", str(data_root), "--log-format", "json", *args],
+            stdout=out, stderr=subprocess.PIPE, cwd=PROJECT_ROOT, timeout=120, check=False,
+            env=clean_env(JOURNAL_STREAM=f"{stat.st_dev}:{stat.st_ino}"),
+        )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    return journal.read_text()
 
 
 def _journal_line(line: str) -> tuple[int, dict[str, Any]]:
