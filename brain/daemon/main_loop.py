@@ -8,21 +8,20 @@ at its own timestamp). See docs/operations.md for modes, signals and exit codes.
 
 from __future__ import annotations
 
-import logging
 import signal
 from contextlib import ExitStack
 from dataclasses import asdict
 from datetime import datetime, timedelta
-from typing import ClassVar
 
 import structlog
 from apscheduler.triggers.cron import CronTrigger
 
 from brain.clock.clocks import Clock
 from brain.config import LoadedSettings, SourceKind
-from brain.contracts import DeviceStatusV1, HealthStatus, ObservationV1, Severity
+from brain.contracts import DeviceStatusV1, ObservationV1
 from brain.daemon.builder import Parts, build_parts
 from brain.daemon.notify import Notifier
+from brain.daemon.poll_log import PollLog
 from brain.daemon.poll_rule import StreamRecord, base_cycle_records, poll_records
 from brain.daemon.progress import Counters, Progress
 from brain.daemon.recovery import resume
@@ -58,7 +57,7 @@ class MainLoop:
         self._latest: Estimate | None = None
         self._latest_written = False
         self._consecutive_failures = 0
-        self._health = HealthLog()
+        self._poll_log = PollLog()
         self.requests = RequestSignals(
             {signal.SIGHUP: self.flush_on_request, signal.SIGUSR1: self.log_status}
         )
@@ -103,8 +102,7 @@ class MainLoop:
         finally:  # raw data first: even if the estimator fails, the reading itself is kept
             self._store(poll_records(observation, device_status, estimate))
         if estimate is not None:
-            _log_poll(estimate)
-            self._log_findings(estimate)
+            self._poll_log.revealed(estimate)
         if self._flush_every_poll:
             self.sink.flush()
         else:
@@ -151,12 +149,6 @@ class MainLoop:
         counts = f"{c.observations} observations, {c.states} states, {c.anomalies} anomalies"
         return f"last poll {last}; {counts}{backlog}"
 
-    def _log_findings(self, estimate: Estimate) -> None:
-        """Log what a poll revealed: the anomaly starts and ends, and a change of sensor health."""
-        _log_anomalies(estimate)
-        if estimate.health_changed:
-            self._health.changed(estimate)
-
     def flush_on_request(self) -> None:
         """SIGHUP: flush and fsync every stream now (the backlog retried first), and say so."""
         self.sink.flush()
@@ -174,88 +166,6 @@ class MainLoop:
         """
         self.requests.answer()
         self.wall_clock.check(now)
-
-
-def _log_poll(estimate: Estimate) -> None:
-    """``--verbose``: the poll's readings and verdicts, one debug line (built only when debug is on)."""
-    if not log.is_enabled_for(logging.DEBUG):
-        return
-    log.debug(
-        "poll",
-        timestamp=estimate.timestamp.isoformat(),
-        readings=estimate.observation.sensors.model_dump(mode="json"),
-        errors={key.value: error for key, error in estimate.observation.errors.items()},
-        vpd_kpa=estimate.vpd_kpa,
-        dew_point_c=estimate.dew_point_c,
-        confidence=estimate.confidence,
-        sensors={record.sensor.value: record.status.value for record in estimate.sensor_health},
-        excluded=sorted(key.value for key in estimate.state.excluded_sensors),
-    )
-
-
-class HealthLog:
-    """Logs changes of sensor health at the level a grower's filter needs.
-
-    A sensor turning degraded or faulty (or from degraded to faulty) is a ``warning``:
-    ``journalctl -p warning`` must show it; a recovery, and any other change, is
-    ``info``. The statuses last logged are kept to tell the two apart; before the
-    first change this run logged, every sensor counts as ``ok``.
-    """
-
-    _RANK: ClassVar[dict[HealthStatus, int]] = {
-        HealthStatus.OK: 0,
-        HealthStatus.DEGRADED: 1,
-        HealthStatus.FAULTY: 2,
-    }
-
-    def __init__(self) -> None:
-        self._status: dict[str, HealthStatus] = {}
-
-    def changed(self, estimate: Estimate) -> None:
-        """Log one ``sensor_health_changed`` line for ``estimate`` (whose health changed)."""
-        rank = self._RANK
-        worse, better = {}, {}
-        for record in estimate.sensor_health:
-            before = self._status.get(record.sensor.value, HealthStatus.OK)
-            self._status[record.sensor.value] = record.status
-            change = f"{before.value}->{record.status.value}"
-            if rank[record.status] > rank[before]:
-                worse[record.sensor.value] = change
-            elif rank[record.status] < rank[before]:
-                better[record.sensor.value] = change
-        troubled = {
-            record.sensor.value: f"{record.status.value}/{record.fault.value}"
-            for record in estimate.sensor_health
-            if record.status is not HealthStatus.OK
-        }
-        log.log(
-            logging.WARNING if worse else logging.INFO,
-            "sensor_health_changed",
-            stream="sensor_health",
-            timestamp=estimate.timestamp.isoformat(),
-            not_ok=troubled,
-            worse=worse,
-            recovered=better,
-        )
-
-
-def _log_anomalies(estimate: Estimate) -> None:
-    """An anomaly start at ``warning`` (``error`` when critical), its end at ``info``."""
-    for anomaly in estimate.anomalies:
-        if anomaly.ended_at is not None:
-            level, event = logging.INFO, "anomaly_ended"
-        else:
-            level = logging.ERROR if anomaly.severity is Severity.CRITICAL else logging.WARNING
-            event = "anomaly_started"
-        log.log(
-            level,
-            event,
-            stream="anomalies",
-            timestamp=anomaly.timestamp.isoformat(),
-            kind=anomaly.kind.value,
-            severity=anomaly.severity.value,
-            message=anomaly.message,
-        )
 
 
 def run(loaded: LoadedSettings, *, progress: bool = False) -> int:
