@@ -8,26 +8,32 @@ at its own timestamp). See docs/operations.md for modes, signals and exit codes.
 
 from __future__ import annotations
 
+import signal
+from contextlib import ExitStack
 from dataclasses import asdict
 from datetime import datetime, timedelta
 
 import structlog
 from apscheduler.triggers.cron import CronTrigger
 
+from brain.clock.clocks import Clock
 from brain.config import LoadedSettings, SourceKind
 from brain.contracts import DeviceStatusV1, ObservationV1
 from brain.daemon.builder import Parts, build_parts
 from brain.daemon.identity import claim_data_root
 from brain.daemon.notify import Notifier
+from brain.daemon.poll_log import PollLog
 from brain.daemon.poll_rule import StreamRecord, base_cycle_records, poll_records
 from brain.daemon.progress import Counters, Progress
 from brain.daemon.recovery import resume
-from brain.daemon.signals import StopSignals
+from brain.daemon.signals import REQUEST_CHECK_S, RequestSignals, StopSignals
 from brain.daemon.sink import BacklogSink
 from brain.daemon.site_zone import with_input_zone
+from brain.daemon.watchdog import AfterEachRun, WallClockCheck
 from brain.errors import BrainError
 from brain.estimator import Estimate, Estimator, ObservationOrderError
 from brain.exit_codes import ExitCode
+from brain.logging import clear_before_log_lines
 from brain.scheduler.event_loop import Scheduler
 from brain.scheduler.triggers import TimestampTrigger, every
 from brain.sources.base import Source, TimedSource
@@ -55,6 +61,12 @@ class MainLoop:
         self._latest: Estimate | None = None
         self._latest_written = False
         self._consecutive_failures = 0
+        self._poll_log = PollLog()
+        self.requests = RequestSignals(
+            {signal.SIGHUP: self.flush_on_request, signal.SIGUSR1: self.log_status}
+        )
+        """SIGHUP and SIGUSR1, answered at the end of every poll and by the Pi's ``supervise`` job."""
+        self.wall_clock = WallClockCheck()
 
     # The main loop. Every poll: observation -> estimate -> store what the poll rule says is due
     # (brain/daemon/poll_rule.py). Every base cycle: the latest state, unless already stored.
@@ -67,6 +79,7 @@ class MainLoop:
                 return
             self._process(observation)
             self._consecutive_failures = 0
+            self.requests.answer()
             if self.sink.gave_up is not None:  # read-only, not permitted, taken: polling on fills memory
                 log.error("storage_gave_up", error=str(self.sink.gave_up), fire_time=fire_time.isoformat())
                 self.fatal = self.sink.gave_up
@@ -97,7 +110,7 @@ class MainLoop:
         finally:  # raw data first: even if the estimator fails, the reading itself is kept
             self._store(poll_records(observation, device_status, estimate))
         if estimate is not None:
-            _log_findings(estimate)
+            self._poll_log.revealed(estimate)
         if self._flush_every_poll:
             self.sink.flush()
         else:
@@ -144,34 +157,23 @@ class MainLoop:
         counts = f"{c.observations} observations, {c.states} states, {c.anomalies} anomalies"
         return f"last poll {last}; {counts}{backlog}"
 
+    def flush_on_request(self) -> None:
+        """SIGHUP: flush and fsync every stream now (the backlog retried first), and say so."""
+        self.sink.flush()
+        log.info("sighup_flushed", storage_written=self.sink.written, storage_backlog=self.sink.backlog)
 
-def _log_findings(estimate: Estimate) -> None:
-    """Log what a poll revealed: the anomaly starts and ends, and a change of sensor health."""
-    for anomaly in estimate.anomalies:
-        log.info(
-            "anomaly_ended" if anomaly.ended_at is not None else "anomaly_started",
-            stream="anomalies",
-            timestamp=anomaly.timestamp.isoformat(),
-            kind=anomaly.kind.value,
-            severity=anomaly.severity.value,
-            message=anomaly.message,
-        )
-    if estimate.health_changed:
-        _log_health(estimate)
+    def log_status(self) -> None:
+        """SIGUSR1: the status line systemd shows, in the log."""
+        log.info("status", status=self.status_line(), notify_dropped=self.notifier.dropped)
 
+    def supervise(self, now: datetime) -> None:
+        """The Pi's every-second job: answer SIGHUP/SIGUSR1 between polls, check the wall clock's ``now``.
 
-def _log_health(estimate: Estimate) -> None:
-    troubled = {
-        record.sensor.value: f"{record.status.value}/{record.fault.value}"
-        for record in estimate.sensor_health
-        if record.status.value != "ok"
-    }
-    log.info(
-        "sensor_health_changed",
-        stream="sensor_health",
-        timestamp=estimate.timestamp.isoformat(),
-        not_ok=troubled,
-    )
+        ``now``, not the job's fire time: after NTP steps the clock forward, the job
+        runs late at a fire time from before the step.
+        """
+        self.requests.answer()
+        self.wall_clock.check(now)
 
 
 def run(loaded: LoadedSettings, *, progress: bool = False, continue_different_run: bool = False) -> int:
@@ -211,11 +213,13 @@ def serve(parts: Parts, *, progress: bool = False) -> int:
     # Registration order is execution order at one instant: the poll, then the base cycle.
     scheduler.add_job(loop.base_cycle, every(timedelta(seconds=settings.base_cycle_s)), name="base_cycle")
     if settings.source is SourceKind.HARDWARE:
-        _add_live_jobs(scheduler, parts)
+        _add_live_jobs(scheduler, parts, loop, clock)
+        loop.wall_clock.check(clock.now())
     stop_signals = StopSignals(scheduler, parts.notifier)
     scheduler.add_shutdown_hook(stop_signals.report)
     scheduler.add_shutdown_hook(parts.close)
     stop_signals.install()
+    loop.requests.install()
     log.info(
         "daemon_started",
         source=settings.source.value,
@@ -225,10 +229,14 @@ def serve(parts: Parts, *, progress: bool = False) -> int:
     )
     parts.notifier.ready(loop.status_line())
     try:
-        scheduler.run()
+        with ExitStack() as terminal:
+            if loop.progress.enabled:  # a log line first clears the progress line: never glued together
+                terminal.enter_context(clear_before_log_lines(loop.progress.clear))
+            terminal.callback(loop.progress.update, loop.counters, final=True)
+            scheduler.run()
     finally:
+        loop.requests.restore()
         stop_signals.restore()
-        loop.progress.update(loop.counters, final=True)
         parts.notifier.close()
     counters = asdict(loop.counters)
     counters["last_poll"] = loop.counters.last_poll.isoformat() if loop.counters.last_poll else None
@@ -239,6 +247,7 @@ def serve(parts: Parts, *, progress: bool = False) -> int:
         storage_written=parts.sink.written,
         storage_dropped=parts.sink.dropped,
         storage_backlog=parts.sink.backlog,
+        notify_dropped=parts.notifier.dropped,
     )
     if losses:
         log.error("storage_records_lost", records=sum(losses.values()), **losses)
@@ -275,13 +284,22 @@ def _add_poll(scheduler: Scheduler, loop: MainLoop, interval_s: float, now: date
     return first
 
 
-def _add_live_jobs(scheduler: Scheduler, parts: Parts) -> None:
-    """On the Pi only: the systemd watchdog and the daily data retention."""
+def _add_live_jobs(scheduler: Scheduler, parts: Parts, loop: MainLoop, clock: Clock) -> None:
+    """On the Pi only: the systemd watchdog, signal requests and wall-clock check, daily retention.
+
+    The watchdog and ``supervise`` jobs count from now, never from a wall date
+    (:mod:`brain.daemon.watchdog`): a clock that reads 1970 cannot starve them.
+    """
     settings = parts.settings
     interval = parts.notifier.watchdog_interval_s
     if interval:
         scheduler.add_job(
-            lambda _t: parts.notifier.watchdog(), every(timedelta(seconds=interval)), name="watchdog"
+            lambda _t: parts.notifier.watchdog(), AfterEachRun(timedelta(seconds=interval)), name="watchdog"
         )
+    scheduler.add_job(
+        lambda _t: loop.supervise(clock.now()),
+        AfterEachRun(timedelta(seconds=REQUEST_CHECK_S)),
+        name="supervise",
+    )
     retention = CronTrigger(hour=3, minute=17, timezone=settings.timezone)
     scheduler.add_job(parts.apply_retention, retention, name="retention")

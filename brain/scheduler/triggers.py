@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from math import ceil
 from typing import Protocol
 
 from apscheduler.triggers.base import BaseTrigger
@@ -39,13 +40,38 @@ def every(interval: timedelta, *, end: datetime | None = None) -> IntervalTrigge
     and after the wall clock steps back the scheduler can re-anchor the trigger at
     the new now (a grid point in the past is still a grid point).
 
+    The grid runs both ways from ``GRID_ORIGIN``: a wall clock that reads 1970 (a Pi
+    without a real-time clock, before NTP) gets its next grid point, one interval
+    away at most, not the origin thirty years ahead.
+
     Example: ``every(timedelta(hours=2))`` is the logical 2-hour cycle.
     """
     if interval <= timedelta(0):
         raise ValueError(f"interval must be positive, got {interval!r}")
-    return IntervalTrigger(
-        seconds=interval.total_seconds(), start_date=GRID_ORIGIN, end_date=end, timezone=UTC
-    )
+    return GridTrigger(seconds=interval.total_seconds(), start_date=GRID_ORIGIN, end_date=end, timezone=UTC)
+
+
+class GridTrigger(IntervalTrigger):  # type: ignore[misc]  # APScheduler 3 ships no type information
+    """An ``IntervalTrigger`` whose grid also extends before its ``start_date``.
+
+    Why: APScheduler answers "the start date" for any ``now`` before it, so a poll on a
+    grid starting in 2000 would first fire in 2000 when the wall clock says 1970: the
+    daemon would send READY, then never poll nor ping its watchdog. Before the start
+    date this trigger gives the first grid point at or after ``now``; from the start
+    date on it is APScheduler's, unchanged.
+    """
+
+    def get_next_fire_time(self, previous_fire_time: datetime | None, now: datetime) -> datetime | None:
+        """APScheduler's answer, except before ``start_date``: the grid point at or after ``now``."""
+        if previous_fire_time is not None or now >= self.start_date:
+            fire_time: datetime | None = super().get_next_fire_time(previous_fire_time, now)
+            return fire_time
+        start = self.start_date.timestamp()
+        steps_back = ceil((now.timestamp() - start) / self.interval_length)  # zero or negative
+        fire = start + self.interval_length * steps_back
+        if self.end_date is not None and fire > self.end_date.timestamp():
+            return None
+        return datetime.fromtimestamp(fire, tz=self.timezone)
 
 
 class TimestampTrigger(BaseTrigger):  # type: ignore[misc]  # APScheduler 3 ships no type information

@@ -8,14 +8,24 @@ import subprocess
 import sys
 import textwrap
 from datetime import datetime, timedelta
+from pathlib import Path
 
 import structlog
 
 from brain.clock.clocks import SimClock
+from brain.config import load_settings
+from brain.contracts import DeviceStatusV1, ObservationV1
+from brain.daemon.builder import ClockPlan, Parts
+from brain.daemon.main_loop import serve
 from brain.daemon.notify import Notifier
 from brain.daemon.signals import StopSignals
+from brain.daemon.sink import BacklogSink
+from brain.estimator import Estimator
 from brain.scheduler.event_loop import Scheduler
 from brain.scheduler.triggers import every
+from brain.storage.settings import StorageSettings
+from brain.storage.writer import DatasetWriter
+from tests.factories import device_status, minutes, observation
 from tests.runs import clean_env
 
 START = datetime.fromisoformat("2026-06-01T12:00:00+00:00")
@@ -80,3 +90,66 @@ def test_a_second_signal_exits_at_once_with_status_1() -> None:
     )
     assert done.returncode == 1, done.stderr
     assert "the poll went on" not in done.stdout and "shutdown hooks ran" not in done.stdout
+
+
+class SignallingSource:
+    """A timed source of one-minute observations that sends itself ``signals[i]`` while giving the i-th."""
+
+    def __init__(self, count: int, signals: dict[int, signal.Signals], writer: DatasetWriter) -> None:
+        self._times = minutes(count, start=START)
+        self._signals = signals
+        self._writer = writer
+        self._given = 0
+        self.seen: list[tuple[int, int, int]] = []
+        """(observation number, records written, records durable) as each observation is given."""
+
+    def next_timestamp(self) -> datetime | None:
+        return self._times[self._given] if self._given < len(self._times) else None
+
+    def next_observation(self) -> ObservationV1 | None:
+        if self._given == len(self._times):
+            return None
+        self.seen.append(
+            (self._given, sum(self._writer.written.values()), sum(self._writer.durable.values()))
+        )
+        if self._given in self._signals:
+            os.kill(os.getpid(), self._signals[self._given])
+        stamp = self._times[self._given]
+        self._given += 1
+        return observation(stamp)
+
+    def device_status(self) -> DeviceStatusV1:
+        return device_status(self._times[self._given - 1])
+
+    def close(self) -> None:
+        pass
+
+
+def test_sighup_makes_everything_written_durable_and_sigusr1_logs_the_status(tmp_path: Path) -> None:
+    # A batch that would not be due for an hour: only a SIGHUP's flush makes records durable mid-run.
+    storage = StorageSettings(batch_seconds=3600, batch_records=100_000)
+    writer = DatasetWriter(tmp_path, storage)
+    source = SignallingSource(8, {2: signal.SIGHUP, 5: signal.SIGUSR1}, writer)
+    settings = load_settings(flags={"source": "synthetic", "data_root": tmp_path}).settings
+    parts = Parts(
+        settings=settings,
+        source=source,
+        clock=ClockPlan(None, simulated_start=START, time_scale=0.0),
+        estimator=Estimator(),
+        sink=BacklogSink(writer, max_backlog=10),
+        storage_lock=writer.lock,
+        notifier=Notifier(environ={}),
+        flush_every_poll=False,
+    )
+    before = {sig: signal.getsignal(sig) for sig in (signal.SIGHUP, signal.SIGUSR1)}
+    with structlog.testing.capture_logs() as events:
+        assert serve(parts) == 0
+    flushed = [e for e in events if e["event"] == "sighup_flushed"]
+    status = [e for e in events if e["event"] == "status"]
+    assert len(flushed) == 1 and len(status) == 1
+    # Answered at the end of the poll that received it: at the next observation all is durable.
+    after_hup = source.seen[3]
+    assert after_hup[1] > 0 and after_hup[2] == after_hup[1] == flushed[0]["storage_written"]
+    assert source.seen[2][2] == 0 and source.seen[5][2] < source.seen[5][1], "nothing else flushed"
+    assert status[0]["status"].startswith("last poll 2026-06-01T12:05:00+00:00; 6 observations")
+    assert {sig: signal.getsignal(sig) for sig in before} == before, "handlers restored after the run"

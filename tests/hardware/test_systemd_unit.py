@@ -12,6 +12,7 @@ import pytest
 from brain.config import load_settings
 from brain.exit_codes import ExitCode
 from tests.conftest import PROJECT_ROOT
+from tests.reliability.test_long_run import PEAK_RSS_LIMIT_MB
 
 UNIT = PROJECT_ROOT / "systemd" / "brain.service"
 EXPOSURE_LIMIT = 0.4
@@ -35,6 +36,13 @@ def _directives(text: str) -> dict[str, list[str]]:
 
 UNIT_TEXT = UNIT.read_text()
 SERVICE = _directives(UNIT_TEXT)
+
+
+def unit_bytes(size: str) -> int:
+    """A systemd memory size (``320M``: suffixes K, M, G, T in powers of 1024) in bytes."""
+    match = re.fullmatch(r"(\d+)([KMGT]?)", size)
+    assert match, f"not a size systemd takes in bytes: {size!r}"
+    return int(match[1]) * 1024 ** " KMGT".index(match[2] or " ")
 
 
 def _analyze(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
@@ -96,3 +104,15 @@ def test_devices_are_exactly_the_gpio_chips_and_i2c_bus_1() -> None:
     assert SERVICE["User"] == ["brain"] and SERVICE["SupplementaryGroups"] == ["gpio i2c"]
     assert SERVICE["CapabilityBoundingSet"] == [""]
     assert SERVICE["RestrictAddressFamilies"] == ["AF_UNIX"]  # sd_notify only; no network at all
+
+
+def test_memory_and_tasks_are_bounded() -> None:
+    """The full backlog's bound is checked against a measurement in tests/reliability/test_memory_bound.py."""
+    memory_max = unit_bytes(SERVICE["MemoryMax"][0])
+    # Above twice the normal peak (the long run's 80 MB bound), below what a 512 MB Pi can give.
+    assert 2 * PEAK_RSS_LIMIT_MB * 1024**2 <= memory_max < 512 * 1024**2
+    # Threads at worst: the main loop, per sensor a read still hung and none new (hardware/bounded.py),
+    # lgpio's notification thread; TasksMax leaves twice that and stays far from "infinity".
+    sensors = load_settings(PROJECT_ROOT / "config" / "brain.toml").settings.hardware["sensors"]
+    worst = 1 + len(sensors) + 1
+    assert 2 * worst <= int(SERVICE["TasksMax"][0]) <= 64

@@ -134,7 +134,7 @@ def test_a_step_back_during_a_wait_does_not_stall_for_the_step() -> None:
     assert _events(logs, "job_reanchored")
 
 
-def test_a_pi_booting_in_1970_waits_for_ntp_then_runs_on_time_without_walking_decades() -> None:
+def test_a_pi_booting_in_1970_polls_on_time_then_after_ntp_without_walking_decades() -> None:
     # No real-time clock, no saved time: the wall reads 1970 until the first NTP sync.
     fake = FakeTime(wall_s=60.0)
     scheduler = Scheduler(_real_clock(fake))
@@ -142,9 +142,10 @@ def test_a_pi_booting_in_1970_waits_for_ntp_then_runs_on_time_without_walking_de
 
     def poll(fire_time: datetime) -> None:
         fired.append(fire_time)
-        scheduler.stop()
+        if fire_time.year == 2026:
+            scheduler.stop()
 
-    scheduler.add_job(poll, every(TICK), name="poll")  # its grid starts in 2000: nothing runs in 1970
+    scheduler.add_job(poll, every(TICK), name="poll")  # the grid reaches back from 2000 to 1970
 
     synced: list[datetime] = []
 
@@ -152,16 +153,19 @@ def test_a_pi_booting_in_1970_waits_for_ntp_then_runs_on_time_without_walking_de
         fake.step_wall(WALL_START_S - 60.0)
         synced.append(_wall_now(fake))
 
-    fake.at(fake.now + 0.2, ntp_sync)
+    fake.at(fake.now + 0.9, ntp_sync)
     began = fake.now
     with capture_logs() as logs:
         scheduler.run()
-    assert fake.now - began < 0.2 + 2 * TICK.total_seconds()
-    assert len(fired) == 1 and fired[0].year == 2026
-    assert timedelta(0) <= fired[0] - synced[0] <= TICK
+    assert fake.now - began < 0.9 + 2 * TICK.total_seconds()
+    in_1970 = [t for t in fired if t.year == 1970]
+    assert len(in_1970) == 5, "polled every TICK while the clock read 1970"
+    assert all(b - a == TICK for a, b in itertools.pairwise(in_1970))
+    assert fired[-1].year == 2026 and len(fired) == len(in_1970) + 1
+    assert timedelta(0) <= fired[-1] - synced[0] <= TICK
     coalesced = _events(logs, "job_runs_coalesced")
     assert coalesced[0]["missed_at_least"] == MAX_COALESCE_WALK
-    assert coalesced[0]["next_fire_time"] == fired[0].isoformat()
+    assert coalesced[0]["next_fire_time"] == fired[-1].isoformat()
     assert float(_events(logs, "wall_clock_stepped")[0]["step_s"]) > 50 * 365 * 86400  # type: ignore[arg-type]
 
 
@@ -176,6 +180,6 @@ def test_a_job_whose_end_passed_while_the_clock_was_wrong_is_done() -> None:
     fake.at(fake.now + 0.1, lambda: fake.step_wall(WALL_START_S - 60.0))
     with capture_logs() as logs:
         scheduler.run()  # returns: the only job has no fire time left
-    assert fired == []
+    assert fired == [datetime(1970, 1, 1, 0, 1, tzinfo=UTC)], "on its grid in 1970, then never again"
     coalesced = _events(logs, "job_runs_coalesced")
     assert coalesced[0]["missed_at_least"] == MAX_COALESCE_WALK and coalesced[0]["next_fire_time"] is None

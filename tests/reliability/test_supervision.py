@@ -1,0 +1,221 @@
+"""Supervision drills: what systemd (or a shell) does to the daemon besides SIGTERM.
+
+Each drill runs ``brain-daemon`` as a process and judges it from outside (exit status,
+JSON log, notify datagrams, the data root):
+
+- the wall clock reads 1970 (a Pi without a real-time clock, before NTP): READY, then
+  polls at the configured interval and WATCHDOG=1 from the watchdog job, until NTP
+  steps the clock to 2026 and the polls carry 2026 times;
+- a ``NOTIFY_SOCKET`` nobody reads: the daemon drops what it cannot send, keeps polling
+  and stops on SIGTERM with exit 0;
+- SIGHUP and SIGUSR1: answered (a flush, a status line), the daemon runs on, nothing lost;
+- stdout closed under the daemon (``brain-daemon ... | head -1``): the run completes.
+"""
+
+from __future__ import annotations
+
+import itertools
+import signal
+import socket
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from tests.conftest import PROJECT_ROOT
+from tests.reliability.drill import NotifyListener, is_ready, log_events, start_daemon, validate_data_root
+from tests.reliability.test_clock_jumps import SHIFTED_CLOCK, step_clock
+from tests.runs import DAEMON, clean_env
+
+POLL_S = 0.5
+WATCHDOG_USEC = 400_000
+"""systemd's WatchdogSec=0.4 s: the watchdog job pings every 0.2 s, more often than the polls."""
+EPOCH_START = datetime(1970, 1, 1, 0, 0, 7, tzinfo=UTC)
+"""What the daemon's wall clock reads at first: a Pi that booted without a real-time clock."""
+NTP_STEP_S = datetime(2026, 6, 1, tzinfo=UTC).timestamp() - EPOCH_START.timestamp()
+
+
+def test_a_wall_clock_in_1970_still_polls_and_pings_the_watchdog(tmp_path: Path) -> None:
+    offset_file = tmp_path / "offset"
+    listener = NotifyListener(tmp_path / "notify.sock")
+    env = clean_env(
+        GPIOZERO_PIN_FACTORY="mock",
+        DRILL_CLOCK_OFFSET_FILE=str(offset_file),
+        DRILL_CLOCK_START=repr(EPOCH_START.timestamp()),
+        BRAIN_DATA_ROOT=str(tmp_path / "data"),
+        BRAIN_POLL_INTERVAL_S=str(POLL_S),
+        WATCHDOG_USEC=str(WATCHDOG_USEC),
+        **listener.env,
+    )
+    config = str(PROJECT_ROOT / "config" / "brain.toml")
+    log = tmp_path / "daemon.log"
+    with log.open("wb") as out:
+        process = subprocess.Popen(
+            [sys.executable, "-c", SHIFTED_CLOCK, "--config", config, "--log-format", "json"],
+            stdout=out, stderr=subprocess.STDOUT, env=env, cwd=PROJECT_ROOT,
+        )  # fmt: skip
+    try:
+        listener.wait_for(is_ready, timeout=30)
+        ready_at = time.monotonic()
+        listener.wait_for(lambda _m: len(listener.statuses()) >= 6, timeout=15)
+        in_1970 = len(listener.messages)
+        step_clock(offset_file, NTP_STEP_S)  # NTP answers: the clock jumps to 2026
+        listener.wait_for(
+            lambda m: (s := m.status) is not None and bool(s.last_poll and s.last_poll.year == 2026), 15
+        )
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=30) == 0, log.read_text()[-3000:]
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+        messages = listener.close()
+
+    early = [m for m in messages[:in_1970] if m.received >= ready_at]
+    polls = [(m.received, s.last_poll) for m in early if (s := m.status) is not None and not s.ready]
+    assert len(polls) >= 6 and all(stamp is not None and stamp.year == 1970 for _, stamp in polls)
+    gaps = [b[0] - a[0] for a, b in itertools.pairwise(polls)]
+    # On the grid: one poll per interval; a machine busy with other work may delay one a little.
+    assert all(0.5 * POLL_S < gap < 2 * POLL_S for gap in gaps), f"polls every {POLL_S} s, got gaps {gaps}"
+    pings = [m.received for m in early if m.text == "WATCHDOG=1"]
+    # One ping per poll, plus the watchdog job's every 0.2 s: more pings than polls, none far apart.
+    assert len(pings) >= 1.5 * len(polls), (len(pings), len(polls))
+    assert max(b - a for a, b in itertools.pairwise(pings)) < POLL_S + 0.5, "the job pings between polls"
+    events = log_events(log)
+    implausible = [e for e in events if e["event"] == "wall_clock_implausible"]
+    assert len(implausible) == 1 and implausible[0]["level"] == "warning"
+    assert implausible[0]["now"].startswith("1970-01-01")
+    assert [e["event"] for e in events if e["event"] == "wall_clock_plausible"] == ["wall_clock_plausible"]
+    assert any(e["event"] == "wall_clock_stepped" for e in events)
+    print(
+        f"clock in 1970: {len(polls)} polls {min(gaps):.2f}-{max(gaps):.2f} s apart, {len(pings)} pings, "
+        f"longest gap between pings {max(b - a for a, b in itertools.pairwise(pings)):.2f} s"
+    )
+
+
+def test_a_notify_socket_nobody_reads_never_blocks_the_daemon(tmp_path: Path) -> None:
+    deaf = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)  # bound, never read: its queue fills
+    deaf.bind(str(tmp_path / "notify.sock"))
+    log = tmp_path / "daemon.log"
+    try:
+        # 600x: a simulated minute every 0.1 s; the queue (10 datagrams here) is full after 5 polls.
+        process = start_daemon(
+            tmp_path / "data", "--simulate", "--time-scale", "600", "--duration-hours", "24",
+            log=log, env={"NOTIFY_SOCKET": str(tmp_path / "notify.sock")},
+        )  # fmt: skip
+        try:
+            first_drop = _wait_for_event(log, "sd_notify_failed", timeout=30)
+            time.sleep(3)  # 30 more polls, if it still polls
+            process.popen.send_signal(signal.SIGTERM)
+            assert process.finish(timeout=20) == 0, log.read_text()[-3000:]
+        finally:
+            process.kill()
+    finally:
+        deaf.close()
+    events = log_events(log)
+    stopped = next(e for e in events if e["event"] == "daemon_stopped")
+    assert first_drop["level"] == "warning" and "unavailable" in first_drop["error"]
+    assert stopped["notify_dropped"] >= 20, "polls went on and their notifications were dropped"
+    dropped_logged = [e for e in events if e["event"] == "sd_notify_failed"]
+    assert len(dropped_logged) <= 1 + stopped["notify_dropped"] // 100, "drops are logged once per 100"
+    assert any(e["event"] == "stop_requested" and e["signal"] == "SIGTERM" for e in events)
+    observations = validate_data_root(tmp_path / "data")["observations"]
+    assert len(observations) == stopped["observations"] >= 25
+    print(
+        f"deaf notify socket: {stopped['observations']} polls, {stopped['notify_dropped']} messages dropped, "
+        f"{len(dropped_logged)} logged, SIGTERM exit 0"
+    )
+
+
+def test_sighup_flushes_sigusr1_reports_and_neither_stops_the_daemon(tmp_path: Path) -> None:
+    log = tmp_path / "daemon.log"
+    process = start_daemon(
+        tmp_path / "data", "--simulate", "--time-scale", "600", "--duration-hours", "24", log=log
+    )
+    try:
+        _wait_for_event(log, "daemon_started", timeout=30)
+        time.sleep(0.5)
+        process.popen.send_signal(signal.SIGHUP)
+        flushed = _wait_for_event(log, "sighup_flushed", timeout=10)
+        process.popen.send_signal(signal.SIGUSR1)
+        status = _wait_for_event(log, "status", timeout=10)
+        time.sleep(0.5)
+        assert process.popen.poll() is None, "SIGHUP and SIGUSR1 leave the daemon running"
+        process.popen.send_signal(signal.SIGTERM)
+        assert process.finish(timeout=20) == 0, log.read_text()[-3000:]
+    finally:
+        process.kill()
+    stopped = next(e for e in log_events(log) if e["event"] == "daemon_stopped")
+    assert flushed["level"] == "info" and 0 < flushed["storage_written"] < stopped["storage_written"]
+    assert status["status"].startswith("last poll 2026-06-01T") and "observations" in status["status"]
+    observations = validate_data_root(tmp_path / "data")["observations"]
+    assert len(observations) == stopped["observations"] > int(status["status"].split("; ")[1].split()[0])
+    print(
+        f"SIGHUP/SIGUSR1: flushed at {flushed['storage_written']} records, status logged, "
+        f"{stopped['observations']} polls stored, SIGTERM exit 0"
+    )
+
+
+def test_sighup_inherited_as_ignored_stays_ignored(tmp_path: Path) -> None:
+    """``nohup brain-daemon ...``: the caller asked for hang-ups to be ignored, and they are."""
+    nohup = "import signal; signal.signal(signal.SIGHUP, signal.SIG_IGN); " + DAEMON[1].removeprefix(
+        "import sys; "
+    )
+    log = tmp_path / "daemon.log"
+    with log.open("wb") as out:
+        popen = subprocess.Popen(
+            [sys.executable, "-c", "import sys; " + nohup, "--output-dir", str(tmp_path / "data"),
+             "--log-format", "json", "--simulate", "--time-scale", "600"],
+            stdout=out, stderr=subprocess.STDOUT, env=clean_env(), cwd=PROJECT_ROOT,
+        )  # fmt: skip
+    try:
+        _wait_for_event(log, "daemon_started", timeout=30)
+        popen.send_signal(signal.SIGHUP)
+        time.sleep(1)
+        assert popen.poll() is None
+        popen.send_signal(signal.SIGTERM)
+        assert popen.wait(timeout=20) == 0
+    finally:
+        if popen.poll() is None:
+            popen.kill()
+            popen.wait()
+    assert not [e for e in log_events(log) if e["event"] == "sighup_flushed"]
+
+
+def test_a_closed_stdout_never_stops_a_run(tmp_path: Path) -> None:
+    """``brain-daemon --simulate ... | head -1``: the reader goes, the run completes, nothing is lost."""
+    popen = subprocess.Popen(
+        [sys.executable, *DAEMON, "--output-dir", str(tmp_path / "data"), "--log-format", "json",
+         "--simulate", "--duration-hours", "6", "--time-scale", "7200"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=clean_env(), cwd=PROJECT_ROOT,
+    )  # fmt: skip
+    assert popen.stdout is not None and popen.stderr is not None
+    first = popen.stdout.readline()  # head -1
+    popen.stdout.close()
+    try:
+        status = popen.wait(timeout=60)
+        stderr = popen.stderr.read().decode()
+    finally:
+        if popen.poll() is None:
+            popen.kill()
+            popen.wait()
+        popen.stderr.close()
+    assert first.startswith(b"{")
+    assert status == 0, stderr
+    assert "log_stream_closed" in stderr and "Traceback" not in stderr, stderr
+    records = validate_data_root(tmp_path / "data")
+    assert len(records["observations"]) == 6 * 60, "every poll of the run was stored"
+    print(f"closed stdout: {len(records['observations'])} of {6 * 60} polls stored, exit 0")
+
+
+def _wait_for_event(log: Path, event: str, timeout: float) -> dict[str, Any]:
+    """The first JSON log line of ``event`` the daemon wrote to ``log``; fail after ``timeout`` s."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        for entry in log_events(log):
+            if entry["event"] == event:
+                return entry
+        time.sleep(0.05)
+    raise AssertionError(f"no {event} within {timeout} s: {log.read_text()[-2000:]}")
