@@ -15,15 +15,26 @@ from brain.storage.errors import (
     DiskIOError,
     MalformedLineError,
     UnknownStreamError,
+    UnrecognisedInputError,
     UnserializableRecordError,
 )
-from brain.storage.reader import MalformedLine, MalformedLinePolicy, RecordStream, iter_records
+from brain.storage.reader import (
+    MAX_LINE_BYTES,
+    MAX_LOGGED_MALFORMED,
+    MalformedLine,
+    MalformedLinePolicy,
+    RecordStream,
+    file_kind,
+    iter_records,
+)
 from brain.storage.repair import TornTail, repair_run_tails
 from brain.storage.retention import RetentionReport, apply_retention
 from brain.storage.settings import FsyncPolicy, StorageSettings, UnserializablePolicy
 from brain.storage.writer import DatasetWriter
 
 __all__ = [
+    "MAX_LINE_BYTES",
+    "MAX_LOGGED_MALFORMED",
     "DatasetManager",
     "DatasetWriter",
     "DiskError",
@@ -38,9 +49,11 @@ __all__ = [
     "StorageSettings",
     "TornTail",
     "UnknownStreamError",
+    "UnrecognisedInputError",
     "UnserializablePolicy",
     "UnserializableRecordError",
     "apply_retention",
+    "file_kind",
     "iter_records",
     "repair_run_tails",
 ]
