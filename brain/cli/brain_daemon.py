@@ -99,7 +99,7 @@ def daemon_flags(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def daemon_main(argv: Sequence[str] | None = None) -> int:
-    """Run ``brain-daemon`` and return its exit status: ``ExitCode`` OK, FAILURE, USAGE or CONFIG."""
+    """Run ``brain-daemon``; its exit status is an ``ExitCode``: OK, FAILURE, USAGE, DATA_ERROR or CONFIG."""
     args = build_daemon_parser().parse_args(argv)
     if args.scenario and "help" in args.scenario:
         from brain.sources.synthetic.scenarios import scenario_help
@@ -112,6 +112,7 @@ def daemon_main(argv: Sequence[str] | None = None) -> int:
     from brain.config import SourceKind
     from brain.errors import BrainError, ConfigError
     from brain.logging import configure_logging
+    from brain.sources.replay import ReplayInputError
 
     settings = loaded.settings
     chosen = configure_logging(settings.logging.format, settings.logging.level)
@@ -129,6 +130,9 @@ def daemon_main(argv: Sequence[str] | None = None) -> int:
         where = f"; from {origin}" if origin != "default" else ""  # the file, "command line" or "environment"
         print(f"brain-daemon: configuration error: {exc}{where}", file=sys.stderr)
         return ExitCode.CONFIG
+    except ReplayInputError as exc:  # nothing to replay: bad input, not a failure to retry
+        print(f"brain-daemon: {exc}\nhint: {exc.hint}", file=sys.stderr)
+        return ExitCode.DATA_ERROR
     except BrainError as exc:
         print(f"brain-daemon: {exc}", file=sys.stderr)
         return ExitCode.FAILURE

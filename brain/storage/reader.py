@@ -192,7 +192,10 @@ class RecordStream(Generic[M]):
         """The files read, in order (those of each path in turn, when given several)."""
         self.policy = MalformedLinePolicy(policy)
         self.give_up_after = give_up_after
-        """Raise :class:`UnrecognisedInputError` after this many malformed lines and no record."""
+        """Raise :class:`UnrecognisedInputError` after this many lines and no record kept; ``None``: never."""
+        self.rejected = 0
+        """Records returned and then left out by the caller (:meth:`reject`)."""
+        self._first_skipped: tuple[Path, str] | None = None
         self.records = 0
         """Valid records returned so far."""
         self.malformed = 0
@@ -216,6 +219,24 @@ class RecordStream(Generic[M]):
     def close(self) -> None:
         """Close the file being read; the stream then ends."""
         self._lines.close()
+
+    def reject(self, path: Path, reason: str) -> None:
+        """Count a record returned from ``path`` as left out by the caller (a time it cannot act on).
+
+        Left-out records count towards ``give_up_after`` as malformed lines do, as long as
+        the caller has kept no record.
+        """
+        self.rejected += 1
+        self._give_up_if_nothing_kept(path, reason)
+
+    def _give_up_if_nothing_kept(self, path: Path, reason: str) -> None:
+        if self._first_skipped is None:
+            self._first_skipped = (path, reason)
+        limit = self.give_up_after
+        if limit is None or self.records > self.rejected or self.malformed + self.rejected < limit:
+            return
+        first_path, first_reason = self._first_skipped
+        raise UnrecognisedInputError(first_path, self.malformed + self.rejected, first_reason)
 
     def _iter_located(self) -> Generator[tuple[M, Path, int], None, None]:
         try:
@@ -262,8 +283,7 @@ class RecordStream(Generic[M]):
                 logged=MAX_LOGGED_MALFORMED,
                 message="further malformed lines of this stream are counted, not logged one by one",
             )
-        if self.records == 0 and self.give_up_after is not None and self.malformed >= self.give_up_after:
-            raise UnrecognisedInputError(self.errors[0].path, self.malformed, self.errors[0].reason)
+        self._give_up_if_nothing_kept(path, reason)
 
     def _summarise(self) -> None:
         """At the end of the stream: how many malformed lines were not logged one by one."""
