@@ -119,12 +119,13 @@ class NotRegularFileError(OSError):
 def _open(path: Path) -> Iterator[BinaryIO | gzip.GzipFile]:
     """Open a regular file, plain or gzipped (judged by the name retention gives compressed parts).
 
-    Anything else is refused before it is read: ``stat`` first, so a device is never
-    opened at all, then ``O_NONBLOCK`` and ``fstat`` on what was opened, so a FIFO put
-    there in between cannot block the open either.
+    Anything else is refused before it is read: ``stat`` first, so a device, FIFO or
+    socket is never opened at all, then ``O_NONBLOCK`` and ``fstat`` on what was
+    opened, so a FIFO put there in between cannot block the open either. A directory
+    is opened (harmless), so that one the reader may not list says ``Permission denied``.
     """
     mode = path.stat().st_mode
-    if not stat.S_ISREG(mode):
+    if not (stat.S_ISREG(mode) or stat.S_ISDIR(mode)):
         raise NotRegularFileError(f"{file_kind(mode)}, not a regular file: not read")
     fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
     try:
