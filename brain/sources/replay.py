@@ -47,7 +47,6 @@ from datetime import datetime
 from pathlib import Path
 from typing import TypeVar
 
-import structlog
 from pydantic import BaseModel, ConfigDict
 
 from brain.contracts import DeviceStatusV1, ObservationSource, ObservationV1
@@ -55,8 +54,6 @@ from brain.errors import SourceError, StorageError
 from brain.sources.replay_input import ReplayInputError, not_a_file_or_folder, nothing_to_replay
 from brain.sources.time_order import InTimeOrder, Located
 from brain.storage import MalformedLinePolicy, RecordStream, UnrecognisedInputError
-
-log = structlog.get_logger(__name__)
 
 __all__ = ["GIVE_UP_AFTER", "ReplayInputError", "ReplaySettings", "ReplaySource"]
 
