@@ -115,7 +115,8 @@ def _warm_up(
                 estimate = estimator.step(observation, stored.device_status())
             except ObservationOrderError:
                 continue  # the live run did not estimate it either, and logged it then
-            last_poll = _LastPoll(estimate, _run_dir_of(stored, run_dirs))
+            # A part lies directly in its run directory.
+            last_poll = _LastPoll(estimate, stored.location[0].parent if stored.location else run_dirs[-1])
     finally:
         stored.close()
     if last_poll is not None and last_poll.estimate.timestamp != last:
@@ -136,12 +137,6 @@ def _warm_up_runs(data_root: Path) -> list[Path]:
         else:
             log.warning("stored_run_ignored", run_dir=str(run_dir), reason="outside_schedulable_range")
     return runs[-WARM_UP_RUNS:]
-
-
-def _run_dir_of(stored: ReplaySource, run_dirs: list[Path]) -> Path:
-    """The run directory the observation returned last was read from."""
-    path = stored.location[0] if stored.location is not None else run_dirs[-1]
-    return next((run_dir for run_dir in run_dirs if run_dir in path.parents), run_dirs[-1])
 
 
 def _cut_poll_records(
