@@ -157,6 +157,7 @@ def _report_error(exc: BaseException, loaded: LoadedSettings) -> ExitCode:
     """
     from brain import daemon
     from brain.errors import ConfigError
+    from brain.sources.replay import ReplayInputError
     from brain.storage import DataRootBusyError, DataRootUnwritableError
 
     if isinstance(exc, ConfigError) and not isinstance(exc, daemon.DataRootConflictError):
@@ -164,6 +165,9 @@ def _report_error(exc: BaseException, loaded: LoadedSettings) -> ExitCode:
         where = f"; from {origin}" if origin != "default" else ""  # the file, "command line" or "environment"
         print(f"brain-daemon: configuration error: {exc}{where}", file=sys.stderr)
         return ExitCode.CONFIG
+    if isinstance(exc, ReplayInputError):  # nothing to replay: bad input, not a failure to retry
+        print(f"brain-daemon: {exc}\nhint: {exc.hint}", file=sys.stderr)
+        return ExitCode.DATA_ERROR
     print(f"brain-daemon: {exc}", file=sys.stderr)
     if isinstance(exc, daemon.DataRootConflictError):  # the folder and the settings disagree (identity.py)
         return ExitCode.CONFIG

@@ -28,6 +28,7 @@ from datetime import UTC, datetime
 from typing import Protocol, runtime_checkable
 
 from brain.clock.stop import StopSignal
+from brain.contracts import SCHEDULABLE, UnschedulableTimeError
 
 Sleep = Callable[[StopSignal, float], bool]
 """``sleep(stop, seconds) -> stopped``: how a clock spends real time; :meth:`StopSignal.sleep` by default."""
@@ -118,6 +119,11 @@ class SimClock:
 
     Example: ``SimClock(start, 3600)`` waits one real second per logical hour.
 
+    Logical time stays inside :data:`brain.contracts.SCHEDULABLE` (2000 to 2100 UTC):
+    a start or a deadline outside it raises
+    :class:`~brain.contracts.UnschedulableTimeError` naming the time, rather than an
+    ``OverflowError`` from date arithmetic near year 1 or 9999.
+
     The pacing's real time is ``monotonic`` and ``sleep`` (the system's by default),
     injectable so that tests of the pacing do not wait on the wall clock.
     """
@@ -132,6 +138,8 @@ class SimClock:
     ) -> None:
         if start.utcoffset() is None:
             raise ValueError(f"SimClock start must be an aware datetime, got {start!r}")
+        if start not in SCHEDULABLE:
+            raise UnschedulableTimeError("SimClock start", start)
         if not (math.isfinite(time_scale) and time_scale >= 0):
             raise ValueError(f"time_scale must be a finite number >= 0, got {time_scale!r}")
         self._start = start.astimezone(UTC)
@@ -159,6 +167,8 @@ class SimClock:
         """Move logical time to ``deadline`` (after the paced real wait); on ``stop``, leave it be."""
         if stop.is_set() or deadline <= self._now:
             return
+        if deadline not in SCHEDULABLE:
+            raise UnschedulableTimeError("SimClock deadline", deadline)
         if self._time_scale > 0 and not self._paced_wait(deadline, stop):
             return
         self._now = deadline.astimezone(UTC)

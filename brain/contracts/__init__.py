@@ -8,7 +8,8 @@ All models are strict (no coercion), closed (unknown keys rejected) and
 immutable; JSON Schemas of all six are checked in under ``docs/schemas/``.
 The field types they share (:data:`Identifier`, :data:`Timestamp`,
 :data:`LAX_ENUM`) are in :mod:`brain.contracts.types`, for settings and
-plugins that hold the same values.
+plugins that hold the same values; the span of time brain acts on
+(:data:`SCHEDULABLE`) is in :mod:`brain.contracts.time_range`.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from brain.contracts.sensor_health import (
 )
 from brain.contracts.sensors import SENSOR_KEYS, SensorKey
 from brain.contracts.state import ExclusionReason, StateV1
+from brain.contracts.time_range import SCHEDULABLE, TimeRange, UnschedulableTimeError
 from brain.contracts.types import LAX_ENUM, Identifier, Timestamp, check_site_id
 
 STREAMS: dict[str, type[Contract]] = {
@@ -43,6 +45,7 @@ __all__ = [
     "DEFAULT_DEVICES",
     "EVIDENCE_STATISTICS",
     "LAX_ENUM",
+    "SCHEDULABLE",
     "SCHEMA_VERSION",
     "SENSOR_KEYS",
     "STREAMS",
@@ -69,6 +72,8 @@ __all__ = [
     "SensorReadings",
     "Severity",
     "StateV1",
+    "TimeRange",
     "Timestamp",
+    "UnschedulableTimeError",
     "check_site_id",
 ]

@@ -21,7 +21,7 @@ from brain.daemon.notify import Notifier
 from brain.daemon.sink import BacklogSink
 from brain.errors import ConfigError, SourceError
 from brain.estimator import Estimator, EstimatorSettings
-from brain.sources.base import Source
+from brain.sources.base import Source, TimedSource
 from brain.sources.plugins import load_plugin
 from brain.storage import DataRootLock, DatasetWriter, FsyncPolicy, apply_retention
 
@@ -89,6 +89,12 @@ def build_parts(loaded: LoadedSettings) -> Parts:
     wall_clock = RealClock() if settings.source is SourceKind.HARDWARE else None
     now = wall_clock.now if wall_clock is not None else _no_wall_clock
     source = build_source(settings, loaded.config_file, now=now)
+    if isinstance(source, TimedSource):
+        try:  # input with nothing to replay is refused now, before the data root is made (exit 65)
+            source.next_timestamp()
+        except BaseException:
+            source.close()
+            raise
     clock = ClockPlan(wall_clock, simulated_start=settings.simulation.start, time_scale=settings.time_scale)
     writer = DatasetWriter(settings.data_root, storage, timezone=settings.timezone)
     return Parts(

@@ -195,7 +195,11 @@ def run(loaded: LoadedSettings, *, progress: bool = False, continue_different_ru
 def serve(parts: Parts, *, progress: bool = False) -> int:
     """Resume, schedule the jobs and run them on ``parts``; return the exit status (:func:`exit_status`)."""
     settings = parts.settings
-    recovery = resume(parts)
+    try:
+        recovery = resume(parts)
+    except BaseException:  # nothing to replay, say: release the files before the error is reported
+        parts.close()
+        raise
     clock = parts.clock.make(recovery.next_poll)
     scheduler = Scheduler(clock)
     loop = MainLoop(parts, scheduler, Progress(progress))

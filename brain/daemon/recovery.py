@@ -24,7 +24,7 @@ from pathlib import Path
 import structlog
 from pydantic import BaseModel
 
-from brain.contracts import STREAMS, AnomalyV1, DeviceStatusV1, SensorHealthV1
+from brain.contracts import SCHEDULABLE, STREAMS, AnomalyV1, DeviceStatusV1, SensorHealthV1
 from brain.daemon.builder import Parts
 from brain.daemon.poll_rule import StreamRecord, poll_records
 from brain.daemon.sink import BacklogSink
@@ -99,26 +99,44 @@ def _warm_up(
     """
     last: datetime | None = None
     last_poll: _LastPoll | None = None
-    for _day, run_dir in DatasetManager(data_root).dated_runs()[-WARM_UP_RUNS:]:
+    run_dirs = _warm_up_runs(data_root)
+    for run_dir in run_dirs:
         try:
             repair_run_tails(run_dir, durable=durable)
         except (StorageError, OSError) as exc:  # a refusing disk must not stop the start: the writer retries
             log.error("storage_repair_failed", run_dir=str(run_dir), error=str(exc))
-        stored = ReplaySource(run_dir)
-        try:
-            while (observation := stored.next_observation()) is not None:
-                if last is None or observation.timestamp > last:
-                    last = observation.timestamp
-                try:
-                    estimate = estimator.step(observation, stored.device_status())
-                except ObservationOrderError:
-                    continue  # the live run did not estimate it either, and logged it then
-                last_poll = _LastPoll(estimate, run_dir)
-        finally:
-            stored.close()
+    # One stream over the days, so that a stored record the days around it contradict (a lone
+    # far-future one) is left out and reported like a replayed one, not taken as where the run was.
+    stored = ReplaySource(run_dirs, check_input=False)
+    try:
+        while (observation := stored.next_observation()) is not None:
+            last = observation.timestamp  # strictly increasing: the replay source drops the rest
+            try:
+                estimate = estimator.step(observation, stored.device_status())
+            except ObservationOrderError:
+                continue  # the live run did not estimate it either, and logged it then
+            # A part lies directly in its run directory.
+            last_poll = _LastPoll(estimate, stored.location[0].parent if stored.location else run_dirs[-1])
+    finally:
+        stored.close()
     if last_poll is not None and last_poll.estimate.timestamp != last:
         last_poll = None  # the newest observation was not estimated: no events were due for it
     return last, last_poll
+
+
+def _warm_up_runs(data_root: Path) -> list[Path]:
+    """The last :data:`WARM_UP_RUNS` run directories whose date can hold schedulable records.
+
+    A ``run_99991231`` (a record of year 9999 an older brain stored) is left out and
+    reported: reading it back would be reading a time nothing can be scheduled at.
+    """
+    runs = []
+    for day, run_dir in DatasetManager(data_root).dated_runs():
+        if SCHEDULABLE.holds_day(day):
+            runs.append(run_dir)
+        else:
+            log.warning("stored_run_ignored", run_dir=str(run_dir), reason="outside_schedulable_range")
+    return runs[-WARM_UP_RUNS:]
 
 
 def _cut_poll_records(

@@ -18,7 +18,10 @@ Rules the loop keeps, every time:
   of waiting out the step;
 - a job that raises is logged and the loop goes on;
 - after ``stop()`` no job starts; the running one finishes, then the shutdown hooks
-  run in order and ``run()`` returns.
+  run in order and ``run()`` returns;
+- a fire time that date arithmetic cannot reach (a trigger overflowing near year 9999,
+  or a time that has no UTC equivalent) is no fire time: logged at error
+  (``job_fire_time_out_of_range``), the job is done. Never an ``OverflowError``.
 """
 
 from __future__ import annotations
@@ -33,6 +36,7 @@ import structlog
 
 from brain.clock.clocks import Clock
 from brain.clock.stop import StopSignal
+from brain.contracts import UnschedulableTimeError
 from brain.scheduler.triggers import Trigger
 
 log = structlog.get_logger(__name__)
@@ -72,6 +76,39 @@ class _Job:
     ends_run: bool
 
 
+def _next_fire(job: _Job, previous: datetime | None, now: datetime) -> tuple[datetime, datetime] | None:
+    """``job``'s next fire time as its trigger gives it and in UTC; ``None`` when it has none.
+
+    Why the guard: APScheduler's triggers add intervals and convert zones with plain
+    ``datetime`` arithmetic, which raises ``OverflowError`` (or ``ValueError: year
+    10000 is out of range`` from ``fromtimestamp``) within a day of year 1 or 9999,
+    and so does ``astimezone(UTC)`` of a time such as ``9999-12-31T23:59:00-05:00``.
+    Such a fire time would never come: the job is done, and the log says why. Any
+    other error of a trigger reaches the caller; a stream trigger refuses a time
+    outside the range earlier, with :class:`brain.contracts.UnschedulableTimeError`.
+    """
+    try:
+        fire_time = job.trigger.get_next_fire_time(previous, now)
+        return None if fire_time is None else (fire_time, fire_time.astimezone(UTC))
+    except (OverflowError, ValueError) as exc:
+        if not _out_of_datetime_range(exc):
+            raise
+        log.error(
+            "job_fire_time_out_of_range",
+            job=job.name,
+            previous=previous.isoformat() if previous is not None else None,
+            error=str(exc),
+        )
+        return None
+
+
+def _out_of_datetime_range(exc: Exception) -> bool:
+    """Whether ``exc`` is ``datetime`` saying a date is past year 1 or 9999 (its two ways of saying so)."""
+    if isinstance(exc, UnschedulableTimeError):
+        return False
+    return isinstance(exc, OverflowError) or "out of range" in str(exc)
+
+
 # Heap entry: (fire time in UTC, registration index, fire time as the trigger gave it, job).
 # The UTC copy is the sort key: two aware datetimes with the same tzinfo compare by their
 # local fields alone, so 02:30 before and after a fall-back would compare equal.
@@ -108,12 +145,12 @@ class Scheduler:
             raise ValueError(f"a job named {name!r} is already scheduled")
         self._names.add(name)
         job = _Job(name, func, trigger, next(self._indexes), ends_run)
-        first = trigger.get_next_fire_time(None, self._clock.now())
+        first = _next_fire(job, None, self._clock.now())
         if first is None:
             log.info("job_has_no_fire_time", job=name)
             self._job_done(job, None)
             return
-        heapq.heappush(self._heap, (first.astimezone(UTC), job.index, first, job))
+        heapq.heappush(self._heap, (first[1], job.index, first[0], job))
 
     def add_shutdown_hook(self, hook: ShutdownHook) -> None:
         """Run ``hook()`` when the loop ends, after the last job, in the order hooks were added."""
@@ -187,10 +224,10 @@ class Scheduler:
         """
         first_missed, missed = fire_time, 0
         while missed < MAX_COALESCE_WALK:
-            following = job.trigger.get_next_fire_time(fire_time, now)
-            if following is None:
+            upcoming = _next_fire(job, fire_time, now)
+            if upcoming is None:
                 break
-            following_utc = following.astimezone(UTC)
+            following, following_utc = upcoming
             if following_utc <= fire_utc or following_utc > now:
                 break
             fire_time, fire_utc, missed = following, following_utc, missed + 1
@@ -208,18 +245,18 @@ class Scheduler:
         return fire_time, fire_utc
 
     def _reanchor_far_behind(self, job: _Job, first_missed: datetime, now: datetime) -> None:
-        anchored = job.trigger.get_next_fire_time(None, now)
+        anchored = _next_fire(job, None, now)
         log.warning(
             "job_runs_coalesced",
             job=job.name,
             missed_at_least=MAX_COALESCE_WALK,
             first_missed=first_missed.isoformat(),
-            next_fire_time=anchored.isoformat() if anchored is not None else None,
+            next_fire_time=anchored[0].isoformat() if anchored is not None else None,
         )
         if anchored is None:
             self._job_done(job, None)
         else:
-            heapq.heappush(self._heap, (anchored.astimezone(UTC), job.index, anchored, job))
+            heapq.heappush(self._heap, (anchored[1], job.index, anchored[0], job))
 
     def _run_once(self, job: _Job, fire_time: datetime, fire_utc: datetime) -> None:
         failed = False
@@ -228,12 +265,12 @@ class Scheduler:
         except Exception:
             failed = True
             log.exception("job_failed", job=job.name, fire_time=fire_time.isoformat())
-        following = job.trigger.get_next_fire_time(fire_time, self._clock.now())
-        if following is None:
+        upcoming = _next_fire(job, fire_time, self._clock.now())
+        if upcoming is None:
             log.info("job_done", job=job.name, last_fire_time=fire_time.isoformat())
             self._job_done(job, fire_utc)
             return
-        following_utc = following.astimezone(UTC)
+        following, following_utc = upcoming
         if failed and following_utc <= fire_utc:
             # A stream job that raised before consuming its item would get the same
             # item back forever: drop the job rather than spin.
@@ -256,12 +293,15 @@ class Scheduler:
             return  # the jobs now due are coalesced by the loop
         entries = []
         for fire_utc, index, fire_time, job in self._heap:
-            anchored = job.trigger.get_next_fire_time(None, now)
-            if anchored is not None and anchored.astimezone(UTC) < fire_utc:
+            anchored = _next_fire(job, None, now)
+            if anchored is not None and anchored[1] < fire_utc:
                 log.info(
-                    "job_reanchored", job=job.name, was=fire_time.isoformat(), fire_time=anchored.isoformat()
+                    "job_reanchored",
+                    job=job.name,
+                    was=fire_time.isoformat(),
+                    fire_time=anchored[0].isoformat(),
                 )
-                entries.append((anchored.astimezone(UTC), index, anchored, job))
+                entries.append((anchored[1], index, anchored[0], job))
             else:
                 entries.append((fire_utc, index, fire_time, job))
         heapq.heapify(entries)

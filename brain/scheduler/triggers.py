@@ -17,6 +17,8 @@ from typing import Protocol
 from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
+from brain.contracts import SCHEDULABLE, UnschedulableTimeError
+
 GRID_ORIGIN = datetime(2000, 1, 1, tzinfo=UTC)
 """Where :func:`every` starts counting intervals: fire times are ``GRID_ORIGIN + k * interval``."""
 
@@ -82,6 +84,12 @@ class TimestampTrigger(BaseTrigger):  # type: ignore[misc]  # APScheduler 3 ship
     before the job runs gives the same answer; the job consumes the item, and the
     scheduler then asks for the following time. A stream's times may repeat or go
     back (field logs do); the scheduler runs each item once, in stream order.
+
+    A timestamp outside :data:`brain.contracts.SCHEDULABLE` raises
+    :class:`~brain.contracts.UnschedulableTimeError`: a stream must leave such items
+    out (the replay source rejects and reports them), and one that does not is
+    stopped with a message naming the time, never fed to date arithmetic that
+    overflows near year 9999.
     """
 
     __slots__ = ("_next_timestamp",)
@@ -96,6 +104,8 @@ class TimestampTrigger(BaseTrigger):  # type: ignore[misc]  # APScheduler 3 ship
             raise ValueError(
                 f"TimestampTrigger got a naive timestamp {timestamp!r}; streams carry aware times"
             )
+        if timestamp is not None and timestamp not in SCHEDULABLE:
+            raise UnschedulableTimeError("the stream's next timestamp", timestamp)
         return timestamp
 
     def __repr__(self) -> str:

@@ -13,7 +13,9 @@ Semantics every source obeys (checked by ``tests/sources/test_interface.py``):
   as the observation last returned (same timestamp and site). Calling it before
   the first observation is a programming error (``SourceError``).
 - Bad input never escapes as an exception under the skip policy: it is logged
-  with where it came from and counted; the stream goes on.
+  with where it came from and counted; the stream goes on. Only input with nothing
+  to replay at all is an error, before the first observation
+  (:class:`brain.sources.replay.ReplayInputError`).
 - ``close()`` releases files, pins and buses; it is safe to call twice.
 """
 

@@ -11,29 +11,61 @@ must be strictly increasing; a duplicate or a step back is reported (logged
 with file and line, counted in :attr:`ReplaySource.dropped_out_of_order`) and
 left out. Sorting would need the whole log in memory and would hide the fault.
 
+Two kinds of time are rejected outright (reported, counted in
+:attr:`ReplaySource.rejected_timestamps`), because taking them would cost the
+rest of the replay:
+
+- a time outside :data:`brain.contracts.SCHEDULABLE` (2000 to 2100 UTC): year 1
+  or 9999 is a broken clock or a typo, and no date arithmetic should see it;
+- a lone jump: a record more than
+  :data:`~brain.sources.time_order.MAX_UNCONFIRMED_JUMP` (30 days) after the one
+  before it is taken only when the record after it is later still. One record
+  dated 2031 in a 2024 log is followed by a 2024 record, so it is the outlier, not
+  the thousands of 2024 records after it (which "not after the previous one" would
+  otherwise drop). A jump at the very end has nothing to confirm it and is
+  rejected too; the first record is rejected when the one after it is that much
+  earlier. Two records that agree with each other are a new time, not an outlier:
+  a log whose clock was really reset keeps the later records, as before.
+
+Input with nothing to replay (an empty file, a folder without observations, only
+malformed lines, or :data:`GIVE_UP_AFTER` malformed lines before the first valid
+one) raises :class:`ReplayInputError`, whose ``hint`` says what to do (for a CSV:
+the ``brain import-csv`` command); ``brain-daemon`` exits 65 with it.
+
 Replayed observations carry ``source = "replay"``, so the records of a replay
 run say where their input came from. The device status of each observation is
 the ``device_status`` record with the same timestamp and site, when the path
 holds that stream; otherwise a status with no devices (nothing is known). A
-single observations file has no device status stream.
+single file has no device status stream.
 """
 
 from __future__ import annotations
 
+import stat
+from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import TypeVar
 
-import structlog
 from pydantic import BaseModel, ConfigDict
 
 from brain.contracts import DeviceStatusV1, ObservationSource, ObservationV1
 from brain.errors import SourceError, StorageError
-from brain.storage.reader import MalformedLinePolicy, RecordStream
+from brain.sources.replay_input import ReplayInputError, not_a_file_or_folder, nothing_to_replay
+from brain.sources.time_order import InTimeOrder, Located
+from brain.storage import MalformedLinePolicy, RecordStream, UnrecognisedInputError
 
-log = structlog.get_logger(__name__)
+__all__ = ["GIVE_UP_AFTER", "ReplayInputError", "ReplaySettings", "ReplaySource"]
 
-M = TypeVar("M", bound=BaseModel)
+T = TypeVar("T", ObservationV1, DeviceStatusV1)
+
+GIVE_UP_AFTER = 100
+"""Malformed or rejected lines before the first valid observation after which a replay gives up.
+
+Why 100: a damaged log has a bad line here and there, never a hundred in a row
+at its start; a CSV field log, another program's JSON or a binary file has
+nothing else, and reading it to its end would only log one warning per line.
+"""
 
 
 class ReplaySettings(BaseModel):
@@ -48,42 +80,80 @@ class ReplaySettings(BaseModel):
 
 
 class ReplaySource:
-    """Plays back the ``observations`` (and ``device_status``) streams under ``path``."""
+    """Plays back the ``observations`` (and ``device_status``) streams under ``path``.
 
-    def __init__(self, path: Path, *, policy: MalformedLinePolicy = MalformedLinePolicy.SKIP) -> None:
+    ``path`` is a file, a run directory or a data root, or several run directories
+    read as one stream (restart recovery reads the last days so). ``check_input``:
+    input with nothing to replay raises :class:`ReplayInputError` (module docstring);
+    recovery reads stored runs with ``False``, where a run without observations is
+    no error.
+    """
+
+    def __init__(
+        self,
+        path: Path | Sequence[Path],
+        *,
+        policy: MalformedLinePolicy = MalformedLinePolicy.SKIP,
+        check_input: bool = True,
+    ) -> None:
+        single = path if isinstance(path, Path) else None
+        paths = [path] if isinstance(path, Path) else list(path)
+        if single is not None:
+            _refuse_special_file(single)
+        give_up_after = GIVE_UP_AFTER if check_input else None
         try:
-            self._observations = RecordStream(path, "observations", ObservationV1, policy=policy)
-            self._statuses = (
-                None if path.is_file() else RecordStream(path, "device_status", DeviceStatusV1, policy=policy)
+            observations = RecordStream(
+                path, "observations", ObservationV1, policy=policy, give_up_after=give_up_after
+            )
+            statuses = (
+                None
+                if single is not None and single.is_file()
+                else RecordStream(path, "device_status", DeviceStatusV1, policy=policy)
             )
         except StorageError as exc:
             raise SourceError(f"cannot replay {path}: {exc}") from exc
-        self._path = path
-        self._pending: ObservationV1 | None = None
+        self._observations = InTimeOrder(observations, "replay_observation_dropped")
+        self._statuses = None if statuses is None else InTimeOrder(statuses, "replay_device_status_dropped")
+        self._path = paths[0] if paths else Path()
+        self._check_input = check_input
+        self._pending: Located[ObservationV1] | None = None
+        self.location: tuple[Path, int] | None = None
+        """File and line of the observation returned last."""
         self._ended = False
         self._last: ObservationV1 | None = None
         self._last_status: DeviceStatusV1 | None = None
         self._next_status: DeviceStatusV1 | None = None
-        self.dropped_out_of_order = 0
-        """Observations left out because their timestamp was not after the previous one."""
 
     @property
     def malformed_lines(self) -> int:
         """Lines skipped as malformed, in both streams."""
-        statuses = self._statuses.malformed if self._statuses is not None else 0
-        return self._observations.malformed + statuses
+        statuses = self._statuses.records.malformed if self._statuses is not None else 0
+        return self._observations.records.malformed + statuses
+
+    @property
+    def dropped_out_of_order(self) -> int:
+        """Observations left out because their timestamp was not after the previous one."""
+        left_out = self._observations.left_out
+        return left_out["duplicate"] + left_out["out_of_order"]
+
+    @property
+    def rejected_timestamps(self) -> int:
+        """Observations left out for a time brain cannot act on: outside 2000-2100, or a lone jump."""
+        return self._observations.total_left_out - self.dropped_out_of_order
 
     def next_timestamp(self) -> datetime | None:
         """The timestamp of the observation :meth:`next_observation` will return, or ``None`` at the end."""
         pending = self._peek()
-        return pending.timestamp if pending is not None else None
+        return pending.record.timestamp if pending is not None else None
 
     def next_observation(self) -> ObservationV1 | None:
         """The next observation in strictly increasing time, or ``None`` from the end on."""
-        observation = self._peek()
-        if observation is None:
+        pending = self._peek()
+        if pending is None:
             return None
         self._pending = None
+        observation = pending.record
+        self.location = (pending.path, pending.line)
         self._last = observation
         self._last_status = self._status_for(observation)
         return observation
@@ -98,47 +168,38 @@ class ReplaySource:
         """Close the files being read; idempotent."""
         self._ended = True
         self._pending = None
-        self._observations.close()
+        self._observations.records.close()
         if self._statuses is not None:
-            self._statuses.close()
+            self._statuses.records.close()
 
-    def _peek(self) -> ObservationV1 | None:
+    def _peek(self) -> Located[ObservationV1] | None:
         if self._pending is None and not self._ended:
-            self._pending = self._read_next()
+            self._pending = self._next_in_order(self._observations)
             self._ended = self._pending is None
+            if self._ended and self._last is None and self._check_input:
+                raise nothing_to_replay(self._path, self._what_was_read())
         return self._pending
 
-    def _read_next(self) -> ObservationV1 | None:
-        previous = self._last.timestamp if self._last is not None else None
-        while (observation := self._next_valid(self._observations)) is not None:
-            if previous is not None and observation.timestamp <= previous:
-                self._drop(observation, previous)
-                continue
-            # The instance was just parsed and nothing else holds it, so it is marked in place:
-            # model_copy would cost more than parsing the line did.
-            object.__setattr__(observation, "source", ObservationSource.REPLAY)
-            return observation
-        return None
-
-    def _drop(self, observation: ObservationV1, previous: datetime) -> None:
-        self.dropped_out_of_order += 1
-        path, line = self._observations.location or (self._path, 0)
-        log.warning(
-            "replay_observation_dropped",
-            file=str(path),
-            line=line,
-            reason="duplicate" if observation.timestamp == previous else "out_of_order",
-            timestamp=observation.timestamp.isoformat(),
-            previous=previous.isoformat(),
-            dropped=self.dropped_out_of_order,
-        )
+    def _what_was_read(self) -> str:
+        """Why nothing could be replayed, in words: the files and lines found."""
+        stream = self._observations
+        if not stream.records.files:
+            return "no observations file found"
+        malformed, left_out = stream.records.malformed, stream.total_left_out
+        if malformed + left_out == 0:
+            if self._path.is_file():
+                return "the file is empty"
+            return f"its {len(stream.records.files)} observations parts are empty"
+        rejected = f", {left_out} with a time brain cannot schedule" if left_out else ""
+        return f"no valid observation ({malformed} malformed lines{rejected})"
 
     def _status_for(self, observation: ObservationV1) -> DeviceStatusV1:
         """The status with the same timestamp and site, reading the status stream forward only."""
         if self._statuses is not None:
             status = self._next_status
             while status is None or status.timestamp < observation.timestamp:
-                status = self._next_valid(self._statuses)
+                located = self._next_in_order(self._statuses)
+                status = located.record if located is not None else None
                 if status is None:
                     break
             self._next_status = status
@@ -152,10 +213,27 @@ class ReplaySource:
             schema_version="1.0", timestamp=observation.timestamp, site_id=observation.site_id, devices={}
         )
 
-    @staticmethod
-    def _next_valid(records: RecordStream[M]) -> M | None:
-        """The next valid record; a malformed line under the fail policy stops the replay."""
+    def _next_in_order(self, stream: InTimeOrder[T]) -> Located[T] | None:
+        """The stream's next record in time; a malformed line under the fail policy stops the replay."""
         try:
-            return next(records, None)
+            located = stream.next()
+        except UnrecognisedInputError as exc:
+            why = f"the first {exc.lines} lines hold no valid observation (the first: {exc.first_reason})"
+            raise nothing_to_replay(self._path, why) from exc
         except StorageError as exc:
             raise SourceError(f"replay stopped: {exc}") from exc
+        if located is not None and isinstance(located.record, ObservationV1):
+            # The instance was just parsed and nothing else holds it, so it is marked in place:
+            # model_copy would cost more than parsing the line did.
+            object.__setattr__(located.record, "source", ObservationSource.REPLAY)
+        return located
+
+
+def _refuse_special_file(path: Path) -> None:
+    """A FIFO, a device or a socket given as the replay path is refused before anything opens it."""
+    try:
+        mode = path.stat().st_mode
+    except OSError:
+        return  # missing or unreadable: the reader says so, naming the path
+    if not (stat.S_ISREG(mode) or stat.S_ISDIR(mode)):
+        raise not_a_file_or_folder(path, mode)

@@ -89,8 +89,10 @@ def replay_input_zone(path: Path) -> InputZone | None:
         if run_date(path.parent) is None:
             return None
         data_root = path.parent.parent
-    else:
+    elif path.is_dir():
         data_root = path.parent if run_date(path) is not None else path
+    else:  # a FIFO or a device: the replay refuses it, nothing here may open it
+        return None
     try:
         manifest = read_manifest(data_root)
     except ManifestError as exc:

@@ -21,6 +21,7 @@ from brain.storage.errors import (
     MalformedLineError,
     TimestampOutOfRangeError,
     UnknownStreamError,
+    UnrecognisedInputError,
     UnserializableRecordError,
 )
 from brain.storage.fingerprint import first_line, stream_fingerprint
@@ -35,7 +36,15 @@ from brain.storage.manifest import (
     read_manifest,
     write_manifest,
 )
-from brain.storage.reader import MalformedLine, MalformedLinePolicy, RecordStream, iter_records
+from brain.storage.reader import (
+    MAX_LINE_BYTES,
+    MAX_LOGGED_MALFORMED,
+    MalformedLine,
+    MalformedLinePolicy,
+    RecordStream,
+    file_kind,
+    iter_records,
+)
 from brain.storage.repair import TornTail, repair_run_tails
 from brain.storage.retention import RetentionReport, apply_retention
 from brain.storage.settings import FsyncPolicy, StorageSettings, UnserializablePolicy
@@ -43,6 +52,8 @@ from brain.storage.writer import DatasetWriter
 
 __all__ = [
     "MANIFEST_NAME",
+    "MAX_LINE_BYTES",
+    "MAX_LOGGED_MALFORMED",
     "DataRootBusyError",
     "DataRootLock",
     "DataRootUnwritableError",
@@ -64,9 +75,11 @@ __all__ = [
     "TimestampOutOfRangeError",
     "TornTail",
     "UnknownStreamError",
+    "UnrecognisedInputError",
     "UnserializablePolicy",
     "UnserializableRecordError",
     "apply_retention",
+    "file_kind",
     "first_line",
     "identity_differences",
     "iter_records",

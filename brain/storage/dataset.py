@@ -39,17 +39,6 @@ class StreamPart(NamedTuple):
     compressed: bool
 
 
-STORABLE_YEARS = range(2000, 2101)
-"""The years brain stores and schedules, 2000 to 2100 (issue 16); a record dated outside is refused.
-
-Why these bounds: before 2000 is a wrong clock (a Pi without RTC boots in 1970
-until NTP answers), not greenhouse data; near year 9999 adding one poll interval
-overflows ``datetime``, and year 1 cannot even be converted to UTC from a
-positive offset; 2100 outlasts any greenhouse with a wide margin. Inside the
-range every site-local date is eight digits, so ``run_YYYYMMDD`` names sort by date.
-"""
-
-
 def run_dir_name(day: date) -> str:
     """``run_YYYYMMDD`` for a site-local date, the year zero-padded to four digits whatever it is."""
     return f"{RUN_PREFIX}{day.year:04d}{day.month:02d}{day.day:02d}"

@@ -34,7 +34,7 @@ class UnserializableRecordError(StorageError):
 
 
 class TimestampOutOfRangeError(UnserializableRecordError):
-    """A record dated outside the years brain stores (:data:`brain.storage.dataset.STORABLE_YEARS`)."""
+    """A record dated outside the span brain stores (:data:`brain.contracts.SCHEDULABLE`, 2000 to 2100)."""
 
     def __init__(self, stream: str, record_type: str, timestamp: str) -> None:
         self.stream = stream
@@ -140,3 +140,18 @@ class MalformedLineError(StorageError):
         self.line = line
         self.reason = reason
         super().__init__(f"{path}:{line}: {reason}")
+
+
+class UnrecognisedInputError(StorageError):
+    """The first lines of a stream are all malformed: the input is not this stream at all.
+
+    Raised when a reader was told to give up after that many lines (a replay does,
+    after 100): a CSV, another program's log or a binary file would otherwise be
+    read to its end one warning per line.
+    """
+
+    def __init__(self, path: Path, lines: int, first_reason: str) -> None:
+        self.path = path
+        self.lines = lines
+        self.first_reason = first_reason
+        super().__init__(f"{path}: the first {lines} lines are not valid records (the first: {first_reason})")

@@ -15,10 +15,11 @@ from __future__ import annotations
 import gzip
 import hashlib
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from brain.storage.dataset import stream_files
 from brain.storage.errors import disk_error
+from brain.storage.reader import MAX_LINE_BYTES, open_regular
 
 _TAIL_BLOCK = 64 * 1024
 
@@ -30,7 +31,7 @@ def stream_fingerprint(path: Path, stream: str = "observations") -> dict[str, An
     no non-empty line. Raises :class:`brain.storage.DiskError` if a file cannot be read.
     """
     path = Path(path)
-    files = stream_files(path, stream)
+    files = [file for file in stream_files(path, stream) if file.is_file()]  # a FIFO is never opened
     first = _first_line(files[0]) if files else None
     last = _last_line(files[-1]) if files else None
     return {
@@ -44,7 +45,7 @@ def stream_fingerprint(path: Path, stream: str = "observations") -> dict[str, An
 
 def first_line(path: Path, stream: str = "observations") -> bytes | None:
     """The first non-empty line of ``stream`` under ``path`` (without its newline), or ``None``."""
-    files = stream_files(Path(path), stream)
+    files = [file for file in stream_files(Path(path), stream) if file.is_file()]
     return _first_line(files[0]) if files else None
 
 
@@ -54,16 +55,18 @@ def _sha256(line: bytes | None) -> str | None:
 
 def _size(path: Path) -> int:
     try:
-        return path.stat().st_size
+        return path.stat().st_size if path.is_file() else 0
     except OSError as exc:
         raise disk_error(path, exc, "stat") from exc
 
 
 def _first_line(path: Path) -> bytes | None:
+    """The first non-empty line, at most :data:`MAX_LINE_BYTES` of it (a longer one is cut there)."""
     try:
-        opener = gzip.open if path.name.endswith(".gz") else open
-        with opener(path, "rb") as handle:
-            for line in handle:
+        with open_regular(path) as handle:
+            while line := handle.readline(MAX_LINE_BYTES + 1):
+                if len(line) > MAX_LINE_BYTES:
+                    return bytes(line[:MAX_LINE_BYTES])
                 if line.strip():
                     return bytes(line.rstrip(b"\r\n"))
     except OSError as exc:
@@ -72,22 +75,39 @@ def _first_line(path: Path) -> bytes | None:
 
 
 def _last_line(path: Path) -> bytes | None:
+    """The last non-empty line, at most :data:`MAX_LINE_BYTES` of it, in bounded memory.
+
+    A plain file is read back from its end; a gzipped one (no seeking back in a gzip
+    stream) is read through once in blocks, keeping only the line being read.
+    """
     try:
-        if path.name.endswith(".gz"):  # no seeking back in a gzip stream: read it through once
-            last = None
-            with gzip.open(path, "rb") as handle:
-                for line in handle:
-                    if line.strip():
-                        last = line
-            return last.rstrip(b"\r\n") if last is not None else None
+        if path.name.endswith(".gz"):
+            with open_regular(path) as handle:
+                return _last_line_of_stream(handle)
         return _last_line_plain(path)
     except OSError as exc:
         raise disk_error(path, exc, "read") from exc
 
 
+def _last_line_of_stream(handle: BinaryIO | gzip.GzipFile) -> bytes | None:
+    last: bytes | None = None
+    current = bytearray()
+    while block := handle.read(_TAIL_BLOCK):
+        *ended, rest = block.split(b"\n")
+        for piece in ended:
+            room = MAX_LINE_BYTES - len(current)
+            line = bytes(current + piece[: max(room, 0)]).rstrip(b"\r")
+            if line.strip():
+                last = line
+            current.clear()
+        current += rest[: max(MAX_LINE_BYTES - len(current), 0)]
+    tail = bytes(current).rstrip(b"\r")
+    return tail if tail.strip() else last
+
+
 def _last_line_plain(path: Path) -> bytes | None:
-    """The last non-empty line, reading back from the end a block at a time."""
-    with path.open("rb") as handle:
+    """The last non-empty line, reading back from the end a block at a time, at most a line's limit."""
+    with open_regular(path) as handle:
         end = handle.seek(0, 2)
         tail = b""
         while end > 0:
@@ -97,5 +117,7 @@ def _last_line_plain(path: Path) -> bytes | None:
             end = start
             lines = [line for line in tail.split(b"\n") if line.strip()]
             if len(lines) > 1 or (lines and end == 0):
-                return lines[-1].rstrip(b"\r")
+                return lines[-1].rstrip(b"\r")[:MAX_LINE_BYTES]
+            if len(tail) > MAX_LINE_BYTES:  # one line longer than any record: its end identifies it
+                return tail[-MAX_LINE_BYTES:]
         return None

@@ -27,21 +27,18 @@ class SiteCalendar:
         self._end = 0.0
         self._day = date.min
 
-    def day_of(self, timestamp: datetime) -> date | None:
-        """The site-local date of ``timestamp`` (which must be aware).
+    def day_of(self, timestamp: datetime) -> date:
+        """The site-local date of ``timestamp``, which must be aware and inside ``SCHEDULABLE``.
 
-        ``None`` when that date or its midnights cannot be expressed (``datetime``
-        overflows next to year 1 and year 9999): far outside what brain stores anyway.
+        The writer refuses any other time first: next to year 1 and year 9999 the
+        date or its midnights cannot even be expressed (``datetime`` overflows).
         """
         seconds = timestamp.timestamp()
         if self._start <= seconds < self._end:
             return self._day
-        try:
-            day = timestamp.astimezone(self._zone).date()
-            start = datetime.combine(day, time(0), tzinfo=self._zone)
-            end = datetime.combine(day + timedelta(days=1), time(0), tzinfo=self._zone)
-        except (OverflowError, ValueError):
-            return None
+        day = timestamp.astimezone(self._zone).date()
+        start = datetime.combine(day, time(0), tzinfo=self._zone)
+        end = datetime.combine(day + timedelta(days=1), time(0), tzinfo=self._zone)
         if start.utcoffset() == (end - timedelta(microseconds=1)).utcoffset():
             self._start, self._end, self._day = start.timestamp(), end.timestamp(), day
         return day

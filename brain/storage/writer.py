@@ -25,7 +25,7 @@ Why each choice (docs/storage.md has the whole promise):
   ``storage_output_deleted``, the folders and the lock file are recreated and
   writing resumes in a new part; the records that went into the unlinked file
   since the last check are counted in :attr:`DatasetWriter.lost`.
-- A record dated outside :data:`~brain.storage.dataset.STORABLE_YEARS` is refused
+- A record dated outside :data:`~brain.contracts.SCHEDULABLE` (2000 to 2100) is refused
   like an unserialisable one, never written into a wrongly named folder.
 
 Not thread-safe: one writer per data root, used from one thread (the daemon's
@@ -48,9 +48,9 @@ import structlog
 from pydantic import BaseModel
 from pydantic_core import PydanticSerializationError
 
-from brain.contracts import STREAMS
+from brain.contracts import SCHEDULABLE, STREAMS
 from brain.errors import ConfigError, StorageError
-from brain.storage.dataset import STORABLE_YEARS, DatasetManager, part_file_name, stream_parts
+from brain.storage.dataset import DatasetManager, part_file_name, stream_parts
 from brain.storage.durable import fsync_dir
 from brain.storage.errors import (
     DataRootBusyError,
@@ -190,12 +190,13 @@ class DatasetWriter:
             if serialised is None:
                 return
             line, timestamp = serialised
+        if timestamp not in SCHEDULABLE:  # never a folder named for year 1 or 9999
+            self._refuse_time(stream, record, timestamp)
+            return
         day = self._calendar.day_of(timestamp)
         part = self._parts.get(stream)
         if part is None or part.day != day:
-            part = self._switch_day(stream, record, timestamp, day)
-            if part is None:
-                return
+            part = self._open_day(stream, day)
         if part.size and part.size + len(line) > self._max_file_bytes:
             part = self._rotate(part)
         self._append(part, line)
@@ -238,16 +239,10 @@ class DatasetWriter:
                 self._forget(part)
             self._lock.release()
 
-    def _switch_day(
-        self, stream: str, record: BaseModel, timestamp: datetime, day: date | None
-    ) -> _OpenPart | None:
-        """The part of a new day for ``stream``; ``None`` if the date is outside the storable years."""
-        if day is not None and day.year in STORABLE_YEARS:
-            return self._open_day(stream, day)
-        first, last = STORABLE_YEARS[0], STORABLE_YEARS[-1]
+    def _refuse_time(self, stream: str, record: BaseModel, timestamp: datetime) -> None:
+        """Skip (or raise for) a record outside the schedulable span."""
         error = TimestampOutOfRangeError(stream, type(record).__name__, timestamp.isoformat())
-        self._reject(stream, error, timestamp=timestamp.isoformat(), storable_years=f"{first}-{last}")
-        return None
+        self._reject(stream, error, timestamp=timestamp.isoformat(), storable=str(SCHEDULABLE))
 
     def _serialise(self, stream: str, record: BaseModel) -> tuple[bytes, datetime] | None:
         """The record's line and timestamp, or ``None`` if it was skipped as unserialisable."""

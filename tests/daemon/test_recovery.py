@@ -7,11 +7,15 @@ bytes of a resumed run equal an uncut run's; these pin down each case of
 
 from __future__ import annotations
 
+import json
 import shutil
 from dataclasses import replace
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
+
+import pytest
+from structlog.testing import capture_logs
 
 from brain.config import LoadedSettings, load_settings
 from brain.contracts import DeviceStatusV1, ObservationV1
@@ -200,3 +204,47 @@ def test_a_torn_tail_is_cut_back_before_the_warm_up(tmp_path: Path) -> None:
     assert recovery.last_stored == last
     assert part.with_name(part.name + ".torn").read_bytes().startswith(b'{"schema_version": "1.0", "timest')
     assert part.read_bytes().endswith(b"}\n")
+
+
+def _plant(data_root: Path, run_name: str, timestamp: str) -> Path:
+    """Store one observation at ``timestamp`` in ``run_name``, as an older brain or a bad copy left it."""
+    line = read_stream(data_root, "observations")[-1] | {"timestamp": timestamp}
+    part = data_root / run_name / "observations.0000.jsonl"
+    part.parent.mkdir(exist_ok=True)
+    with part.open("a") as out:
+        out.write(json.dumps(line) + "\n")
+    return part
+
+
+def test_a_stored_far_future_record_does_not_stop_a_resumed_simulation(tmp_path: Path) -> None:
+    # Issue 16 item 4: a stored 2036 record made the restart skip the whole simulation.
+    assert run(_simulate(tmp_path, 1)) == 0
+    last = _stamp(read_stream(tmp_path, "observations")[-1]["timestamp"])
+    planted = _plant(tmp_path, "run_20360601", "2036-06-01T12:00:00Z")
+    with capture_logs() as logs:
+        recovery, parts = _resume(_simulate(tmp_path, 2))
+    parts.close()
+    assert recovery.last_stored == last and recovery.next_poll == last + timedelta(minutes=1)
+    assert recovery.skipped == 60
+    ignored = [entry for entry in logs if entry["event"] == "replay_observation_dropped"]
+    assert [(entry["file"], entry["line"], entry["reason"]) for entry in ignored] == [
+        (str(planted), 1, "unconfirmed_jump")
+    ]
+
+
+@pytest.mark.parametrize("run_name", ["run_99991231", "run_20260601"])
+def test_a_stored_year_9999_record_does_not_crash_the_start(tmp_path: Path, run_name: str) -> None:
+    # A folder of its own is left out by its name; a line in today's folder by its time.
+    assert run(_simulate(tmp_path, 1)) == 0
+    last = _stamp(read_stream(tmp_path, "observations")[-1]["timestamp"])
+    _plant(tmp_path, run_name, "9999-12-31T23:59:00-05:00")
+    with capture_logs() as logs:
+        assert run(_simulate(tmp_path, 2)) == 0
+    resumed = [_stamp(r["timestamp"]) for r in read_stream(tmp_path, "observations")]
+    new_hour = [last + timedelta(minutes=minute) for minute in range(1, 61)]
+    assert [stamp for stamp in resumed if last < stamp and stamp.year < 2100] == new_hour
+    events = {entry["event"]: entry for entry in logs}
+    if run_name == "run_99991231":
+        assert events["stored_run_ignored"]["reason"] == "outside_schedulable_range"
+    else:
+        assert events["replay_observation_dropped"]["reason"] == "outside_schedulable_range"

@@ -27,6 +27,8 @@ from hypothesis import strategies as st
 
 from brain import daemon as brain_daemon
 from brain.config import load_settings
+from brain.exit_codes import ExitCode
+from brain.sources.replay import ReplayInputError
 from tests.conftest import PROJECT_ROOT
 from tests.reliability.drill import validate_data_root
 from tests.runs import DAEMON, Run, clean_env, daemon, run_process
@@ -141,14 +143,6 @@ def check_replay_of_damage(replay: DamagedReplay, run: Run) -> None:
     print(f"bad input: {len(replay.bad)} damaged lines each reported, {len(written)} good lines all written")
 
 
-@pytest.fixture(scope="module")
-def simulated_lines(tmp_path_factory: pytest.TempPathFactory) -> list[bytes]:
-    """Three simulated hours of observations, as the daemon writes them."""
-    root = tmp_path_factory.mktemp("sim")
-    assert daemon(root, "--simulate", "--duration-hours", "3").returncode == 0
-    return (root / "run_20260601" / "observations.0000.jsonl").read_bytes().splitlines()
-
-
 def test_simulated_replay_with_every_kind_of_damage(tmp_path: Path, simulated_lines: list[bytes]) -> None:
     replay = build_damaged_root(tmp_path / "damaged", simulated_lines, seed=1)
     check_replay_of_damage(replay, daemon(tmp_path / "out", "--replay", str(replay.root)))
@@ -168,14 +162,14 @@ def test_field_log_replay_with_every_kind_of_damage(tmp_path: Path, field_data: 
     check_replay_of_damage(replay, daemon(tmp_path / "out", "--replay", str(replay.root)))
 
 
-def test_an_empty_replay_file_is_nothing_to_do(tmp_path: Path) -> None:
+def test_an_empty_replay_file_exits_65_and_writes_nothing(tmp_path: Path) -> None:
+    # Issue 17 item 3: it used to be "nothing_to_do" and exit 0, as if a run had been made.
     empty = tmp_path / "observations.0000.jsonl"
     empty.write_bytes(b"")
     run = daemon(tmp_path / "out", "--replay", str(empty))
-    assert run.returncode == 0, run.stderr
-    events = [e["event"] for e in run.log_events() if not e["event"].startswith("data_root_")]
-    assert events == ["nothing_to_do"], "nothing but the start's own manifest note"
-    assert not run.records("observations")
+    assert run.returncode == ExitCode.DATA_ERROR, run.stderr
+    assert run.stderr.splitlines()[0] == f"brain-daemon: nothing to replay in {empty}: the file is empty"
+    assert not (tmp_path / "out").exists()
 
 
 def _without_permission_bypass() -> list[str]:
@@ -264,6 +258,10 @@ def test_daemon_replays_any_mix_of_damage_keeping_every_good_line(
             bad[len(lines)] = kind
     path.write_bytes(b"".join(line + b"\n" for line in lines))
     flags = {"source": "replay", "replay": {"path": path}, "data_root": folder / "out", "time_scale": 0}
+    if not expected:  # nothing valid to replay: the input error (exit 65), however the lines are damaged
+        with pytest.raises(ReplayInputError, match="nothing to replay"):
+            brain_daemon.run(load_settings(None, flags))
+        return
     with structlog.testing.capture_logs() as logs:
         status = brain_daemon.run(load_settings(None, flags))
     assert status == 0

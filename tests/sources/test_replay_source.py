@@ -13,7 +13,7 @@ from structlog.testing import capture_logs
 from brain.contracts import DeviceStatusV1, ObservationSource, ObservationV1
 from brain.errors import SourceError
 from brain.sources.base import TimedSource
-from brain.sources.replay import ReplaySource
+from brain.sources.replay import ReplayInputError, ReplaySource
 from brain.storage import DatasetWriter, FsyncPolicy, MalformedLinePolicy, StorageSettings
 from tests.factories import T0, device_status, minutes, observation, observation_line
 from tests.storage.jsonl_files import write_lines
@@ -215,6 +215,10 @@ def test_random_lines_never_raise_under_skip_and_every_bad_line_is_counted(
     lines = [observation_line(next(good)) if item is None else item for item in layout]
     path = write_lines(tmp_path_factory.mktemp("replay") / "observations.0000.jsonl", lines)
     source = ReplaySource(path, policy=MalformedLinePolicy.SKIP)
+    if None not in layout:  # nothing valid at all: the input error, whatever the garbage
+        with pytest.raises(ReplayInputError, match="nothing to replay"):
+            drain(source)
+        return
     kept = drain(source)
     assert len(kept) == layout.count(None)
     assert source.malformed_lines == len(layout) - layout.count(None)

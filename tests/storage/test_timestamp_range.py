@@ -9,14 +9,14 @@ from pathlib import Path
 import pytest
 from structlog.testing import capture_logs
 
-from brain.contracts import ObservationV1
+from brain.contracts import SCHEDULABLE, ObservationV1
 from brain.storage import (
     DatasetWriter,
     TimestampOutOfRangeError,
     UnserializablePolicy,
     iter_records,
 )
-from brain.storage.dataset import LOCK_FILE_NAME, STORABLE_YEARS, run_date, run_dir_name
+from brain.storage.dataset import LOCK_FILE_NAME, run_date, run_dir_name
 from tests.factories import T0, observation
 
 EXTREMES = [
@@ -33,7 +33,6 @@ def test_run_dir_names_are_zero_padded_for_any_year() -> None:
     assert run_dir_name(date(1, 1, 1)) == "run_00010101"
     assert run_dir_name(date(999, 12, 31)) == "run_09991231"
     assert run_date(Path(run_dir_name(date(2100, 12, 31)))) == date(2100, 12, 31)
-    assert STORABLE_YEARS[0] == 2000 and STORABLE_YEARS[-1] == 2100
 
 
 @pytest.mark.parametrize("timestamp", EXTREMES, ids=lambda t: t.isoformat())
@@ -45,7 +44,7 @@ def test_an_out_of_range_record_is_skipped_logged_and_the_writer_goes_on(
         writer.write("observations", observation(timestamp))
     [skipped] = [entry for entry in logs if entry["event"] == "storage_record_skipped"]
     assert skipped["stream"] == "observations" and skipped["timestamp"] == timestamp.isoformat()
-    assert skipped["storable_years"] == "2000-2100" and skipped["field"] == "timestamp"
+    assert skipped["storable"] == str(SCHEDULABLE) and skipped["field"] == "timestamp"
     assert writer.skipped_unserializable == 1 and writer.written["observations"] == 0
     assert [path.name for path in data_root.iterdir()] == [LOCK_FILE_NAME]  # no folder for it
 
@@ -70,9 +69,15 @@ def test_under_the_raise_policy_it_is_an_error_naming_stream_and_timestamp(
     assert "2101-01-01T00:00:00+00:00" in str(refused.value)
 
 
-def test_the_bounds_are_site_local_days(make_writer: Callable[..., DatasetWriter], data_root: Path) -> None:
+def test_the_bounds_are_instants_and_folders_are_local_days(
+    make_writer: Callable[..., DatasetWriter], data_root: Path
+) -> None:
     writer = make_writer(timezone="Pacific/Kiritimati")  # UTC+14
-    writer.write("observations", observation(datetime(1999, 12, 31, 10, tzinfo=UTC)))  # 2000-01-01 local
-    writer.write("observations", observation(datetime(2100, 12, 31, 10, 1, tzinfo=UTC)))  # 2101 local
-    assert sorted(path.name for path in data_root.glob("run_*")) == ["run_20000101"]
-    assert writer.skipped_unserializable == 1
+    writer.write(
+        "observations", observation(datetime(1999, 12, 31, 23, 59, tzinfo=UTC))
+    )  # 2000 local, 1999 UTC
+    writer.write("observations", observation(datetime(2000, 1, 1, tzinfo=UTC)))  # the first storable instant
+    writer.write("observations", observation(datetime(2099, 12, 31, 23, 59, tzinfo=UTC)))  # 2100-01-01 local
+    writer.write("observations", observation(datetime(2100, 1, 1, tzinfo=UTC)))  # the end: excluded
+    assert sorted(path.name for path in data_root.glob("run_*")) == ["run_20000101", "run_21000101"]
+    assert writer.skipped_unserializable == 2

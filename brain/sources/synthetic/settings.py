@@ -6,13 +6,29 @@ run is made, so nothing here depends on the wall clock.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Annotated
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    field_validator,
+)
+
+from brain.contracts import SCHEDULABLE
 
 DEFAULT_SIMULATION_START = datetime.fromisoformat("2026-06-01T00:00:00+00:00")
 """Fixed default start of a simulation, so the same seed gives the same bytes on any day."""
+
+
+def _schedulable(start: datetime) -> datetime:
+    if start not in SCHEDULABLE:
+        raise ValueError(f"must be inside brain's schedulable range, {SCHEDULABLE}")
+    return start
 
 
 class SimulationSettings(BaseModel):
@@ -22,9 +38,19 @@ class SimulationSettings(BaseModel):
 
     seed: int = 42
     """Seed of the synthetic greenhouse: the same seed gives the same bytes."""
-    start: AwareDatetime = DEFAULT_SIMULATION_START
-    """First simulated instant (ISO 8601 with offset)."""
+    start: Annotated[AwareDatetime, AfterValidator(_schedulable)] = DEFAULT_SIMULATION_START
+    """First simulated instant (ISO 8601 with offset), from 2000 up to 2100 (``SCHEDULABLE``)."""
     duration_hours: Annotated[float, Field(gt=0, le=24 * 366 * 5)] = 24.0
     """How much logical time to simulate."""
     scenarios: list[str] = Field(default_factory=list)
     """Scenario specs (``brain-daemon --scenario help`` lists them)."""
+
+    @field_validator("duration_hours")
+    @classmethod
+    def _ends_by_2100(cls, hours: float, info: ValidationInfo) -> float:
+        """The whole simulation stays schedulable: its clock and folders never leave 2000-2100."""
+        start = info.data.get("start")  # absent when the start itself was refused
+        if start is not None and start + timedelta(hours=hours) > SCHEDULABLE.end:
+            end = SCHEDULABLE.end.isoformat()
+            raise ValueError(f"the simulation would run past {end}, the end of brain's schedulable range")
+        return hours

@@ -1,0 +1,72 @@
+"""The span of time brain schedules, stores and names folders for: 2000-01-01 to 2100-01-01 UTC.
+
+A contract may carry any aware datetime Python can hold (year 1 to 9999), but a
+record outside this span is bad input to everything that acts on its time:
+
+- the lower bound is where the scheduler's interval grid starts
+  (``brain.scheduler.triggers.GRID_ORIGIN``), and a reading stamped before 2000
+  comes from a clock that was never set (a Pi without a real-time clock boots at
+  1970), not from a greenhouse;
+- the upper bound (exclusive) is far past the life of any deployment and of any
+  log worth replaying, yet about 7,900 years short of ``datetime.max``: arithmetic
+  on a time inside the span (a day's end for a ``run_YYYYMMDD`` name, a 48-hour
+  window, the next base cycle, a time zone's offset) can never overflow, and every
+  site-local date in it has four digits.
+
+Replay rejects (reports and counts) a record outside the span, the scheduler and
+the simulated clock refuse such a time with :class:`UnschedulableTimeError`, and
+the simulation's start is checked against it. Storage refuses to write outside it,
+with the same span.
+
+Example: ``timestamp in SCHEDULABLE`` is ``False`` for ``9999-12-31T23:59:00-05:00``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+
+from brain.errors import BrainError
+
+
+@dataclass(frozen=True)
+class TimeRange:
+    """A half-open span of aware time, ``start <= t < end``, compared as instants (UTC)."""
+
+    start: datetime
+    end: datetime
+
+    def __contains__(self, moment: object) -> bool:
+        """Whether ``moment`` is an aware datetime inside the span; never raises for any datetime."""
+        if not isinstance(moment, datetime) or moment.utcoffset() is None:
+            return False
+        # Comparing aware datetimes works on their offsets, without converting: no overflow
+        # for 0001-01-01T00:00:00+05:00 or 9999-12-31T23:59:00-05:00.
+        return self.start <= moment < self.end
+
+    def holds_day(self, day: date) -> bool:
+        """Whether a site-local date can hold records of the span (one day of slack either side).
+
+        A UTC offset is less than a day, so the first instant of 2000 is 1999-12-31 west
+        of Greenwich and the last one of 2099 is 2100-01-01 east of it.
+        """
+        return self.start.date() - timedelta(days=1) <= day <= self.end.date()
+
+    def __str__(self) -> str:
+        return f"{self.start.isoformat()} to {self.end.isoformat()} (exclusive)"
+
+
+SCHEDULABLE = TimeRange(datetime(2000, 1, 1, tzinfo=UTC), datetime(2100, 1, 1, tzinfo=UTC))
+"""The times brain acts on (module docstring): from 2000-01-01T00:00Z up to 2100-01-01T00:00Z."""
+
+
+class UnschedulableTimeError(BrainError, ValueError):
+    """A time outside :data:`SCHEDULABLE` reached the scheduler or a clock.
+
+    A ``ValueError`` (a bad argument) and a ``BrainError`` (the daemon reports it in
+    one line, without a traceback).
+    """
+
+    def __init__(self, what: str, moment: datetime) -> None:
+        self.moment = moment
+        super().__init__(f"{what} {moment.isoformat()} is outside the schedulable range {SCHEDULABLE}")
