@@ -9,6 +9,7 @@ from brain.cli.config import add_config
 from brain.cli.export_public import add_export_public
 from brain.cli.import_csv import add_import_csv
 from brain.cli.schemas import add_schemas
+from brain.exit_codes import exit_code_help
 
 TOOLS: list[Callable[[argparse._SubParsersAction[argparse.ArgumentParser]], None]] = [
     add_schemas,
@@ -21,7 +22,12 @@ TOOLS: list[Callable[[argparse._SubParsersAction[argparse.ArgumentParser]], None
 
 def build_tools_parser() -> argparse.ArgumentParser:
     """Build the ``brain`` parser with every registered tool."""
-    parser = argparse.ArgumentParser(prog="brain", description="brain's tools for operators and analysts.")
+    parser = argparse.ArgumentParser(
+        prog="brain",
+        description="brain's tools for operators and analysts.",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog=exit_code_help(),
+    )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for add in TOOLS:
         add(sub)

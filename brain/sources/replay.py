@@ -20,6 +20,7 @@ single observations file has no device status stream.
 
 from __future__ import annotations
 
+import os
 from datetime import datetime
 from pathlib import Path
 from typing import TypeVar
@@ -29,6 +30,7 @@ from pydantic import BaseModel, ConfigDict
 
 from brain.contracts import DeviceStatusV1, ObservationSource, ObservationV1
 from brain.errors import SourceError, StorageError
+from brain.settings_types import SettingPath
 from brain.storage.reader import MalformedLinePolicy, RecordStream
 
 log = structlog.get_logger(__name__)
@@ -41,8 +43,8 @@ class ReplaySettings(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True)
 
-    path: Path | None = None
-    """File, run directory or data root to replay."""
+    path: SettingPath | None = None
+    """File, run directory or data root to replay (never empty)."""
     on_malformed: MalformedLinePolicy = MalformedLinePolicy.SKIP
     """A malformed line: skip it (logged with file and line) or stop the replay."""
 
@@ -50,7 +52,10 @@ class ReplaySettings(BaseModel):
 class ReplaySource:
     """Plays back the ``observations`` (and ``device_status``) streams under ``path``."""
 
-    def __init__(self, path: Path, *, policy: MalformedLinePolicy = MalformedLinePolicy.SKIP) -> None:
+    def __init__(
+        self, path: os.PathLike[str] | str, *, policy: MalformedLinePolicy = MalformedLinePolicy.SKIP
+    ) -> None:
+        path = Path(path)
         try:
             self._observations = RecordStream(path, "observations", ObservationV1, policy=policy)
             self._statuses = (

@@ -15,6 +15,7 @@ plain JSON objects with the whitelisted keys, in the contract's key order.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -114,12 +115,16 @@ def _sources(src: Path) -> list[tuple[str, Path]]:
 
 
 def export_public(
-    src: Path, dst: Path, *, policy: MalformedLinePolicy = MalformedLinePolicy.SKIP
+    src: os.PathLike[str] | str,
+    dst: os.PathLike[str] | str,
+    *,
+    policy: MalformedLinePolicy = MalformedLinePolicy.SKIP,
 ) -> ExportReport:
     """Write the public subset of every stream under ``src`` (file, run directory or data root) into ``dst``.
 
     ``dst`` must not exist or be empty, so an export never mixes with older files.
     """
+    src, dst = Path(src), Path(dst)
     if dst.exists() and (not dst.is_dir() or any(dst.iterdir())):
         raise StorageError(f"{dst}: exists and is not an empty directory; refusing to overwrite")
     report = ExportReport()

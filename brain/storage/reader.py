@@ -15,6 +15,7 @@ carries its exact line number without a second pass.
 from __future__ import annotations
 
 import gzip
+import os
 import zlib
 from collections.abc import Generator
 from dataclasses import dataclass
@@ -149,11 +150,15 @@ class RecordStream(Generic[M]):
 
 
 def iter_records(
-    path: Path, stream: str, model: type[M], *, policy: MalformedLinePolicy = MalformedLinePolicy.SKIP
+    path: os.PathLike[str] | str,
+    stream: str,
+    model: type[M],
+    *,
+    policy: MalformedLinePolicy = MalformedLinePolicy.SKIP,
 ) -> RecordStream[M]:
     """Iterate the valid ``model`` records of ``stream`` under ``path`` (file, run directory or data root).
 
     The returned iterator carries the counts (``records``, ``malformed``) and
     the first errors, so a caller can report what was skipped.
     """
-    return RecordStream(path, stream, model, policy=policy)
+    return RecordStream(Path(path), stream, model, policy=policy)

@@ -255,9 +255,14 @@ def iter_csv_observations(
 
 
 def import_csv(
-    csv_path: Path, mapping: CsvMapping, output: Path, *, site_id: str | None = None
+    csv_path: os.PathLike[str] | str,
+    mapping: CsvMapping,
+    output: os.PathLike[str] | str,
+    *,
+    site_id: str | None = None,
 ) -> ImportSummary:
     """Convert ``csv_path`` into ObservationV1 JSONL at ``output``, written whole or not at all."""
+    csv_path, output = Path(csv_path), Path(output)
     summary = ImportSummary(csv_path=csv_path)
     output.parent.mkdir(parents=True, exist_ok=True)
     partial = output.with_name(output.name + ".partial")

@@ -283,28 +283,11 @@ def test_brain_import_csv_command(tmp_path: Path, capsys: pytest.CaptureFixture[
     assert "read 2 rows, wrote 1 observations" in captured.out
     assert "skipped line 3" in captured.out
     assert _read_back(output)[0].site_id == "renamed"
-    assert tools_main(["import-csv", str(source), "--mapping", "nonesuch", "--output", str(output)]) == 78
-    assert (
-        tools_main(
-            ["import-csv", str(tmp_path / "gone.csv"), "--mapping", str(mapping), "--output", str(output)]
-        )
-        == 1
-    )
-    assert (
-        tools_main(
-            [
-                "import-csv",
-                str(source),
-                "--mapping",
-                str(mapping),
-                "--output",
-                str(output),
-                "--site-id",
-                "a b",
-            ]
-        )
-        == 78
-    )
+    again = ["import-csv", str(source), "--output", str(output), "--force", "--mapping"]
+    assert tools_main([*again, "nonesuch"]) == 78
+    assert tools_main([*again, str(mapping), "--site-id", "a b"]) == 78
+    gone = ["import-csv", str(tmp_path / "gone.csv"), "--mapping", str(mapping), "--output", str(output)]
+    assert tools_main([*gone, "--force"]) == 1
 
 
 # --- the real field logs -------------------------------------------------------------------------
