@@ -118,3 +118,12 @@ def test_brain_export_public_command(
     assert (
         json.loads((tmp_path / "out" / "run_20260601" / "state.0000.jsonl").read_text())["confidence"] == 0.8
     )
+
+
+def test_export_takes_str_paths(
+    make_writer: Callable[..., DatasetWriter], data_root: Path, tmp_path: Path
+) -> None:
+    fill_all_streams(make_writer)
+    report = export_public(str(data_root), str(tmp_path / "public"))
+    assert report.records == dict.fromkeys(STREAMS, 2)
+    assert (tmp_path / "public" / "run_20260601" / "observations.0000.jsonl").is_file()
