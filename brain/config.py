@@ -53,13 +53,16 @@ COMMAND_LINE = "command line"
 """The origin of a value given as a ``brain-daemon`` flag (the CLI makes a bad one a usage error)."""
 ENVIRONMENT = "environment"
 """Origins of environment values read ``environment BRAIN_NAME``."""
-MIN_INTERVAL_S = 1.0
+MIN_INTERVAL_S = 0.1
 """Shortest poll interval and base cycle, in seconds.
 
-Why: records carry their time to the microsecond and the scheduler's grid counts whole
-microseconds, so 1e-7 s is no interval at all; and nothing a greenhouse does changes
-within a second (the DHT22 cannot even be read more often than every 2 s). One second
-also caps a simulated day at 86,400 observations, so a typo cannot fill a disk.
+Why: the floor's job is that time moves. A poll interval of 1e-300 s never advanced the
+simulated clock and wrote 121,128 observations with one timestamp in 5 s, and 1e-7 s is
+less than the scheduler's grid (whole microseconds) can hold. Nothing in a greenhouse
+changes within a tenth of a second (the DHT22 cannot even be read more often than every
+2 s); at 0.1 s a simulated day is 864,000 observations, a bounded run. Sub-second polls
+are for drills: the clock-jump drill polls the real clock every 0.25 s to cross midnight
+in seconds.
 """
 MAX_DEPTH = 32
 """Deepest nesting of tables and lists a configuration may have (the Pi's is 4 deep)."""
@@ -87,9 +90,9 @@ class BrainSettings(BaseModel):
     source: SourceKind | None = None
     """Which source to poll: hardware, synthetic (``--simulate``) or replay (``--replay``); no default."""
     poll_interval_s: Annotated[float, Field(strict=True, ge=MIN_INTERVAL_S, le=3600)] = 60.0
-    """Seconds between two sensor polls (hardware and synthetic), 1 to 3600."""
+    """Seconds between two sensor polls (hardware and synthetic), 0.1 to 3600."""
     base_cycle_s: Annotated[float, Field(strict=True, ge=MIN_INTERVAL_S, le=86400)] = 900.0
-    """Seconds between two base state records, 1 to 86400; extra ones are written when anything changes."""
+    """Seconds between two base state records, 0.1 to 86400; extra ones are written when anything changes."""
     time_scale: Annotated[float, Field(strict=True, ge=0, allow_inf_nan=False)] = 0.0
     """Simulate and replay only: logical seconds per wall second; 0 runs as fast as the machine can."""
     devices: list[Identifier] = Field(default_factory=lambda: list(DEFAULT_DEVICES))

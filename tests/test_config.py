@@ -78,7 +78,7 @@ def test_bad_environment_value_is_blamed_on_its_variable(monkeypatch: pytest.Mon
         ("[storage]\nbatch_seconds = nan\n", "storage.batch_seconds"),
         ("time_scale = inf\n", "time_scale"),
         ("poll_interval_s = 1e-7\n", "poll_interval_s"),
-        ("base_cycle_s = 0.5\n", "base_cycle_s"),
+        ("base_cycle_s = 0.05\n", "base_cycle_s"),
         ('data_root = ""\n', "data_root"),
         ('[replay]\npath = ""\n', "replay.path"),
     ],

@@ -108,10 +108,10 @@ def build_daemon_parser() -> argparse.ArgumentParser:
         "--duration-hours", type=float, help="simulate only: logical hours to simulate (default 24)"
     )
     parser.add_argument(
-        "--poll-interval", type=float, metavar="SECONDS", help="seconds between polls, 1 to 3600 (default 60)"
+        "--poll-interval", type=float, metavar="SECONDS", help="seconds between polls, 0.1-3600 (default 60)"
     )
     parser.add_argument(
-        "--base-cycle", type=float, metavar="SECONDS", help="seconds between base state records, 1 to 86400"
+        "--base-cycle", type=float, metavar="SECONDS", help="seconds between base state records, 0.1-86400"
     )
     parser.add_argument(
         "--time-scale",
