@@ -174,7 +174,8 @@ def environment_layer(environ: Mapping[str, str]) -> tuple[dict[str, Any], dict[
         nested = _nested(path, value)
         _check_depth(nested, origin=label)
         data = _merged(data, nested)
-        origins.update(dict.fromkeys(_flatten(nested), label))
+        inside_hardware = len(path) > 1 and path[0] == "hardware"  # one key of a table the file may hold too
+        origins.update(dict.fromkeys([".".join(path)] if inside_hardware else _flatten(nested), label))
     return data, origins
 
 

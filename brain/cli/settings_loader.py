@@ -33,9 +33,10 @@ def config_path(given: Path | None) -> Path | None:
     if not from_env.strip():
         from brain.errors import ConfigError
 
+        origin = f"environment {CONFIG_VARIABLE}"
         raise ConfigError(
-            f"{CONFIG_VARIABLE} is empty: unset it, or name the configuration file",
-            origin=f"environment {CONFIG_VARIABLE}",
+            f"the configuration file's name is empty (unset it, or name the file); from {origin}",
+            origin=origin,
         )
     return Path(from_env)
 

@@ -111,9 +111,9 @@ def check_settings(loaded: LoadedSettings) -> CheckedSettings:
     if settings.source is SourceKind.REPLAY:
         _check_replay_path(settings.replay.path)
     if settings.source is SourceKind.HARDWARE or settings.hardware:
-        # The plugin names the file in its messages only when the section came from it.
-        in_file = loaded.config_file is not None and loaded.origin_of("hardware") == str(loaded.config_file)
-        load_plugin("hardware").check(settings.hardware, config_file=loaded.config_file if in_file else None)
+        # No file for the plugin to name: the section may mix the file and BRAIN_HARDWARE* variables,
+        # so the caller adds the bad key's own origin (``loaded.origin_of``).
+        load_plugin("hardware").check(settings.hardware, config_file=None)
     return CheckedSettings(thresholds=thresholds, scenarios=scenarios)
 
 

@@ -62,6 +62,8 @@ def _child(request: dict[str, Any]) -> int:
 
 def serve() -> None:
     """The launcher's loop: each request forks a life (answer: its pid) or reaps one (answer: its status)."""
+    # What every life imports, imported once here (the CLI defers it so that --help stays fast).
+    import brain.daemon.builder  # noqa: F401
 
     for line in sys.stdin:
         request = json.loads(line)

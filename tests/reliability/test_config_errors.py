@@ -109,6 +109,12 @@ CASES = {
         env={"BRAIN_HARDWARE": '{"read_timeout_s": -1}'},
         origin="environment",
     ),
+    "an unknown driver in the hardware variable": Case(
+        "hardware.sensors[0].driver",
+        args=("--simulate",),
+        env={"BRAIN_HARDWARE": '{"sensors": [{"driver": "dht99", "pin": 4}]}'},
+        origin="environment",
+    ),
     "the hardware variable nested 100,000 deep": Case(
         "hardware", env={"BRAIN_HARDWARE": "[" * 100_000}, origin="environment"
     ),
@@ -167,7 +173,8 @@ def test_each_invalid_setting_exits_78_naming_key_and_origin(
         assert expected_file in message
     elif case.origin == "environment":
         (variable,) = case.env
-        assert variable in message and "unknown" not in message and "settings" not in message
+        assert f"from environment {variable}" in message
+        assert "from unknown" not in message and "from settings" not in message
     assert "daemon_started" not in out
     assert not data_root.exists() and not list(tmp_path.glob("run_*")), (
         "nothing written before a valid config"
