@@ -136,3 +136,24 @@ def test_config_check_says_ok_but_names_the_missing_source(
         "OK (no source: brain-daemon needs --simulate, --replay PATH or --hardware)"
         in capsys.readouterr().out
     )
+
+
+def test_timezone_flag_sets_the_day_the_run_folders_follow(tmp_path: Path) -> None:
+    # 23:30 UTC is 01:30 in Amsterdam (CEST): the hour falls in one local day, across two UTC days.
+    start = ["--simulate", "--start", "2026-06-01T23:30:00+00:00", "--duration-hours", "1"]
+    for zone, runs in (("UTC", ["run_20260601", "run_20260602"]), ("Europe/Amsterdam", ["run_20260602"])):
+        root = tmp_path / zone.replace("/", "_")
+        command = [*start, "--timezone", zone, "--output-dir", str(root), "--log-format", "json"]
+        result = subprocess.run(
+            [
+                sys.executable,
+                "-c",
+                "import sys; from brain.cli import daemon_main; sys.exit(daemon_main())",
+                *command,
+            ],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert result.returncode == 0, result.stderr
+        assert sorted(p.name for p in root.glob("run_*")) == runs
