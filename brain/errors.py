@@ -18,11 +18,20 @@ class BrainError(Exception):
 
 
 class ConfigError(BrainError):
-    """A setting is invalid; the daemon must stop before it starts (exit 78)."""
+    """A setting is invalid; the daemon must stop before it starts (exit 78).
 
-    def __init__(self, message: str, *, key: str | None = None, file: str | None = None) -> None:
+    ``key`` is the dotted setting, ``file`` the file that holds the bad value, and
+    ``origin`` where the value came from when the message already says so (a file's
+    path, ``environment BRAIN_NAME`` or ``command line``): the CLI tells a bad flag
+    (a usage error) from a bad file or variable by it.
+    """
+
+    def __init__(
+        self, message: str, *, key: str | None = None, file: str | None = None, origin: str | None = None
+    ) -> None:
         self.key = key
         self.file = file
+        self.origin = origin
         where = ", ".join(
             part for part in (f"key={key}" if key else "", f"file={file}" if file else "") if part
         )
@@ -41,14 +50,16 @@ class ConfigError(BrainError):
 
         ``prefix`` is where the validated section sits (``("hardware",)``);
         ``origin(key)`` names the layer a value came from when there are several
-        (file, environment, command line); by default it is ``file``.
+        (file, environment variable, command line); by default it is ``file``, and
+        without either the message leaves the origin to the caller.
         """
         first = exc.errors(include_url=False)[0]
         key = dotted_key((*prefix, *first["loc"])) or "(top level)"
         shows_input = first["loc"] and first["type"] != "missing" and "input" in first
         got = f" (got {first['input']!r})" if shows_input else ""
-        where = origin(key) if origin is not None else (file or "settings")
-        return cls(f"invalid setting {key}: {first['msg']}{got}; from {where}", key=key, file=file)
+        where = origin(key) if origin is not None else file
+        said = f"; from {where}" if where else ""
+        return cls(f"invalid setting {key}: {first['msg']}{got}{said}", key=key, file=file, origin=where)
 
 
 def dotted_key(parts: Sequence[str | int]) -> str:

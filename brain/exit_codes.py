@@ -1,9 +1,12 @@
 """Every exit status brain's programs return, with its meaning: one table for the CLI, ``--help`` and docs.
 
-Why the sysexits.h numbers: they are what operators and systemd already know,
-and ``systemd/brain.service`` lists :attr:`ExitCode.CONFIG` (78) in
-``RestartPreventExitStatus=`` so that a misconfigured daemon is not restarted in
-a loop. A code is an :class:`int`, so ``sys.exit(ExitCode.CONFIG)`` exits 78.
+Why the sysexits.h numbers: they are what operators and systemd already know.
+:data:`RESTART_PREVENTED` are the statuses a restart cannot cure; the systemd unit
+lists exactly these in ``RestartPreventExitStatus=``, so a daemon that cannot run as
+configured stops instead of being restarted in a loop (a test parses the unit).
+``brain --help`` and ``brain-daemon --help`` end with :func:`exit_code_help`, and
+docs/operations.md and docs/deployment.md hold :func:`exit_code_table` verbatim
+(checked by a test). A code is an :class:`int`, so ``sys.exit(ExitCode.CONFIG)`` exits 78.
 """
 
 from __future__ import annotations
@@ -12,23 +15,76 @@ from enum import IntEnum
 
 
 class ExitCode(IntEnum):
-    """The exit status of ``brain-daemon`` and the ``brain`` tools."""
+    """The exit status of ``brain-daemon`` and the ``brain`` tools; each one's meaning is :attr:`meaning`."""
 
     OK = 0
-    """Done; a tool may still have skipped bad input lines and said so in its summary."""
     FAILURE = 1
-    """Failed while running (storage, source or an internal error); the message says why."""
     USAGE = 2
-    """Bad command line (argparse's own status)."""
     DATA_ERROR = 65
-    """EX_DATAERR: the input data was wrong."""
     UNAVAILABLE = 69
-    """EX_UNAVAILABLE: a library the command needs is missing (``brain report`` without matplotlib)."""
     CANNOT_CREATE = 73
-    """EX_CANTCREAT: an output file or directory could not be created."""
     IO_ERROR = 74
-    """EX_IOERR: reading or writing failed."""
     TEMP_FAILURE = 75
-    """EX_TEMPFAIL: busy or temporarily unable (another daemon holds the data root, say); retry later."""
     CONFIG = 78
-    """EX_CONFIG: a setting is invalid; fix the configuration, a restart will not help."""
+
+    @property
+    def meaning(self) -> str:
+        """What the status tells an operator, in one line (the text of ``--help`` and the docs)."""
+        return _MEANINGS[self]
+
+
+_MEANINGS = {
+    ExitCode.OK: "done (a clean stop on a signal, or the end of a simulated or replayed stream)",
+    ExitCode.FAILURE: "runtime error, the message says why (5 failed polls in a row, a fail-fast replay)",
+    ExitCode.USAGE: "usage error: a bad option or option value, no source chosen, a flag of another mode",
+    ExitCode.DATA_ERROR: "bad input data (EX_DATAERR): a replay with nothing valid in it; "
+    "stderr gives a hint",
+    ExitCode.UNAVAILABLE: "a library the command needs is missing (EX_UNAVAILABLE): "
+    "brain report without matplotlib",
+    ExitCode.CANNOT_CREATE: "an output cannot be created or written (EX_CANTCREAT): refused at start, "
+    "or for good while running (read-only, not permitted); or it exists (use --force)",
+    ExitCode.IO_ERROR: "records were lost (EX_IOERR): the disk refused for a while, or output was deleted",
+    ExitCode.TEMP_FAILURE: "busy (EX_TEMPFAIL): another brain process holds the data root",
+    ExitCode.CONFIG: "configuration error (EX_CONFIG): the message names the key and its file or variable; "
+    "or the data root holds another run (its manifest)",
+}
+
+RESTART_PREVENTED = frozenset(
+    {
+        ExitCode.USAGE,
+        ExitCode.DATA_ERROR,
+        ExitCode.UNAVAILABLE,
+        ExitCode.CANNOT_CREATE,
+        ExitCode.TEMP_FAILURE,
+        ExitCode.CONFIG,
+    }
+)
+"""Statuses systemd must not restart on (``RestartPreventExitStatus=``): the same start would fail again.
+
+75 is among them although EX_TEMPFAIL means "later": under systemd the other holder
+of the data root is a process outside the unit (a manual run beside the service),
+which a restart every 15 s does not end; the operator stops it, then starts brain.
+"""
+
+
+def systemd_action(code: ExitCode) -> str:
+    """What ``systemd/brain.service`` (``Restart=on-failure``) does after ``code``."""
+    if code is ExitCode.OK:
+        return "not restarted"
+    if code in RESTART_PREVENTED:
+        return "**not restarted**: fix the cause, then `systemctl start brain`"
+    return "restarted after `RestartSec`"
+
+
+def exit_code_table() -> str:
+    """The Markdown table that docs/operations.md and docs/deployment.md hold verbatim."""
+    rows = ["| code | name | meaning | systemd |", "|---|---|---|---|"]
+    rows += [f"| {code.value} | {code.name} | {code.meaning} | {systemd_action(code)} |" for code in ExitCode]
+    return "\n".join(rows)
+
+
+def exit_code_help() -> str:
+    """The exit-status epilog of ``brain --help`` and ``brain-daemon --help``."""
+    lines = ["exit status:"]
+    lines += [f"  {code.value:>3}  {code.meaning}" for code in ExitCode]
+    return "\n".join(lines)

@@ -45,3 +45,5 @@ def parse_toml(text: str, *, what: str, origin: str) -> dict[str, Any]:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{what} is not valid TOML: {exc}", file=origin) from exc
+    except RecursionError as exc:  # tomllib recurses per nested array or inline table
+        raise ConfigError(f"{what} is nested too deeply to read", file=origin) from exc

@@ -103,8 +103,13 @@ def parse_section(section: Mapping[str, Any], *, config_file: Path | None) -> Ha
     problem = _first_conflict(config)
     if problem is not None:
         key, message = problem
-        raise ConfigError(f"invalid setting {key}: {message}; from {file or 'settings'}", key=key, file=file)
+        raise ConfigError(f"invalid setting {key}: {message}{_from(file)}", key=key, file=file)
     return config
+
+
+def _from(file: str | None) -> str:
+    """``; from FILE``, or nothing when the section came from elsewhere: the caller names that origin."""
+    return f"; from {file}" if file else ""
 
 
 def _parse_sensor(index: int, raw: Mapping[str, Any], file: str | None) -> SensorSettings:
@@ -114,9 +119,7 @@ def _parse_sensor(index: int, raw: Mapping[str, Any], file: str | None) -> Senso
         key = dotted_key((*where, "driver"))
         known = ", ".join(sorted(DRIVERS))
         got = "missing" if driver is None else f"unknown driver {driver!r}"
-        raise ConfigError(
-            f"invalid setting {key}: {got} (known: {known}); from {file or 'settings'}", key=key, file=file
-        )
+        raise ConfigError(f"invalid setting {key}: {got} (known: {known}){_from(file)}", key=key, file=file)
     try:
         return DRIVERS[driver].settings_model.model_validate(dict(raw))
     except ValidationError as exc:

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from brain.config import BrainSettings, SourceKind, describe, load_settings
+from brain.config import BrainSettings, describe, load_settings
 from brain.errors import ConfigError
 from brain.estimator.settings import EstimatorSection
 from brain.logging import LoggingSettings
@@ -21,7 +21,7 @@ def _write(tmp_path: Path, text: str) -> Path:
 
 def test_defaults_without_file() -> None:
     loaded = load_settings()
-    assert loaded.settings.source is SourceKind.HARDWARE
+    assert loaded.settings.source is None  # never guessed: the daemon asks for one (tests/reliability)
     assert loaded.settings.poll_interval_s == 60.0
     assert loaded.origins["storage.fsync"] == "default"
 
@@ -34,11 +34,11 @@ def test_precedence_flags_over_env_over_file(tmp_path: Path, monkeypatch: pytest
     s = loaded.settings
     assert (s.site_id, s.poll_interval_s, s.storage.fsync) == ("file-site", 10.0, "always")
     assert loaded.origins["site_id"] == str(path)
-    assert loaded.origins["storage.fsync"] == "environment"
+    assert loaded.origins["storage.fsync"] == "environment BRAIN_STORAGE__FSYNC"
     assert loaded.origins["poll_interval_s"] == "command line"
     shown = describe(loaded)
     assert f"site_id = 'file-site'  # {path}" in shown
-    assert "storage.fsync = 'always'  # environment" in shown
+    assert "storage.fsync = 'always'  # environment BRAIN_STORAGE__FSYNC" in shown
 
 
 @pytest.mark.parametrize(
@@ -61,10 +61,80 @@ def test_bad_value_names_key_and_file(tmp_path: Path, text: str, key: str) -> No
     assert key in str(err.value) and str(path) in str(err.value)
 
 
-def test_bad_environment_value_is_blamed_on_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_bad_environment_value_is_blamed_on_its_variable(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("BRAIN_STORAGE__BATCH_RECORDS", "many")
-    with pytest.raises(ConfigError, match=r"storage\.batch_records.*environment"):
+    with pytest.raises(
+        ConfigError, match=r"storage\.batch_records.*environment BRAIN_STORAGE__BATCH_RECORDS"
+    ):
         load_settings()
+
+
+@pytest.mark.parametrize(
+    ("text", "key"),
+    [
+        ("[storage]\nbatch_records = true\n", "storage.batch_records"),
+        ('poll_interval_s = "30"\n', "poll_interval_s"),
+        ("[simulation]\nseed = 4.5\n", "simulation.seed"),
+        ("[storage]\nbatch_seconds = nan\n", "storage.batch_seconds"),
+        ("time_scale = inf\n", "time_scale"),
+        ("poll_interval_s = 1e-7\n", "poll_interval_s"),
+        ("base_cycle_s = 0.05\n", "base_cycle_s"),
+        ('data_root = ""\n', "data_root"),
+        ('[replay]\npath = ""\n', "replay.path"),
+    ],
+)
+def test_no_silent_coercion_and_sane_bounds_in_a_file(tmp_path: Path, text: str, key: str) -> None:
+    with pytest.raises(ConfigError) as err:
+        load_settings(_write(tmp_path, text))
+    assert err.value.key == key
+
+
+def test_environment_text_becomes_the_number_its_key_needs(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("BRAIN_POLL_INTERVAL_S", "30")
+    monkeypatch.setenv("BRAIN_STORAGE__BATCH_RECORDS", "500")
+    settings = load_settings().settings
+    assert (settings.poll_interval_s, settings.storage.batch_records) == (30.0, 500)
+
+
+def test_a_section_in_json_is_overridden_by_the_variable_of_one_key(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("BRAIN_STORAGE", '{"fsync": "never", "batch_records": 5}')
+    monkeypatch.setenv("BRAIN_STORAGE__FSYNC", "always")
+    monkeypatch.setenv("BRAIN_SIMULATION__SCENARIOS", '["heatwave"]')
+    loaded = load_settings()
+    assert (loaded.settings.storage.fsync, loaded.settings.storage.batch_records) == ("always", 5)
+    assert loaded.settings.simulation.scenarios == ["heatwave"]
+    assert loaded.origin_of("storage.batch_records") == "environment BRAIN_STORAGE"
+    assert loaded.origin_of("storage.fsync") == "environment BRAIN_STORAGE__FSYNC"
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "key"),
+    [
+        ("BRAIN_STORAGE", "garbage", "storage"),
+        ("BRAIN_DEVICES", "garbage", "devices"),
+        ("BRAIN_DEVICES", '["a b"]', "devices[0]"),
+        ("BRAIN_HARDWARE", "junk", "hardware"),
+        ("BRAIN_HARDWARE", "[" * 100_000, "hardware"),
+        ("BRAIN_SIMULATION__SCENARIOS", "heatwave", "simulation.scenarios"),
+        ("BRAIN_STORAGE__NOPE", "1", "storage.nope"),
+        ("BRAIN_TIME_SCALE", "nan", "time_scale"),
+        ("BRAIN_DATA_ROOT", "", "data_root"),
+    ],
+)
+def test_a_bad_variable_is_named_never_unknown(
+    monkeypatch: pytest.MonkeyPatch, variable: str, value: str, key: str
+) -> None:
+    monkeypatch.setenv(variable, value)
+    with pytest.raises(ConfigError) as err:
+        load_settings()
+    assert (err.value.key, err.value.origin) == (key, f"environment {variable}")
+    assert f"from environment {variable}" in str(err.value)
+
+
+def test_a_path_is_a_str_or_a_path(tmp_path: Path) -> None:
+    path = _write(tmp_path, 'site_id = "by-str"\n')
+    assert load_settings(str(path)).settings.site_id == "by-str"
+    assert load_settings(path).config_file == path
 
 
 def test_unreadable_or_invalid_toml_names_the_file(tmp_path: Path) -> None:

@@ -29,17 +29,28 @@ def add_import_csv(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> 
         help="a shipped mapping (osu2024, cornell2020, agc2019_grodansens) or a path to a .toml mapping",
     )
     parser.add_argument("--output", type=Path, required=True, help="the .jsonl file to write")
+    parser.add_argument("--force", action="store_true", help="replace an existing --output")
     parser.add_argument("--site-id", help="site written into every observation (default: the mapping's)")
     parser.set_defaults(run=run_import_csv)
 
 
 def run_import_csv(args: argparse.Namespace) -> int:
-    """Run the import and print its summary; exit 0 even with skipped rows, 78 bad mapping, 1 bad input."""
+    """Run the import and print its summary; exit 0 even with skipped rows, 78 bad mapping, 1 bad input.
+
+    An existing ``--output`` is replaced only with ``--force`` (exit 73, CANNOT_CREATE, otherwise):
+    an earlier import, or a file that is not one, is never lost to a repeated command.
+    """
     from brain.errors import ConfigError, SourceError
     from brain.logging import configure_logging
     from brain.sources.csv.importer import import_csv
     from brain.sources.csv.mapping import load_mapping
 
+    if (args.output.exists() or args.output.is_symlink()) and not args.force:
+        print(
+            f"brain import-csv: {args.output} exists; pass --force to replace it, or choose another --output",
+            file=sys.stderr,
+        )
+        return ExitCode.CANNOT_CREATE
     # Each skipped row is logged on stderr; the summary goes to stdout.
     configure_logging("auto", "warning", stream=sys.stderr)
     try:

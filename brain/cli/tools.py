@@ -13,7 +13,7 @@ from brain.cli.import_csv import add_import_csv
 from brain.cli.report import add_report
 from brain.cli.schemas import add_schemas
 from brain.cli.status import USAGE_STATUS, add_status
-from brain.exit_codes import ExitCode
+from brain.exit_codes import ExitCode, exit_code_help
 
 TOOLS: list[Callable[[argparse._SubParsersAction[argparse.ArgumentParser]], None]] = [
     add_schemas,
@@ -29,7 +29,12 @@ TOOLS: list[Callable[[argparse._SubParsersAction[argparse.ArgumentParser]], None
 
 def build_tools_parser() -> argparse.ArgumentParser:
     """Build the ``brain`` parser with every registered tool."""
-    parser = argparse.ArgumentParser(prog="brain", description="brain's tools for operators and analysts.")
+    parser = argparse.ArgumentParser(
+        prog="brain",
+        description="brain's tools for operators and analysts.",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog=exit_code_help(),
+    )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for add in TOOLS:
         add(sub)

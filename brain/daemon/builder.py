@@ -4,7 +4,8 @@ Kept apart from the main loop so it stays one screen long; every choice that
 depends on the mode (hardware, synthetic, replay) is made here. The builder only
 builds: what a restart changes (the estimator's history, the source's position,
 where a simulated clock starts) is done by :mod:`brain.daemon.recovery` and
-``serve``, never by replacing a part after it was built.
+``serve``, never by replacing a part after it was built. The checks made before
+anything is built (:func:`check_settings`) are the ones ``brain config check`` runs.
 """
 
 from __future__ import annotations
@@ -23,7 +24,14 @@ from brain.errors import ConfigError, SourceError
 from brain.estimator import Estimator, EstimatorSettings
 from brain.sources.base import Source, TimedSource
 from brain.sources.plugins import load_plugin
+from brain.sources.synthetic.scenarios import Scenario, parse_scenario
 from brain.storage import DataRootLock, DatasetWriter, FsyncPolicy, apply_retention
+
+NO_SOURCE = (
+    "no source chosen: pass --simulate, --replay PATH or --hardware, "
+    'or set source = "synthetic", "replay" or "hardware" in the configuration file (or BRAIN_SOURCE)'
+)
+"""What the daemon says when nothing chose a source: it never guesses one (hardware least of all)."""
 
 
 @dataclass(frozen=True)
@@ -81,14 +89,46 @@ class Parts:
         )
 
 
-def build_parts(loaded: LoadedSettings) -> Parts:
-    """Make every part; configuration errors surface here, before anything is written."""
+@dataclass(frozen=True)
+class CheckedSettings:
+    """What the start-up checks read beyond the settings, so that the parts are built from the same."""
+
+    thresholds: EstimatorSettings
+    """The estimator's thresholds, from ``estimator.thresholds_file`` or the packaged file."""
+    scenarios: list[Scenario]
+    """``simulation.scenarios``, parsed."""
+
+
+def check_settings(loaded: LoadedSettings) -> CheckedSettings:
+    """Every check the daemon makes at start, beyond the settings' own validation.
+
+    ``brain config check`` runs this same function, so it can never say OK to a file
+    the daemon refuses: the thresholds file loads, every scenario parses, a replay
+    path exists, and the hardware plugin accepts its section (without touching a
+    device). Raises :class:`ConfigError` naming the key; the CLI adds where the
+    value came from (``loaded.origin_of(key)``).
+    """
     settings = loaded.settings
-    estimator = Estimator(_load_thresholds(settings.estimator.thresholds_file))
+    thresholds = _load_thresholds(settings.estimator.thresholds_file)
+    scenarios = [parse_scenario(text) for text in settings.simulation.scenarios]
+    if settings.source is SourceKind.REPLAY:
+        _check_replay_path(settings.replay.path)
+    if settings.source is SourceKind.HARDWARE or settings.hardware:
+        # No file for the plugin to name: the section may mix the file and BRAIN_HARDWARE* variables,
+        # so the caller adds the bad key's own origin (``loaded.origin_of``).
+        load_plugin("hardware").check(settings.hardware, config_file=None)
+    return CheckedSettings(thresholds=thresholds, scenarios=scenarios)
+
+
+def build_parts(loaded: LoadedSettings) -> Parts:
+    """Make every part; configuration errors surface first (:func:`check_settings`), before any write."""
+    checked = check_settings(loaded)
+    settings = loaded.settings
+    estimator = Estimator(checked.thresholds)
     storage = settings.storage
     wall_clock = RealClock() if settings.source is SourceKind.HARDWARE else None
     now = wall_clock.now if wall_clock is not None else _no_wall_clock
-    source = build_source(settings, loaded.config_file, now=now)
+    source = build_source(settings, checked, loaded.config_file, now=now)
     if isinstance(source, TimedSource):
         try:  # input with nothing to replay is refused now, before the data root is made (exit 65)
             source.next_timestamp()
@@ -130,10 +170,11 @@ def _wall_seconds_between_polls(settings: BrainSettings) -> float:
     return settings.poll_interval_s / settings.time_scale
 
 
-def build_source(settings: BrainSettings, config_file: Path | None, now: Callable[[], datetime]) -> Source:
-    """Make the source the settings ask for."""
+def build_source(
+    settings: BrainSettings, checked: CheckedSettings, config_file: Path | None, now: Callable[[], datetime]
+) -> Source:
+    """Make the source the settings ask for (checked by :func:`check_settings`)."""
     if settings.source is SourceKind.SYNTHETIC:
-        from brain.sources.synthetic.scenarios import parse_scenario
         from brain.sources.synthetic.source import SyntheticSource
 
         sim = settings.simulation
@@ -143,20 +184,27 @@ def build_source(settings: BrainSettings, config_file: Path | None, now: Callabl
             poll_interval_s=settings.poll_interval_s,
             duration_s=sim.duration_hours * 3600.0,
             site_id=settings.site_id,
-            scenarios=[parse_scenario(text) for text in sim.scenarios],
+            scenarios=checked.scenarios,
             devices=settings.devices,
         )
     if settings.source is SourceKind.REPLAY:
         from brain.sources.replay import ReplaySource
         from brain.storage import MalformedLinePolicy
 
-        if settings.replay.path is None:
-            raise ConfigError("replay needs a path (--replay PATH)", key="replay.path")
-        if not settings.replay.path.exists():
-            raise ConfigError(f"nothing to replay at {settings.replay.path}: no such file", key="replay.path")
-        return ReplaySource(settings.replay.path, policy=MalformedLinePolicy(settings.replay.on_malformed))
-    plugin = load_plugin("hardware")
-    return plugin.build(settings.hardware, site_id=settings.site_id, config_file=config_file, now=now)
+        path = _check_replay_path(settings.replay.path)
+        return ReplaySource(path, policy=MalformedLinePolicy(settings.replay.on_malformed))
+    if settings.source is SourceKind.HARDWARE:
+        plugin = load_plugin("hardware")
+        return plugin.build(settings.hardware, site_id=settings.site_id, config_file=config_file, now=now)
+    raise ConfigError(NO_SOURCE, key="source")
+
+
+def _check_replay_path(path: Path | None) -> Path:
+    if path is None:
+        raise ConfigError("replay needs a path (--replay PATH)", key="replay.path")
+    if not path.exists():
+        raise ConfigError(f"nothing to replay at {path}: no such file", key="replay.path")
+    return path
 
 
 def _no_wall_clock() -> datetime:

@@ -74,7 +74,7 @@ class DataRootConflictError(ConfigError):
 def run_identity(settings: BrainSettings, replay_input: Mapping[str, Any] | None) -> dict[str, Any]:
     """What must match for a start to continue the run its data root holds (module docstring)."""
     identity: dict[str, Any] = {
-        "source": settings.source.value,
+        "source": str(settings.source),
         "site_id": settings.site_id,
         "timezone": settings.timezone,
     }

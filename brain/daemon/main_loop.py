@@ -208,7 +208,7 @@ def serve(parts: Parts, *, progress: bool = False) -> int:
         last_stored = recovery.last_stored
         log.info(
             "nothing_to_do",
-            source=settings.source.value,
+            source=str(settings.source),
             data_root=str(settings.data_root),
             last_stored=last_stored.isoformat() if last_stored else None,
         )
@@ -226,7 +226,7 @@ def serve(parts: Parts, *, progress: bool = False) -> int:
     loop.requests.install()
     log.info(
         "daemon_started",
-        source=settings.source.value,
+        source=str(settings.source),
         site_id=settings.site_id,
         data_root=str(settings.data_root),
         first_poll=first_poll.isoformat(),

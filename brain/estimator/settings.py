@@ -19,16 +19,17 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from brain.contracts import AnomalyKind, Metric, SensorKey
 from brain.errors import ConfigError
+from brain.settings_types import SettingPath
 from brain.toml_file import read_toml
 
 PACKAGED_THRESHOLDS = "thresholds.toml"
 """Name of the packaged defaults inside ``brain.estimator``."""
 
-_Seconds = Annotated[float, Field(ge=0.0, allow_inf_nan=False)]
-_Positive = Annotated[float, Field(gt=0.0, allow_inf_nan=False)]
+_Seconds = Annotated[float, Field(strict=True, ge=0.0, allow_inf_nan=False)]
+_Positive = Annotated[float, Field(strict=True, gt=0.0, allow_inf_nan=False)]
 _PositiveSeconds = _Positive
-_Finite = Annotated[float, Field(allow_inf_nan=False)]
-_NonNegative = Annotated[float, Field(ge=0.0, allow_inf_nan=False)]
+_Finite = Annotated[float, Field(strict=True, allow_inf_nan=False)]
+_NonNegative = Annotated[float, Field(strict=True, ge=0.0, allow_inf_nan=False)]
 
 
 class _Section(BaseModel):
@@ -48,9 +49,9 @@ class TimingSettings(_Section):
 class ConfidenceSettings(_Section):
     """Inputs of docs/confidence_scoring.md."""
 
-    degraded_factor: Annotated[float, Field(ge=0.0, le=1.0)]
+    degraded_factor: Annotated[float, Field(strict=True, ge=0.0, le=1.0)]
     stale_after_s: _PositiveSeconds
-    weights: dict[SensorKey, Annotated[float, Field(ge=0.0, le=1.0)]]
+    weights: dict[SensorKey, Annotated[float, Field(strict=True, ge=0.0, le=1.0)]]
 
     @model_validator(mode="after")
     def _weights_cover_every_sensor(self) -> Self:
@@ -87,12 +88,12 @@ class SensorLimits(_Section):
 class HealthSettings(_Section):
     """Sensor-health limits shared by all sensors, plus one :class:`SensorLimits` per sensor."""
 
-    disconnect_polls: Annotated[int, Field(ge=1)]
+    disconnect_polls: Annotated[int, Field(strict=True, ge=1)]
     disconnect_after_s: _PositiveSeconds
     recovery_s: _Seconds
     jump_window_s: _PositiveSeconds
     jump_typical_factor: _NonNegative
-    spike_return_fraction: Annotated[float, Field(gt=0.0, lt=1.0)]
+    spike_return_fraction: Annotated[float, Field(strict=True, gt=0.0, lt=1.0)]
     daylight_par_umol_m2_s: _NonNegative
     air_temperature_c: SensorLimits
     relative_humidity_pct: SensorLimits
@@ -113,12 +114,12 @@ class DriftSettings(_Section):
     reference_lag_s: _PositiveSeconds
     sustain_s: _PositiveSeconds
     temperature_offset_c: _Positive
-    temperature_dew_point_ratio: Annotated[float, Field(gt=0.0, le=1.0)]
+    temperature_dew_point_ratio: Annotated[float, Field(strict=True, gt=0.0, le=1.0)]
     humidity_offset_pct: _Positive
     humidity_max_temperature_offset_c: _Positive
     temperature_slope_c_per_h: _NonNegative
     humidity_slope_pct_per_h: _NonNegative
-    min_r2: Annotated[float, Field(ge=0.0, le=1.0)]
+    min_r2: Annotated[float, Field(strict=True, ge=0.0, le=1.0)]
     temperature_offset_large_c: _Positive
     humidity_offset_large_pct: _Positive
     large_sustain_s: _PositiveSeconds
@@ -148,7 +149,7 @@ class AnomalyRule(_Section):
     warning_start_s: _Seconds
     critical_start_s: _Seconds = 0.0
     end_s: _Seconds
-    daylight_only: bool = False
+    daylight_only: Annotated[bool, Field(strict=True)] = False
 
     @model_validator(mode="after")
     def _critical_is_beyond_warning(self) -> Self:
@@ -208,5 +209,5 @@ class EstimatorSection(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True)
 
-    thresholds_file: Path | None = None
-    """TOML of anomaly, confidence and sensor-health thresholds; empty = the packaged defaults."""
+    thresholds_file: SettingPath | None = None
+    """TOML of anomaly, confidence and sensor-health thresholds; unset = the packaged defaults."""

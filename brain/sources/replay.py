@@ -41,6 +41,7 @@ single file has no device status stream.
 
 from __future__ import annotations
 
+import os
 import stat
 from collections.abc import Sequence
 from datetime import datetime
@@ -51,6 +52,7 @@ from pydantic import BaseModel, ConfigDict
 
 from brain.contracts import DeviceStatusV1, ObservationSource, ObservationV1
 from brain.errors import SourceError, StorageError
+from brain.settings_types import SettingPath
 from brain.sources.replay_input import ReplayInputError, not_a_file_or_folder, nothing_to_replay
 from brain.sources.time_order import InTimeOrder, Located
 from brain.storage import MalformedLinePolicy, RecordStream, UnrecognisedInputError
@@ -73,8 +75,8 @@ class ReplaySettings(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True)
 
-    path: Path | None = None
-    """File, run directory or data root to replay."""
+    path: SettingPath | None = None
+    """File, run directory or data root to replay (never empty)."""
     on_malformed: MalformedLinePolicy = MalformedLinePolicy.SKIP
     """A malformed line: skip it (logged with file and line) or stop the replay."""
 
@@ -91,24 +93,27 @@ class ReplaySource:
 
     def __init__(
         self,
-        path: Path | Sequence[Path],
+        path: os.PathLike[str] | str | Sequence[os.PathLike[str] | str],
         *,
         policy: MalformedLinePolicy = MalformedLinePolicy.SKIP,
         check_input: bool = True,
     ) -> None:
-        single = path if isinstance(path, Path) else None
-        paths = [path] if isinstance(path, Path) else list(path)
-        if single is not None:
+        single: Path | None = None
+        if isinstance(path, str | os.PathLike):
+            single = Path(path)
             _refuse_special_file(single)
+            paths = [single]
+        else:
+            paths = [Path(each) for each in path]
         give_up_after = GIVE_UP_AFTER if check_input else None
         try:
             observations = RecordStream(
-                path, "observations", ObservationV1, policy=policy, give_up_after=give_up_after
+                paths, "observations", ObservationV1, policy=policy, give_up_after=give_up_after
             )
             statuses = (
                 None
                 if single is not None and single.is_file()
-                else RecordStream(path, "device_status", DeviceStatusV1, policy=policy)
+                else RecordStream(paths, "device_status", DeviceStatusV1, policy=policy)
             )
         except StorageError as exc:
             raise SourceError(f"cannot replay {path}: {exc}") from exc

@@ -215,13 +215,17 @@ def _check_destination(src: Path, dst: Path) -> None:
 
 
 def export_public(
-    src: Path, dst: Path, *, policy: MalformedLinePolicy = MalformedLinePolicy.SKIP
+    src: os.PathLike[str] | str,
+    dst: os.PathLike[str] | str,
+    *,
+    policy: MalformedLinePolicy = MalformedLinePolicy.SKIP,
 ) -> ExportReport:
     """Write the public subset of every stream under ``src`` (file, run directory or data root) into ``dst``.
 
     ``dst`` must not exist or be empty, so an export never mixes with older files,
     and must lie outside every data root and outside ``src``.
     """
+    src, dst = Path(src), Path(dst)
     _check_destination(src, dst)
     report = ExportReport()
     closed = _Closed()

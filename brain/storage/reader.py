@@ -181,14 +181,14 @@ class RecordStream(Generic[M]):
 
     def __init__(
         self,
-        path: Path | Sequence[Path],
+        path: os.PathLike[str] | str | Sequence[os.PathLike[str] | str],
         stream: str,
         model: type[M],
         *,
         policy: MalformedLinePolicy = MalformedLinePolicy.SKIP,
         give_up_after: int | None = None,
     ) -> None:
-        paths = [path] if isinstance(path, Path) else list(path)
+        paths = [Path(path)] if isinstance(path, (str, os.PathLike)) else [Path(each) for each in path]
         self.files = [file for each in paths for file in stream_files(each, stream)]
         """The files read, in order (those of each path in turn, when given several)."""
         self.policy = MalformedLinePolicy(policy)
@@ -298,7 +298,7 @@ class RecordStream(Generic[M]):
 
 
 def iter_records(
-    path: Path | Sequence[Path],
+    path: os.PathLike[str] | str | Sequence[os.PathLike[str] | str],
     stream: str,
     model: type[M],
     *,

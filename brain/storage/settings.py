@@ -43,17 +43,17 @@ class StorageSettings(BaseModel):
 
     fsync: FsyncPolicy = FsyncPolicy.BATCH
     """Durability policy: fsync every record, every batch, or leave it to the OS."""
-    batch_records: Annotated[int, Field(ge=1, le=100_000)] = 10_000
+    batch_records: Annotated[int, Field(strict=True, ge=1, le=100_000)] = 10_000
     """With fsync=batch: fsync at the latest after this many records."""
-    batch_seconds: Annotated[float, Field(gt=0, le=3600)] = 5.0
+    batch_seconds: Annotated[float, Field(strict=True, gt=0, le=3600, allow_inf_nan=False)] = 5.0
     """With fsync=batch: fsync at the latest this many seconds after the first unsynced record."""
-    max_file_bytes: Annotated[int, Field(ge=1)] = 64 * 1024 * 1024
+    max_file_bytes: Annotated[int, Field(strict=True, ge=1)] = 64 * 1024 * 1024
     """Size at which a stream file is rotated to the next numbered part."""
     on_unserializable: UnserializablePolicy = UnserializablePolicy.SKIP
     """A record that cannot be serialised: raise, or skip it with a logged error."""
-    retention_days: Annotated[int, Field(ge=1)] = 400
+    retention_days: Annotated[int, Field(strict=True, ge=1)] = 400
     """Run directories older than this many days are deleted."""
-    compress_after_days: Annotated[int, Field(ge=1)] = 7
+    compress_after_days: Annotated[int, Field(strict=True, ge=1)] = 7
     """Run directories older than this many days are gzip-compressed."""
-    backlog_max_records: Annotated[int, Field(ge=0)] = 100_000
+    backlog_max_records: Annotated[int, Field(strict=True, ge=0)] = 100_000
     """Records held in memory while the disk refuses writes (disk full); oldest dropped beyond."""

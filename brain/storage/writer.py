@@ -108,7 +108,7 @@ class DatasetWriter:
 
     def __init__(
         self,
-        data_root: Path,
+        data_root: os.PathLike[str] | str,
         settings: StorageSettings,
         *,
         timezone: str = "UTC",
@@ -127,6 +127,7 @@ class DatasetWriter:
             zone = ZoneInfo(known_time_zone(timezone))
         except ValueError as exc:
             raise ConfigError(str(exc), key="timezone") from exc
+        data_root = Path(data_root)
         self._dataset = DatasetManager(data_root)
         self._settings = settings
         self._policy = settings.fsync

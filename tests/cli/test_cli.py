@@ -5,6 +5,7 @@ from pathlib import Path
 import pytest
 
 from brain.cli import daemon_main, tools_main
+from brain.exit_codes import ExitCode, exit_code_help
 
 
 def test_brain_tool_without_command_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
@@ -14,15 +15,19 @@ def test_brain_tool_without_command_is_a_usage_error(capsys: pytest.CaptureFixtu
     assert "COMMAND" in capsys.readouterr().err
 
 
-def test_daemon_help_runs_as_a_real_process() -> None:
+@pytest.mark.parametrize("program", ["daemon_main", "tools_main"])
+def test_help_runs_as_a_real_process_and_ends_with_the_exit_codes(program: str) -> None:
     result = subprocess.run(
-        [sys.executable, "-c", "from brain.cli import daemon_main; daemon_main()", "--help"],
+        [sys.executable, "-c", f"from brain.cli import {program}; {program}()", "--help"],
         capture_output=True,
         text=True,
         check=False,
     )
     assert result.returncode == 0
-    assert "--simulate" in result.stdout
+    assert ("--simulate" if program == "daemon_main" else "import-csv") in result.stdout
+    assert result.stdout.rstrip().endswith(exit_code_help())
+    for code in ExitCode:
+        assert f"  {code.value:>3}  {code.meaning}" in result.stdout
 
 
 def test_daemon_simulates_and_says_where_the_records_are(
@@ -68,7 +73,7 @@ def test_config_show_says_where_each_value_came_from(
     assert tools_main(["config", "show", "--config", str(config)]) == 0
     lines = capsys.readouterr().out.splitlines()
     assert f"poll_interval_s = 30.0  # {config}" in lines
-    assert "site_id = 'house-7'  # environment" in lines
+    assert "site_id = 'house-7'  # environment BRAIN_SITE_ID" in lines
     assert "storage.fsync = 'batch'  # default" in lines
 
 
@@ -91,3 +96,64 @@ def test_python_m_brain_cli_lists_every_tool_and_imports_nothing_heavy() -> None
     for tool in ("schemas", "import-csv", "export-public", "config", "status", "report", "export-csv"):
         assert tool in result.stdout
     assert "HEAVY [] EXIT 0" in result.stdout
+
+
+TINY_MAPPING = """
+site_id = "tiny-logger"
+timezone = "UTC"
+timestamp_column = "time"
+timestamp_format = "%Y-%m-%d %H:%M"
+
+[sensors]
+air_temperature_c = { column = "temp_c" }
+"""
+
+
+def test_import_csv_refuses_to_replace_an_output_without_force(tmp_path: Path) -> None:
+    source, mapping, output = tmp_path / "log.csv", tmp_path / "tiny.toml", tmp_path / "obs.jsonl"
+    source.write_text("time,temp_c\n2024-05-01 10:00,21.5\n", encoding="utf-8")
+    mapping.write_text(TINY_MAPPING, encoding="utf-8")
+    output.write_text("an earlier import\n", encoding="utf-8")
+    command = [sys.executable, "-m", "brain.cli", "import-csv", str(source), "--mapping", str(mapping)]
+    refused = subprocess.run([*command, "--output", str(output)], capture_output=True, text=True, check=False)
+    assert refused.returncode == ExitCode.CANNOT_CREATE == 73
+    assert f"{output} exists; pass --force" in refused.stderr
+    assert output.read_text(encoding="utf-8") == "an earlier import\n"
+    forced = subprocess.run(
+        [*command, "--output", str(output), "--force"], capture_output=True, text=True, check=False
+    )
+    assert forced.returncode == 0, forced.stderr
+    assert '"air_temperature_c":21.5' in output.read_text(encoding="utf-8")
+
+
+def test_config_check_says_ok_but_names_the_missing_source(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = tmp_path / "no_source.toml"
+    config.write_text('site_id = "house-2"\n')
+    assert tools_main(["config", "check", str(config)]) == 0
+    assert (
+        "OK (no source: brain-daemon needs --simulate, --replay PATH or --hardware)"
+        in capsys.readouterr().out
+    )
+
+
+def test_timezone_flag_sets_the_day_the_run_folders_follow(tmp_path: Path) -> None:
+    # 23:30 UTC is 01:30 in Amsterdam (CEST): the hour falls in one local day, across two UTC days.
+    start = ["--simulate", "--start", "2026-06-01T23:30:00+00:00", "--duration-hours", "1"]
+    for zone, runs in (("UTC", ["run_20260601", "run_20260602"]), ("Europe/Amsterdam", ["run_20260602"])):
+        root = tmp_path / zone.replace("/", "_")
+        command = [*start, "--timezone", zone, "--output-dir", str(root), "--log-format", "json"]
+        result = subprocess.run(
+            [
+                sys.executable,
+                "-c",
+                "import sys; from brain.cli import daemon_main; sys.exit(daemon_main())",
+                *command,
+            ],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert result.returncode == 0, result.stderr
+        assert sorted(p.name for p in root.glob("run_*")) == runs

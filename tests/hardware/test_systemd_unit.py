@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from brain.config import load_settings
-from brain.exit_codes import ExitCode
+from brain.config import SourceKind, load_settings
+from brain.exit_codes import RESTART_PREVENTED, ExitCode
 from tests.conftest import PROJECT_ROOT
 from tests.reliability.test_long_run import PEAK_RSS_LIMIT_MB
 
@@ -80,20 +80,31 @@ def test_watchdog_and_restart_policy_match_the_daemon() -> None:
     # The daemon pings after every poll: a watchdog shorter than two polls would kill a healthy daemon.
     assert watchdog_s >= 2 * settings.poll_interval_s + 30
     assert SERVICE["Restart"] == ["on-failure"]
-    assert str(int(ExitCode.CONFIG)) in SERVICE["RestartPreventExitStatus"][0].split()
     assert {"StartLimitIntervalSec", "StartLimitBurst", "RestartSec", "TimeoutStopSec"} <= SERVICE.keys()
     assert SERVICE["KillSignal"] == ["SIGTERM"]
 
 
 def test_paths_match_the_pi_configuration() -> None:
     settings = load_settings(PROJECT_ROOT / "config" / "brain.toml").settings
-    assert SERVICE["ExecStart"] == ["/opt/brain/venv/bin/brain-daemon --config /etc/brain/brain.toml"]
+    # The unit chooses the source itself: a configuration copied from simulate.toml cannot make it simulate.
+    assert SERVICE["ExecStart"] == [
+        "/opt/brain/venv/bin/brain-daemon --hardware --config /etc/brain/brain.toml"
+    ]
+    assert settings.source is SourceKind.HARDWARE
     assert SERVICE["StateDirectory"] == ["brain"] and str(settings.data_root) == "/var/lib/brain"
     assert SERVICE["ConfigurationDirectory"] == ["brain"]
     environment = dict(item.split("=", 1) for item in SERVICE["Environment"][0].split())
     # lgpio writes its notification FIFO into LG_WD; under ProtectSystem=strict only /run/brain is writable.
     assert SERVICE["RuntimeDirectory"] == ["brain"] and environment["LG_WD"] == "/run/brain"
     assert environment["GPIOZERO_PIN_FACTORY"] == "lgpio"
+
+
+def test_restart_is_prevented_exactly_for_the_permanent_exit_codes() -> None:
+    # brain.exit_codes.RESTART_PREVENTED is the one list; the unit, --help and the docs follow it.
+    (listed,) = SERVICE["RestartPreventExitStatus"]
+    assert sorted(int(code) for code in listed.split()) == sorted(RESTART_PREVENTED)
+    assert {ExitCode.USAGE, ExitCode.CONFIG, ExitCode.TEMP_FAILURE} <= RESTART_PREVENTED
+    assert ExitCode.FAILURE not in RESTART_PREVENTED and ExitCode.IO_ERROR not in RESTART_PREVENTED
 
 
 def test_devices_are_exactly_the_gpio_chips_and_i2c_bus_1() -> None:

@@ -4,17 +4,19 @@ Why: a drill that kills the daemon 50 times in a row must not spend 50 times the
 0.2 s a new interpreter needs to import pydantic, structlog and brain. The
 launcher is itself a fresh ``python`` process (no pytest, no coverage tracer);
 it imports the daemon's modules, then for every request forks a child that runs
-``brain.cli.daemon_main(argv)`` from argument parsing on, exactly as the console
-script does, with its own environment, its own stdout and stderr files (line
-buffered, as ``PYTHONUNBUFFERED=1`` in the systemd unit makes them) and its own
-pid, which the test signals directly. Nothing of a child survives it.
+``brain.cli.daemon_main(argv)`` (or ``tools_main``, the ``brain`` program) from
+argument parsing on, exactly as the console script does, with its own environment,
+its own stdout and stderr files (line buffered, as ``PYTHONUNBUFFERED=1`` in the
+systemd unit makes them), its own working folder if asked, and its own pid, which
+the test signals directly. Nothing of a child survives it.
 
 Protocol (JSON lines): the test writes ``{"argv": [...], "env": {...}, "out": PATH,
-"err": PATH}`` and the launcher answers ``{"pid": N}`` at once; the test signals the
-life as it likes, then writes ``{"wait": N}`` and the launcher answers ``{"pid": N,
-"status": S}`` once the child has ended (``S`` as ``subprocess`` reports it: the exit
-code, or minus the signal number). A life is reaped only when waited for, so its pid
-stays its own (a zombie at worst) for as long as the test may signal it.
+"err": PATH, "program": "brain-daemon" or "brain", "cwd": PATH or null}`` and the
+launcher answers ``{"pid": N}`` at once; the test signals the life as it likes, then
+writes ``{"wait": N}`` and the launcher answers ``{"pid": N, "status": S}`` once the
+child has ended (``S`` as ``subprocess`` reports it: the exit code, or minus the
+signal number). A life is reaped only when waited for, so its pid stays its own (a
+zombie at worst) for as long as the test may signal it.
 """
 
 from __future__ import annotations
@@ -44,10 +46,13 @@ def _child(request: dict[str, Any]) -> int:
         os.close(target)
     sys.stdout = io.TextIOWrapper(open(1, "wb", 0, closefd=False), write_through=True)  # noqa: SIM115
     sys.stderr = io.TextIOWrapper(open(2, "wb", 0, closefd=False), write_through=True)  # noqa: SIM115
-    from brain.cli import daemon_main
+    if request.get("cwd"):
+        os.chdir(request["cwd"])
+    from brain.cli import daemon_main, tools_main
 
+    main = tools_main if request.get("program") == "brain" else daemon_main
     try:
-        return daemon_main(request["argv"])
+        return main(request["argv"])
     except SystemExit as exc:  # argparse's usage errors
         return exc.code if isinstance(exc.code, int) else int(exc.code is not None)
     except BaseException:
@@ -57,6 +62,8 @@ def _child(request: dict[str, Any]) -> int:
 
 def serve() -> None:
     """The launcher's loop: each request forks a life (answer: its pid) or reaps one (answer: its status)."""
+    # What every life imports, imported once here (the CLI defers it so that --help stays fast).
+    import brain.daemon.builder  # noqa: F401
 
     for line in sys.stdin:
         request = json.loads(line)
@@ -94,9 +101,19 @@ class Launcher:
         self._unread = b""
         self.base_env = {k: v for k, v in env.items() if k != "PYTHONPATH"}
 
-    def start(self, argv: list[str], *, out: Path, err: Path, env: dict[str, str] | None = None) -> int:
-        """Fork a life running ``brain-daemon ARGV``; return its pid once it exists."""
-        self._send({"argv": argv, "env": {**self.base_env, **(env or {})}, "out": str(out), "err": str(err)})
+    def start(
+        self,
+        argv: list[str],
+        *,
+        out: Path,
+        err: Path,
+        env: dict[str, str] | None = None,
+        program: str = "brain-daemon",
+        cwd: Path | None = None,
+    ) -> int:
+        """Fork a life running ``brain-daemon ARGV`` (or ``brain ARGV``) in ``cwd``; return its pid."""
+        request = {"argv": argv, "env": {**self.base_env, **(env or {})}, "out": str(out), "err": str(err)}
+        self._send({**request, "program": program, "cwd": str(cwd) if cwd else None})
         pid: int = self._answer(timeout=30)["pid"]
         return pid
 

@@ -84,11 +84,17 @@ def test_extreme_and_far_future_times_are_reported_and_every_other_record_replay
     print(f"extreme times: 3 reported, {len(written)} records replayed, {seconds:.1f} s")
 
 
-def test_a_simulation_outside_the_range_is_a_configuration_error(tmp_path: Path) -> None:
+def test_a_simulation_outside_the_range_is_refused(tmp_path: Path) -> None:
+    """As a flag, a usage error (2) naming the flag; in a configuration file, a configuration error (78)."""
+    config = tmp_path / "far.toml"
     for start in (YEAR_1, "9999-12-31T00:00:00+00:00"):
         run = daemon(tmp_path / "out", "--simulate", "--start", start)
+        assert run.returncode == ExitCode.USAGE, run.stderr
+        assert "argument --start" in run.stderr and "schedulable range" in run.stderr
+        config.write_text(f'[simulation]\nstart = "{start}"\n')
+        run = daemon(tmp_path / "out", "--simulate", "--config", str(config))
         assert run.returncode == ExitCode.CONFIG, run.stderr
-        assert "invalid setting simulation.start" in run.stderr and "schedulable range" in run.stderr
+        assert "invalid setting simulation.start" in run.stderr and str(config) in run.stderr
         assert "Traceback" not in run.stderr
     assert not (tmp_path / "out").exists()
 

@@ -67,5 +67,7 @@ def test_all_cli_arguments_are_valid(capsys: pytest.CaptureFixture[str]) -> None
         assert option in capsys.readouterr().err
 
 
-def test_unknown_scenario_is_a_configuration_error(tmp_path: Path) -> None:
-    assert _module().main(["--output-dir", str(tmp_path), "--time-scale", "0", "--scenario", "meteor"]) == 78
+def test_unknown_scenario_is_a_usage_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # A bad flag value is a usage error (2), not a configuration error (78): it was typed, not configured.
+    assert _module().main(["--output-dir", str(tmp_path), "--time-scale", "0", "--scenario", "meteor"]) == 2
+    assert "--scenario" in capsys.readouterr().err and not tmp_path.joinpath("run_20260601").exists()

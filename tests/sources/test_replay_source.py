@@ -223,3 +223,10 @@ def test_random_lines_never_raise_under_skip_and_every_bad_line_is_counted(
     assert len(kept) == layout.count(None)
     assert source.malformed_lines == len(layout) - layout.count(None)
     assert all(a.timestamp < b.timestamp for a, b in itertools.pairwise(kept))
+
+
+def test_a_str_path_replays_like_a_path(tmp_path: Path) -> None:
+    data_root = tmp_path / "data"
+    stamps = minutes(3, start=T0)
+    write_root(data_root, stamps)
+    assert [o.timestamp for o in drain(ReplaySource(str(data_root)))] == stamps

@@ -195,3 +195,12 @@ def test_export_reads_nothing_outside_the_source_tree(data_root: Path, tmp_path:
     assert sorted(p.name for p in report.skipped) == ["observations.0000.jsonl", "state.0000.jsonl"]
     assert "outside the source" in report.summary()
     assert tree(public) == ["run_20260601/observations.0000.jsonl"]
+
+
+def test_export_takes_str_paths(
+    make_writer: Callable[..., DatasetWriter], data_root: Path, tmp_path: Path
+) -> None:
+    fill_all_streams(make_writer)
+    report = export_public(str(data_root), str(tmp_path / "public"))
+    assert report.records == dict.fromkeys(STREAMS, 2)
+    assert (tmp_path / "public" / "run_20260601" / "observations.0000.jsonl").is_file()

@@ -7,7 +7,7 @@ import pytest
 
 from brain.contracts import ObservationV1
 from brain.errors import StorageError
-from brain.storage import DatasetWriter, iter_records
+from brain.storage import DatasetWriter, StorageSettings, iter_records
 from tests.factories import T0, minutes, observation
 
 
@@ -74,3 +74,11 @@ def test_a_data_root_without_the_stream_is_empty(
     writer.write("observations", observation(T0))
     writer.close()
     assert list(iter_records(data_root, "device_status", ObservationV1)) == []
+
+
+def test_the_writer_and_the_reader_take_a_str_path_as_well(tmp_path: Path) -> None:
+    root = str(tmp_path / "data")  # what a script or a notebook passes
+    writer = DatasetWriter(root, StorageSettings())
+    writer.write("observations", observation(T0))
+    writer.close()
+    assert [item.timestamp for item in iter_records(root, "observations", ObservationV1)] == [T0]

@@ -261,9 +261,9 @@ def iter_csv_observations(
 
 
 def import_csv(
-    csv_path: Path,
+    csv_path: os.PathLike[str] | str,
     mapping: CsvMapping,
-    output: Path,
+    output: os.PathLike[str] | str,
     *,
     site_id: str | None = None,
     mapping_name: str | None = None,
@@ -274,6 +274,7 @@ def import_csv(
     replay cuts the log into the site's local days), the mapping (``mapping_name``,
     as the user named it) and the site.
     """
+    csv_path, output = Path(csv_path), Path(output)
     summary = ImportSummary(csv_path=csv_path, timezone=mapping.timezone)
     output.parent.mkdir(parents=True, exist_ok=True)
     partial = output.with_name(output.name + ".partial")

@@ -36,11 +36,11 @@ class SimulationSettings(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True)
 
-    seed: int = 42
+    seed: Annotated[int, Field(strict=True)] = 42
     """Seed of the synthetic greenhouse: the same seed gives the same bytes."""
     start: Annotated[AwareDatetime, AfterValidator(_schedulable)] = DEFAULT_SIMULATION_START
     """First simulated instant (ISO 8601 with offset), from 2000 up to 2100 (``SCHEDULABLE``)."""
-    duration_hours: Annotated[float, Field(gt=0, le=24 * 366 * 5)] = 24.0
+    duration_hours: Annotated[float, Field(strict=True, gt=0, le=24 * 366 * 5, allow_inf_nan=False)] = 24.0
     """How much logical time to simulate."""
     scenarios: list[str] = Field(default_factory=list)
     """Scenario specs (``brain-daemon --scenario help`` lists them)."""

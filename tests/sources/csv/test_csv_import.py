@@ -188,6 +188,14 @@ def test_timestamps_with_their_own_offset_ignore_the_mapping_zone(tmp_path: Path
     assert observations[0].timestamp == datetime(2024, 5, 1, 10, 0, tzinfo=UTC)
 
 
+def test_import_takes_str_paths(tmp_path: Path) -> None:
+    source = tmp_path / "log.csv"
+    source.write_text("time,temp_f,rh,co2\n2024-05-01 10:00,68.0,0.5,412\n", encoding="utf-8")
+    output = tmp_path / "obs.jsonl"
+    summary = import_csv(str(source), _mapping(tmp_path), str(output))
+    assert summary.written == 1 and len(_read_back(output)) == 1
+
+
 def test_a_file_of_only_bad_rows_writes_an_empty_output(tmp_path: Path) -> None:
     observations, summary = _import(tmp_path, "time,temp_f,rh,co2\nnever,1,1,1\n")
     assert observations == []
@@ -283,28 +291,11 @@ def test_brain_import_csv_command(tmp_path: Path, capsys: pytest.CaptureFixture[
     assert "read 2 rows, wrote 1 observations" in captured.out
     assert "skipped line 3" in captured.out
     assert _read_back(output)[0].site_id == "renamed"
-    assert tools_main(["import-csv", str(source), "--mapping", "nonesuch", "--output", str(output)]) == 78
-    assert (
-        tools_main(
-            ["import-csv", str(tmp_path / "gone.csv"), "--mapping", str(mapping), "--output", str(output)]
-        )
-        == 1
-    )
-    assert (
-        tools_main(
-            [
-                "import-csv",
-                str(source),
-                "--mapping",
-                str(mapping),
-                "--output",
-                str(output),
-                "--site-id",
-                "a b",
-            ]
-        )
-        == 78
-    )
+    again = ["import-csv", str(source), "--output", str(output), "--force", "--mapping"]
+    assert tools_main([*again, "nonesuch"]) == 78
+    assert tools_main([*again, str(mapping), "--site-id", "a b"]) == 78
+    gone = ["import-csv", str(tmp_path / "gone.csv"), "--mapping", str(mapping), "--output", str(output)]
+    assert tools_main([*gone, "--force"]) == 1
 
 
 # --- the real field logs -------------------------------------------------------------------------
