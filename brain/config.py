@@ -6,10 +6,13 @@ and the loading below adds the ``BRAIN_*`` environment overrides
 
     command-line flags  >  BRAIN_* environment  >  TOML file  >  defaults
 
-Why the layers are read here rather than by a settings library: every value is traced
-to the place it came from, down to the variable (``from environment BRAIN_STORAGE``),
-and a variable that cannot be read is a configuration error naming it, never a
-traceback. A bad value stops the program before anything starts, with the dotted
+Why pydantic-settings with layers of our own: its ``settings_customise_sources`` seam
+decides the precedence (the flags are its init source, the environment and the file
+two sources read here), while reading the layers here traces every value to the place
+it came from, down to the variable (``from environment BRAIN_STORAGE``); a variable
+that cannot be read is a configuration error naming it, never a traceback (its own
+environment source reports only the field, and ``BRAIN_STORAGE=garbage`` crashed it).
+A bad value stops the program before anything starts, with the dotted
 key, the place the value came from and the reason (:class:`brain.errors.ConfigError`;
 the CLI exits 78 so systemd does not restart a misconfigured daemon in a loop, or 2
 when the value came from a command-line flag). ``docs/configuration.md`` lists every
@@ -31,11 +34,14 @@ import json
 import os
 import types
 from collections.abc import Mapping, Sequence
+from contextvars import ContextVar
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any, Union, get_args, get_origin
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
+from pydantic.fields import FieldInfo
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from brain.contracts import DEFAULT_DEVICES, Identifier
 from brain.errors import ConfigError
@@ -76,10 +82,43 @@ class SourceKind(StrEnum):
     REPLAY = "replay"
 
 
-class BrainSettings(BaseModel):
+class _Layer(PydanticBaseSettingsSource):
+    """A layer read and checked here (the environment, or the file), as a pydantic-settings source."""
+
+    def __init__(self, settings_cls: type[BaseSettings], data: dict[str, Any]) -> None:
+        super().__init__(settings_cls)
+        self._data = data
+
+    def get_field_value(self, field: FieldInfo, field_name: str) -> tuple[Any, str, bool]:
+        return self._data.get(field_name), field_name, False
+
+    def __call__(self) -> dict[str, Any]:
+        return self._data
+
+
+_LAYERS: ContextVar[tuple[dict[str, Any], dict[str, Any]]] = ContextVar(
+    "brain_settings_layers", default=({}, {})
+)
+"""The environment and file layers of the :func:`load_settings` call in progress (none outside one)."""
+
+
+class BrainSettings(BaseSettings):
     """The whole configuration of one daemon (file: ``config/brain.toml`` on the Pi)."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True)
+    model_config = SettingsConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True)
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        """Flags (the init source) > ``BRAIN_*`` environment > TOML file > defaults; nothing else read."""
+        environment, file = _LAYERS.get()
+        return init_settings, _Layer(settings_cls, environment), _Layer(settings_cls, file)
 
     site_id: Identifier = "greenhouse-1"
     """Name of the greenhouse; written into every record."""
@@ -143,13 +182,16 @@ def load_settings(
     env_data, env_origins = environment_layer(os.environ)
     origins.update(env_origins)
     origins.update(dict.fromkeys(_flatten(flags), COMMAND_LINE))
+    layers = _LAYERS.set((env_data, file_data))
     try:
-        settings = BrainSettings.model_validate(_merged(file_data, env_data, flags))
+        settings = BrainSettings(**flags)
     except ValidationError as exc:
         error = ConfigError.from_validation(exc, file=None, origin=lambda key: _origin_of(key, origins))
         if path is not None and error.origin == str(path):
             error.file = error.origin  # the value to fix is in the file
         raise error from exc
+    finally:
+        _LAYERS.reset(layers)
     return LoadedSettings(settings=settings, origins=origins, config_file=path)
 
 
