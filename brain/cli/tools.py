@@ -9,12 +9,14 @@ from brain.cli.config import add_config
 from brain.cli.export_public import add_export_public
 from brain.cli.import_csv import add_import_csv
 from brain.cli.schemas import add_schemas
+from brain.cli.uplink import add_uplink
 
 TOOLS: list[Callable[[argparse._SubParsersAction[argparse.ArgumentParser]], None]] = [
     add_schemas,
     add_import_csv,
     add_export_public,
     add_config,
+    add_uplink,
 ]
 """Each entry adds one ``brain`` sub-command; a new tool is one module in brain/cli/ and one entry here."""
 
