@@ -5,12 +5,14 @@ configs, the last will, a persistent subscriber's queue across an outage) is
 what a broker does; an imitation would test our idea of MQTT, not MQTT.
 Mosquitto runs on a free loopback port with a temporary configuration that
 enables persistence and lifts the queue limit (as docs/deployment.md tells
-users to). Outside CI a missing ``mosquitto`` skips these tests and says why;
+users to), as the user running the tests (as root, Mosquitto would otherwise
+drop to ``mosquitto`` and could not write its persistence file). Outside CI a missing ``mosquitto`` skips these tests and says why;
 in CI (``CI`` set) it fails them: ``.ci/run`` installs it.
 """
 
 from __future__ import annotations
 
+import getpass
 import json
 import os
 import shutil
@@ -25,13 +27,17 @@ from typing import Any
 
 import pytest
 
-MOSQUITTO = shutil.which("mosquitto") or ("/usr/sbin/mosquitto" if Path("/usr/sbin/mosquitto").exists() else None)
+MOSQUITTO = shutil.which("mosquitto") or (
+    "/usr/sbin/mosquitto" if Path("/usr/sbin/mosquitto").exists() else None
+)
 
 
 def require_mosquitto() -> str:
     """The mosquitto binary; skip (outside CI) or fail (in CI) without it."""
     if MOSQUITTO is None:
-        message = "mosquitto is not installed (Debian: apt-get install mosquitto); the uplink needs a real broker"
+        message = (
+            "mosquitto is not installed (Debian: apt-get install mosquitto); the uplink needs a real broker"
+        )
         if os.environ.get("CI"):
             pytest.fail(message)
         pytest.skip(message)
@@ -56,7 +62,7 @@ class Broker:
         self.config = directory / "mosquitto.conf"
         self.log = directory / "mosquitto.log"
         self.config.write_text(
-            f"listener {self.port} 127.0.0.1\n"
+            f"listener {self.port} 127.0.0.1\nuser {getpass.getuser()}\n"
             f"persistence true\npersistence_location {directory}/\n"
             "max_queued_messages 0\nmax_inflight_messages 0\n"
             f"{extra or 'allow_anonymous true'}\n"
@@ -147,5 +153,5 @@ class Subscriber:
         raise AssertionError(f"not received within {timeout} s; got {len(self.messages)} messages")
 
     def close(self) -> None:
-        self._client.loop_stop()
         self._client.disconnect()
+        self._client.loop_stop()

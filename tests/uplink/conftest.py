@@ -40,6 +40,6 @@ def subscribe(broker: Broker) -> Iterator[Callable[..., Subscriber]]:
 
 @pytest.fixture
 def writer(data_root: Path) -> Iterator[DatasetWriter]:
-    opened = DatasetWriter(data_root, StorageSettings(fsync=FsyncPolicy.ALWAYS))
+    opened = DatasetWriter(data_root, StorageSettings(fsync=FsyncPolicy.NEVER))
     yield opened
     opened.close()

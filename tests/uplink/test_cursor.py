@@ -57,7 +57,9 @@ def test_writes_are_at_most_one_per_interval_and_only_on_change(tmp_path: Path) 
     "content",
     [b"{not json", b"", json.dumps({"format": 1, "stream": "state"}).encode(), b'{"format": 2}'],
 )
-def test_a_corrupt_cursor_is_set_aside_logged_and_replaced_by_a_new_epoch(tmp_path: Path, content: bytes) -> None:
+def test_a_corrupt_cursor_is_set_aside_logged_and_replaced_by_a_new_epoch(
+    tmp_path: Path, content: bytes
+) -> None:
     path = tmp_path / "mqtt.state.cursor.json"
     path.write_bytes(content)
     store = CursorStore(path, "state")

@@ -15,10 +15,14 @@ from tests.factories import T0, minutes, record
 from tests.fake_time import FakeTime
 
 
-def write(data_root: Path, stream: str, count: int, *, start_minute: int = 0, **settings: object) -> list[str]:
+def write(
+    data_root: Path, stream: str, count: int, *, start_minute: int = 0, **settings: object
+) -> list[str]:
     """Write ``count`` records a minute apart; return their timestamps."""
     writer = DatasetWriter(data_root, StorageSettings(fsync=FsyncPolicy.NEVER, **settings))  # type: ignore[arg-type]
-    records = [record(stream, moment) for moment in minutes(count, start=T0 + timedelta(minutes=start_minute))]
+    records = [
+        record(stream, moment) for moment in minutes(count, start=T0 + timedelta(minutes=start_minute))
+    ]
     for written in records:
         writer.write(stream, written)
     writer.close()
@@ -94,7 +98,9 @@ def test_a_cursor_ahead_of_the_log_resumes_at_the_last_line_and_says_so(data_roo
     written = write(data_root, "state", 10)
     key = "run_20260601/state.0000.jsonl"
     size = (data_root / key).stat().st_size
-    follower = StreamFollower(PartIndex(data_root), "state", {key: FilePosition(offset=size + 5000, lines=99)})
+    follower = StreamFollower(
+        PartIndex(data_root), "state", {key: FilePosition(offset=size + 5000, lines=99)}
+    )
     with capture_logs() as logs:
         assert read_all(follower) == []
     [event] = [e for e in logs if e["event"] == "uplink_cursor_ahead_of_log"]
@@ -122,7 +128,9 @@ def test_a_cursor_inside_a_line_goes_back_to_the_line_start(data_root: Path) -> 
     written = write(data_root, "state", 4)
     key = "run_20260601/state.0000.jsonl"
     first_line = (data_root / key).read_bytes().index(b"\n") + 1
-    follower = StreamFollower(PartIndex(data_root), "state", {key: FilePosition(offset=first_line + 10, lines=1)})
+    follower = StreamFollower(
+        PartIndex(data_root), "state", {key: FilePosition(offset=first_line + 10, lines=1)}
+    )
     with capture_logs() as logs:
         lines = read_all(follower)
     assert timestamps(lines) == written[1:]

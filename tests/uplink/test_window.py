@@ -58,7 +58,9 @@ def test_a_skipped_line_moves_the_position_but_uses_no_number() -> None:
 
 
 @given(st.integers(min_value=1, max_value=60), st.randoms(use_true_random=False))
-def test_whatever_the_ack_order_the_cursor_never_passes_an_unacknowledged_record(count: int, rnd: random.Random) -> None:
+def test_whatever_the_ack_order_the_cursor_never_passes_an_unacknowledged_record(
+    count: int, rnd: random.Random
+) -> None:
     window = DeliveryWindow(Cursor("state", "e1"))
     sent = [window.send(KEY, at(line), "t") for line in range(1, count + 1)]
     order = list(range(count))
