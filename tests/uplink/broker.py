@@ -6,8 +6,9 @@ what a broker does; an imitation would test our idea of MQTT, not MQTT.
 Mosquitto runs on a free loopback port with a temporary configuration that
 enables persistence and lifts the queue limit (as docs/deployment.md tells
 users to), as the user running the tests (as root, Mosquitto would otherwise
-drop to ``mosquitto`` and could not write its persistence file). Outside CI a missing ``mosquitto`` skips these tests and says why;
-in CI (``CI`` set) it fails them: ``.ci/run`` installs it.
+drop to ``mosquitto`` and could not write its persistence file). Outside CI a
+missing ``mosquitto`` skips these tests and says why; in CI (``CI`` set) it
+fails them: ``.ci/run`` installs it.
 """
 
 from __future__ import annotations
@@ -52,7 +53,7 @@ def free_port() -> int:
 
 
 class Broker:
-    """One Mosquitto process on a free loopback port; ``stop``/``start`` make an outage, ``extra`` adds config."""
+    """One Mosquitto on a free loopback port; ``stop`` then ``start`` is an outage; ``extra``: more config."""
 
     def __init__(self, directory: Path, *, extra: str = "", port: int | None = None) -> None:
         self.binary = require_mosquitto()
@@ -104,7 +105,7 @@ class Received:
 
 @dataclass
 class Subscriber:
-    """A paho client in its own thread; ``persistent`` keeps its session (clean_session False) across outages."""
+    """A paho client in its own thread; ``persistent``: its session (clean_session False) outlives outages."""
 
     port: int
     topics: list[str]

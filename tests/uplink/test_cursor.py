@@ -1,4 +1,4 @@
-"""Cursors: written atomically and at most once a second, a corrupt one set aside and replaced by a new epoch."""
+"""Cursors: written atomically, at most once a second; a corrupt one is set aside, a new epoch begins."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Following a stream as a real DatasetWriter writes it: rotation, days, torn tails, retention, bad cursors."""
+"""Following a stream a real DatasetWriter writes: rotation, days, torn tails, retention, bad cursors."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The uplink against a real Mosquitto: every record once in order, restarts, outages, live topics, discovery."""
+"""The uplink against a real Mosquitto: every record in order, restarts, outages, live topics, discovery."""
 
 from __future__ import annotations
 
