@@ -261,11 +261,13 @@ class AlertRunner:
         *,
         sensors: list[SensorKey] | None = None,
         poll_s: float = 1.0,
+        retry_s: float = 5.0,
         monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         self.site = site
         self.settings = settings
         self.poll_s = poll_s
+        self.retry_s = retry_s
         self.sensors = {sensor.value for sensor in sensors} if sensors is not None else None
         """The installed sensors: health alerts of the others are not sent."""
         self.channels = channels(settings)
@@ -294,11 +296,11 @@ class AlertRunner:
 
     def run(self, stop: threading.Event) -> None:
         """Deliver until ``stop`` is set."""
-        backoff = 5.0
+        backoff = self.retry_s
         while not stop.is_set():
             try:
                 self.turn(stop)
-                backoff = 5.0
+                backoff = self.retry_s
                 stop.wait(self.poll_s)
             except OSError as exc:
                 log.warning("uplink_alert_delivery_failed", reason=str(exc), retry_in_s=backoff)
