@@ -157,7 +157,9 @@ class CursorStore:
                 cursor = None
         if cursor is None:
             self.fresh_start = True
-            return Cursor(self.stream, new_epoch())
+            cursor = Cursor(self.stream, new_epoch())
+            self.save(cursor, force=True)  # the epoch is fixed before the first record goes out
+            return cursor
         self._written = cursor.copy()
         return cursor
 
