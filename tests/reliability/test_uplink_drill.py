@@ -98,7 +98,11 @@ class UplinkLives:
     def _run(self) -> None:
         for life in range(self.kills):
             process = self._start(life)
-            time.sleep(self.rng.uniform(0.3, 2.5))
+            started = self.logs / f"uplink-{life}.out"
+            deadline = time.monotonic() + 60
+            while b"uplink_started" not in started.read_bytes() and time.monotonic() < deadline:
+                time.sleep(0.02)  # killed while it works, not while Python imports
+            time.sleep(self.rng.uniform(0.0, 2.0))
             process.send_signal(signal.SIGKILL)
             assert process.wait(timeout=30) == -signal.SIGKILL, (self.logs / f"uplink-{life}.out").read_text()
             self.killed += 1
@@ -209,7 +213,8 @@ def test_an_outage_and_forty_sigkills_lose_no_record_and_no_sequence_number(
     print(
         f"\nuplink drill: {sum(map(len, on_disk.values()))} records in {len(on_disk)} streams, "
         f"{len(expected)} sequence numbers, {len(missing)} missing, {duplicates} duplicates "
-        f"({duplicates / max(1, len(bodies)):.1%} of {len(bodies)} messages), unsent records {sum(unsent.values())}"
+        f"({duplicates / max(1, len(bodies)):.1%} of {len(bodies)} messages), "
+        f"unsent records {sum(unsent.values())}"
     )
     assert missing == set()
     assert all(count == 0 for count in unsent.values()), unsent
