@@ -21,6 +21,7 @@ import replay_vs_pandas
 import simulate
 import startup
 import structlog
+import uplink
 
 HERE = Path(__file__).resolve().parent
 PARTS = [
@@ -67,6 +68,21 @@ def _rows(days: int) -> list[Row]:
         ("  brain-daemon --help", f"{start['help_s']:.3f} s", "", "", ""),
         ("  brain-daemon to READY", f"{start['ready_s']:.3f} s", "", "", ""),
         ("bytes written per simulated day", f"{day['day_bytes']:,} B", "", "", ""),
+        *_uplink_rows(),
+    ]  # fmt: skip
+
+
+def _uplink_rows() -> list[Row]:
+    up = uplink.measure()
+    if "skipped" in up:
+        return [("uplink (bench/uplink.py)", f"skipped: {up['skipped']}", "", "", "")]
+    return [
+        ("uplink backlog drain", f"{up['drain_per_s']:,.0f} records/s", ">= 20x production", "", _judge(up["times_production"] >= 20)),
+        ("  one day of 1-minute records", f"{up['day_s']:.2f} s", "a few s", "", _judge(up["day_s"] <= 5)),
+        ("  live latency, write to subscriber", f"{up['latency_max_s'] * 1000:.0f} ms (max)", "< 2 s", "", _judge(up["latency_max_s"] < 2)),
+        ("  uplink RSS following live", f"{up['live_rss_mb']:.1f} MB", "<= 40 MB", "", _judge(up["live_rss_mb"] <= 40)),
+        ("  of which the imports alone", f"{up['import_floor_rss_mb']:.1f} MB", "", "", ""),
+        ("  cursor writes per stream", f"{up['cursor_writes_per_s']:.2f}/s", "<= 1/s", "", _judge(up["cursor_writes_per_s"] <= 1)),
     ]  # fmt: skip
 
 
