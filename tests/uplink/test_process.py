@@ -16,7 +16,7 @@ import pytest
 from brain.storage import DatasetWriter, FsyncPolicy, StorageSettings
 from tests.factories import minutes, record
 from tests.runs import clean_env
-from tests.uplink.broker import Broker, Subscriber
+from tests.uplink.broker import Broker, Subscriber, require_mosquitto
 
 TOOLS = "import sys; from brain.cli import tools_main; sys.exit(tools_main())"
 NO_PAHO = "import sys; sys.modules['paho'] = None; from brain.cli import tools_main; sys.exit(tools_main())"
@@ -75,6 +75,7 @@ def fill(data_root: Path, count: int = 30) -> None:
 def test_a_refused_login_is_logged_and_retried_without_ending_the_process(
     tmp_path: Path, data_root: Path
 ) -> None:
+    require_mosquitto()  # mosquitto_passwd comes with it
     passwords = tmp_path / "passwd"
     subprocess.run(["mosquitto_passwd", "-c", "-b", str(passwords), "brain", "right-one"], check=True)
     broker = Broker(tmp_path / "broker", extra=f"allow_anonymous false\npassword_file {passwords}")
