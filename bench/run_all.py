@@ -22,6 +22,7 @@ import report
 import simulate
 import startup
 import structlog
+import uplink
 
 HERE = Path(__file__).resolve().parent
 PARTS = [
@@ -73,6 +74,21 @@ def _rows(days: int) -> list[Row]:
         ("brain report --week, 1-minute data", f"{pages['week_s']:.2f} s (CPU {pages['week_cpu_s']:.2f} s)", "<= 10 s", "", _judge(pages["week_s"] <= 10)),
         ("brain status, year-old data root", f"{pages['status_s']:.3f} s (CPU {pages['status_cpu_s']:.3f} s)", "<= 0.5 s", "", _judge(pages["status_s"] <= 0.5)),
         ("  its imports (floor)", f"{pages['status_floor_s']:.3f} s (CPU {pages['status_floor_cpu_s']:.3f} s)", "", "", ""),
+        *_uplink_rows(),
+    ]  # fmt: skip
+
+
+def _uplink_rows() -> list[Row]:
+    up = uplink.measure()
+    if "skipped" in up:
+        return [("uplink (bench/uplink.py)", f"skipped: {up['skipped']}", "", "", "")]
+    return [
+        ("uplink backlog drain", f"{up['drain_per_s']:,.0f} records/s", ">= 20x production", "", _judge(up["times_production"] >= 20)),
+        ("  one day of 1-minute records", f"{up['day_s']:.2f} s", "a few s", "", _judge(up["day_s"] <= 5)),
+        ("  live latency, write to subscriber", f"{up['latency_max_s'] * 1000:.0f} ms (max)", "< 2 s", "", _judge(up["latency_max_s"] < 2)),
+        ("  uplink RSS following live", f"{up['live_rss_mb']:.1f} MB", "<= 40 MB", "", _judge(up["live_rss_mb"] <= 40)),
+        ("  of which the imports alone", f"{up['import_floor_rss_mb']:.1f} MB", "", "", ""),
+        ("  cursor writes per stream", f"{up['cursor_writes_per_s']:.2f}/s", "<= 1/s", "", _judge(up["cursor_writes_per_s"] <= 1)),
     ]  # fmt: skip
 
 

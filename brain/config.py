@@ -23,7 +23,8 @@ Each section is owned by the package that reads it (``[storage]`` is
 :class:`brain.sources.synthetic.settings.SimulationSettings`, ``[replay]``
 :class:`brain.sources.replay.ReplaySettings`, ``[estimator]``
 :class:`brain.estimator.settings.EstimatorSection`, ``[logging]``
-:class:`brain.logging.LoggingSettings`); this module composes them, holds the
+:class:`brain.logging.LoggingSettings`, ``[uplink]``
+:class:`brain.uplink.settings.UplinkSettings`); this module composes them, holds the
 top-level keys, and does the loading, precedence and origins. Nothing below it
 imports it.
 """
@@ -53,6 +54,7 @@ from brain.sources.synthetic.settings import SimulationSettings
 from brain.storage.settings import StorageSettings
 from brain.timezones import TimeZoneName
 from brain.toml_file import read_toml
+from brain.uplink.settings import UplinkSettings
 
 ENV_PREFIX = "BRAIN_"
 COMMAND_LINE = "command line"
@@ -146,6 +148,8 @@ class BrainSettings(BaseSettings):
     """``[estimator]``: where the thresholds come from."""
     logging: LoggingSettings = LoggingSettings()
     """``[logging]``: format and level."""
+    uplink: UplinkSettings = UplinkSettings()
+    """``[uplink]``: the MQTT broker, Home Assistant discovery and alerts of ``brain uplink``."""
     hardware: dict[str, Any] = Field(default_factory=dict)
     """The hardware plugin's own section (sensors, relays); it validates it itself."""
 

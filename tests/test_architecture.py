@@ -54,6 +54,8 @@ def test_the_project_keeps_every_contract() -> None:
         ("hardware/relays.py", "import brain.storage", "hardware-narrow"),
         ("brain/estimator/vpd.py", "import brain.estimator.pipeline", "no-cycles"),
         ("brain/storage/writer.py", "import brain.contracts._base", "private"),
+        ("brain/daemon/main_loop.py", "import brain.uplink.service", "daemon-without-uplink"),
+        ("brain/uplink/follow.py", "import brain.config", "layers"),
     ],
 )
 def test_a_broken_rule_fails_the_check(tmp_path: Path, module: str, bad_import: str, contract: str) -> None:

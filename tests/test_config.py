@@ -11,6 +11,7 @@ from brain.logging import LoggingSettings
 from brain.sources.replay import ReplaySettings
 from brain.sources.synthetic.settings import SimulationSettings
 from brain.storage.settings import StorageSettings
+from brain.uplink.settings import UplinkSettings
 
 
 def _write(tmp_path: Path, text: str) -> Path:
@@ -183,3 +184,4 @@ def test_every_section_is_the_model_its_package_owns() -> None:
     assert sections["replay"] is ReplaySettings
     assert sections["estimator"] is EstimatorSection
     assert sections["logging"] is LoggingSettings
+    assert sections["uplink"] is UplinkSettings

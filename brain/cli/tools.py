@@ -13,6 +13,7 @@ from brain.cli.import_csv import add_import_csv
 from brain.cli.report import add_report
 from brain.cli.schemas import add_schemas
 from brain.cli.status import USAGE_STATUS, add_status
+from brain.cli.uplink import add_uplink
 from brain.exit_codes import ExitCode, exit_code_help
 
 TOOLS: list[Callable[[argparse._SubParsersAction[argparse.ArgumentParser]], None]] = [
@@ -23,6 +24,7 @@ TOOLS: list[Callable[[argparse._SubParsersAction[argparse.ArgumentParser]], None
     add_status,
     add_report,
     add_export_csv,
+    add_uplink,
 ]
 """Each entry adds one ``brain`` sub-command; a new tool is one module in brain/cli/ and one entry here."""
 

@@ -20,13 +20,14 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
-from brain.contracts import STREAMS, AnomalyV1, ObservationV1, SensorHealthV1, SensorKey, StateV1
+from brain.contracts import AnomalyV1, ObservationV1, SensorHealthV1, SensorKey, StateV1
 from brain.report.days import SiteZone, day_window, local_today
 from brain.report.episodes import Episode, episodes_from
-from brain.report.folder import UplinkCursor, read_manifest, uplink_cursors
+from brain.report.folder import read_manifest
 from brain.report.tails import count_lines, tail_records
 from brain.report.timeline import poll_interval_s
 from brain.storage import DatasetManager, MalformedLinePolicy, iter_records
+from brain.uplink import CURSOR_DIR, uplink_lag
 
 RECENT_DAYS = 3
 """Days of run folders, back from the newest, read for open anomalies and peaks (the estimator's 48 h + 1)."""
@@ -69,10 +70,12 @@ class Disk:
 
 @dataclass(frozen=True)
 class UplinkLag:
-    """One uplink cursor and how far it is behind the newest record of its stream."""
+    """How far the uplink is behind the newest record of one stream (:func:`brain.uplink.uplink_lag`)."""
 
-    cursor: UplinkCursor
+    stream: str
     lag: timedelta | None
+    """``None`` when it cannot be told (nothing delivered yet, or the cursor unreadable)."""
+    error: str | None = None
 
 
 @dataclass
@@ -115,7 +118,7 @@ def gather_status(data_root: Path, now: datetime, zone: SiteZone) -> Status:
     status.open_episodes = _open_episodes(list(reversed(recent)))
     _completeness(status, dated)
     status.disk = _disk(data_root, dated, local_today(now, zone.zone))
-    status.uplink = _uplink(data_root, recent, status.latest_observation)
+    status.uplink = _uplink(data_root)
     return status
 
 
@@ -195,15 +198,14 @@ def _tree_bytes(path: Path) -> int:
     return total
 
 
-def _uplink(data_root: Path, recent: list[Path], latest: ObservationV1 | None) -> list[UplinkLag]:
-    lags = []
-    for cursor in uplink_cursors(data_root):
-        newest = latest.timestamp if latest else None
-        if cursor.name in STREAMS and cursor.name != "observations":
-            records = tail_records(recent, cursor.name, STREAMS[cursor.name], max_bytes=8 * 1024)
-            newest = records[-1].timestamp if records else newest  # type: ignore[attr-defined]
-        lag = None
-        if cursor.position is not None and newest is not None:
-            lag = max(timedelta(0), newest - cursor.position)
-        lags.append(UplinkLag(cursor, lag))
-    return lags
+def _uplink(data_root: Path) -> list[UplinkLag]:
+    """Per stream, the uplink's lag from its cursor files; none where no uplink ever ran.
+
+    Only the cursors and the parts' sizes are read (``brain.uplink.lag``), never a broker.
+    """
+    if not (data_root / CURSOR_DIR).is_dir():
+        return []
+    return [
+        UplinkLag(stream, timedelta(seconds=lag.lag_s) if lag.lag_s is not None else None, lag.error)
+        for stream, lag in uplink_lag(data_root).items()
+    ]

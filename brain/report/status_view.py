@@ -92,7 +92,7 @@ def verdict(status: Status, limits: Limits) -> tuple[Level, list[str]]:
         found.append((Level.WARNING, f"only {share:.0f} % of today's polls stored"))
     for lag in status.uplink:
         if lag.lag is not None and lag.lag > limits.warn_uplink_lag:
-            found.append((Level.WARNING, f"uplink {lag.cursor.name} {_duration(lag.lag)} behind"))
+            found.append((Level.WARNING, f"uplink {lag.stream} {_duration(lag.lag)} behind"))
     found.sort(key=lambda pair: -pair[0])
     return (found[0][0] if found else Level.OK), [text for _, text in found]
 
@@ -218,10 +218,14 @@ def _folder_block(status: Status) -> list[str]:
             f"Disk                data root {_bytes(d.used_bytes)}; {_bytes(d.free_bytes)} free; {rate}{left}"
         )
     for lag in status.uplink:
-        text = _duration(lag.lag) + " behind" if lag.lag is not None else "lag unknown"
-        out.append(f"Uplink              {lag.cursor.name}: {text}")
+        text = (
+            _duration(lag.lag) + " behind"
+            if lag.lag is not None
+            else f"lag unknown ({lag.error or 'nothing sent yet'})"
+        )
+        out.append(f"Uplink              {lag.stream}: {text}")
     if not status.uplink:
-        out.append("Uplink              none (no cursor files in .uplink/cursors)")
+        out.append("Uplink              none (no cursor files in uplink/)")
     if status.manifest is None:
         out.append("Made by             unknown (no manifest.json)")
     else:
@@ -277,7 +281,7 @@ def render_json(status: Status, level: Level, problems: list[str]) -> dict[str, 
             "days_left": status.disk.days_left,
         },
         "uplink": [
-            {"cursor": lag.cursor.name, "lag_s": lag.lag.total_seconds() if lag.lag is not None else None}
+            {"stream": lag.stream, "lag_s": lag.lag.total_seconds() if lag.lag is not None else None}
             for lag in status.uplink
         ],
         "manifest": status.manifest,

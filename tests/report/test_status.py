@@ -15,6 +15,7 @@ import pytest
 from brain.report.days import resolve_zone, site_zone
 from brain.report.status import gather_status
 from brain.report.status_view import Level, Limits, render_json, render_text, verdict
+from brain.uplink.cursor import MQTT_CONSUMER, cursor_path
 from tests.runs import clean_env
 
 UTC_ZONE = resolve_zone(None, None)
@@ -148,9 +149,24 @@ def test_manifest_zone_and_uplink_lag_are_shown(heatwave_root: Path, tmp_path: P
     manifest = json.loads((root / "manifest.json").read_text())  # the one the daemon wrote
     manifest["identity"]["timezone"] = "Europe/Amsterdam"
     (root / "manifest.json").write_text(json.dumps(manifest))
-    (root / ".uplink" / "cursors").mkdir(parents=True)
-    (root / ".uplink" / "cursors" / "observations.json").write_text(
-        json.dumps({"stream": "observations", "acknowledged_until": "2026-06-01T22:59:00+00:00"})
+    # An uplink that has had the broker acknowledge the observations up to 22:59 (its cursor file,
+    # written as brain.uplink.cursor.CursorStore writes it), and nothing of the state stream yet.
+    cursor = cursor_path(root, MQTT_CONSUMER, "observations")
+    cursor.parent.mkdir()
+    part = "run_20260601/observations.0000.jsonl"
+    delivered = (root / part).read_bytes().split(b"\n")[:1380]  # 00:00 to 22:59
+    cursor.write_text(
+        json.dumps(
+            {
+                "format": 1,
+                "stream": "observations",
+                "epoch": "0123456789ab",
+                "next_seq": 1380,
+                "files": {part: {"offset": sum(len(line) + 1 for line in delivered), "lines": 1380}},
+                "last_timestamp": "2026-06-01T22:59:00+00:00",
+                "updated_at": "2026-06-01T23:00:00+00:00",
+            }
+        )
     )
 
     zone = site_zone(root, "UTC")
@@ -163,6 +179,7 @@ def test_manifest_zone_and_uplink_lag_are_shown(heatwave_root: Path, tmp_path: P
     assert "Uplink              observations: 60 min behind" in text
     assert "Made by             source=synthetic" in text
     assert "timezone=Europe/Amsterdam" in text
+    assert "Uplink              state: lag unknown (nothing sent yet)" in text
     assert "as of 2026-06-02 02:02 Europe/Amsterdam" in text
 
 

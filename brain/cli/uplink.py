@@ -1,0 +1,104 @@
+"""``brain uplink``: publish the data root to an MQTT broker, Home Assistant and alert channels.
+
+(The uplink itself is :mod:`brain.uplink`; this module is only the command line.)
+Exit statuses: 0 after SIGTERM/SIGINT (or, with ``--exit-when-drained``, once
+everything is delivered), 78 for a configuration that cannot work (bad
+settings, paho-mqtt missing, an unreadable password file or CA file): systemd
+does not restart it in a loop (``RestartPreventExitStatus=78``). A broker that
+is down or refuses the login is not an exit: it is logged and retried.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import sys
+import threading
+from pathlib import Path
+from typing import Any
+
+from brain.cli.settings_loader import config_path
+from brain.exit_codes import ExitCode
+
+
+def add_uplink(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Register ``brain uplink``."""
+    parser = sub.add_parser(
+        "uplink",
+        help="publish records to an MQTT broker (history, Home Assistant, alerts)",
+        description="Follow the data root and publish every record to the [uplink] broker; docs/fleet.md.",
+    )
+    parser.add_argument(
+        "--config", type=Path, default=None, help="TOML file (default: none, or $BRAIN_CONFIG)"
+    )
+    parser.add_argument(
+        "--exit-when-drained",
+        action="store_true",
+        help="exit 0 once every record on disk is acknowledged (benchmarks, one-off catch-up)",
+    )
+    parser.set_defaults(run=run_uplink)
+
+
+def _fail(message: str) -> int:
+    print(f"brain uplink: {message}", file=sys.stderr)
+    return ExitCode.CONFIG
+
+
+def run_uplink(args: argparse.Namespace) -> int:
+    """Load the settings, check what can be checked before connecting, then run until stopped."""
+    from brain.config import load_settings
+    from brain.errors import ConfigError
+    from brain.logging import configure_logging
+    from brain.uplink.publisher import UplinkError, read_password, require_paho, tls_context
+
+    try:
+        settings = load_settings(config_path(args.config), {}).settings
+    except ConfigError as exc:
+        return _fail(f"configuration error: {exc}")
+    try:
+        require_paho()
+        password = read_password(settings.uplink, os.environ.get("CREDENTIALS_DIRECTORY"))
+        if settings.uplink.tls:
+            tls_context(settings.uplink)
+    except UplinkError as exc:
+        return _fail(str(exc))
+    except OSError as exc:  # ssl.SSLError is one: a CA, certificate or key file that does not load
+        return _fail(f"TLS files of [uplink] cannot be used: {exc}")
+    configure_logging(settings.logging.format, settings.logging.level)
+    return _serve(settings, password, exit_when_drained=args.exit_when_drained)
+
+
+def _serve(settings: Any, password: str | None, *, exit_when_drained: bool) -> int:
+    from importlib.metadata import version
+
+    from brain.uplink.alerts import AlertRunner, channels
+    from brain.uplink.discovery import Cadence
+    from brain.uplink.publisher import Credentials
+    from brain.uplink.service import Uplink, UplinkPlan
+
+    plan = UplinkPlan(
+        data_root=settings.data_root,
+        site=settings.site_id,
+        settings=settings.uplink,
+        cadence=Cadence(settings.poll_interval_s, settings.base_cycle_s),
+        version=version("brain"),
+    )
+    stop = threading.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: stop.set())
+    uplink = Uplink(plan, Credentials(password))
+    alert_thread = None
+    if channels(settings.uplink.alerts):
+        alerts = AlertRunner(
+            settings.data_root, settings.site_id, settings.uplink.alerts, sensors=settings.uplink.sensors
+        )
+        alert_thread = threading.Thread(target=alerts.run, args=(stop,), name="alerts", daemon=True)
+        alert_thread.start()
+    try:
+        uplink.run(stop, exit_when_drained=exit_when_drained)
+    finally:
+        stop.set()
+        if alert_thread is not None:
+            alert_thread.join(timeout=30)
+    return ExitCode.OK

@@ -1,0 +1,23 @@
+"""The uplink: brain's records to an MQTT broker, Home Assistant and alert channels (``brain uplink``).
+
+A consumer of the data root like any reader: it follows the JSONL streams the
+daemon writes, with one cursor per stream in ``DATA_ROOT/uplink/``, and never
+reaches into the daemon, which never waits for it (import-linter keeps
+``brain.daemon`` and ``brain.uplink`` apart). docs/fleet.md describes the
+messages; docs/deployment.md the broker, the unit and the credentials.
+
+Modules: :mod:`~brain.uplink.settings` (``[uplink]``), :mod:`~brain.uplink.cursor`,
+:mod:`~brain.uplink.follow`, :mod:`~brain.uplink.window` (acknowledged prefix),
+:mod:`~brain.uplink.messages` (topics, envelope), :mod:`~brain.uplink.live`,
+:mod:`~brain.uplink.discovery` (Home Assistant), :mod:`~brain.uplink.publisher`
+(paho-mqtt, imported only when ``brain uplink`` runs), :mod:`~brain.uplink.service`
+(the loop), :mod:`~brain.uplink.alerts` (ntfy, webhook), :mod:`~brain.uplink.lag`.
+"""
+
+from __future__ import annotations
+
+from brain.uplink.cursor import CURSOR_DIR
+from brain.uplink.lag import StreamLag, uplink_lag
+from brain.uplink.settings import AlertSettings, UplinkSettings
+
+__all__ = ["CURSOR_DIR", "AlertSettings", "StreamLag", "UplinkSettings", "uplink_lag"]

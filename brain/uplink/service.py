@@ -1,0 +1,321 @@
+"""``brain uplink``'s loop: follow every stream, publish, count acknowledgements, store the cursors.
+
+One thread does it all (the alerts have their own, :mod:`brain.uplink.alerts`):
+each turn lists what is new in the data root, reads up to the free room in the
+delivery windows, publishes, lets paho send and receive, moves each window past
+its acknowledged front and writes the cursors (at most once a second each). It
+never writes to the data root and the daemon never waits for it: a slow or
+absent broker only makes the backlog on disk longer, and the backlog drains at
+the broker's pace when it is back (``bench/uplink.py``).
+
+Connection trouble never ends the process: each failed attempt is logged with
+its reason (``uplink_connect_failed``: refused login, untrusted certificate,
+unreachable host) and retried after 1, 2, 4, ... up to 300 seconds, so a fixed
+broker is used again without anyone restarting brain, and a wrong password does
+not become a crash loop.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import structlog
+from pydantic import BaseModel
+
+from brain.contracts import STREAMS, AnomalyV1
+from brain.uplink.cursor import MQTT_CONSUMER, CursorStore, cursor_path
+from brain.uplink.discovery import Cadence, discovery_configs
+from brain.uplink.follow import Line, PartIndex, StreamFollower
+from brain.uplink.live import LiveFeed, OpenEpisodes
+from brain.uplink.messages import AVAILABILITY_OFFLINE, AVAILABILITY_ONLINE, Topics, envelope, is_fresh
+from brain.uplink.publisher import BrokerConnection, ConnectError, Credentials
+from brain.uplink.settings import UplinkSettings
+from brain.uplink.window import DeliveryWindow, Sent
+
+log = structlog.get_logger(__name__)
+
+MAX_BACKOFF_S = 300.0
+_IDLE_S = 0.2
+_READ_BATCH = 256
+
+
+@dataclass(frozen=True)
+class UplinkPlan:
+    """Everything the uplink needs, taken from the whole configuration by the CLI."""
+
+    data_root: Path
+    site: str
+    settings: UplinkSettings
+    cadence: Cadence
+    version: str
+
+    @property
+    def live_max_age_s(self) -> float:
+        """Oldest record sent live: the setting, or two poll intervals."""
+        configured = self.settings.live_max_age_s
+        return configured if configured is not None else 2 * self.cadence.poll_interval_s
+
+    @property
+    def client_id(self) -> str:
+        """The setting, or ``brain-<site>`` cut to MQTT 3.1.1's guaranteed 23 characters."""
+        return self.settings.client_id or f"brain-{self.site}"[:23]
+
+
+class StreamDelivery:
+    """One stream's follower, delivery window and cursor store."""
+
+    def __init__(self, plan: UplinkPlan, index: PartIndex, stream: str) -> None:
+        self.stream = stream
+        self.model: type[BaseModel] = STREAMS[stream]
+        self.store = CursorStore(
+            cursor_path(plan.data_root, MQTT_CONSUMER, stream),
+            stream,
+            min_interval_s=plan.settings.cursor_interval_s,
+        )
+        cursor = self.store.load()
+        self.window = DeliveryWindow(cursor)
+        self.follower = StreamFollower(index, stream, cursor.files)
+        self.delivered = 0
+        self.skipped = 0
+        self.drained = False
+        """The last read found nothing new."""
+
+    def rewind(self) -> None:
+        """Read again from what the broker acknowledged."""
+        self.window.rewind()
+        self.follower.reset(self.window.committed.files)
+        self.drained = False
+
+
+class Uplink:
+    """The MQTT side of ``brain uplink`` (see the module docstring)."""
+
+    def __init__(
+        self,
+        plan: UplinkPlan,
+        credentials: Credentials,
+        *,
+        now: Callable[[], datetime] = lambda: datetime.now(UTC),
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.plan = plan
+        self.credentials = credentials
+        self._now = now
+        self._monotonic = monotonic
+        settings = plan.settings
+        self.topics = Topics(settings.topic_prefix, plan.site)
+        self.index = PartIndex(plan.data_root)
+        self.deliveries = [StreamDelivery(plan, self.index, stream) for stream in settings.streams]
+        self.episodes = OpenEpisodes.from_log(plan.data_root) if settings.discovery else OpenEpisodes()
+        self.live = LiveFeed(plan.site, self.topics, settings.sensors, self.episodes)
+        self.discovery = (
+            discovery_configs(
+                site=plan.site,
+                topics=self.topics,
+                discovery_prefix=settings.discovery_prefix,
+                sensors=settings.sensors,
+                cadence=plan.cadence,
+                version=plan.version,
+            )
+            if settings.discovery
+            else []
+        )
+        self.ha_status_topic = f"{settings.discovery_prefix}/status"
+        self._connection: BrokerConnection | None = None
+        self._sent: dict[int, tuple[StreamDelivery, Sent]] = {}
+        self._backoff_s = 1.0
+        self._next_attempt = 0.0
+        self._republish = False
+        self._scans = -1
+        self.connections = 0
+        """Successful connections so far."""
+
+    # the loop
+
+    def run(self, stop: threading.Event, *, exit_when_drained: bool = False) -> None:
+        """Deliver until ``stop`` is set (or, with ``exit_when_drained``, until nothing is left)."""
+        log.info(
+            "uplink_started",
+            broker=f"{self.plan.settings.host}:{self.plan.settings.port}",
+            tls=self.plan.settings.tls,
+            streams=[delivery.stream for delivery in self.deliveries],
+            data_root=str(self.plan.data_root),
+        )
+        try:
+            while not stop.is_set():
+                connection = self._connection or self._connect(stop)
+                if connection is None:
+                    continue
+                worked = self._turn(connection)
+                if exit_when_drained and self._all_delivered():
+                    break
+                if not connection.loop(0.0 if worked else _IDLE_S):
+                    self._lost(connection)
+                self._take_acks(connection)
+                self._commit()
+        finally:
+            self._stop()
+
+    def _turn(self, connection: BrokerConnection) -> bool:
+        """List, read and publish what the windows have room for; True if anything was read."""
+        self.index.refresh()
+        if self.index.scans != self._scans:
+            self._scans = self.index.scans
+            self._forget_deleted_runs()
+        if self._republish:
+            self._republish = False
+            self._announce(connection)
+        room = self.plan.settings.max_in_flight - sum(d.window.in_flight for d in self.deliveries)
+        worked = False
+        for delivery in self.deliveries:
+            if room <= 0:
+                break
+            lines = delivery.follower.read(min(room, _READ_BATCH))
+            delivery.drained = not lines
+            for line in lines:
+                worked = True
+                room -= self._deliver(connection, delivery, line)
+                if not connection.connected:
+                    return worked
+        return worked
+
+    def _deliver(self, connection: BrokerConnection, delivery: StreamDelivery, line: Line) -> int:
+        """Publish one line (history, and live if fresh); return 1 if it entered the window."""
+        try:
+            record = delivery.model.__pydantic_validator__.validate_json(line.data)
+        except ValueError as exc:
+            delivery.window.skip(line.key, line.end)
+            delivery.skipped += 1
+            log.warning(
+                "uplink_malformed_line",
+                file=str(self.plan.data_root / line.key),
+                line=line.number,
+                reason=str(exc).splitlines()[0][:200],
+                consequence="not published, no sequence number used",
+            )
+            return 0
+        timestamp: datetime = record.timestamp
+        sent = delivery.window.send(line.key, line.end, timestamp.isoformat())
+        message = envelope(
+            self.plan.site, delivery.stream, delivery.window.committed.epoch, sent.seq or 0, line.data
+        )
+        mid = connection.publish(self.topics.history(delivery.stream), message, qos=1)
+        if mid is not None:
+            self._sent[mid] = (delivery, sent)
+        if isinstance(record, AnomalyV1):
+            self.episodes.update(record)
+        if self.plan.settings.discovery and is_fresh(timestamp, self._now(), self.plan.live_max_age_s):
+            for topic, payload in self.live.messages(delivery.stream, record, message):
+                connection.publish(topic, payload, qos=0)
+        return 1
+
+    def _take_acks(self, connection: BrokerConnection) -> None:
+        acked, connection.acked = connection.acked, []
+        for mid in acked:
+            entry = self._sent.pop(mid, None)
+            if entry is not None:
+                entry[0].window.ack(entry[1])
+
+    def _commit(self, *, force: bool = False) -> None:
+        for delivery in self.deliveries:
+            delivery.delivered += delivery.window.advance()
+            delivery.store.save(delivery.window.committed, force=force)
+
+    def _all_delivered(self) -> bool:
+        return all(d.drained and d.window.empty for d in self.deliveries)
+
+    def _forget_deleted_runs(self) -> None:
+        """Drop cursor entries of runs older than the oldest listed one: retention deleted them."""
+        oldest = self.index.oldest_run
+        if oldest is None:
+            return
+        for delivery in self.deliveries:
+            files = delivery.window.committed.files
+            for key in [key for key in files if key.split("/", 1)[0] < oldest]:
+                del files[key]
+
+    # connecting
+
+    def _connect(self, stop: threading.Event) -> BrokerConnection | None:
+        wait = self._next_attempt - self._monotonic()
+        if wait > 0:
+            stop.wait(min(wait, 1.0))
+            return None
+        connection = BrokerConnection(
+            self.plan.settings,
+            self.credentials,
+            client_id=self.plan.client_id,
+            will_topic=self.topics.availability,
+            on_message=self._message,
+        )
+        try:
+            connection.connect()
+        except ConnectError as exc:
+            log.error(
+                "uplink_connect_failed", reason=str(exc), refused=exc.refused, retry_in_s=self._backoff_s
+            )
+            self._next_attempt = self._monotonic() + self._backoff_s
+            self._backoff_s = min(self._backoff_s * 2, MAX_BACKOFF_S)
+            return None
+        self._backoff_s = 1.0
+        self.connections += 1
+        for delivery in self.deliveries:
+            delivery.rewind()
+        self._sent.clear()
+        if self.plan.settings.discovery:
+            connection.subscribe(self.ha_status_topic)
+        self._announce(connection)
+        log.info(
+            "uplink_connected",
+            broker=f"{self.plan.settings.host}:{self.plan.settings.port}",
+            resume={d.stream: d.window.next_seq for d in self.deliveries},
+        )
+        self._connection = connection
+        return connection
+
+    def _announce(self, connection: BrokerConnection) -> None:
+        """Availability ``online`` and every discovery config, retained."""
+        connection.publish(self.topics.availability, AVAILABILITY_ONLINE.encode(), qos=1, retain=True)
+        for topic, payload in self.discovery:
+            connection.publish(topic, payload, qos=1, retain=True)
+
+    def _message(self, topic: str, payload: bytes) -> None:
+        if topic == self.ha_status_topic and payload.strip() == b"online":
+            self._republish = True
+            log.info("uplink_home_assistant_online", action="discovery configs published again")
+
+    def _lost(self, connection: BrokerConnection) -> None:
+        log.warning(
+            "uplink_connection_lost",
+            reason=connection.lost_reason,
+            unacknowledged=sum(d.window.in_flight for d in self.deliveries),
+            consequence="reconnecting; what was not acknowledged is sent again",
+        )
+        connection.close()
+        self._connection = None
+        self._next_attempt = self._monotonic() + self._backoff_s
+
+    def _stop(self) -> None:
+        connection, self._connection = self._connection, None
+        if connection is not None and connection.connected:
+            deadline = self._monotonic() + 2.0
+            while connection.connected and self._sent and self._monotonic() < deadline:
+                connection.loop(0.05)
+                self._take_acks(connection)
+            self._take_acks(connection)
+            self._commit(force=True)
+            connection.close(goodbye=(self.topics.availability, AVAILABILITY_OFFLINE.encode()), drain_s=1.0)
+        self._commit(force=True)
+        for delivery in self.deliveries:
+            delivery.follower.close()
+        log.info(
+            "uplink_stopped",
+            delivered={d.stream: d.delivered for d in self.deliveries},
+            next_seq={d.stream: d.window.committed.next_seq for d in self.deliveries},
+            malformed_lines_skipped={d.stream: d.skipped for d in self.deliveries},
+        )

@@ -1,0 +1,144 @@
+"""The ``[uplink]`` settings: which broker, which topics, which alerts (docs/fleet.md, docs/deployment.md).
+
+Why the uplink owns its section: ``brain uplink`` reads these values and
+``brain.config`` composes this model into the whole configuration, so a key,
+its bound and its meaning are written once. Everything is checked when the
+settings are loaded, so a topic prefix with a wildcard stops ``brain uplink``
+(and ``brain config check``) before it connects anywhere::
+
+    [uplink]
+    host = "broker.local"
+    port = 8883
+    tls = true
+    username = "greenhouse-1"
+    password_file = "mqtt-password"   # a systemd credential (LoadCredential=), or an absolute path
+
+The password is a :class:`~pydantic.SecretStr`: ``brain config show`` and the
+logs print ``**********``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, SecretStr, model_validator
+
+from brain.contracts import SENSOR_KEYS, STREAMS, SensorKey, Severity
+
+_MAX_PREFIX_CHARS = 200
+LIVE_STREAMS = ("observations", "state", "anomalies", "sensor_health")
+"""The streams Home Assistant's live topics are fed from."""
+
+
+def check_topic_prefix(value: str) -> str:
+    """Refuse a prefix that is not a plain MQTT topic name.
+
+    Why: ``+`` and ``#`` are subscription wildcards that a broker refuses in a
+    PUBLISH topic (MQTT 3.1.1, 4.7.1), a topic starting with ``$`` is reserved for
+    the broker's own (4.7.2), and an empty level or a leading or trailing ``/``
+    makes topics no consumer would guess. Caught here, at load time, not as a
+    disconnect in the middle of the night.
+    """
+    if not value:
+        raise ValueError("must not be empty")
+    if "+" in value or "#" in value:
+        raise ValueError(f"{value!r} contains an MQTT wildcard (+ or #); a topic name cannot")
+    if value.startswith("$"):
+        raise ValueError(f"{value!r} starts with $, which MQTT reserves for the broker's own topics")
+    if "\x00" in value:
+        raise ValueError("contains a NUL character")
+    if any(level == "" for level in value.split("/")):
+        raise ValueError(f"{value!r} has an empty level (a leading, trailing or doubled /)")
+    return value
+
+
+TopicPrefix = Annotated[str, Field(max_length=_MAX_PREFIX_CHARS), AfterValidator(check_topic_prefix)]
+"""A topic prefix without wildcards, ``$``, NUL or empty levels, e.g. ``brain`` or ``farm/north``."""
+
+
+def _known_streams(value: list[str]) -> list[str]:
+    unknown = sorted(set(value) - set(STREAMS))
+    if unknown:
+        raise ValueError(f"unknown stream(s) {unknown}; the streams are {sorted(STREAMS)}")
+    return value
+
+
+class AlertSettings(BaseModel):
+    """``[uplink.alerts]``: alerts that need no Home Assistant (ntfy, a JSON webhook)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True)
+
+    ntfy_url: Annotated[str, Field(pattern=r"^https?://\S+/\S+$")] | None = None
+    """ntfy topic URL (``https://ntfy.sh/my-greenhouse``); unset: no ntfy alerts."""
+    webhook_url: Annotated[str, Field(pattern=r"^https?://\S+$")] | None = None
+    """URL that receives each alert as a JSON POST; unset: no webhook."""
+    min_severity: Severity = Severity.WARNING
+    """Alerts below this severity are not sent (a faulty sensor is critical, a degraded one a warning)."""
+    max_per_hour: Annotated[int, Field(ge=1, le=3600)] = 12
+    """Rate limit per channel; an alert over it is logged and counted in the next one sent."""
+    timeout_s: Annotated[float, Field(gt=0, le=120)] = 10.0
+    """HTTP timeout of one delivery; a failed delivery is retried with backoff, never dropped."""
+
+
+class UplinkSettings(BaseModel):
+    """``[uplink]``: the MQTT broker, the topics and Home Assistant discovery (``brain uplink``)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True)
+
+    host: Annotated[str, Field(min_length=1, max_length=253)] = "localhost"
+    """Broker host name or address."""
+    port: Annotated[int, Field(ge=1, le=65535)] = 1883
+    """Broker port (1883 plain, 8883 with TLS by convention)."""
+    client_id: Annotated[str, Field(min_length=1, max_length=23, pattern=r"^[A-Za-z0-9_.-]+$")] | None = None
+    """MQTT client id; unset: ``brain-`` and the site id, cut to 23 characters (MQTT 3.1.1, 3.1.3.1)."""
+    username: Annotated[str, Field(min_length=1, max_length=256)] | None = None
+    """Broker user name; unset: connect anonymously."""
+    password: SecretStr | None = None
+    """Broker password, here in the file; prefer ``password_file``. Never logged."""
+    password_file: Path | None = None
+    """File holding the password; a relative name is a systemd credential in ``$CREDENTIALS_DIRECTORY``."""
+    tls: bool = False
+    """Connect with TLS, verifying the broker's certificate and host name."""
+    ca_file: Path | None = None
+    """CA certificate(s) to verify the broker with; unset: the system's CAs."""
+    cert_file: Path | None = None
+    """Client certificate, for brokers that authenticate clients by certificate."""
+    key_file: Path | None = None
+    """Private key of ``cert_file``."""
+    keepalive_s: Annotated[int, Field(ge=5, le=3600)] = 60
+    """MQTT keepalive: a dead connection is noticed within 1.5 times this."""
+    topic_prefix: TopicPrefix = "brain"
+    """First topic levels of everything brain publishes: ``<prefix>/<site>/history/<stream>``."""
+    streams: Annotated[list[str], AfterValidator(_known_streams)] = Field(
+        default_factory=lambda: list(STREAMS)
+    )
+    """Streams published to the history topics (backlog included)."""
+    discovery: bool = True
+    """Publish Home Assistant MQTT discovery configs and the live topics."""
+    discovery_prefix: TopicPrefix = "homeassistant"
+    """Home Assistant's discovery prefix (its MQTT integration's setting; default ``homeassistant``)."""
+    sensors: list[SensorKey] = Field(default_factory=lambda: list(SENSOR_KEYS))
+    """The installed sensors: one Home Assistant sensor and one problem binary sensor each."""
+    live_max_age_s: Annotated[float, Field(gt=0, le=86400)] | None = None
+    """Oldest record (by its own timestamp) sent to the live topics; unset: two poll intervals."""
+    max_in_flight: Annotated[int, Field(ge=1, le=10_000)] = 500
+    """Records published and not yet acknowledged, over all streams: bounds memory and the resend."""
+    cursor_interval_s: Annotated[float, Field(ge=1.0, le=60.0)] = 1.0
+    """Least time between two writes (temp file, fsync, rename) of one stream's cursor."""
+    alerts: AlertSettings = AlertSettings()
+    """``[uplink.alerts]``: ntfy and webhook alerts."""
+
+    @model_validator(mode="after")
+    def _one_password_source(self) -> UplinkSettings:
+        """Why: two sources would leave the reader guessing which one is used."""
+        if self.password is not None and self.password_file is not None:
+            raise ValueError("set password or password_file, not both")
+        if (self.password is not None or self.password_file is not None) and self.username is None:
+            raise ValueError("a password needs a username")
+        if (self.cert_file is None) != (self.key_file is None):
+            raise ValueError("cert_file and key_file go together")
+        missing = sorted(set(LIVE_STREAMS) - set(self.streams))
+        if self.discovery and missing:
+            raise ValueError(f"discovery needs the streams {missing} (the live topics are fed from them)")
+        return self
