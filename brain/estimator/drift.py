@@ -37,7 +37,7 @@ import math
 from brain.estimator.health import Evidence
 from brain.estimator.settings import DriftSettings
 from brain.estimator.timeline import bucket_end
-from brain.estimator.vpd import fast_vpd_and_dew_point
+from brain.estimator.vpd import dew_point_c
 
 DriftVerdict = tuple[float, Evidence] | None
 """``(onset, evidence)`` while a sensor drifts, else ``None``."""
@@ -218,9 +218,7 @@ class DriftDetector:
         settings = self._settings
         d_t = mean_t - ref_t
         d_rh = mean_rh - ref_rh
-        d_dew = (fast_vpd_and_dew_point(mean_t, mean_rh)[1] or 0.0) - (
-            fast_vpd_and_dew_point(ref_t, ref_rh)[1] or 0.0
-        )
+        d_dew = dew_point_c(mean_t, mean_rh) - dew_point_c(ref_t, ref_rh)  # both RH above 0: see _close
         t_departs = (
             abs(d_t) >= settings.temperature_offset_c
             and d_t * d_dew > 0

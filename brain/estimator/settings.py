@@ -85,7 +85,13 @@ class SensorLimits(_Section):
 
 
 class HealthSettings(_Section):
-    """Sensor-health limits shared by all sensors, plus one :class:`SensorLimits` per sensor."""
+    """Sensor-health limits shared by all sensors, plus one :class:`SensorLimits` table per sensor.
+
+    The per-sensor tables sit beside the shared keys (``[health.co2_ppm]``), one per
+    :class:`SensorKey`; a table for a key brain does not know is refused.
+    """
+
+    model_config = ConfigDict(extra="allow")
 
     disconnect_polls: Annotated[int, Field(ge=1)]
     disconnect_after_s: _PositiveSeconds
@@ -94,16 +100,24 @@ class HealthSettings(_Section):
     jump_typical_factor: _NonNegative
     spike_return_fraction: Annotated[float, Field(gt=0.0, lt=1.0)]
     daylight_par_umol_m2_s: _NonNegative
-    air_temperature_c: SensorLimits
-    relative_humidity_pct: SensorLimits
-    co2_ppm: SensorLimits
-    par_umol_m2_s: SensorLimits
-    substrate_moisture_pct: SensorLimits
+    __pydantic_extra__: dict[str, SensorLimits] = Field(init=False)
+
+    @model_validator(mode="after")
+    def _one_table_per_sensor(self) -> Self:
+        tables = self.__pydantic_extra__ or {}
+        known = {key.value for key in SensorKey}
+        unknown = sorted(set(tables) - known)
+        if unknown:
+            raise ValueError(f"no such sensor: {', '.join(unknown)}")
+        missing = sorted(known - set(tables))
+        if missing:
+            raise ValueError(f"limits missing for {', '.join(missing)}")
+        return self
 
     def limits(self, sensor: SensorKey) -> SensorLimits:
         """The limits of ``sensor``."""
-        limits: SensorLimits = getattr(self, sensor.value)
-        return limits
+        tables = self.__pydantic_extra__ or {}
+        return tables[sensor.value]
 
 
 class DriftSettings(_Section):

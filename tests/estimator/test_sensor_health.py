@@ -258,10 +258,10 @@ def test_dark_par_is_never_stuck() -> None:
     from brain.estimator.health import SensorTracker
 
     tracker = SensorTracker(
-        SensorKey.PAR_UMOL_M2_S, EstimatorSettings.load().health, stale_after_s=300, gap_s=900
+        sensor=SensorKey.PAR_UMOL_M2_S, settings=EstimatorSettings.load().health, stale_after_s=300, gap_s=900
     )
     for minute in range(0, 26 * 60, 5):
-        tracker.observe(minute * 60.0, False, 0.0, False, None)
+        tracker.observe(minute * 60.0, gap=False, value=0.0, daylight=False, colocated=None)
         assert tracker.status.value == "ok" or minute == 0
 
 
