@@ -81,7 +81,10 @@ class Parts:
 def build_parts(loaded: LoadedSettings) -> Parts:
     """Make every part; configuration errors surface here, before anything is written."""
     settings = loaded.settings
-    estimator = Estimator(_load_thresholds(settings.estimator.thresholds_file))
+    estimator = Estimator(
+        _load_thresholds(settings.estimator.thresholds_file),
+        installed_sensors=settings.estimator.inventory(hardware=settings.source is SourceKind.HARDWARE),
+    )
     storage = settings.storage
     wall_clock = RealClock() if settings.source is SourceKind.HARDWARE else None
     now = wall_clock.now if wall_clock is not None else _no_wall_clock

@@ -110,6 +110,7 @@ class SensorTracker:
         "accepted",
         "changed",
         "fault",
+        "installed",
         "limits",
         "reason",
         "sensor",
@@ -121,9 +122,18 @@ class SensorTracker:
     )
 
     def __init__(
-        self, *, sensor: SensorKey, settings: HealthSettings, stale_after_s: float, gap_s: float
+        self,
+        *,
+        sensor: SensorKey,
+        settings: HealthSettings,
+        stale_after_s: float,
+        gap_s: float,
+        installed: bool = True,
     ) -> None:
         self.sensor = sensor
+        self.installed = installed
+        """Whether the site has this sensor (see :class:`~brain.estimator.Estimator`); an uninstalled
+        one is not judged and its value stays ``None`` (excluded as ``missing``)."""
         self.limits: SensorLimits = settings.limits(sensor)
         limits = self.limits
         self._settings = settings

@@ -20,6 +20,7 @@ builds ``state`` and ``sensor_health`` only when they are read.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -66,8 +67,8 @@ class Estimate:
     confidence: float
     exclusions: tuple[ExclusionReason | None, ...]
     """Why each sensor is left out of the state (``SENSOR_KEYS`` order), ``None`` where it is in."""
-    health: tuple[HealthSnapshot, ...]
-    """Each sensor's diagnosis (``SENSOR_KEYS`` order)."""
+    health: tuple[HealthSnapshot | None, ...]
+    """Each sensor's diagnosis (``SENSOR_KEYS`` order), ``None`` for a sensor not installed."""
     t: float
     """Estimator time of the observation (``since`` in the health records is measured on it)."""
     anomalies: list[AnomalyV1]
@@ -102,10 +103,15 @@ class Estimate:
 
     @property
     def sensor_health(self) -> list[SensorHealthV1]:
-        """One diagnosis per sensor, in ``SENSOR_KEYS`` order; built on first read."""
+        """One diagnosis per installed sensor, in ``SENSOR_KEYS`` order; built on first read.
+
+        A sensor the site does not have gets no record: it is not faulty, it is not there.
+        """
         if self._sensor_health is None:
             pairs = zip(SENSOR_KEYS, self.health, strict=True)
-            self._sensor_health = [self._health_record(key, snapshot) for key, snapshot in pairs]
+            self._sensor_health = [
+                self._health_record(key, snapshot) for key, snapshot in pairs if snapshot is not None
+            ]
         return self._sensor_health
 
     def _health_record(self, key: SensorKey, snapshot: HealthSnapshot) -> SensorHealthV1:
@@ -130,15 +136,32 @@ class Estimate:
 class Estimator:
     """Turns observations into estimates; one instance per greenhouse, fed in time order."""
 
-    def __init__(self, settings: EstimatorSettings | None = None) -> None:
+    def __init__(
+        self,
+        settings: EstimatorSettings | None = None,
+        *,
+        installed_sensors: Collection[SensorKey] | None = None,
+    ) -> None:
+        """Judge by ``settings`` (the packaged thresholds by default) the sensors a site has.
+
+        ``installed_sensors``: the site's sensors (the Pi's configuration); ``None``: learned
+        from the data, a sensor counting as installed from its first non-null reading on (a
+        streaming replay cannot know in advance which columns will ever carry a value).
+        """
         self.settings = settings if settings is not None else EstimatorSettings.load()
+        self._inventory_fixed = installed_sensors is not None
+        installed = set(SENSOR_KEYS if installed_sensors is None else installed_sensors)
         timing = self.settings.timing
         health = self.settings.health
         conf = self.settings.confidence
         self._timeline = Timeline(clock_step_back_s=timing.clock_step_back_s, gap_s=timing.gap_s)
         trackers = {
             key: SensorTracker(
-                sensor=key, settings=health, stale_after_s=conf.stale_after_s, gap_s=timing.gap_s
+                sensor=key,
+                settings=health,
+                stale_after_s=conf.stale_after_s,
+                gap_s=timing.gap_s,
+                installed=installed_sensors is not None and key in installed,
             )
             for key in SENSOR_KEYS
         }
@@ -159,7 +182,7 @@ class Estimator:
         self._par = trackers[SensorKey.PAR_UMOL_M2_S]
         self._weights = tuple(conf.weights[key] for key in SENSOR_KEYS)
         self._degraded_factor = conf.degraded_factor
-        self._last_trusts: list[float] = []
+        self._last_trusts: list[float | None] = []
         self._last_confidence = 0.0
         self._stale_after_s = conf.stale_after_s
         self._drift = DriftDetector(self.settings.drift)
@@ -210,7 +233,7 @@ class Estimator:
             dew_point_c=dew_point,
             confidence=self._confidence(),
             exclusions=tuple([tracker.reason for tracker in self._trackers]),
-            health=tuple([tracker.snapshot for tracker in self._trackers]),
+            health=tuple([tracker.snapshot if tracker.installed else None for tracker in self._trackers]),
             t=t,
             anomalies=found,
             health_changed=previous is None or changed,
@@ -232,6 +255,10 @@ class Estimator:
                 if other is not None and low <= other <= high:
                     colocated = other
             value = getattr(readings, field_name)
+            if not tracker.installed:
+                if self._inventory_fixed or value is None:
+                    continue  # not this site's sensor (yet): nothing to judge, nothing to report
+                tracker.installed = True
             tracker.observe(t, gap=gap, value=value, daylight=daylight, colocated=colocated)
             changed = changed or tracker.changed
             if tracker is self._par:
@@ -247,7 +274,9 @@ class Estimator:
     def _confidence(self) -> float:
         """The state's confidence from every sensor's trust (docs/confidence_scoring.md)."""
         trusts = [
-            1.0  # the common case, as sensor_trust has it
+            None  # not installed: not part of the state's claim
+            if not tracker.installed
+            else 1.0  # the common case, as sensor_trust has it
             if tracker.status is _OK and tracker.used is not None and not tracker.used_age_s
             else sensor_trust(
                 tracker.status,
@@ -260,7 +289,8 @@ class Estimator:
         ]
         if trusts != self._last_trusts:  # rounding is slow (a decimal conversion): once per change
             self._last_trusts = trusts
-            self._last_confidence = confidence(self._weights, trusts)
+            pairs = [(w, trust) for w, trust in zip(self._weights, trusts, strict=True) if trust is not None]
+            self._last_confidence = confidence([w for w, _ in pairs], [trust for _, trust in pairs])
         return self._last_confidence
 
 

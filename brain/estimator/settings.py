@@ -224,3 +224,17 @@ class EstimatorSection(BaseModel):
 
     thresholds_file: Path | None = None
     """TOML of anomaly, confidence and sensor-health thresholds; empty = the packaged defaults."""
+    installed_sensors: list[SensorKey] | None = None
+    """The sensors this site has. A sensor not listed is never judged or reported; a listed one
+    that gives nothing is a fault (``disconnect``). Unset: on the Pi (hardware source) all five;
+    for a replay or a simulation, a sensor counts as installed from its first non-null reading."""
+
+    def inventory(self, *, hardware: bool) -> list[SensorKey] | None:
+        """The installed sensors to judge by; ``None`` means: learn them from the data.
+
+        Why the Pi defaults to all five: a Pi whose drivers all fail must report five
+        disconnects, not an empty greenhouse.
+        """
+        if self.installed_sensors is None and hardware:
+            return list(SensorKey)
+        return self.installed_sensors

@@ -23,6 +23,7 @@ class Replay:
     """Per sensor: the health record of each poll where it became faulty from not faulty."""
     confidences: list[float] = field(default_factory=list)
     first: datetime | None = None
+    sensors_reported: set[str] = field(default_factory=set)
 
 
 def _replay(observations: object) -> Replay:
@@ -37,6 +38,7 @@ def _replay(observations: object) -> Replay:
         if not estimate.health_changed:
             continue
         for record in estimate.sensor_health:
+            result.sensors_reported.add(record.sensor.value)
             now_faulty = record.status is HealthStatus.FAULTY
             if now_faulty and not faulty.get(record.sensor.value, False):
                 result.episodes[record.sensor.value].append(record)
@@ -80,14 +82,10 @@ def test_osu_season_replays_whole_through_the_dst_fall_back(osu: Replay) -> None
     assert osu.steps == 41_713  # every row, the repeated 01:00-01:55 of 2024-11-03 included
 
 
-def test_osu_absent_sensors_are_one_episode_each(osu: Replay) -> None:
-    assert osu.first is not None
-    for sensor in ("par_umol_m2_s", "substrate_moisture_pct"):
-        [episode] = osu.episodes[sensor]
-        assert episode.fault.value == "disconnect"
-        assert episode.since == osu.first
-    # Three trusted sensors of five: 0.30 + 0.30 + 0.15 (docs/confidence_scoring.md, E2).
-    assert max(osu.confidences[2:]) == 0.75
+def test_osu_sensors_the_site_lacks_are_not_reported(osu: Replay) -> None:
+    assert osu.sensors_reported == {"air_temperature_c", "relative_humidity_pct", "co2_ppm"}
+    # Its three sensors healthy: full confidence (docs/confidence_scoring.md, E2).
+    assert max(osu.confidences[2:]) == 1.0
 
 
 def test_osu_co2_spike_is_a_jump(osu: Replay) -> None:

@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 
 from brain.contracts import SensorKey
-from brain.estimator import Estimate
+from brain.estimator import Estimate, Estimator
 from tests.estimator.synthetic import Row, fault_episodes, greenhouse, health_of, modify, run
 
 HOUR = 3600.0
@@ -190,12 +190,12 @@ def test_no_fault_flags_on_clean_days(step_s: float, seed: int) -> None:
 
 
 def test_missing_sensor_is_one_episode_and_lowers_confidence() -> None:
-    """A sensor the log never had ("not in source log") is one disconnect episode, excluded as missing."""
+    """A configured sensor that never reads is one disconnect episode, excluded as missing."""
     rows = [
-        row.with_reading("substrate_moisture_pct", None, "not in source log")
+        row.with_reading("substrate_moisture_pct", None, "ADS1115 at 0x48: no ACK")
         for row in greenhouse(days=2, step_s=300.0, seed=1)
     ]
-    estimates = [e for _, e in run(rows)]
+    estimates = [e for _, e in run(rows, Estimator(installed_sensors=list(SensorKey)))]
     assert fault_episodes(estimates) == {"substrate_moisture_pct": [(rows[2].timestamp, "disconnect")]}
     assert all(e.state.excluded_sensors == {"substrate_moisture_pct": "missing"} for e in estimates)
     assert health_of(estimates[0], "substrate_moisture_pct") == ("degraded", "none")
