@@ -23,7 +23,9 @@ Per reading, in order of precedence:
 - ``stuck_at``: no change beyond ``stuck_band`` while the sensor should have
   moved: for ``stuck_daylight_s`` of daylight, for ``stuck_colocated_s`` while
   the co-located quantity moved ``stuck_colocated_move``, or for ``stuck_any_s``.
-- ``drift``: set by :mod:`brain.estimator.drift`.
+- ``drift``: set by :mod:`brain.estimator.drift`; a drifting sensor is a *suspect*:
+  status ``degraded`` with fault ``drift``, its value still used (anomalies are still
+  judged on it) at reduced trust, since the drift reference cannot be immune to weather.
 
 ``degraded`` (value still used, trust halved by the confidence rule): a null
 reading whose last trusted value is at most ``stale_after_s`` old (held), or
@@ -210,13 +212,13 @@ class SensorTracker:
         if stuck is not None:
             self._exclude_as(t, ExclusionReason.STUCK_AT, SensorFault.STUCK_AT, stuck)
             return
-        if self._drift is not None:
-            self._exclude_as(t, ExclusionReason.DRIFT, SensorFault.DRIFT, self._drift)
-            return
         self.used = value
         self.used_age_s = 0.0
         self.reason = None
-        if self.status is HealthStatus.OK and t >= self._recovery_until:
+        if self._drift is not None:  # suspect, not excluded: its value is still used, at half trust
+            onset, evidence = self._drift
+            self._settle(t, SensorFault.DRIFT, onset, evidence, degraded=True)
+        elif self.status is HealthStatus.OK and t >= self._recovery_until:
             self.changed = False  # still ok, nothing new to say: what _settle would conclude
         else:
             self._settle(t, _NONE, t, None)
@@ -388,8 +390,14 @@ class SensorTracker:
     def _settle(
         self, t: float, fault: SensorFault, onset: float, evidence: Evidence | None, *, degraded: bool = False
     ) -> None:
-        """Set status and fault from this step's finding; a new (status, fault) starts at ``onset``."""
-        if fault is not _NONE:
+        """Set status and fault from this step's finding; a new (status, fault) starts at ``onset``.
+
+        A fault makes the sensor ``faulty`` (its value excluded), unless ``degraded``: a suspect
+        (drift) whose value is still used at reduced trust.
+        """
+        if fault is not _NONE and degraded:
+            status = _DEGRADED
+        elif fault is not _NONE:
             status = HealthStatus.FAULTY
             self._trusted = False
         else:

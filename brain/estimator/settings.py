@@ -125,6 +125,7 @@ class DriftSettings(_Section):
 
     bucket_s: _PositiveSeconds
     reference_lag_s: _PositiveSeconds
+    reference_days: Annotated[int, Field(ge=1, le=31)]
     sustain_s: _PositiveSeconds
     temperature_offset_c: _Positive
     temperature_dew_point_ratio: Annotated[float, Field(gt=0.0, le=1.0)]

@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from brain.contracts import DeviceStatusV1, HealthStatus, ObservationV1
+from brain.contracts import DeviceStatusV1, ObservationV1, SensorFault
 from brain.estimator import Estimate, Estimator, ObservationOrderError
 from brain.sources.csv.importer import ImportSummary, iter_csv_observations
 from brain.sources.csv.mapping import load_mapping
@@ -168,7 +168,7 @@ def render_field(case: FieldCase) -> dict[str, str]:
         if not estimate.health_changed:
             continue
         for record in estimate.sensor_health:
-            now_faulty = record.status is HealthStatus.FAULTY
+            now_faulty = record.fault is not SensorFault.NONE  # faulty, or suspect (drift: degraded)
             if now_faulty and not faulty.get(record.sensor.value, False):
                 statistic = record.evidence.statistic if record.evidence else "-"
                 faults.append(
@@ -185,7 +185,7 @@ def render_field(case: FieldCase) -> dict[str, str]:
         "anomaly episodes per kind:",
         *(f"  {key}: {count}" for key, count in sorted(episode_counts.items())),
         "",
-        "sensor fault episodes (times UTC):",
+        "sensor fault episodes, faulty or suspect (times UTC):",
         *faults,
         "",
         "anomaly records (times UTC):",

@@ -163,13 +163,13 @@ def health_of(estimate: Estimate, sensor: str) -> tuple[str, str]:
 
 
 def fault_episodes(estimates: Iterable[Estimate]) -> dict[str, list[tuple[datetime, str]]]:
-    """Per sensor: (time, fault) whenever its status became faulty from not faulty."""
+    """Per sensor: (time, fault) whenever it got a fault from none (faulty, or suspect of drift)."""
     faulty: dict[str, bool] = {}
     episodes: dict[str, list[tuple[datetime, str]]] = {}
     for estimate in estimates:
         for record in estimate.sensor_health:
             key = record.sensor.value
-            is_faulty = record.status.value == "faulty"
+            is_faulty = record.fault.value != "none"
             if is_faulty and not faulty.get(key, False):
                 episodes.setdefault(key, []).append((record.timestamp, record.fault.value))
             faulty[key] = is_faulty

@@ -14,11 +14,14 @@ HOUR = 3600.0
 
 
 def _first_faulty(rows: list[Row], sensor: str, since_index: int) -> tuple[int, str, Estimate] | None:
-    """(polls after ``since_index``, fault, estimate) of the first faulty diagnosis of ``sensor``."""
+    """(polls after ``since_index``, fault, estimate) of the first fault diagnosed on ``sensor``.
+
+    Faulty or suspect: a drift leaves the sensor ``degraded`` with fault ``drift``.
+    """
     for i, (_, estimate) in enumerate(run(rows)):
         if i >= since_index:
-            status, fault = health_of(estimate, sensor)
-            if status == "faulty":
+            _, fault = health_of(estimate, sensor)
+            if fault != "none":
                 return i - since_index, fault, estimate
     return None
 
@@ -109,7 +112,11 @@ def test_fault_detection_drift() -> None:
     polls, fault, estimate = found
     assert fault == "drift"
     assert polls * step_s <= 24 * HOUR
-    assert estimate.state.air_temperature_c is None and estimate.state.vpd_kpa is None
+    # A suspect, not excluded: its value stays in the state (and anomalies are judged on it).
+    assert health_of(estimate, "air_temperature_c") == ("degraded", "drift")
+    assert estimate.state.air_temperature_c == rows[onset + polls].readings["air_temperature_c"]
+    assert estimate.state.vpd_kpa is not None and estimate.state.excluded_sensors == {}
+    assert estimate.confidence < 1.0
     record = next(r for r in estimate.sensor_health if r.sensor.value == "air_temperature_c")
     assert record.evidence is not None and record.evidence.value is not None and record.evidence.value >= 3.0
     # Humidity, which stayed right, is not blamed.
