@@ -23,6 +23,9 @@ Per reading, in order of precedence:
 - ``stuck_at``: no change beyond ``stuck_band`` while the sensor should have
   moved: for ``stuck_daylight_s`` of daylight, for ``stuck_colocated_s`` while
   the co-located quantity moved ``stuck_colocated_move``, or for ``stuck_any_s``.
+- a frozen feed (:mod:`brain.estimator.feed`): every channel repeating its last frame;
+  each sensor of it is ``faulty`` / ``stuck_at``, excluded as ``stale``, with the
+  feed's evidence (``whole_frame_repeated_s``).
 - ``drift``: set by :mod:`brain.estimator.drift`; a drifting sensor is a *suspect*:
   status ``degraded`` with fault ``drift``, its value still used (anomalies are still
   judged on it) at reduced trust, since the drift reference cannot be immune to weather.
@@ -82,6 +85,7 @@ class SensorTracker:
         "_co_min",
         "_day_s",
         "_drift",
+        "_feed_frozen",
         "_first_null_t",
         "_first_t",
         "_flat_last_t",
@@ -181,6 +185,11 @@ class SensorTracker:
         self._co_min, self._co_max = _INF, -_INF
         self._recovery_until = -1.0
         self._drift: tuple[float, Evidence] | None = None
+        self._feed_frozen: tuple[float, Evidence] | None = None
+
+    def set_feed_frozen(self, verdict: tuple[float, Evidence] | None) -> None:
+        """Mark the feed as frozen since ``verdict[0]`` (:mod:`brain.estimator.feed`), or clear it."""
+        self._feed_frozen = verdict
 
     def set_drift(self, drift: tuple[float, Evidence] | None) -> None:
         """Mark the sensor as drifting since ``drift[0]`` with evidence ``drift[1]``, or clear it."""
@@ -208,6 +217,9 @@ class SensorTracker:
             self._exclude_as(t, ExclusionReason.JUMP, SensorFault.JUMP, jump)
             return
         self.accepted = value
+        if self._feed_frozen is not None:  # the whole feed repeats its last frame: not the air now
+            self._exclude_as(t, ExclusionReason.STALE, SensorFault.STUCK_AT, self._feed_frozen)
+            return
         stuck = self._track_flatness(t, value, gap, daylight, colocated)
         if stuck is not None:
             self._exclude_as(t, ExclusionReason.STUCK_AT, SensorFault.STUCK_AT, stuck)

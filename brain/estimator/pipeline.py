@@ -6,7 +6,8 @@ same observations give the same records, byte for byte. Per observation:
 1. place its timestamp on estimator time (:mod:`~brain.estimator.timeline`);
    a duplicate or out-of-order observation raises before anything changes;
 2. judge every sensor's reading (:mod:`~brain.estimator.health`,
-   :mod:`~brain.estimator.drift`), in the order of :data:`~brain.estimator.sensors.SENSOR_KINDS`
+   :mod:`~brain.estimator.drift`, and the feed as a whole: :mod:`~brain.estimator.feed`),
+   in the order of :data:`~brain.estimator.sensors.SENSOR_KINDS`
    (PAR first, since daylight is context for the others);
 3. build the state from the trusted values, with VPD and dew point
    (:mod:`~brain.estimator.vpd`) and confidence (:mod:`~brain.estimator.confidence`);
@@ -39,6 +40,7 @@ from brain.contracts import (
 from brain.estimator.anomalies import AnomalyDetector
 from brain.estimator.confidence import confidence, sensor_trust
 from brain.estimator.drift import DriftDetector
+from brain.estimator.feed import FeedWatch
 from brain.estimator.health import HealthSnapshot, SensorTracker
 from brain.estimator.ring_buffer import RingBuffer
 from brain.estimator.sensors import SENSOR_KINDS
@@ -186,6 +188,8 @@ class Estimator:
         self._last_confidence = 0.0
         self._stale_after_s = conf.stale_after_s
         self._drift = DriftDetector(self.settings.drift)
+        feed = self.settings.feed
+        self._feed = FeedWatch(frozen_s=feed.frozen_s, min_channels=feed.min_channels, gap_s=timing.gap_s)
         self._anomalies = AnomalyDetector(self.settings.anomalies)
         self._daylight_par = health.daylight_par_umol_m2_s
         self.history = RingBuffer(
@@ -245,6 +249,8 @@ class Estimator:
         Returns whether some sensor's (status, fault) changed.
         """
         readings = observation.sensors
+        frame = tuple([getattr(readings, field_name) for _, field_name, _ in self._judged])
+        frozen = self._feed.observe(t, frame, gap=gap)
         daylight = False
         changed = False
         for tracker, field_name, colocated_field in self._judged:
@@ -259,6 +265,7 @@ class Estimator:
                 if self._inventory_fixed or value is None:
                     continue  # not this site's sensor (yet): nothing to judge, nothing to report
                 tracker.installed = True
+            tracker.set_feed_frozen(frozen)
             tracker.observe(t, gap=gap, value=value, daylight=daylight, colocated=colocated)
             changed = changed or tracker.changed
             if tracker is self._par:

@@ -145,6 +145,13 @@ class DriftSettings(_Section):
         return self
 
 
+class FeedSettings(_Section):
+    """A frozen feed: every channel repeating its last frame (docs/anomaly_thresholds.md)."""
+
+    frozen_s: _PositiveSeconds
+    min_channels: Annotated[int, Field(ge=2)]
+
+
 class Direction(StrEnum):
     """Which side of a threshold is the anomaly."""
 
@@ -188,6 +195,7 @@ class EstimatorSettings(_Section):
     confidence: ConfidenceSettings
     health: HealthSettings
     drift: DriftSettings
+    feed: FeedSettings
     anomalies: dict[AnomalyKind, AnomalyRule]
     source: str = "packaged thresholds.toml"
 

@@ -74,6 +74,8 @@ def _is_true_or_ambiguous(sensor: str, record: SensorHealthV1) -> bool:
         return record.fault.value == "disconnect"  # never in the source log
     if sensor == "co2_ppm" and record.since == _local("2024-08-19 10:50"):
         return record.fault.value == "jump"
+    if record.since == _local("2024-07-30 19:25"):  # every channel repeats one frame for 110 min
+        return record.evidence is not None and record.evidence.statistic == "whole_frame_repeated_s"
     night = record.since.astimezone(EASTERN).hour >= 20 or record.since.astimezone(EASTERN).hour < 7
     return sensor == "relative_humidity_pct" and record.fault.value == "stuck_at" and night
 
@@ -131,3 +133,13 @@ def test_cornell_400_fill_runs_are_stuck_within_six_hours(cornell: Replay) -> No
 def test_cornell_climate_sensors_stay_healthy(cornell: Replay) -> None:
     for sensor in ("air_temperature_c", "relative_humidity_pct", "par_umol_m2_s"):
         assert cornell.episodes[sensor] == [], sensor
+
+
+def test_osu_frozen_feed_is_stale_within_the_hour(osu: Replay) -> None:
+    """2024-07-30 19:25 local: T, RH and CO2 repeat one frame for 110 minutes."""
+    start = _local("2024-07-30 19:25")
+    for sensor in ("air_temperature_c", "relative_humidity_pct", "co2_ppm"):
+        found = [r for r in osu.episodes[sensor] if r.since == start]
+        assert [r.fault.value for r in found] == ["stuck_at"], sensor
+        assert found[0].evidence is not None and found[0].evidence.statistic == "whole_frame_repeated_s"
+        assert found[0].timestamp - start <= timedelta(hours=1)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 
 import pytest
@@ -298,3 +299,46 @@ def test_drift_from_the_first_reading_is_found_by_the_large_offset_rule() -> Non
     found = _first_faulty(rows, "air_temperature_c", 0)
     assert found is not None and found[1] == "drift"
     assert found[0] * step_s <= 48 * HOUR
+
+
+def _freeze_frame(rows: list[Row], start: int, polls: int) -> list[Row]:
+    """Every reading of ``polls`` rows from ``start`` repeats the frame of row ``start``."""
+    frame = rows[start].readings
+    return [
+        replace(row, readings=dict(frame)) if start <= i < start + polls else row
+        for i, row in enumerate(rows)
+    ]
+
+
+def test_a_feed_repeating_its_last_frame_is_stale_after_half_an_hour() -> None:
+    """Every channel frozen together (a logger repeating its frame): stale, confidence 0, and it says why."""
+    step_s = 60.0
+    rows = greenhouse(days=1, step_s=step_s, seed=4)
+    start = _index(step_s, 20)  # 20:00, dark: no single sensor's rule could call it this soon
+    frozen = rows[start].readings
+    rows = [
+        row if not start <= i < start + 40 else replace(row, readings=dict(frozen))
+        for i, row in enumerate(rows)
+    ]
+    estimates = [e for _, e in run(rows)]
+    before = estimates[start + 29]
+    assert before.confidence == 1.0, "29 minutes of a repeated frame is not yet a verdict"
+    flagged = estimates[start + 30]
+    assert flagged.confidence == 0.0
+    assert set(flagged.state.excluded_sensors.values()) == {"stale"}
+    for record in flagged.sensor_health:
+        assert (record.status.value, record.fault.value) == ("faulty", "stuck_at")
+        assert record.evidence is not None and record.evidence.statistic == "whole_frame_repeated_s"
+        assert record.since == rows[start].timestamp
+    assert estimates[start + 41].confidence > 0.0, "the feed is live again"
+
+
+def test_a_short_repeated_frame_is_not_a_frozen_feed() -> None:
+    step_s = 300.0
+    rows = greenhouse(days=1, step_s=step_s, seed=4)
+    start = _index(step_s, 2)
+    rows = [
+        row if not start <= i < start + 4 else replace(row, readings=dict(rows[start].readings))
+        for i, row in enumerate(rows)
+    ]
+    assert all(e.confidence == 1.0 for _, e in run(rows))
