@@ -13,7 +13,8 @@ Per reading, in order of precedence:
   reading while the last valid one is older than ``disconnect_after_s``.
   A sensor never seen valid since the start is excluded as ``missing``.
 - ``out_of_range``: outside ``[valid_min, valid_max]``; judged on the reading alone.
-- ``jump``: a step from the last accepted value larger than the quantity can
+- ``jump``: a step from the last accepted value (for humidity: of the dew point it
+  makes with the accepted temperature) larger than the quantity can
   make in the time between them (``jump_step_min``, ``jump_step_per_min``) and
   than ``jump_typical_factor`` typical steps (the mean absolute step, weighted
   exponentially over ``jump_window_s``); flagged on the reading itself. A
@@ -22,7 +23,9 @@ Per reading, in order of precedence:
   it, whether it returns (a spike) or stays (a real change becomes the reference).
 - ``stuck_at``: no change beyond ``stuck_band`` while the sensor should have
   moved: for ``stuck_daylight_s`` of daylight, for ``stuck_colocated_s`` while
-  the co-located quantity moved ``stuck_colocated_move``, or for ``stuck_any_s``.
+  the co-located quantity moved ``stuck_colocated_move``, or for ``stuck_any_s``;
+  or one value repeated exactly, at any hour: for ``stuck_exact_s``, or for
+  ``stuck_round_s`` when it is a multiple of ``stuck_round_multiple`` (a fill value).
 - a frozen feed (:mod:`brain.estimator.feed`): every channel repeating its last frame;
   each sensor of it is ``faulty`` / ``stuck_at``, excluded as ``stale``, with the
   feed's evidence (``whole_frame_repeated_s``).
@@ -42,6 +45,7 @@ from dataclasses import dataclass
 
 from brain.contracts import ExclusionReason, HealthStatus, SensorFault, SensorKey
 from brain.estimator.settings import HealthSettings, SensorLimits
+from brain.estimator.vpd import dew_point_c
 
 Evidence = tuple[float, str, float | None, float | None]
 """window_s, statistic, value, limit: the numbers behind a diagnosis."""
@@ -85,6 +89,9 @@ class SensorTracker:
         "_co_min",
         "_day_s",
         "_drift",
+        "_exact_last_t",
+        "_exact_since",
+        "_exact_value",
         "_feed_frozen",
         "_first_null_t",
         "_first_t",
@@ -93,9 +100,12 @@ class SensorTracker:
         "_flat_min",
         "_flat_start",
         "_gap_s",
+        "_jump_on_dew_point",
         "_jump_step_min",
         "_jump_step_per_s",
         "_jump_window_s",
+        "_last_valid",
+        "_last_valid_t",
         "_null_polls",
         "_pending",
         "_recovery_until",
@@ -104,6 +114,7 @@ class SensorTracker:
         "_settings",
         "_spike_min",
         "_stale_after_s",
+        "_step_statistic",
         "_stuck_band",
         "_stuck_soonest_s",
         "_suspect",
@@ -135,27 +146,19 @@ class SensorTracker:
         stale_after_s: float,
         gap_s: float,
         installed: bool = True,
+        jump_on_dew_point: bool = False,
     ) -> None:
         self.sensor = sensor
         self.installed = installed
         """Whether the site has this sensor (see :class:`~brain.estimator.Estimator`); an uninstalled
         one is not judged and its value stays ``None`` (excluded as ``missing``)."""
+        self._jump_on_dew_point = jump_on_dew_point
+        self._step_statistic = "dew_point_step" if jump_on_dew_point else "step"
         self.limits: SensorLimits = settings.limits(sensor)
-        limits = self.limits
         self._settings = settings
         self._stale_after_s = stale_after_s
         self._gap_s = gap_s
-        # The limits as plain floats: read five times per poll, and a settings model's
-        # attribute costs three times a plain one.
-        self._valid_min, self._valid_max = limits.valid_min, limits.valid_max
-        self._jump_step_min = limits.jump_step_min
-        self._jump_step_per_s = limits.jump_step_per_min / 60.0
-        self._spike_min = limits.spike_min
-        self._stuck_band = limits.stuck_band
-        self._typical_factor = settings.jump_typical_factor
-        self._jump_window_s = settings.jump_window_s
-        windows = [self.limits.stuck_any_s, self.limits.stuck_daylight_s, self.limits.stuck_colocated_s]
-        self._stuck_soonest_s = min(w for w in windows if w > 0)
+        self._read_limits(settings)
         self.used: float | None = None
         self.used_age_s = 0.0
         self.reason: ExclusionReason | None = ExclusionReason.MISSING
@@ -171,7 +174,14 @@ class SensorTracker:
         self._null_polls = 0
         self._first_null_t = 0.0
         self._ref: float | None = None
-        """The last accepted reading: the jump rule's reference, and the last valid value."""
+        """The jump rule's reference: the last accepted reading, or for humidity its dew point."""
+        self._last_valid: float | None = None
+        self._last_valid_t = 0.0
+        """The last reading that passed the range and jump checks, and when."""
+        self._exact_value: float | None = None
+        self._exact_since = 0.0
+        self._exact_last_t = -_INF
+        """The value repeated exactly since ``_exact_since`` (a fill value, if held long)."""
         self._ref_t = 0.0
         self._typical = 0.0
         self._pending = False
@@ -187,6 +197,19 @@ class SensorTracker:
         self._drift: tuple[float, Evidence] | None = None
         self._feed_frozen: tuple[float, Evidence] | None = None
 
+    def _read_limits(self, settings: HealthSettings) -> None:
+        """Copy the limits into plain floats: read at every poll, a model's attribute costs 3x."""
+        limits = self.limits
+        self._valid_min, self._valid_max = limits.valid_min, limits.valid_max
+        self._jump_step_min = limits.jump_step_min
+        self._jump_step_per_s = limits.jump_step_per_min / 60.0
+        self._spike_min = limits.spike_min
+        self._stuck_band = limits.stuck_band
+        self._typical_factor = settings.jump_typical_factor
+        self._jump_window_s = settings.jump_window_s
+        windows = [limits.stuck_any_s, limits.stuck_daylight_s, limits.stuck_colocated_s]
+        self._stuck_soonest_s = min(w for w in windows if w > 0)
+
     def set_feed_frozen(self, verdict: tuple[float, Evidence] | None) -> None:
         """Mark the feed as frozen since ``verdict[0]`` (:mod:`brain.estimator.feed`), or clear it."""
         self._feed_frozen = verdict
@@ -196,13 +219,21 @@ class SensorTracker:
         self._drift = drift
 
     def observe(
-        self, t: float, *, gap: bool, value: float | None, daylight: bool, colocated: float | None
+        self,
+        t: float,
+        *,
+        gap: bool,
+        value: float | None,
+        daylight: bool,
+        colocated: float | None,
+        temperature_c: float | None = None,
     ) -> None:
         """Judge this step's reading (``None`` when the read gave nothing).
 
         ``gap``: the observation came after a gap (steps across it are not judged);
         ``daylight``: PAR says it is light; ``colocated``: the co-located quantity's
-        plausible reading, or ``None``.
+        plausible reading, or ``None``; ``temperature_c``: the air temperature accepted
+        at this step, for a sensor whose jumps are judged on the dew point (humidity).
         """
         if value is None:
             self._on_null(t)
@@ -211,12 +242,18 @@ class SensorTracker:
             self._on_out_of_range(t, value)
             return
         self._null_polls = 0
-        jump = self._judge_step(t, value, gap)
-        if jump is not None:
-            self.accepted = None
-            self._exclude_as(t, ExclusionReason.JUMP, SensorFault.JUMP, jump)
-            return
+        judged = self._jump_quantity(value, temperature_c)
+        if judged is None:  # nothing to judge a step on: the next reading starts afresh
+            self._take(t, None)
+        else:
+            jump = self._judge_step(t, judged, gap)
+            if jump is not None:
+                self.accepted = None
+                self._exclude_as(t, ExclusionReason.JUMP, SensorFault.JUMP, jump)
+                return
         self.accepted = value
+        self._last_valid = value
+        self._last_valid_t = t
         if self._feed_frozen is not None:  # the whole feed repeats its last frame: not the air now
             self._exclude_as(t, ExclusionReason.STALE, SensorFault.STUCK_AT, self._feed_frozen)
             return
@@ -234,6 +271,20 @@ class SensorTracker:
             self.changed = False  # still ok, nothing new to say: what _settle would conclude
         else:
             self._settle(t, _NONE, t, None)
+
+    def _jump_quantity(self, value: float, temperature_c: float | None) -> float | None:
+        """What a step is judged on: the reading, or for humidity the dew point it makes.
+
+        Why the dew point for humidity: fans and vents swap the air, and RH swings by
+        12 % while the water in the air (the dew point) moves by about 1 degC (OSU 2024);
+        a humidity sensor that glitches moves the dew point with it. ``None`` when the
+        temperature for it is not known.
+        """
+        if not self._jump_on_dew_point:
+            return value
+        if temperature_c is None or value <= 0.0:
+            return None
+        return dew_point_c(temperature_c, min(value, 100.0))
 
     def _judge_step(self, t: float, value: float, gap: bool) -> tuple[float, Evidence] | None:
         """Jump or spike evidence for this reading's step from the last accepted one, else ``None``.
@@ -287,7 +338,7 @@ class SensorTracker:
         self._suspect = value
         self._suspect_t = t
         self._candidate = None
-        return t, (elapsed, "step", size, limit)
+        return t, (elapsed, self._step_statistic, size, limit)
 
     def _spike_returned(self, t: float, value: float, candidate: _Candidate) -> tuple[float, Evidence] | None:
         """The last accepted reading was a one-sample spike if this step back returns to the one before it."""
@@ -295,9 +346,10 @@ class SensorTracker:
             return None
         self._typical = candidate.typical_before  # the spike was not a step of the air
         self._take(t, value)
-        return candidate.t, (t - candidate.before_t, "spike_step", abs(candidate.step), candidate.limit)
+        statistic = "spike_" + self._step_statistic
+        return candidate.t, (t - candidate.before_t, statistic, abs(candidate.step), candidate.limit)
 
-    def _take(self, t: float, value: float) -> None:
+    def _take(self, t: float, value: float | None) -> None:
         """Take ``value`` as the new reference without counting its step as typical."""
         self._candidate = None
         self._pending = False
@@ -308,6 +360,9 @@ class SensorTracker:
         self, t: float, value: float, gap: bool, daylight: bool, colocated: float | None
     ) -> tuple[float, Evidence] | None:
         """Extend or restart the flat stretch; stuck evidence once it is too long for its context."""
+        exact = self._track_exact_repeat(t, value, gap)
+        if exact is not None:
+            return exact
         low = value if value < self._flat_min else self._flat_min
         high = value if value > self._flat_max else self._flat_max
         if gap or t - self._flat_last_t > self._gap_s or high - low > self._stuck_band:
@@ -325,6 +380,26 @@ class SensorTracker:
         if t - self._flat_start < self._stuck_soonest_s:
             return None
         return self._judge_flatness(t, high - low)
+
+    def _track_exact_repeat(self, t: float, value: float, gap: bool) -> tuple[float, Evidence] | None:
+        """Stuck evidence for one value repeated exactly (a fill value), at any hour, else ``None``.
+
+        Why apart from the flat stretch: a reading repeated to the last digit while the air
+        moves is a substitute value, not a quiet night; a round one (400 ppm, 1000 ppm) is a
+        logger's fill, found sooner (docs/anomaly_thresholds.md, "Exact repeats").
+        """
+        if gap or value != self._exact_value or t - self._exact_last_t > self._gap_s:
+            self._exact_value = value
+            self._exact_since = t
+        self._exact_last_t = t
+        held_s = t - self._exact_since
+        limits = self.limits
+        round_step = limits.stuck_round_multiple
+        if round_step and value % round_step == 0.0 and held_s >= limits.stuck_round_s:
+            return self._exact_since, (held_s, "round_value_held", value, None)
+        if limits.stuck_exact_s and held_s >= limits.stuck_exact_s:
+            return self._exact_since, (held_s, "exact_value_held", value, None)
+        return None
 
     def _judge_flatness(self, t: float, spread: float) -> tuple[float, Evidence] | None:
         """Stuck evidence when the current flat stretch is too long for its context."""
@@ -353,7 +428,7 @@ class SensorTracker:
             self._first_null_t = t
         polls = self._null_polls
         limit = self._settings.disconnect_polls
-        last_valid = self._ref
+        last_valid = self._last_valid
         if last_valid is None:
             since = first_t
             evidence: Evidence = (t - since, "valid_readings_since_start", 0.0, None)
@@ -363,7 +438,7 @@ class SensorTracker:
             else:
                 self._settle(t, _NONE, t, evidence, degraded=True)
             return
-        age = t - self._ref_t
+        age = t - self._last_valid_t
         if polls >= limit or age >= self._settings.disconnect_after_s:
             self._exclude(ExclusionReason.DISCONNECT)
             evidence = (age, "null_polls", float(polls), float(limit))

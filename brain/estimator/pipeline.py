@@ -158,14 +158,15 @@ class Estimator:
         conf = self.settings.confidence
         self._timeline = Timeline(clock_step_back_s=timing.clock_step_back_s, gap_s=timing.gap_s)
         trackers = {
-            key: SensorTracker(
-                sensor=key,
+            kind.key: SensorTracker(
+                sensor=kind.key,
                 settings=health,
                 stale_after_s=conf.stale_after_s,
                 gap_s=timing.gap_s,
-                installed=installed_sensors is not None and key in installed,
+                installed=installed_sensors is not None and kind.key in installed,
+                jump_on_dew_point=kind.jump_on_dew_point,
             )
-            for key in SENSOR_KEYS
+            for kind in SENSOR_KINDS
         }
         self._trackers = tuple(trackers[key] for key in SENSOR_KEYS)
         """One per sensor, in ``SENSOR_KEYS`` order (the order of every record)."""
@@ -266,7 +267,14 @@ class Estimator:
                     continue  # not this site's sensor (yet): nothing to judge, nothing to report
                 tracker.installed = True
             tracker.set_feed_frozen(frozen)
-            tracker.observe(t, gap=gap, value=value, daylight=daylight, colocated=colocated)
+            tracker.observe(
+                t,
+                gap=gap,
+                value=value,
+                daylight=daylight,
+                colocated=colocated,
+                temperature_c=self._temperature.accepted,
+            )
             changed = changed or tracker.changed
             if tracker is self._par:
                 daylight = tracker.used is not None and tracker.used >= self._daylight_par

@@ -6,7 +6,8 @@ its thresholds in ``thresholds.toml`` (``[health.<key>]`` and
 ``[confidence.weights]``) and its key in :class:`brain.contracts.SensorKey`.
 
 The order is the order of judgement: PAR comes first because whether it is
-daylight is context for the other sensors' stuck rule.
+daylight is context for the other sensors' stuck rule, and temperature comes
+before humidity, whose jumps are judged on the dew point it makes with it.
 """
 
 from __future__ import annotations
@@ -24,12 +25,17 @@ class SensorKind:
     colocated: SensorKey | None = None
     """The quantity measured beside it that moves when the air changes: while it moves and
     this one stays flat, this one is stuck (``stuck_colocated_s``)."""
+    jump_on_dew_point: bool = False
+    """Judge its jumps on the dew point it makes with the air temperature (humidity: air
+    exchange swings RH while the water in the air hardly moves); its jump limits are in degC."""
 
 
 SENSOR_KINDS: tuple[SensorKind, ...] = (
     SensorKind(key=SensorKey.PAR_UMOL_M2_S),
     SensorKind(key=SensorKey.AIR_TEMPERATURE_C, colocated=SensorKey.RELATIVE_HUMIDITY_PCT),
-    SensorKind(key=SensorKey.RELATIVE_HUMIDITY_PCT, colocated=SensorKey.AIR_TEMPERATURE_C),
+    SensorKind(
+        key=SensorKey.RELATIVE_HUMIDITY_PCT, colocated=SensorKey.AIR_TEMPERATURE_C, jump_on_dew_point=True
+    ),
     SensorKind(key=SensorKey.CO2_PPM),
     SensorKind(key=SensorKey.SUBSTRATE_MOISTURE_PCT),
 )

@@ -76,6 +76,9 @@ class SensorLimits(_Section):
     stuck_colocated_s: _Seconds
     stuck_colocated_move: _NonNegative
     stuck_ignore_below: _Finite | None = None
+    stuck_exact_s: _Seconds = 0.0
+    stuck_round_multiple: _NonNegative = 0.0
+    stuck_round_s: _Seconds = 0.0
 
     @model_validator(mode="after")
     def _range_is_ordered(self) -> Self:

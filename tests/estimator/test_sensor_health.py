@@ -9,6 +9,7 @@ import pytest
 
 from brain.contracts import SensorKey
 from brain.estimator import Estimate, Estimator
+from brain.estimator.vpd import saturation_vapour_pressure_kpa
 from tests.estimator.synthetic import Row, fault_episodes, greenhouse, health_of, modify, run
 
 HOUR = 3600.0
@@ -342,3 +343,62 @@ def test_a_short_repeated_frame_is_not_a_frozen_feed() -> None:
         for i, row in enumerate(rows)
     ]
     assert all(e.confidence == 1.0 for _, e in run(rows))
+
+
+def test_a_round_fill_value_is_stuck_within_half_an_hour_at_night() -> None:
+    """CO2 held at exactly 400 at night (a logger's fill): no daylight rule needed, found in 30 min."""
+    step_s = 300.0
+    rows = greenhouse(days=1, step_s=step_s, seed=5)
+    start = _index(step_s, 1)  # 01:00, dark
+    rows = modify(rows, "co2_ppm", lambda i, r: 400.0 if start <= i < start + 24 else r.readings["co2_ppm"])
+    found = _first_faulty(rows, "co2_ppm", start)
+    assert found is not None
+    polls, fault, estimate = found
+    assert fault == "stuck_at" and polls * step_s == 1800.0
+    record = next(r for r in estimate.sensor_health if r.sensor.value == "co2_ppm")
+    assert record.evidence is not None and record.evidence.statistic == "round_value_held"
+    assert record.evidence.value == 400.0 and record.since == rows[start].timestamp
+
+
+def test_a_repeated_plain_value_needs_longer_than_a_round_one() -> None:
+    step_s = 300.0
+    rows = greenhouse(days=1, step_s=step_s, seed=5)
+    start = _index(step_s, 1)
+    rows = modify(rows, "co2_ppm", lambda i, r: 437.0 if start <= i < start + 24 else r.readings["co2_ppm"])
+    found = _first_faulty(rows, "co2_ppm", start)
+    assert found is not None and found[1] == "stuck_at" and found[0] * step_s == 5400.0
+
+
+def test_humidity_swinging_with_the_air_temperature_is_not_a_jump() -> None:
+    """Fans cycling: RH 72 -> 61 -> 72 % as the air warms 1.3 degC and back; the dew point barely moves."""
+    step_s = 300.0
+    rows = greenhouse(days=1, step_s=step_s, seed=6)
+    start = _index(step_s, 21)
+    swings = {start + k: k % 2 for k in range(12)}
+
+    def temperature(i: int, row: Row) -> float | None:
+        return 21.0 + 1.3 * swings[i] if i in swings else row.readings["air_temperature_c"]
+
+    def humidity(i: int, row: Row) -> float | None:
+        # RH at a constant vapour pressure of 1.80 kPa: a swing of 11 % with the temperature.
+        if i not in swings:
+            return row.readings["relative_humidity_pct"]
+        return round(100.0 * 1.80 / saturation_vapour_pressure_kpa(temperature(i, row) or 0.0), 2)
+
+    rows = modify(modify(rows, "air_temperature_c", temperature), "relative_humidity_pct", humidity)
+    assert fault_episodes(e for _, e in run(rows)).get("relative_humidity_pct") is None
+
+
+def test_a_humidity_glitch_moves_the_dew_point_and_is_a_jump() -> None:
+    step_s = 300.0
+    rows = greenhouse(days=1, step_s=step_s, seed=6)
+    at = _index(step_s, 14)
+    rows = modify(
+        rows,
+        "relative_humidity_pct",
+        lambda i, r: (r.readings["relative_humidity_pct"] or 0.0) + (25.0 if i == at else 0.0),
+    )
+    found = _first_faulty(rows, "relative_humidity_pct", at)
+    assert found is not None and found[1] == "jump"
+    record = next(r for r in found[2].sensor_health if r.sensor.value == "relative_humidity_pct")
+    assert record.evidence is not None and record.evidence.statistic.endswith("dew_point_step")
