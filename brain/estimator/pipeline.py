@@ -74,7 +74,9 @@ class Estimate:
     t: float
     """Estimator time of the observation (``since`` in the health records is measured on it)."""
     anomalies: list[AnomalyV1]
-    """Episode starts and ends revealed by this observation (usually none)."""
+    """Episode starts, severity changes and ends revealed by this observation (usually none)."""
+    episodes_started: int
+    """How many of ``anomalies`` start a new episode: what a counter of anomalies counts."""
     health_changed: bool
     """Some sensor's (status, fault) differs from the previous step (always true for the first)."""
     _state: StateV1 | None = field(default=None, repr=False)
@@ -241,6 +243,7 @@ class Estimator:
             health=tuple([tracker.snapshot if tracker.installed else None for tracker in self._trackers]),
             t=t,
             anomalies=found,
+            episodes_started=self._anomalies.episodes_started,
             health_changed=previous is None or changed,
         )
 

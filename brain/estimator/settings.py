@@ -173,6 +173,7 @@ class AnomalyRule(_Section):
     warning_start_s: _Seconds
     critical_start_s: _Seconds = 0.0
     end_s: _Seconds
+    merge_gap_s: _Seconds = 0.0
     daylight_only: bool = False
 
     @model_validator(mode="after")
