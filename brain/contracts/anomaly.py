@@ -55,6 +55,11 @@ class AnomalyKind(StrEnum):
     CO2_LOW = "co2_low"
     CO2_HIGH = "co2_high"
     SUBSTRATE_DRY = "substrate_dry"
+    WARM_NIGHT = "warm_night"
+    """Since schema 1.1, like every kind below."""
+    TEMPERATURE_MEAN_HIGH = "temperature_mean_high"
+    LIGHT_INTEGRAL_LOW = "light_integral_low"
+    CO2_ENRICHMENT_IN_DARK = "co2_enrichment_in_dark"
 
 
 class Metric(StrEnum):
@@ -67,6 +72,12 @@ class Metric(StrEnum):
     SUBSTRATE_MOISTURE_PCT = "substrate_moisture_pct"
     VPD_KPA = "vpd_kpa"
     DEW_POINT_MARGIN_C = "dew_point_margin_c"
+    NIGHT_MEAN_AIR_TEMPERATURE_C = "night_mean_air_temperature_c"
+    """Since schema 1.1: the mean air temperature of the local night (22:00-06:00) so far."""
+    MEAN_24H_AIR_TEMPERATURE_C = "mean_24h_air_temperature_c"
+    """Since schema 1.1: the mean air temperature of the last 24 hours."""
+    DAILY_LIGHT_INTEGRAL_MOL_M2_D = "daily_light_integral_mol_m2_d"
+    """Since schema 1.1: PAR summed over a local day, mol m-2 d-1."""
 
 
 ANOMALY_SCHEMA_VERSION: Literal["1.1"] = "1.1"

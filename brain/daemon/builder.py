@@ -84,6 +84,7 @@ def build_parts(loaded: LoadedSettings) -> Parts:
     estimator = Estimator(
         _load_thresholds(settings.estimator.thresholds_file),
         installed_sensors=settings.estimator.inventory(hardware=settings.source is SourceKind.HARDWARE),
+        timezone=settings.timezone,
     )
     storage = settings.storage
     wall_clock = RealClock() if settings.source is SourceKind.HARDWARE else None

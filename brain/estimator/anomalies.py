@@ -33,7 +33,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from brain.contracts import ANOMALY_SCHEMA_VERSION, AnomalyKind, AnomalyV1, Metric, Severity
-from brain.estimator.settings import AnomalyRule, Direction
+from brain.estimator.settings import AnomalyRule, Direction, When
 
 _UNITS = {
     Metric.AIR_TEMPERATURE_C: ("Air temperature", "C"),
@@ -43,6 +43,9 @@ _UNITS = {
     Metric.SUBSTRATE_MOISTURE_PCT: ("Substrate water content", "%"),
     Metric.VPD_KPA: ("VPD", "kPa"),
     Metric.DEW_POINT_MARGIN_C: ("Margin to the dew point", "C"),
+    Metric.NIGHT_MEAN_AIR_TEMPERATURE_C: ("Night mean air temperature", "C"),
+    Metric.MEAN_24H_AIR_TEMPERATURE_C: ("24-hour mean air temperature", "C"),
+    Metric.DAILY_LIGHT_INTEGRAL_MOL_M2_D: ("Daily light integral", "mol/m2/d"),
 }
 
 _WHY = {
@@ -53,8 +56,21 @@ _WHY = {
     AnomalyKind.VPD_HIGH: "water stress: stomata close and photosynthesis drops",
     AnomalyKind.CONDENSATION_RISK: "water may condense on leaves and fruit",
     AnomalyKind.CO2_LOW: "photosynthesis is CO2-limited",
-    AnomalyKind.CO2_HIGH: "above the worker exposure limit",
+    AnomalyKind.CO2_HIGH: "above the crop's limit: leaf damage and lower yield reported",
     AnomalyKind.SUBSTRATE_DRY: "roots run short of water",
+    AnomalyKind.WARM_NIGHT: "warm nights harm pollen and fruit set",
+    AnomalyKind.TEMPERATURE_MEAN_HIGH: "fruit set and yield fall above a 25-26 C daily mean",
+    AnomalyKind.LIGHT_INTEGRAL_LOW: "too little light for the crop's growth",
+    AnomalyKind.CO2_ENRICHMENT_IN_DARK: "CO2 given in the dark is wasted: no photosynthesis",
+}
+_WHY_CRITICAL = {
+    AnomalyKind.CO2_HIGH: "above the 8-hour exposure limit for people (OSHA PEL)",
+}
+"""Where the critical level has another reason than the warning."""
+_NOT_APPLICABLE = {
+    When.DAYLIGHT: "the rule applies in daylight only",
+    When.DARK: "the rule applies in the dark only",
+    When.ALWAYS: "the rule no longer applies",
 }
 
 _NONE, _WARNING, _CRITICAL = 0, 1, 2
@@ -108,7 +124,7 @@ class _KindTracker:
         """Per level: since when the value has been back inside its exit threshold."""
         self.last_value = 0.0
         self.metric_index = METRICS.index(rule.metric)
-        self.daylight_only = rule.daylight_only
+        self.when = rule.when
         self.quiet_below = rule.warning if self.above else -rule.warning
         """A value (negated for ``below`` rules) at or under this cannot start anything."""
         self.idle = True
@@ -120,16 +136,27 @@ class _KindTracker:
         return value > threshold if self.above else value < threshold
 
     def step(
-        self, t: float, ts: datetime, value: float | None, site_id: str, applicable: bool = True
+        self,
+        t: float,
+        ts: datetime,
+        value: float | None,
+        site_id: str,
+        *,
+        applicable: bool = True,
+        since: Moment | None = None,
     ) -> list[AnomalyV1]:
-        """Judge one value: ``None`` is not judged (untrusted); not ``applicable``: the rule is off now."""
+        """Judge one value: ``None`` is not judged (untrusted); not ``applicable``: the rule is off now.
+
+        ``since``: when the period the value describes began (a day's light integral),
+        so that an episode starts and ends at the period's start, not when it was judged.
+        """
         self.started = 0
         now = (t, ts)
         if value is None:
             records = self._not_judged(now, site_id)
         else:
             self.last_value = value
-            self._track(now, value, applicable)
+            self._track(now if since is None else since, value, applicable)
             records = self._judge(now, value, site_id, applicable)
         self.idle = (
             self.episode is None and self.past_since[_WARNING] is None and self.past_since[_CRITICAL] is None
@@ -242,7 +269,10 @@ class _KindTracker:
         return [record]
 
     def _not_applicable_why(self) -> str:
-        return "the rule applies in daylight only" if self.daylight_only else "the rule no longer applies"
+        return _NOT_APPLICABLE[self.when]
+
+    def _why(self, level: int) -> str:
+        return _WHY_CRITICAL.get(self.kind, _WHY[self.kind]) if level == _CRITICAL else _WHY[self.kind]
 
     def _start_record(self, now: Moment, value: float, site_id: str) -> AnomalyV1:
         episode = self.episode
@@ -252,7 +282,8 @@ class _KindTracker:
         side = "above" if self.above else "below"
         held = (now[1] - episode.start[1]).total_seconds()
         message = (
-            f"{name} {value:.2f} {unit} {side} {threshold:g} {unit} for {_duration(held)}: {_WHY[self.kind]}."
+            f"{name} {value:.2f} {unit} {side} {threshold:g} {unit} for {_duration(held)}: "
+            f"{self._why(episode.level)}."
         )
         return self._record(
             now, episode.level, value, threshold, ended_at=None, message=message, site_id=site_id
@@ -272,7 +303,7 @@ class _KindTracker:
             held = 0.0 if since is None else (now[1] - since[1]).total_seconds()
             side = "above" if self.above else "below"
             message = f"Escalated to {_SEVERITY[level].value}: {name} {value:.2f} {unit} {side} "
-            message += f"{threshold:g} {unit} for {_duration(held)}: {_WHY[self.kind]}."
+            message += f"{threshold:g} {unit} for {_duration(held)}: {self._why(level)}."
         else:
             threshold = self._exit[level + 1]
             back = "below" if self.above else "above"
@@ -358,10 +389,13 @@ class AnomalyDetector:
         metrics: Sequence[float | None],
         site_id: str,
         daylight: bool | None,
+        *,
+        since: Mapping[int, Moment] | None = None,
     ) -> list[AnomalyV1]:
         """Judge one observation's metrics (in ``METRICS`` order, ``None`` where not trusted).
 
-        ``daylight`` ``None`` means unknown (no trusted PAR). Why the calm check:
+        ``daylight`` ``None`` means unknown (no trusted PAR); ``since``: per metric
+        index, when the period its value describes began (a night's mean, a day's light). Why the calm check:
         every kind is judged at every poll and almost always nothing happens; while
         every kind is idle and every metric is calm for all its rules, the step is
         over after one comparison per metric.
@@ -378,12 +412,18 @@ class AnomalyDetector:
         all_idle = True
         for tracker in self._trackers:
             value = metrics[tracker.metric_index]
-            applicable = not (tracker.daylight_only and daylight is False)
+            when = tracker.when
+            applicable = (
+                when is When.ALWAYS
+                or (when is When.DAYLIGHT and daylight is not False)
+                or (when is When.DARK and daylight is False)
+            )
             if tracker.idle and (
                 value is None or not applicable or (value if tracker.above else -value) <= tracker.quiet_below
             ):
                 continue
-            records.extend(tracker.step(t, ts, value, site_id, applicable))
+            period = None if since is None else since.get(tracker.metric_index)
+            records.extend(tracker.step(t, ts, value, site_id, applicable=applicable, since=period))
             self.episodes_started += tracker.started
             all_idle = all_idle and tracker.idle
         self._all_idle = all_idle

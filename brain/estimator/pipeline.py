@@ -32,13 +32,15 @@ from brain.contracts import (
     Evidence,
     ExclusionReason,
     HealthStatus,
+    Metric,
     ObservationV1,
     SensorHealthV1,
     SensorKey,
     StateV1,
 )
-from brain.estimator.anomalies import AnomalyDetector
+from brain.estimator.anomalies import METRICS, AnomalyDetector
 from brain.estimator.confidence import confidence, sensor_trust
+from brain.estimator.daily import DailyFigures
 from brain.estimator.drift import DriftDetector
 from brain.estimator.feed import FeedWatch
 from brain.estimator.health import HealthSnapshot, SensorTracker
@@ -145,12 +147,14 @@ class Estimator:
         settings: EstimatorSettings | None = None,
         *,
         installed_sensors: Collection[SensorKey] | None = None,
+        timezone: str = "UTC",
     ) -> None:
         """Judge by ``settings`` (the packaged thresholds by default) the sensors a site has.
 
         ``installed_sensors``: the site's sensors (the Pi's configuration); ``None``: learned
         from the data, a sensor counting as installed from its first non-null reading on (a
         streaming replay cannot know in advance which columns will ever carry a value).
+        ``timezone``: the site's (IANA name): its nights and days are the local ones.
         """
         self.settings = settings if settings is not None else EstimatorSettings.load()
         self._inventory_fixed = installed_sensors is not None
@@ -194,6 +198,9 @@ class Estimator:
         feed = self.settings.feed
         self._feed = FeedWatch(frozen_s=feed.frozen_s, min_channels=feed.min_channels, gap_s=timing.gap_s)
         self._anomalies = AnomalyDetector(self.settings.anomalies)
+        self._daily = DailyFigures(self.settings.daily, timezone=timezone, gap_s=timing.gap_s)
+        self._light_index = METRICS.index(Metric.DAILY_LIGHT_INTEGRAL_MOL_M2_D)
+        self._night_index = METRICS.index(Metric.NIGHT_MEAN_AIR_TEMPERATURE_C)
         self._daylight_par = health.daylight_par_umol_m2_s
         self.history = RingBuffer(
             HISTORY_SERIES,
@@ -229,8 +236,27 @@ class Estimator:
         values = tuple([rh_pct if tracker is humidity else tracker.used for tracker in self._trackers])
         par = self._par.used
         daylight = None if par is None else par >= self._daylight_par
-        metrics = (*values, vpd, margin)  # METRICS order
-        found = closed + self._anomalies.step(t, observation.timestamp, metrics, site_id, daylight)
+        daily = self._daily  # the rest of METRICS: the grower's-day figures
+        daily.step(t, timeline.epoch_s, temp_c, par)
+        metrics = (
+            *values,
+            vpd,
+            margin,
+            daily.night_mean_c,
+            daily.mean_24h_c,
+            daily.light_integral,
+        )  # METRICS
+        since = {
+            index: moment
+            for index, moment in (
+                (self._light_index, daily.light_day_start),
+                (self._night_index, daily.night_start),
+            )
+            if moment is not None
+        }
+        found = closed + self._anomalies.step(
+            t, observation.timestamp, metrics, site_id, daylight, since=since
+        )
         self.history.push(t, (*values, vpd, dew_point))  # HISTORY_SERIES order
         return Estimate(
             observation=observation,

@@ -155,6 +155,26 @@ class FeedSettings(_Section):
     min_channels: Annotated[int, Field(ge=2)]
 
 
+class DailySettings(_Section):
+    """The grower's day: local night hours and how the daily figures are formed (brain.estimator.daily)."""
+
+    night_start_hour: Annotated[int, Field(ge=12, le=23)]
+    night_end_hour: Annotated[int, Field(ge=0, le=11)]
+    mean_window_s: _PositiveSeconds
+    bin_s: _PositiveSeconds
+    min_coverage: Annotated[float, Field(gt=0.0, le=1.0)]
+
+
+class When(StrEnum):
+    """When a rule applies."""
+
+    ALWAYS = "always"
+    DAYLIGHT = "daylight"
+    """In light, or when it is not known (no trusted PAR)."""
+    DARK = "dark"
+    """Only when a trusted PAR says it is dark."""
+
+
 class Direction(StrEnum):
     """Which side of a threshold is the anomaly."""
 
@@ -174,7 +194,7 @@ class AnomalyRule(_Section):
     critical_start_s: _Seconds = 0.0
     end_s: _Seconds
     merge_gap_s: _Seconds = 0.0
-    daylight_only: bool = False
+    when: When = When.ALWAYS
 
     @model_validator(mode="after")
     def _critical_is_beyond_warning(self) -> Self:
@@ -200,6 +220,7 @@ class EstimatorSettings(_Section):
     health: HealthSettings
     drift: DriftSettings
     feed: FeedSettings
+    daily: DailySettings
     anomalies: dict[AnomalyKind, AnomalyRule]
     source: str = "packaged thresholds.toml"
 

@@ -87,6 +87,10 @@ class FieldCase:
     mapping: str
     file: str
 
+    def estimator(self) -> Estimator:
+        """An estimator for the site: its nights and days are those of the log's time zone."""
+        return Estimator(timezone=load_mapping(self.mapping).timezone)
+
     def pairs(self) -> Pairs:
         path = FIELD_DATA / self.file
         observations = iter_csv_observations(path, load_mapping(self.mapping), ImportSummary(csv_path=path))
@@ -152,7 +156,7 @@ def render_field(case: FieldCase) -> dict[str, str]:
     faulty: dict[str, bool] = {}
     seen: set[tuple[str, datetime]] = set()
     confidence_sum = 0.0
-    for estimate in stepped(case.pairs()):
+    for estimate in stepped(case.pairs(), case.estimator()):
         steps += 1
         confidence_sum += estimate.confidence
         for record in estimate.anomalies:

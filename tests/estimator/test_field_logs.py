@@ -27,7 +27,7 @@ class Replay:
 
 
 def _replay(observations: object) -> Replay:
-    estimator = Estimator()
+    estimator = Estimator(timezone="America/New_York")  # both logs are US Eastern sites
     result = Replay()
     faulty: dict[str, bool] = {}
     for observation in observations:  # type: ignore[attr-defined]
