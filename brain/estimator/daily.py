@@ -78,7 +78,8 @@ class DailyFigures:
         """When the night ``night_mean_c`` describes began."""
         self._night_started: Moment | None = None
         self.mean_24h_c: float | None = None
-        """Mean air temperature over the last 24 hours, when they are covered enough."""
+        """Mean air temperature over the 24 hours before the last 5-minute bin closed, when they are
+        covered enough (it moves a bin at a time: the rule built on it counts hours)."""
         self.light_integral: float | None = None
         """Daily light integral of the last complete local day, mol m-2 d-1 (``None`` without PAR)."""
         self.light_day_start: Moment | None = None
@@ -133,30 +134,33 @@ class DailyFigures:
             self.night_mean_c = self.night_start = None
 
     def _step_mean(self, t: float, temp_c: float) -> None:
-        bin_s = self._settings.bin_s
-        index = int(t // bin_s)
+        """Add a reading to its 5-minute bin; the 24-hour mean moves when a bin closes."""
+        index = int(t // self._settings.bin_s)
         if index != self._bin:
-            if self._bin >= 0 and self._bin_mean.count:
-                closed = self._bin_mean
-                self._bins.append((self._bin, closed.total, closed.count, closed.covered_s))
-                self._sums[0] += closed.total
-                self._sums[1] += closed.count
-                self._sums[2] += closed.covered_s
-            last_t = self._bin_mean.last_t
-            self._bin = index
-            self._bin_mean = _Mean()
-            self._bin_mean.last_t = last_t  # coverage runs on across the bin boundary
-            oldest = index - int(self._settings.mean_window_s // bin_s)
-            while self._bins and self._bins[0][0] <= oldest:
-                _, total, count, covered = self._bins.popleft()
-                self._sums[0] -= total
-                self._sums[1] -= count
-                self._sums[2] -= covered
+            self._close_bin(index)
         self._bin_mean.add(t, temp_c, self._gap_s)
-        samples = self._sums[1] + self._bin_mean.count
-        covered_s = self._sums[2] + self._bin_mean.covered_s
-        enough = covered_s >= self._settings.min_coverage * self._settings.mean_window_s
-        self.mean_24h_c = (self._sums[0] + self._bin_mean.total) / samples if enough else None
+
+    def _close_bin(self, index: int) -> None:
+        """The bin before ``index`` is complete: add it, drop bins older than the window, recompute."""
+        settings = self._settings
+        closed = self._bin_mean
+        if self._bin >= 0 and closed.count:
+            self._bins.append((self._bin, closed.total, closed.count, closed.covered_s))
+            self._sums[0] += closed.total
+            self._sums[1] += closed.count
+            self._sums[2] += closed.covered_s
+        self._bin = index
+        self._bin_mean = _Mean()
+        self._bin_mean.last_t = closed.last_t  # coverage runs on across the bin boundary
+        oldest = index - int(settings.mean_window_s // settings.bin_s)
+        while self._bins and self._bins[0][0] <= oldest:
+            _, total, count, covered = self._bins.popleft()
+            self._sums[0] -= total
+            self._sums[1] -= count
+            self._sums[2] -= covered
+        total, samples, covered_s = self._sums
+        enough = samples and covered_s >= settings.min_coverage * settings.mean_window_s
+        self.mean_24h_c = total / samples if enough else None
 
     def _step_light(self, t: float, epoch_s: float, par: float | None) -> None:
         day = self._day_start

@@ -53,6 +53,7 @@ Evidence = tuple[float, str, float | None, float | None]
 HealthSnapshot = tuple[HealthStatus, SensorFault, float, Evidence | None]
 """status, fault, since (estimator time), evidence: one sensor's diagnosis at one step."""
 
+_OK = HealthStatus.OK
 _DEGRADED = HealthStatus.DEGRADED
 _NONE = SensorFault.NONE
 _INF = math.inf
@@ -90,9 +91,9 @@ class SensorTracker:
         "_day_s",
         "_drift",
         "_exact_last_t",
+        "_exact_rules",
         "_exact_since",
         "_exact_value",
-        "_feed_frozen",
         "_first_null_t",
         "_first_t",
         "_flat_last_t",
@@ -195,7 +196,6 @@ class SensorTracker:
         self._co_min, self._co_max = _INF, -_INF
         self._recovery_until = -1.0
         self._drift: tuple[float, Evidence] | None = None
-        self._feed_frozen: tuple[float, Evidence] | None = None
 
     def _read_limits(self, settings: HealthSettings) -> None:
         """Copy the limits into plain floats: read at every poll, a model's attribute costs 3x."""
@@ -207,33 +207,33 @@ class SensorTracker:
         self._stuck_band = limits.stuck_band
         self._typical_factor = settings.jump_typical_factor
         self._jump_window_s = settings.jump_window_s
+        self._exact_rules = bool(limits.stuck_exact_s or limits.stuck_round_multiple)
+        """Whether exact repeats are judged for this sensor (fill values: CO2)."""
         windows = [limits.stuck_any_s, limits.stuck_daylight_s, limits.stuck_colocated_s]
         self._stuck_soonest_s = min(w for w in windows if w > 0)
-
-    def set_feed_frozen(self, verdict: tuple[float, Evidence] | None) -> None:
-        """Mark the feed as frozen since ``verdict[0]`` (:mod:`brain.estimator.feed`), or clear it."""
-        self._feed_frozen = verdict
 
     def set_drift(self, drift: tuple[float, Evidence] | None) -> None:
         """Mark the sensor as drifting since ``drift[0]`` with evidence ``drift[1]``, or clear it."""
         self._drift = drift
 
-    def observe(
+    def observe(  # noqa: PLR0917 - five calls per poll: positional (a keyword costs 0.1 us)
         self,
         t: float,
-        *,
         gap: bool,
         value: float | None,
         daylight: bool,
         colocated: float | None,
         temperature_c: float | None = None,
+        feed_frozen: tuple[float, Evidence] | None = None,
     ) -> None:
         """Judge this step's reading (``None`` when the read gave nothing).
 
         ``gap``: the observation came after a gap (steps across it are not judged);
         ``daylight``: PAR says it is light; ``colocated``: the co-located quantity's
         plausible reading, or ``None``; ``temperature_c``: the air temperature accepted
-        at this step, for a sensor whose jumps are judged on the dew point (humidity).
+        at this step, for a sensor whose jumps are judged on the dew point (humidity);
+        ``feed_frozen``: ``(since, evidence)`` while the whole feed repeats its last frame
+        (:mod:`brain.estimator.feed`).
         """
         if value is None:
             self._on_null(t)
@@ -242,7 +242,7 @@ class SensorTracker:
             self._on_out_of_range(t, value)
             return
         self._null_polls = 0
-        judged = self._jump_quantity(value, temperature_c)
+        judged = self._jump_quantity(value, temperature_c) if self._jump_on_dew_point else value
         if judged is None:  # nothing to judge a step on: the next reading starts afresh
             self._take(t, None)
         else:
@@ -254,10 +254,12 @@ class SensorTracker:
         self.accepted = value
         self._last_valid = value
         self._last_valid_t = t
-        if self._feed_frozen is not None:  # the whole feed repeats its last frame: not the air now
-            self._exclude_as(t, ExclusionReason.STALE, SensorFault.STUCK_AT, self._feed_frozen)
+        if feed_frozen is not None:  # the whole feed repeats its last frame: not the air now
+            self._exclude_as(t, ExclusionReason.STALE, SensorFault.STUCK_AT, feed_frozen)
             return
-        stuck = self._track_flatness(t, value, gap, daylight, colocated)
+        stuck = self._track_exact_repeat(t, value, gap) if self._exact_rules else None
+        if stuck is None:
+            stuck = self._track_flatness(t, value, gap, daylight, colocated)
         if stuck is not None:
             self._exclude_as(t, ExclusionReason.STUCK_AT, SensorFault.STUCK_AT, stuck)
             return
@@ -267,7 +269,7 @@ class SensorTracker:
         if self._drift is not None:  # suspect, not excluded: its value is still used, at half trust
             onset, evidence = self._drift
             self._settle(t, SensorFault.DRIFT, onset, evidence, degraded=True)
-        elif self.status is HealthStatus.OK and t >= self._recovery_until:
+        elif self.status is _OK and t >= self._recovery_until:
             self.changed = False  # still ok, nothing new to say: what _settle would conclude
         else:
             self._settle(t, _NONE, t, None)
@@ -280,8 +282,6 @@ class SensorTracker:
         a humidity sensor that glitches moves the dew point with it. ``None`` when the
         temperature for it is not known.
         """
-        if not self._jump_on_dew_point:
-            return value
         if temperature_c is None or value <= 0.0:
             return None
         return dew_point_c(temperature_c, min(value, 100.0))
@@ -298,7 +298,7 @@ class SensorTracker:
             self._take(t, value)
             return None
         step = value - ref
-        size = abs(step)
+        size = step if step >= 0.0 else -step
         typical = self._typical
         floor = self._typical_factor * typical
         impossible = size > self._jump_step_min and size > self._jump_step_per_s * elapsed and size > floor
@@ -309,9 +309,9 @@ class SensorTracker:
             spike = self._spike_returned(t, value, candidate)
             if spike is not None:
                 return spike
-        weight = min(elapsed / self._jump_window_s, 1.0)
-        self._typical = typical + weight * (size - typical)
-        spike_limit = max(self._spike_min, floor)
+        weight = elapsed / self._jump_window_s
+        self._typical = typical + (weight if weight < 1.0 else 1.0) * (size - typical)
+        spike_limit = self._spike_min if self._spike_min > floor else floor
         far = size >= spike_limit
         self._candidate = _Candidate(ref, self._ref_t, step, t, spike_limit, typical) if far else None
         self._ref = value
@@ -360,9 +360,6 @@ class SensorTracker:
         self, t: float, value: float, gap: bool, daylight: bool, colocated: float | None
     ) -> tuple[float, Evidence] | None:
         """Extend or restart the flat stretch; stuck evidence once it is too long for its context."""
-        exact = self._track_exact_repeat(t, value, gap)
-        if exact is not None:
-            return exact
         low = value if value < self._flat_min else self._flat_min
         high = value if value > self._flat_max else self._flat_max
         if gap or t - self._flat_last_t > self._gap_s or high - low > self._stuck_band:

@@ -40,7 +40,7 @@ from brain.contracts import (
 )
 from brain.estimator.anomalies import METRICS, AnomalyDetector
 from brain.estimator.confidence import confidence, sensor_trust
-from brain.estimator.daily import DailyFigures
+from brain.estimator.daily import DailyFigures, Moment
 from brain.estimator.drift import DriftDetector
 from brain.estimator.feed import FeedWatch
 from brain.estimator.health import HealthSnapshot, SensorTracker
@@ -176,16 +176,20 @@ class Estimator:
         }
         self._trackers = tuple(trackers[key] for key in SENSOR_KEYS)
         """One per sensor, in ``SENSOR_KEYS`` order (the order of every record)."""
+        order = [kind.key for kind in SENSOR_KINDS]
         self._judged = tuple(
-            (trackers[kind.key], kind.key.value, None if kind.colocated is None else kind.colocated.value)
+            (
+                trackers[kind.key],
+                kind.key.value,
+                None if kind.colocated is None else order.index(kind.colocated),
+            )
             for kind in SENSOR_KINDS
         )
         """In the order of judgement (``SENSOR_KINDS``: PAR first): each sensor's tracker, the
-        field of its reading in ``ObservationV1.sensors``, and that of its co-located quantity."""
-        self._plausible = {
-            key.value: (health.limits(key).valid_min, health.limits(key).valid_max) for key in SENSOR_KEYS
-        }
-        """Valid range per reading field: a co-located reading is context only when plausible."""
+        field of its reading in ``ObservationV1.sensors``, and where its co-located quantity's
+        reading is in that order."""
+        self._plausible = [(health.limits(key).valid_min, health.limits(key).valid_max) for key in order]
+        """Valid range per sensor, judgement order: a co-located reading is context only when plausible."""
         self._temperature = trackers[SensorKey.AIR_TEMPERATURE_C]
         self._humidity = trackers[SensorKey.RELATIVE_HUMIDITY_PCT]
         self._par = trackers[SensorKey.PAR_UMOL_M2_S]
@@ -201,6 +205,9 @@ class Estimator:
         self._daily = DailyFigures(self.settings.daily, timezone=timezone, gap_s=timing.gap_s)
         self._light_index = METRICS.index(Metric.DAILY_LIGHT_INTEGRAL_MOL_M2_D)
         self._night_index = METRICS.index(Metric.NIGHT_MEAN_AIR_TEMPERATURE_C)
+        self._periods: tuple[Moment | None, Moment | None] = (None, None)
+        self._since: dict[int, Moment] = {}
+        """Per metric index, when the whole night or day its value describes began."""
         self._daylight_par = health.daylight_par_umol_m2_s
         self.history = RingBuffer(
             HISTORY_SERIES,
@@ -283,27 +290,19 @@ class Estimator:
         frozen = self._feed.observe(t, frame, gap=gap)
         daylight = False
         changed = False
-        for tracker, field_name, colocated_field in self._judged:
-            colocated = None
-            if colocated_field is not None:
-                other = getattr(readings, colocated_field)
-                low, high = self._plausible[colocated_field]
-                if other is not None and low <= other <= high:
-                    colocated = other
-            value = getattr(readings, field_name)
+        temperature = self._temperature
+        for (tracker, _, colocated_at), value in zip(self._judged, frame, strict=True):
             if not tracker.installed:
                 if self._inventory_fixed or value is None:
                     continue  # not this site's sensor (yet): nothing to judge, nothing to report
                 tracker.installed = True
-            tracker.set_feed_frozen(frozen)
-            tracker.observe(
-                t,
-                gap=gap,
-                value=value,
-                daylight=daylight,
-                colocated=colocated,
-                temperature_c=self._temperature.accepted,
-            )
+            colocated = None
+            if colocated_at is not None:
+                other = frame[colocated_at]
+                low, high = self._plausible[colocated_at]
+                if other is not None and low <= other <= high:
+                    colocated = other
+            tracker.observe(t, gap, value, daylight, colocated, temperature.accepted, frozen)
             changed = changed or tracker.changed
             if tracker is self._par:
                 daylight = tracker.used is not None and tracker.used >= self._daylight_par
