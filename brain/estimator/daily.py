@@ -91,8 +91,19 @@ class DailyFigures:
             self._find_day(epoch_s)
         self._step_night(t, epoch_s, temp_c)
         if temp_c is not None:
-            self._step_mean(t, temp_c)
-        self._step_light(t, epoch_s, par)
+            if int(t // self._settings.bin_s) != self._bin:
+                self._close_bin(int(t // self._settings.bin_s))
+            self._bin_mean.add(t, temp_c, self._gap_s)
+        if self._day_start != self._light_day:
+            self._close_light_day(t, epoch_s)
+        if par is None:
+            self._light_last_t = None
+        else:
+            if self._light_last_t is not None:
+                dt = min(t - self._light_last_t, self._gap_s)
+                self._light_mol += par * dt / 1e6
+                self._light_covered_s += dt
+            self._light_last_t = t
 
     def _find_day(self, epoch_s: float) -> None:
         """The local day of ``epoch_s`` and its night boundaries (wall-clock steps back included)."""
@@ -133,13 +144,6 @@ class DailyFigures:
         else:
             self.night_mean_c = self.night_start = None
 
-    def _step_mean(self, t: float, temp_c: float) -> None:
-        """Add a reading to its 5-minute bin; the 24-hour mean moves when a bin closes."""
-        index = int(t // self._settings.bin_s)
-        if index != self._bin:
-            self._close_bin(index)
-        self._bin_mean.add(t, temp_c, self._gap_s)
-
     def _close_bin(self, index: int) -> None:
         """The bin before ``index`` is complete: add it, drop bins older than the window, recompute."""
         settings = self._settings
@@ -162,30 +166,20 @@ class DailyFigures:
         enough = samples and covered_s >= settings.min_coverage * settings.mean_window_s
         self.mean_24h_c = total / samples if enough else None
 
-    def _step_light(self, t: float, epoch_s: float, par: float | None) -> None:
+    def _close_light_day(self, t: float, epoch_s: float) -> None:
+        """A local day is over: its light integral, if its PAR readings covered enough of it."""
+        if self._light_day is not None and self._light_day_start is not None:
+            length = self._day_end_of(self._light_day) - self._light_day
+            if self._light_covered_s >= self._settings.min_coverage * length:
+                self.light_integral = self._light_mol * length / self._light_covered_s
+                self.light_day_start = self._light_day_start
+            else:
+                self.light_integral = self.light_day_start = None
         day = self._day_start
-        if day != self._light_day:
-            if self._light_day is not None and self._light_day_start is not None:
-                length = self._day_end_of(self._light_day) - self._light_day
-                enough = self._light_covered_s >= self._settings.min_coverage * length
-                if enough:
-                    self.light_integral = self._light_mol * length / self._light_covered_s
-                    self.light_day_start = self._light_day_start
-                else:
-                    self.light_integral = self.light_day_start = None
-            self._light_day = day
-            start = datetime.fromtimestamp(day, UTC)
-            self._light_day_start = (t - (epoch_s - day), start)
-            self._light_mol = self._light_covered_s = 0.0
-            self._light_last_t = None
-        if par is None:
-            self._light_last_t = None
-            return
-        if self._light_last_t is not None:
-            dt = min(t - self._light_last_t, self._gap_s)
-            self._light_mol += par * dt / 1e6
-            self._light_covered_s += dt
-        self._light_last_t = t
+        self._light_day = day
+        self._light_day_start = (t - (epoch_s - day), datetime.fromtimestamp(day, UTC))
+        self._light_mol = self._light_covered_s = 0.0
+        self._light_last_t = None
 
     def _day_end_of(self, day_start: float) -> float:
         zone = self._zone

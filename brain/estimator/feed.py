@@ -40,7 +40,7 @@ class FeedWatch:
         """
         live = gap or t - self._last_t > self._gap_s or frame != self._frame
         self._last_t = t
-        if live or sum(value is not None for value in frame) < self._min_channels:
+        if live or len(frame) - frame.count(None) < self._min_channels:
             self._frame = frame
             self._since = t
             self._repeats = 0

@@ -216,7 +216,7 @@ class SensorTracker:
         """Mark the sensor as drifting since ``drift[0]`` with evidence ``drift[1]``, or clear it."""
         self._drift = drift
 
-    def observe(  # noqa: PLR0917 - five calls per poll: positional (a keyword costs 0.1 us)
+    def observe(  # noqa: PLR0912, PLR0915, PLR0917 - see the docstring
         self,
         t: float,
         gap: bool,
@@ -234,6 +234,12 @@ class SensorTracker:
         at this step, for a sensor whose jumps are judged on the dew point (humidity);
         ``feed_frozen``: ``(since, evidence)`` while the whole feed repeats its last frame
         (:mod:`brain.estimator.feed`).
+
+        Why one long method with positional arguments: it runs for every sensor at every
+        poll, and ``make bench`` holds ``Estimator.step`` to 8 us; a call costs about as much as
+        a rule's arithmetic, so the common case of each rule (a small step, a flat stretch
+        extended or restarted) is inline, in the order of the module docstring, and the rare
+        cases are the helper methods.
         """
         if value is None:
             self._on_null(t)
@@ -242,15 +248,32 @@ class SensorTracker:
             self._on_out_of_range(t, value)
             return
         self._null_polls = 0
+        # Jump: the common case (nothing pending, no far step to tell, a small step within every
+        # limit) inline; _judge_step has every case, and does the same for this one.
         judged = self._jump_quantity(value, temperature_c) if self._jump_on_dew_point else value
+        ref = self._ref
+        elapsed = t - self._ref_t
+        jump = None
         if judged is None:  # nothing to judge a step on: the next reading starts afresh
             self._take(t, None)
-        else:
+        elif ref is None or gap or elapsed > self._gap_s or self._pending or self._candidate is not None:
             jump = self._judge_step(t, judged, gap)
-            if jump is not None:
-                self.accepted = None
-                self._exclude_as(t, ExclusionReason.JUMP, SensorFault.JUMP, jump)
-                return
+        else:
+            step = judged - ref
+            size = step if step >= 0.0 else -step
+            typical = self._typical
+            impossible = size > self._jump_step_min and size > self._jump_step_per_s * elapsed
+            if size < self._spike_min and not (impossible and size > self._typical_factor * typical):
+                weight = elapsed / self._jump_window_s
+                self._typical = typical + (weight if weight < 1.0 else 1.0) * (size - typical)
+                self._ref = judged
+                self._ref_t = t
+            else:
+                jump = self._judge_step(t, judged, gap)
+        if jump is not None:
+            self.accepted = None
+            self._exclude_as(t, ExclusionReason.JUMP, SensorFault.JUMP, jump)
+            return
         self.accepted = value
         self._last_valid = value
         self._last_valid_t = t
@@ -258,8 +281,23 @@ class SensorTracker:
             self._exclude_as(t, ExclusionReason.STALE, SensorFault.STUCK_AT, feed_frozen)
             return
         stuck = self._track_exact_repeat(t, value, gap) if self._exact_rules else None
-        if stuck is None:
-            stuck = self._track_flatness(t, value, gap, daylight, colocated)
+        # Stuck: extend or restart the flat stretch; judge it only once it could be long enough.
+        low = value if value < self._flat_min else self._flat_min
+        high = value if value > self._flat_max else self._flat_max
+        if gap or t - self._flat_last_t > self._gap_s or high - low > self._stuck_band:
+            self._flat_start = self._flat_last_t = t
+            self._flat_min = self._flat_max = value
+            self._day_s = 0.0
+            self._co_min, self._co_max = (_INF, -_INF) if colocated is None else (colocated, colocated)
+        else:
+            if daylight:
+                self._day_s += t - self._flat_last_t
+            self._flat_min, self._flat_max, self._flat_last_t = low, high, t
+            if colocated is not None:
+                self._co_min = min(self._co_min, colocated)
+                self._co_max = max(self._co_max, colocated)
+            if stuck is None and t - self._flat_start >= self._stuck_soonest_s:
+                stuck = self._judge_flatness(t, high - low)
         if stuck is not None:
             self._exclude_as(t, ExclusionReason.STUCK_AT, SensorFault.STUCK_AT, stuck)
             return
@@ -355,28 +393,6 @@ class SensorTracker:
         self._pending = False
         self._ref = value
         self._ref_t = t
-
-    def _track_flatness(
-        self, t: float, value: float, gap: bool, daylight: bool, colocated: float | None
-    ) -> tuple[float, Evidence] | None:
-        """Extend or restart the flat stretch; stuck evidence once it is too long for its context."""
-        low = value if value < self._flat_min else self._flat_min
-        high = value if value > self._flat_max else self._flat_max
-        if gap or t - self._flat_last_t > self._gap_s or high - low > self._stuck_band:
-            self._flat_start = self._flat_last_t = t
-            self._flat_min = self._flat_max = value
-            self._day_s = 0.0
-            self._co_min, self._co_max = (_INF, -_INF) if colocated is None else (colocated, colocated)
-            return None
-        if daylight:
-            self._day_s += t - self._flat_last_t
-        self._flat_min, self._flat_max, self._flat_last_t = low, high, t
-        if colocated is not None:
-            self._co_min = min(self._co_min, colocated)
-            self._co_max = max(self._co_max, colocated)
-        if t - self._flat_start < self._stuck_soonest_s:
-            return None
-        return self._judge_flatness(t, high - low)
 
     def _track_exact_repeat(self, t: float, value: float, gap: bool) -> tuple[float, Evidence] | None:
         """Stuck evidence for one value repeated exactly (a fill value), at any hour, else ``None``.

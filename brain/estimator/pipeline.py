@@ -197,6 +197,12 @@ class Estimator:
         self._degraded_factor = conf.degraded_factor
         self._last_trusts: list[float | None] = []
         self._last_confidence = 0.0
+        self._all_fresh = False
+        """Every installed sensor was ok with this poll's reading at the last step."""
+        self._installed_count = sum(tracker.installed for tracker in trackers.values())
+        self._fresh_for = -1
+        self._fresh_confidence = 0.0
+        """The confidence when every installed sensor is ok and fresh, for ``_fresh_for`` installed."""
         self._stale_after_s = conf.stale_after_s
         self._drift = DriftDetector(self.settings.drift)
         feed = self.settings.feed
@@ -290,12 +296,14 @@ class Estimator:
         frozen = self._feed.observe(t, frame, gap=gap)
         daylight = False
         changed = False
+        fresh = True
         temperature = self._temperature
         for (tracker, _, colocated_at), value in zip(self._judged, frame, strict=True):
             if not tracker.installed:
                 if self._inventory_fixed or value is None:
                     continue  # not this site's sensor (yet): nothing to judge, nothing to report
                 tracker.installed = True
+                self._installed_count += 1
             colocated = None
             if colocated_at is not None:
                 other = frame[colocated_at]
@@ -304,8 +312,10 @@ class Estimator:
                     colocated = other
             tracker.observe(t, gap, value, daylight, colocated, temperature.accepted, frozen)
             changed = changed or tracker.changed
+            fresh = fresh and tracker.status is _OK and tracker.used is not None and not tracker.used_age_s
             if tracker is self._par:
                 daylight = tracker.used is not None and tracker.used >= self._daylight_par
+        self._all_fresh = fresh
         return changed
 
     def _close_episodes(self, previous: datetime | None, site_id: str) -> list[AnomalyV1]:
@@ -316,6 +326,8 @@ class Estimator:
 
     def _confidence(self) -> float:
         """The state's confidence from every sensor's trust (docs/confidence_scoring.md)."""
+        if self._all_fresh and self._fresh_for == self._installed_count:
+            return self._fresh_confidence  # every installed sensor ok and fresh, as last time
         trusts = [
             None  # not installed: not part of the state's claim
             if not tracker.installed
@@ -334,6 +346,8 @@ class Estimator:
             self._last_trusts = trusts
             pairs = [(w, trust) for w, trust in zip(self._weights, trusts, strict=True) if trust is not None]
             self._last_confidence = confidence([w for w, _ in pairs], [trust for _, trust in pairs])
+        if self._all_fresh:
+            self._fresh_for, self._fresh_confidence = self._installed_count, self._last_confidence
         return self._last_confidence
 
 

@@ -58,15 +58,24 @@ def vpd_and_dew_point(temp_c: float, rh_pct: float) -> tuple[float, float | None
     The one implementation of both (the functions below return one half of it):
     the dew point is the saturation curve read backwards, so they share its exponent.
     """
-    if not math.isfinite(rh_pct) or not 0.0 <= rh_pct <= 100.0:
-        raise PsychrometricInputError(f"relative humidity must be within 0-100 %, got {rh_pct!r}")
+    _check_humidity(rh_pct)
     exponent = _magnus_exponent(temp_c)
     ratio = rh_pct / 100.0
     vpd = math.exp(_LN_A + exponent) * (1.0 - ratio)
+    return vpd, _dew_point(exponent, ratio)
+
+
+def _check_humidity(rh_pct: float) -> None:
+    if not math.isfinite(rh_pct) or not 0.0 <= rh_pct <= 100.0:
+        raise PsychrometricInputError(f"relative humidity must be within 0-100 %, got {rh_pct!r}")
+
+
+def _dew_point(exponent: float, ratio: float) -> float | None:
+    """The saturation curve read backwards: the temperature whose e_s is ``ratio`` x e_s(T)."""
     if ratio <= 0.0:
-        return vpd, None
+        return None
     gamma = math.log(ratio) + exponent
-    return vpd, MAGNUS_C_DEGC * gamma / (MAGNUS_B - gamma)
+    return MAGNUS_C_DEGC * gamma / (MAGNUS_B - gamma)
 
 
 def vpd_kpa(temp_c: float, rh_pct: float) -> float:
@@ -80,7 +89,8 @@ def dew_point_c(temp_c: float, rh_pct: float) -> float:
     Why RH 0 raises: perfectly dry air has no dew point (the formula goes to
     minus infinity); the estimator reports ``dew_point_c: null`` for it instead.
     """
-    dew_point = vpd_and_dew_point(temp_c, rh_pct)[1]
+    _check_humidity(rh_pct)
+    dew_point = _dew_point(_magnus_exponent(temp_c), rh_pct / 100.0)
     if dew_point is None:
         raise PsychrometricInputError("dew point is undefined at 0 % relative humidity (dry air)")
     return dew_point
