@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from brain.contracts._base import SCHEMA_VERSION, Contract
 from brain.contracts.action import ActionType, ActionV1, RecordRef, ReferencedStream
-from brain.contracts.anomaly import AnomalyKind, AnomalyV1, Metric, Severity
+from brain.contracts.anomaly import ANOMALY_SCHEMA_VERSION, AnomalyKind, AnomalyV1, Metric, Severity
 from brain.contracts.device_status import DEFAULT_DEVICES, DeviceStatusV1, RelayState
 from brain.contracts.observation import ObservationSource, ObservationV1, Reading, SensorReadings
 from brain.contracts.sensor_health import (
@@ -42,6 +42,7 @@ STREAMS: dict[str, type[Contract]] = {
 """Stream name (the JSONL file stem) to the contract its lines hold."""
 
 __all__ = [
+    "ANOMALY_SCHEMA_VERSION",
     "DEFAULT_DEVICES",
     "EVIDENCE_STATISTICS",
     "LAX_ENUM",

@@ -1,8 +1,18 @@
 """AnomalyV1: a climate episode a grower should know about.
 
-One episode gives two records: one when it starts (``ended_at`` is null) and
-one when it ends (``ended_at`` set, same ``kind`` and ``started_at``), never a
-flapping stream. ``(kind, started_at)`` identifies the episode.
+``(kind, started_at)`` identifies the episode; its records, in order:
+
+- one **start** (``ended_at`` null): the first record of that ``(kind, started_at)``;
+- since schema ``1.1``, zero or more **severity changes** (``ended_at`` null, a later
+  record of the same ``(kind, started_at)``, the new ``severity``; the message says
+  "Escalated to ..." or "Eased to ..."). Schema ``1.0`` logs told an escalation as
+  the end of one episode and the start of another at the same instant;
+- one **end** (``ended_at`` set; since ``1.1`` its severity is the worst the
+  episode reached).
+
+Readers pair records by ``(kind, started_at)``; the rule above reads 1.0 and 1.1
+logs alike. Schema ``1.1`` also adds kinds and metrics (docs/anomaly_thresholds.md),
+which a 1.0 reader would refuse: the version tells it why.
 
 Example payload::
 
@@ -17,7 +27,7 @@ Example payload::
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import Field, model_validator
 
@@ -45,6 +55,11 @@ class AnomalyKind(StrEnum):
     CO2_LOW = "co2_low"
     CO2_HIGH = "co2_high"
     SUBSTRATE_DRY = "substrate_dry"
+    WARM_NIGHT = "warm_night"
+    """Since schema 1.1, like every kind below."""
+    TEMPERATURE_MEAN_HIGH = "temperature_mean_high"
+    LIGHT_INTEGRAL_LOW = "light_integral_low"
+    CO2_ENRICHMENT_IN_DARK = "co2_enrichment_in_dark"
 
 
 class Metric(StrEnum):
@@ -57,11 +72,23 @@ class Metric(StrEnum):
     SUBSTRATE_MOISTURE_PCT = "substrate_moisture_pct"
     VPD_KPA = "vpd_kpa"
     DEW_POINT_MARGIN_C = "dew_point_margin_c"
+    NIGHT_MEAN_AIR_TEMPERATURE_C = "night_mean_air_temperature_c"
+    """Since schema 1.1: the mean air temperature of the local night (22:00-06:00) so far."""
+    MEAN_24H_AIR_TEMPERATURE_C = "mean_24h_air_temperature_c"
+    """Since schema 1.1: the mean air temperature of the last 24 hours."""
+    DAILY_LIGHT_INTEGRAL_MOL_M2_D = "daily_light_integral_mol_m2_d"
+    """Since schema 1.1: PAR summed over a local day, mol m-2 d-1."""
+
+
+ANOMALY_SCHEMA_VERSION: Literal["1.1"] = "1.1"
+"""The version brain writes anomaly records in (it reads 1.0 too; module docstring)."""
 
 
 class AnomalyV1(Contract):
-    """A start or end of an anomaly episode (example in the module docstring)."""
+    """A start, severity change or end of an anomaly episode (example in the module docstring)."""
 
+    schema_version: Literal["1.0", "1.1"]  # type: ignore[assignment]  # a wider version set than Contract's
+    """1.0: an escalation is an end and a new start; 1.1: a record of its own, and new kinds."""
     timestamp: Timestamp
     """Time of the observation that revealed the start or the end."""
     site_id: Identifier

@@ -48,6 +48,13 @@ EVIDENCE_STATISTICS: frozenset[str] = frozenset(
     {
         "step",
         "spike_step",
+        "dew_point_step",
+        "spike_dew_point_step",
+        "exact_value_held",
+        "round_value_held",
+        "whole_frame_repeated_s",
+        "offset_beyond_week_c",
+        "offset_beyond_week_pct",
         "range",
         "range_in_daylight",
         "range_while_colocated_moved",

@@ -124,7 +124,11 @@ def build_parts(loaded: LoadedSettings) -> Parts:
     """Make every part; configuration errors surface first (:func:`check_settings`), before any write."""
     checked = check_settings(loaded)
     settings = loaded.settings
-    estimator = Estimator(checked.thresholds)
+    estimator = Estimator(
+        checked.thresholds,
+        installed_sensors=settings.estimator.inventory(hardware=settings.source is SourceKind.HARDWARE),
+        timezone=settings.timezone,
+    )
     storage = settings.storage
     wall_clock = RealClock() if settings.source is SourceKind.HARDWARE else None
     now = wall_clock.now if wall_clock is not None else _no_wall_clock

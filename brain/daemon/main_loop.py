@@ -135,7 +135,7 @@ class MainLoop:
             )
             return None
         self._latest, self._latest_written = estimate, False
-        self.counters.anomalies += len(estimate.anomalies)
+        self.counters.anomalies += estimate.episodes_started  # episodes, not their records
         return estimate
 
     def base_cycle(self, fire_time: datetime) -> None:

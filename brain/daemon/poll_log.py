@@ -7,6 +7,7 @@ nothing else may be:
 | event | level |
 |---|---|
 | ``anomaly_started`` | ``warning``; ``error`` when critical |
+| ``anomaly_severity_changed`` (escalated or eased within an episode) | ``warning``; ``error`` if critical |
 | ``anomaly_ended`` | ``info`` |
 | ``sensor_health_changed``, a sensor turning worse (``worse=``) | ``warning`` |
 | ``sensor_health_changed`` otherwise (a recovery: ``recovered=``) | ``info`` |
@@ -31,13 +32,41 @@ class PollLog:
 
     def __init__(self) -> None:
         self._health = HealthLog()
+        self._open: set[tuple[str, str]] = set()
+        """The episodes started in this run and not ended, by (kind, started_at)."""
 
     def revealed(self, estimate: Estimate) -> None:
-        """Log the poll (debug), its anomaly starts and ends, and a change of sensor health."""
+        """Log the poll (debug), its anomaly starts, severity changes and ends, a change of sensor health."""
         _log_poll(estimate)
-        _log_anomalies(estimate)
+        self._log_anomalies(estimate)
         if estimate.health_changed:
             self._health.changed(estimate)
+
+    def _log_anomalies(self, estimate: Estimate) -> None:
+        """A start or a severity change at ``warning`` (``error`` when critical), an end at ``info``.
+
+        Since schema 1.1 an escalation is a record within its episode (same kind and
+        ``started_at``), told apart here from a start by the episodes seen open. After a
+        restart an episode open at the cut is logged as started once more.
+        """
+        for anomaly in estimate.anomalies:
+            episode = (anomaly.kind.value, anomaly.started_at.isoformat())
+            if anomaly.ended_at is not None:
+                level, event = logging.INFO, "anomaly_ended"
+                self._open.discard(episode)
+            else:
+                level = logging.ERROR if anomaly.severity is Severity.CRITICAL else logging.WARNING
+                event = "anomaly_severity_changed" if episode in self._open else "anomaly_started"
+                self._open.add(episode)
+            log.log(
+                level,
+                event,
+                stream="anomalies",
+                timestamp=anomaly.timestamp.isoformat(),
+                kind=anomaly.kind.value,
+                severity=anomaly.severity.value,
+                message=anomaly.message,
+            )
 
 
 def _log_poll(estimate: Estimate) -> None:
@@ -100,23 +129,4 @@ class HealthLog:
             not_ok=troubled,
             worse=worse,
             recovered=better,
-        )
-
-
-def _log_anomalies(estimate: Estimate) -> None:
-    """An anomaly start at ``warning`` (``error`` when critical), its end at ``info``."""
-    for anomaly in estimate.anomalies:
-        if anomaly.ended_at is not None:
-            level, event = logging.INFO, "anomaly_ended"
-        else:
-            level = logging.ERROR if anomaly.severity is Severity.CRITICAL else logging.WARNING
-            event = "anomaly_started"
-        log.log(
-            level,
-            event,
-            stream="anomalies",
-            timestamp=anomaly.timestamp.isoformat(),
-            kind=anomaly.kind.value,
-            severity=anomaly.severity.value,
-            message=anomaly.message,
         )

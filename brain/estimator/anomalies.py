@@ -1,33 +1,39 @@
-"""Climate anomalies as episodes: one record when an episode starts, one when it ends.
+"""Climate anomalies as episodes, told the way a grower reads them.
 
 Why episodes with durations and hysteresis: a grower needs "too hot since
-13:20" and later "back to normal at 15:05", not a record per poll while the
-value wavers around 30 degC. Each kind (``thresholds.toml``, ``[anomalies.*]``)
-has a warning and optionally a critical threshold, a hysteresis, and the time
-the value must stay past a threshold before an episode starts (``*_start_s``)
-and back inside before it ends (``end_s``).
+13:20" and later "over", not a record per poll while the value wavers around
+30 degC. Each kind (``thresholds.toml``, ``[anomalies.*]``) has a warning and
+optionally a critical threshold, a hysteresis, the time the value must stay past
+a threshold before an episode starts (``*_start_s``) and back inside before it
+ends (``end_s``), and a gap within which a re-trigger continues the same
+episode (``merge_gap_s``).
 
-Severity changes: an episode has one severity. When a warning episode
-escalates, it ends and a critical episode starts at the same instant; when
-a critical episode calms down to the warning level, it ends and a warning
-episode starts. Every start has exactly one end with the same ``kind`` and
-``started_at``, so pairing records is trivial and the log reads like a story.
+One episode, one story (records since schema 1.1, docs/anomaly_thresholds.md):
+
+- a **start** record (``ended_at`` null) when it begins;
+- a **severity change** record (same ``kind`` and ``started_at``, ``ended_at``
+  null, the new severity, a message saying "Escalated to" / "Eased to") when a
+  warning becomes critical or a critical one calms to the warning level;
+- an **end** record (``ended_at`` set; its severity is the worst the episode
+  reached) once the value has been back inside for ``end_s`` and did not come
+  back within ``merge_gap_s``: "Over after 2.4 h (worst: critical, 36.10 C)".
 
 Untrusted data: a metric resting on an excluded sensor is not judged (``None``
-here). An open episode whose metric can no longer be judged ends at once,
-with a message saying why: the log never claims an ongoing anomaly on data
-brain does not trust, and a new episode starts (after its start time) when
-the sensor is trusted again and the condition still holds.
+here). An open episode whose metric can no longer be judged ends at once, with a
+message saying why: the log never claims an ongoing anomaly on data brain does
+not trust. A rule that does not apply now (a daylight rule at night) ends its
+episode after ``end_s``, saying why.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 
-from brain.contracts import AnomalyKind, AnomalyV1, Metric, Severity
-from brain.estimator.settings import AnomalyRule, Direction
+from brain.contracts import ANOMALY_SCHEMA_VERSION, AnomalyKind, AnomalyV1, Metric, Severity
+from brain.estimator.settings import AnomalyRule, Direction, When
 
 _UNITS = {
     Metric.AIR_TEMPERATURE_C: ("Air temperature", "C"),
@@ -37,6 +43,9 @@ _UNITS = {
     Metric.SUBSTRATE_MOISTURE_PCT: ("Substrate water content", "%"),
     Metric.VPD_KPA: ("VPD", "kPa"),
     Metric.DEW_POINT_MARGIN_C: ("Margin to the dew point", "C"),
+    Metric.NIGHT_MEAN_AIR_TEMPERATURE_C: ("Night mean air temperature", "C"),
+    Metric.MEAN_24H_AIR_TEMPERATURE_C: ("24-hour mean air temperature", "C"),
+    Metric.DAILY_LIGHT_INTEGRAL_MOL_M2_D: ("Daily light integral", "mol/m2/d"),
 }
 
 _WHY = {
@@ -47,14 +56,29 @@ _WHY = {
     AnomalyKind.VPD_HIGH: "water stress: stomata close and photosynthesis drops",
     AnomalyKind.CONDENSATION_RISK: "water may condense on leaves and fruit",
     AnomalyKind.CO2_LOW: "photosynthesis is CO2-limited",
-    AnomalyKind.CO2_HIGH: "above the worker exposure limit",
+    AnomalyKind.CO2_HIGH: "above the crop's limit: leaf damage and lower yield reported",
     AnomalyKind.SUBSTRATE_DRY: "roots run short of water",
+    AnomalyKind.WARM_NIGHT: "warm nights harm pollen and fruit set",
+    AnomalyKind.TEMPERATURE_MEAN_HIGH: "fruit set and yield fall above a 25-26 C daily mean",
+    AnomalyKind.LIGHT_INTEGRAL_LOW: "too little light for the crop's growth",
+    AnomalyKind.CO2_ENRICHMENT_IN_DARK: "CO2 given in the dark is wasted: no photosynthesis",
+}
+_WHY_CRITICAL = {
+    AnomalyKind.CO2_HIGH: "above the 8-hour exposure limit for people (OSHA PEL)",
+}
+"""Where the critical level has another reason than the warning."""
+_NOT_APPLICABLE = {
+    When.DAYLIGHT: "the rule applies in daylight only",
+    When.DARK: "the rule applies in the dark only",
+    When.ALWAYS: "the rule no longer applies",
 }
 
 _NONE, _WARNING, _CRITICAL = 0, 1, 2
 METRICS: tuple[Metric, ...] = tuple(Metric)
 """The order of the metric values :meth:`AnomalyDetector.step` takes."""
 _SEVERITY = (Severity.INFO, Severity.WARNING, Severity.CRITICAL)
+Moment = tuple[float, datetime]
+"""Estimator time and timestamp of an observation."""
 
 
 def _duration(seconds: float) -> str:
@@ -62,28 +86,25 @@ def _duration(seconds: float) -> str:
     return f"{minutes} min" if minutes < 120 else f"{minutes / 60.0:.1f} h"
 
 
+@dataclass(slots=True)
+class _Episode:
+    """An open episode: when it began, its level now, the worst it reached, and whether it is over."""
+
+    start: Moment
+    level: int
+    worst_level: int
+    worst_value: float
+    back_since: Moment | None = None
+    """Back inside the warning's exit threshold since then (for ``end_s``): it is over
+    unless it comes back within ``merge_gap_s``; ``None`` while it lasts."""
+    back_value: float = 0.0
+    """The value when it came back inside."""
+    why_over: str | None = None
+    """Why it is over when that is not the value coming back (the rule stopped applying)."""
+
+
 class _KindTracker:
     """The episode state machine of one anomaly kind."""
-
-    __slots__ = (
-        "_end_s",
-        "_enter",
-        "_exit",
-        "_start_s",
-        "_top",
-        "above",
-        "daylight_only",
-        "episode_start",
-        "idle",
-        "inside_since",
-        "kind",
-        "last_value",
-        "level",
-        "metric_index",
-        "past_since",
-        "quiet_below",
-        "rule",
-    )
 
     def __init__(self, kind: AnomalyKind, rule: AnomalyRule) -> None:
         self.kind = kind
@@ -96,167 +117,253 @@ class _KindTracker:
         self._start_s = (0.0, rule.warning_start_s, rule.critical_start_s)
         self._top = _CRITICAL if critical is not None else _WARNING
         """The highest level this rule has."""
-        self._end_s = rule.end_s
-        self.level = _NONE
-        self.episode_start: tuple[float, datetime] | None = None
-        self.past_since: list[tuple[float, datetime] | None] = [None, None, None]
+        self.episode: _Episode | None = None
+        self.past_since: list[Moment | None] = [None, None, None]
         """Per level: since when the value has been past its enter threshold."""
-        self.inside_since: list[tuple[float, datetime] | None] = [None, None, None]
+        self.inside_since: list[Moment | None] = [None, None, None]
         """Per level: since when the value has been back inside its exit threshold."""
         self.last_value = 0.0
         self.metric_index = METRICS.index(rule.metric)
-        self.daylight_only = rule.daylight_only
+        self.when = rule.when
         self.quiet_below = rule.warning if self.above else -rule.warning
         """A value (negated for ``below`` rules) at or under this cannot start anything."""
         self.idle = True
-        """No episode open and no threshold crossed: a calm value changes nothing (kept by ``step``)."""
+        """No episode and no threshold crossed: a calm value changes nothing (kept by ``step``)."""
+        self.started = 0
+        """Episodes started by the last :meth:`step` (0 or 1)."""
 
     def _past(self, value: float, threshold: float) -> bool:
         return value > threshold if self.above else value < threshold
 
     def step(
-        self, t: float, ts: datetime, value: float | None, site_id: str, applicable: bool = True
-    ) -> list[AnomalyV1]:
-        """Judge one value: ``None`` is not judged (untrusted); not ``applicable``: the rule is off now."""
-        records = self._judge(t, ts, value, site_id, applicable)
-        self.idle = self.level == _NONE and self.past_since[1] is None and self.past_since[2] is None
-        return records
-
-    def _judge(
-        self, t: float, ts: datetime, value: float | None, site_id: str, applicable: bool
-    ) -> list[AnomalyV1]:
-        if value is None:
-            return self._not_judged(ts, site_id)
-        self.last_value = value
-        # Runs at every poll while an episode is open or a threshold crossed: locals, no calls.
-        above, current, top = self.above, self.level, self._top
-        enter, leave, past_since, inside_since = self._enter, self._exit, self.past_since, self.inside_since
-        for level in range(_WARNING, top + 1):
-            threshold = leave[level] if current >= level else enter[level]
-            if applicable and (value > threshold if above else value < threshold):
-                if past_since[level] is None:
-                    past_since[level] = (t, ts)
-            else:
-                past_since[level] = None
-            threshold = leave[level]
-            if applicable and (value > threshold if above else value < threshold):
-                inside_since[level] = None
-            elif inside_since[level] is None:
-                inside_since[level] = (t, ts)
-        for level in range(top, self.level, -1):
-            since = self.past_since[level]
-            if since is not None and t - since[0] >= self._start_s[level]:
-                return self._change(level, since, ts, value, site_id, why=None)
-        if self.level > _NONE:
-            back = self.inside_since[self.level]
-            if back is not None and t - back[0] >= self._end_s:
-                if not applicable:
-                    return self._change(
-                        _NONE, back, ts, value, site_id, why="the rule applies in daylight only"
-                    )
-                still_warning = self.level == _CRITICAL and self._past(value, self._exit[_WARNING])
-                return self._change(_WARNING if still_warning else _NONE, back, ts, value, site_id, why=None)
-        return []
-
-    def _change(
         self,
-        level: int,
-        at: tuple[float, datetime],
+        t: float,
         ts: datetime,
-        value: float,
+        value: float | None,
         site_id: str,
         *,
-        why: str | None,
+        applicable: bool = True,
+        since: Moment | None = None,
     ) -> list[AnomalyV1]:
-        records: list[AnomalyV1] = []
-        if self.level > _NONE:
-            records.append(self._end_record(ts, at[1], value, site_id, why))
-        self.level = level
-        self.episode_start = at if level > _NONE else None
-        if level > _NONE:
-            records.append(self._start_record(ts, at, value, site_id))
+        """Judge one value: ``None`` is not judged (untrusted); not ``applicable``: the rule is off now.
+
+        ``since``: when the period the value describes began (a day's light integral),
+        so that an episode starts and ends at the period's start, not when it was judged.
+        """
+        self.started = 0
+        now = (t, ts)
+        if value is None:
+            records = self._not_judged(now, site_id)
+        else:
+            self.last_value = value
+            self._track(now if since is None else since, value, applicable)
+            records = self._judge(now, value, site_id, applicable)
+        self.idle = (
+            self.episode is None and self.past_since[_WARNING] is None and self.past_since[_CRITICAL] is None
+        )
         return records
 
-    def _not_judged(self, ts: datetime, site_id: str) -> list[AnomalyV1]:
+    def _track(self, now: Moment, value: float, applicable: bool) -> None:
+        """Update since when the value has been past each enter threshold and inside each exit threshold."""
+        episode = self.episode
+        level = _NONE if episode is None or episode.back_since is not None else episode.level
+        for lvl in range(_WARNING, self._top + 1):
+            threshold = self._exit[lvl] if level >= lvl else self._enter[lvl]
+            if applicable and self._past(value, threshold):
+                if self.past_since[lvl] is None:
+                    self.past_since[lvl] = now
+            else:
+                self.past_since[lvl] = None
+            if applicable and self._past(value, self._exit[lvl]):
+                self.inside_since[lvl] = None
+            elif self.inside_since[lvl] is None:
+                self.inside_since[lvl] = now
+
+    def _due(self, level: int, now: Moment) -> Moment | None:
+        """When the value began to be past ``level`` if it has been long enough to count, else ``None``."""
+        since = self.past_since[level]
+        if since is not None and now[0] - since[0] >= self._start_s[level]:
+            return since
+        return None
+
+    def _judge(self, now: Moment, value: float, site_id: str, applicable: bool) -> list[AnomalyV1]:
+        episode = self.episode
+        if episode is None:
+            return self._judge_idle(now, value, site_id)
+        if episode.back_since is not None:
+            return self._judge_closing(episode, now, value, site_id)
+        if (self.above and value > episode.worst_value) or (not self.above and value < episode.worst_value):
+            episode.worst_value = value
+        for level in range(self._top, episode.level, -1):
+            if self._due(level, now) is not None:
+                return [self._severity_record(level, now, value, site_id)]
+        back = self.inside_since[_WARNING]
+        if back is not None and now[0] - back[0] >= self.rule.end_s:
+            episode.back_since = back
+            episode.back_value = value
+            episode.why_over = None if applicable else self._not_applicable_why()
+            return self._judge_closing(episode, now, value, site_id)
+        calmer = self.inside_since[episode.level]
+        if episode.level == _CRITICAL and calmer is not None and now[0] - calmer[0] >= self.rule.end_s:
+            return [self._severity_record(_WARNING, now, value, site_id)]
+        return []
+
+    def _judge_idle(self, now: Moment, value: float, site_id: str) -> list[AnomalyV1]:
+        """No episode: one starts when the value has been past a threshold long enough."""
+        for level in range(self._top, _NONE, -1):
+            if self._due(level, now) is not None:
+                start = self.past_since[_WARNING] or self.past_since[level]
+                assert start is not None
+                self.episode = _Episode(start=start, level=level, worst_level=level, worst_value=value)
+                self.started = 1
+                return [self._start_record(now, value, site_id)]
+        return []
+
+    def _judge_closing(self, episode: _Episode, now: Moment, value: float, site_id: str) -> list[AnomalyV1]:
+        """Back inside: the same episode if it comes back within ``merge_gap_s``, else its end."""
+        assert episode.back_since is not None
+        gap_end = episode.back_since[0] + self.rule.merge_gap_s
+        for level in range(self._top, _NONE, -1):
+            since = self._due(level, now)
+            if since is not None and since[0] <= gap_end:  # a re-trigger within the gap: merged
+                episode.back_since = None
+                episode.why_over = None
+                if level != episode.level:
+                    return [self._severity_record(level, now, value, site_id)]
+                return []
+        pending = self.past_since[_WARNING]
+        if now[0] < gap_end or (pending is not None and pending[0] <= gap_end):
+            return []  # it may still come back within the gap
+        record = self._end_record(now, value, site_id)
+        self.episode = None
+        return [record]
+
+    def _not_judged(self, now: Moment, site_id: str) -> list[AnomalyV1]:
         self.past_since = [None, None, None]
         self.inside_since = [None, None, None]
-        if self.level == _NONE:
+        episode = self.episode
+        if episode is None:
             return []
-        record = self._end_record(ts, ts, self.last_value, site_id, "its sensor is no longer trusted")
-        self.level = _NONE
-        self.episode_start = None
+        if episode.back_since is None:
+            episode.back_since = now
+            episode.back_value = self.last_value
+            episode.why_over = "its sensor is no longer trusted"
+        record = self._end_record(now, self.last_value, site_id)
+        self.episode = None
         return [record]
 
     def close(self, ts: datetime, site_id: str, why: str) -> list[AnomalyV1]:
-        """End any open episode at ``ts`` (a wall-clock step back) and forget pending timers."""
+        """End any episode at ``ts`` (a wall-clock step back) and forget pending timers."""
         self.past_since = [None, None, None]
         self.inside_since = [None, None, None]
         self.idle = True
-        if self.level == _NONE:
+        episode = self.episode
+        if episode is None:
             return []
-        record = self._end_record(ts, ts, self.last_value, site_id, why)
-        self.level = _NONE
-        self.episode_start = None
+        if episode.back_since is None:
+            episode.back_since = (-math.inf, ts)
+            episode.back_value = self.last_value
+            episode.why_over = why
+        record = self._end_record((-math.inf, ts), self.last_value, site_id)
+        self.episode = None
         return [record]
 
-    def _start_record(
-        self, ts: datetime, at: tuple[float, datetime], value: float, site_id: str
-    ) -> AnomalyV1:
+    def _not_applicable_why(self) -> str:
+        return _NOT_APPLICABLE[self.when]
+
+    def _why(self, level: int) -> str:
+        return _WHY_CRITICAL.get(self.kind, _WHY[self.kind]) if level == _CRITICAL else _WHY[self.kind]
+
+    def _start_record(self, now: Moment, value: float, site_id: str) -> AnomalyV1:
+        episode = self.episode
+        assert episode is not None
         name, unit = _UNITS[self.rule.metric]
-        threshold = self._enter[self.level]
+        threshold = self._enter[episode.level]
         side = "above" if self.above else "below"
-        held = (ts - at[1]).total_seconds()
+        held = (now[1] - episode.start[1]).total_seconds()
         message = (
-            f"{name} {value:.2f} {unit} {side} {threshold:g} {unit} for {_duration(held)}: {_WHY[self.kind]}."
+            f"{name} {value:.2f} {unit} {side} {threshold:g} {unit} for {_duration(held)}: "
+            f"{self._why(episode.level)}."
         )
-        return AnomalyV1(
-            schema_version="1.0",
-            timestamp=ts,
-            site_id=site_id,
-            severity=_SEVERITY[self.level],
-            kind=self.kind,
-            metric=self.rule.metric,
-            observed_value=value,
-            threshold=threshold,
-            started_at=at[1],
-            ended_at=None,
-            message=message,
+        return self._record(
+            now, episode.level, value, threshold, ended_at=None, message=message, site_id=site_id
         )
 
-    def _end_record(
-        self, ts: datetime, ended_at: datetime, value: float, site_id: str, why: str | None
-    ) -> AnomalyV1:
-        assert self.episode_start is not None
+    def _severity_record(self, level: int, now: Moment, value: float, site_id: str) -> AnomalyV1:
+        """The episode goes on at another level: escalated, or eased."""
+        episode = self.episode
+        assert episode is not None
         name, unit = _UNITS[self.rule.metric]
-        threshold = self._exit[self.level]
-        severity = _SEVERITY[self.level]
-        lasted = _duration((ended_at - self.episode_start[1]).total_seconds())
-        if why is None:
-            side = "below" if self.above else "above"
-            message = (
-                f"{severity.value.capitalize()} over after {lasted}: {name} {value:.2f} {unit} back {side} "
-            )
-            message += f"{threshold:g} {unit}."
+        escalated = level > episode.level
+        episode.level = level
+        episode.worst_level = max(episode.worst_level, level)
+        if escalated:
+            threshold = self._enter[level]
+            since = self.past_since[level]
+            held = 0.0 if since is None else (now[1] - since[1]).total_seconds()
+            side = "above" if self.above else "below"
+            message = f"Escalated to {_SEVERITY[level].value}: {name} {value:.2f} {unit} {side} "
+            message += f"{threshold:g} {unit} for {_duration(held)}: {self._why(level)}."
         else:
-            message = f"{severity.value.capitalize()} ended after {lasted} because {why}; "
-            message += f"last {name} {value:.2f} {unit}."
+            threshold = self._exit[level + 1]
+            back = "below" if self.above else "above"
+            side = "above" if self.above else "below"
+            message = f"Eased to {_SEVERITY[level].value}: {name} {value:.2f} {unit} back {back} "
+            message += f"{threshold:g} {unit}, still {side} {self._exit[level]:g} {unit}."
+        return self._record(now, level, value, threshold, ended_at=None, message=message, site_id=site_id)
+
+    def _end_record(self, now: Moment, value: float, site_id: str) -> AnomalyV1:
+        episode = self.episode
+        assert episode is not None and episode.back_since is not None
+        name, unit = _UNITS[self.rule.metric]
+        ended_at = max(episode.back_since[1], episode.start[1])
+        lasted = _duration((ended_at - episode.start[1]).total_seconds())
+        worst = f"worst: {_SEVERITY[episode.worst_level].value}, {episode.worst_value:.2f} {unit}"
+        threshold = self._exit[_WARNING]
+        if episode.why_over is None:
+            back = "below" if self.above else "above"
+            inside = _duration((now[1] - episode.back_since[1]).total_seconds())
+            message = (
+                f"Over after {lasted} ({worst}): {name} back {back} {threshold:g} {unit} for {inside}, "
+                f"now {value:.2f} {unit}."
+            )
+        else:
+            message = (
+                f"Ended after {lasted} ({worst}) because {episode.why_over}; last {name} {value:.2f} {unit}."
+            )
+        level = episode.worst_level
+        return self._record(now, level, value, threshold, ended_at=ended_at, message=message, site_id=site_id)
+
+    def _record(
+        self,
+        now: Moment,
+        level: int,
+        value: float,
+        threshold: float,
+        *,
+        ended_at: datetime | None,
+        message: str,
+        site_id: str,
+    ) -> AnomalyV1:
+        episode = self.episode
+        assert episode is not None
         return AnomalyV1(
-            schema_version="1.0",
-            timestamp=ts,
+            schema_version=ANOMALY_SCHEMA_VERSION,
+            timestamp=now[1],
             site_id=site_id,
-            severity=severity,
+            severity=_SEVERITY[level],
             kind=self.kind,
             metric=self.rule.metric,
             observed_value=value,
             threshold=threshold,
-            started_at=self.episode_start[1],
-            ended_at=max(ended_at, self.episode_start[1]),
+            started_at=episode.start[1],
+            ended_at=ended_at,
             message=message,
         )
 
 
 class AnomalyDetector:
-    """All anomaly kinds; :meth:`step` returns the episode starts and ends one observation reveals."""
+    """All anomaly kinds; :meth:`step` returns the records one observation reveals."""
 
     def __init__(self, rules: Mapping[AnomalyKind, AnomalyRule]) -> None:
         self._trackers = [_KindTracker(kind, rules[kind]) for kind in AnomalyKind]
@@ -271,7 +378,9 @@ class AnomalyDetector:
         self._calm = tuple((index, low, high) for index, (low, high) in sorted(calm.items()))
         """Per judged metric: the values that start nothing under any of its rules, day or night."""
         self._all_idle = True
-        """No kind has an episode open or a threshold crossed."""
+        """No kind has an episode or a threshold crossed."""
+        self.episodes_started = 0
+        """How many episodes the last :meth:`step` started (its other records continue or end one)."""
 
     def step(
         self,
@@ -280,16 +389,18 @@ class AnomalyDetector:
         metrics: Sequence[float | None],
         site_id: str,
         daylight: bool | None,
+        *,
+        since: Mapping[int, Moment] | None = None,
     ) -> list[AnomalyV1]:
         """Judge one observation's metrics (in ``METRICS`` order, ``None`` where not trusted).
 
-        ``daylight`` ``None`` means unknown (no trusted PAR). Why the fast paths:
-        nine kinds are judged at every poll and almost always nothing happens.
-        While every kind is idle and every metric is calm for all its rules, the
-        step is over after one comparison per metric; otherwise an idle kind with
-        a calm value, no value, or a rule that does not apply now is skipped with
-        two comparisons.
+        ``daylight`` ``None`` means unknown (no trusted PAR); ``since``: per metric
+        index, when the period its value describes began (a night's mean, a day's light). Why the calm check:
+        every kind is judged at every poll and almost always nothing happens; while
+        every kind is idle and every metric is calm for all its rules, the step is
+        over after one comparison per metric.
         """
+        self.episodes_started = 0
         if self._all_idle:
             for index, low, high in self._calm:
                 value = metrics[index]
@@ -301,21 +412,25 @@ class AnomalyDetector:
         all_idle = True
         for tracker in self._trackers:
             value = metrics[tracker.metric_index]
-            applicable = not (tracker.daylight_only and daylight is False)
+            when = tracker.when
+            applicable = (
+                when is When.ALWAYS
+                or (when is When.DAYLIGHT and daylight is not False)
+                or (when is When.DARK and daylight is False)
+            )
             if tracker.idle and (
                 value is None or not applicable or (value if tracker.above else -value) <= tracker.quiet_below
             ):
                 continue
-            found = tracker.step(t, ts, value, site_id, applicable)
-            if found:
-                records.extend(found)
-            if all_idle and not tracker.idle:
-                all_idle = False
+            period = None if since is None else since.get(tracker.metric_index)
+            records.extend(tracker.step(t, ts, value, site_id, applicable=applicable, since=period))
+            self.episodes_started += tracker.started
+            all_idle = all_idle and tracker.idle
         self._all_idle = all_idle
         return records
 
     def close_all(self, ts: datetime, site_id: str, why: str) -> list[AnomalyV1]:
-        """End every open episode at ``ts`` (used when the wall clock stepped back)."""
+        """End every episode at ``ts`` (used when the wall clock stepped back)."""
         records: list[AnomalyV1] = []
         for tracker in self._trackers:
             records.extend(tracker.close(ts, site_id, why))

@@ -3,7 +3,10 @@
 The algorithm is the one in docs/confidence_scoring.md (a test recomputes its
 worked examples through this function):
 
-    confidence = round( sum_s  w_s * status_factor_s * freshness_s , 3 )
+    confidence = round( sum_s  w_s * status_factor_s * freshness_s  /  sum_s w_s , 3 )
+
+over the sensors the site has installed (a sensor it never had is neither
+trusted nor distrusted: it is not part of the state's claim).
 
 - ``w_s``: the sensor's weight (``[confidence.weights]``, summing to 1); air
   temperature and humidity weigh most because VPD, dew point and four of the
@@ -13,9 +16,10 @@ worked examples through this function):
 - ``freshness_s``: 1 for a reading of this poll; for a held value of age
   ``a`` seconds, ``1 - a / stale_after_s`` (so it reaches 0 as the value turns stale).
 
-Why a weighted sum and not a product: one absent optional sensor (no
-substrate probe in the greenhouse) should lower trust in the state by its
-share, not zero it.
+Why a weighted mean and not a product: one failed optional sensor (an
+unplugged substrate probe) should lower trust in the state by its share, not
+zero it. Why over the installed sensors only: a greenhouse that never had a
+substrate probe is not less trustworthy for it (docs/confidence_scoring.md).
 """
 
 from __future__ import annotations
@@ -37,8 +41,14 @@ def sensor_trust(
 
 
 def confidence(weights: Sequence[float], trusts: Sequence[float]) -> float:
-    """Weighted trust of all sensors, rounded to 3 decimals and clamped to [0, 1]."""
-    total = 0.0
+    """Weighted mean trust of the installed sensors, rounded to 3 decimals and clamped to [0, 1].
+
+    ``weights`` and ``trusts`` hold the installed sensors only; none installed gives 0.
+    """
+    total = weight_sum = 0.0
     for weight, trust in zip(weights, trusts, strict=True):
         total += weight * trust
-    return round(max(0.0, min(1.0, total)), 3)
+        weight_sum += weight
+    if weight_sum <= 0.0:
+        return 0.0
+    return round(max(0.0, min(1.0, total / weight_sum)), 3)

@@ -1,43 +1,49 @@
-"""Drift of the air temperature and humidity sensors: a slow departure from the reference day.
+"""Drift of the air temperature and humidity sensors: a slow departure from a week of references.
 
-Why against a reference day and the dew point: a greenhouse's temperature
-moves by many degrees every day, so a drifting sensor is only visible against
-what the same half hour looked like on a recent clean day, and a warm, sunny
-day after a dull one also departs from it. What tells them apart is the
-co-located humidity (Ni et al. 2009 judge drift against neighbouring sensors):
+Why a week's envelope and the dew point: a greenhouse's temperature moves by many
+degrees every day, so a drifting sensor is only visible against what the same half
+hour looked like on earlier days; but "yesterday" is fooled by a warm day after a
+cool one (the OSU 2024 season: two false drift verdicts in its first, ventilated
+weeks). So the reference is the **envelope** of the same half hour over the last
+``reference_days`` days (its lowest and highest half-hour mean), and a departure is
+counted only beyond it: a warm spell must be warmer than every day of the week
+before, at the same half hour, for twelve hours in a row, ramping steadily; a season
+change moves the envelope with it, a day at a time. With one temperature and one
+humidity sensor no reference is immune to weather: this one makes a false verdict
+rare, and a verdict makes the sensor suspect (``degraded``: still used, trust
+halved), never excluded, so a wrong one costs confidence, not the data.
 
-- weather: warmer air has a lower RH at the same water content, so the dew
-  point computed from temperature and RH stays near the reference;
-- a temperature sensor reading high while the RH sensor is right: RH does not
-  fall, so the computed dew point rises with the temperature.
+The co-located humidity decides the direction (Ni et al. 2009 judge drift against
+neighbouring sensors): warmer air has a lower RH at the same water content, so the
+dew point computed from temperature and RH stays inside its own envelope in
+weather, while a temperature sensor reading high beside a correct RH sensor carries
+the computed dew point out with it.
 
-Temperature drifts when its half-hour mean departs from the reference by
-``temperature_offset_c`` or more and the dew point departed in the same
-direction by at least ``temperature_dew_point_ratio`` of it, for ``sustain_s``
-in a row, on the same side, and the departure over that time is a steady ramp
-(least-squares slope at least ``temperature_slope_c_per_h`` away from the
-reference, R^2 at least ``min_r2``): a drifting sensor walks away, while weather
-departures come and go with the day. A departure of ``temperature_offset_large_c``
-or more held for ``large_sustain_s`` counts too, ramp or not: an offset that
-appeared in one step (a sensor swapped or knocked), which the jump rule accepts
-as a new level after one reading. Humidity drifts when it departs by
-``humidity_offset_pct`` while temperature stays within
-``humidity_max_temperature_offset_c`` (dew point moving with it), for
-``sustain_s``, ramping at ``humidity_slope_pct_per_h``. A drift ends when the departure falls
-below half its offset (or changes side). The reference is the same half hour
-one day earlier (a ring of one mean per half hour); while a drift lasts the
-ring is frozen, so a drifting sensor never becomes its own reference. Drift
-needs a reference day: it is judged from the second day of data on.
+Temperature drifts when its half-hour mean is ``temperature_offset_c`` or more
+beyond the envelope and the dew point left its envelope on the same side by at
+least ``temperature_dew_point_ratio`` of that, for ``sustain_s`` in a row, and the
+departure over that time is a steady ramp (least-squares slope at least
+``temperature_slope_c_per_h``, R^2 at least ``min_r2``). A departure of
+``temperature_offset_large_c`` held for ``large_sustain_s`` counts too, ramp or not:
+an offset that appeared in one step (a sensor swapped or knocked). Humidity drifts
+when it is ``humidity_offset_pct`` beyond its envelope while temperature stays within
+``humidity_max_temperature_offset_c`` of its own, for ``sustain_s``, ramping at
+``humidity_slope_pct_per_h``. A drift ends when the departure falls below half its
+offset (or changes side). While a drift lasts the references are frozen, so a
+drifting sensor never becomes its own reference. Drift is judged from the second
+day of data on (one reference day; the envelope widens as days are added).
 """
 
 from __future__ import annotations
 
 import math
+from collections import deque
+from dataclasses import dataclass
 
 from brain.estimator.health import Evidence
 from brain.estimator.settings import DriftSettings
 from brain.estimator.timeline import bucket_end
-from brain.estimator.vpd import fast_vpd_and_dew_point
+from brain.estimator.vpd import dew_point_c
 
 DriftVerdict = tuple[float, Evidence] | None
 """``(onset, evidence)`` while a sensor drifts, else ``None``."""
@@ -136,9 +142,10 @@ class DriftDetector:
     def __init__(self, settings: DriftSettings) -> None:
         self._settings = settings
         self._slots = int(settings.reference_lag_s // settings.bucket_s)
-        self._ref_t = [math.nan] * self._slots
-        self._ref_rh = [math.nan] * self._slots
-        self._ref_time = [-math.inf] * self._slots
+        self._references: list[deque[_Reference]] = [
+            deque(maxlen=settings.reference_days) for _ in range(self._slots)
+        ]
+        """Per half hour of the day: its means on the last ``reference_days`` days."""
         self._bucket = -1
         self._bucket_s = settings.bucket_s
         self._bucket_end = -math.inf
@@ -197,30 +204,23 @@ class DriftDetector:
             return
         mean_t = self._sum_t / self._n_t
         mean_rh = min(self._sum_rh / self._n_rh, 100.0)
-        slot = bucket % self._slots
+        references = self._references[bucket % self._slots]
         frozen = self.temperature.active or self.humidity.active
-        age = end - self._ref_time[slot]
-        usable = age <= settings.reference_lag_s + settings.bucket_s / 2 or (frozen and age < math.inf)
-        ref_rh = self._ref_rh[slot]
-        if usable and mean_rh > 0 and ref_rh > 0:
-            self._judge(start, end, (mean_t, mean_rh), (self._ref_t[slot], ref_rh))
+        oldest = end - settings.reference_days * settings.reference_lag_s - settings.bucket_s / 2
+        usable = [r for r in references if frozen or r.end >= oldest]
+        if usable and mean_rh > 0:
+            self._judge(start, end, _Reference(mean_t, mean_rh, dew_point_c(mean_t, mean_rh), end), usable)
         else:
             self.temperature.reset()
             self.humidity.reset()
-        if not (self.temperature.active or self.humidity.active):
-            self._ref_t[slot] = mean_t
-            self._ref_rh[slot] = mean_rh
-            self._ref_time[slot] = end
+        if not (self.temperature.active or self.humidity.active) and mean_rh > 0:
+            references.append(_Reference(mean_t, mean_rh, dew_point_c(mean_t, mean_rh), end))
 
-    def _judge(self, start: float, end: float, now: tuple[float, float], ref: tuple[float, float]) -> None:
-        mean_t, mean_rh = now
-        ref_t, ref_rh = ref
+    def _judge(self, start: float, end: float, now: _Reference, references: list[_Reference]) -> None:
         settings = self._settings
-        d_t = mean_t - ref_t
-        d_rh = mean_rh - ref_rh
-        d_dew = (fast_vpd_and_dew_point(mean_t, mean_rh)[1] or 0.0) - (
-            fast_vpd_and_dew_point(ref_t, ref_rh)[1] or 0.0
-        )
+        d_t = _beyond(now.temperature_c, [r.temperature_c for r in references])
+        d_rh = _beyond(now.humidity_pct, [r.humidity_pct for r in references])
+        d_dew = _beyond(now.dew_point_c, [r.dew_point_c for r in references])
         t_departs = (
             abs(d_t) >= settings.temperature_offset_c
             and d_t * d_dew > 0
@@ -232,9 +232,40 @@ class DriftDetector:
             and d_rh * d_dew > 0
         )
         window = settings.sustain_s
-        self.temperature.evidence = (window, "offset_from_reference_c", d_t, settings.temperature_offset_c)
-        self.humidity.evidence = (window, "offset_from_reference_pct", d_rh, settings.humidity_offset_pct)
+        self.temperature.evidence = (
+            window,
+            "offset_beyond_week_c",
+            d_t,
+            settings.temperature_offset_c,
+        )
+        self.humidity.evidence = (
+            window,
+            "offset_beyond_week_pct",
+            d_rh,
+            settings.humidity_offset_pct,
+        )
         t_holds = abs(d_t) >= settings.temperature_offset_c / 2
         rh_holds = abs(d_rh) >= settings.humidity_offset_pct / 2
         self.temperature.update(d_t, departs=t_departs, holds=t_holds, start=start, end=end, sustain_s=window)
         self.humidity.update(d_rh, departs=rh_departs, holds=rh_holds, start=start, end=end, sustain_s=window)
+
+
+@dataclass(frozen=True, slots=True)
+class _Reference:
+    """One half hour's means: a day's point of the reference envelope."""
+
+    temperature_c: float
+    humidity_pct: float
+    dew_point_c: float
+    end: float
+    """When the half hour ended (estimator time): references older than the week are not used."""
+
+
+def _beyond(value: float, references: list[float]) -> float:
+    """How far ``value`` lies outside the envelope of ``references`` (signed; 0 inside it)."""
+    low, high = min(references), max(references)
+    if value > high:
+        return value - high
+    if value < low:
+        return value - low
+    return 0.0

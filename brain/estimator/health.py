@@ -13,7 +13,8 @@ Per reading, in order of precedence:
   reading while the last valid one is older than ``disconnect_after_s``.
   A sensor never seen valid since the start is excluded as ``missing``.
 - ``out_of_range``: outside ``[valid_min, valid_max]``; judged on the reading alone.
-- ``jump``: a step from the last accepted value larger than the quantity can
+- ``jump``: a step from the last accepted value (for humidity: of the dew point it
+  makes with the accepted temperature) larger than the quantity can
   make in the time between them (``jump_step_min``, ``jump_step_per_min``) and
   than ``jump_typical_factor`` typical steps (the mean absolute step, weighted
   exponentially over ``jump_window_s``); flagged on the reading itself. A
@@ -22,24 +23,29 @@ Per reading, in order of precedence:
   it, whether it returns (a spike) or stays (a real change becomes the reference).
 - ``stuck_at``: no change beyond ``stuck_band`` while the sensor should have
   moved: for ``stuck_daylight_s`` of daylight, for ``stuck_colocated_s`` while
-  the co-located quantity moved ``stuck_colocated_move``, or for ``stuck_any_s``.
-- ``drift``: set by :mod:`brain.estimator.drift`.
+  the co-located quantity moved ``stuck_colocated_move``, or for ``stuck_any_s``;
+  or one value repeated exactly, at any hour: for ``stuck_exact_s``, or for
+  ``stuck_round_s`` when it is a multiple of ``stuck_round_multiple`` (a fill value).
+- a frozen feed (:mod:`brain.estimator.feed`): every channel repeating its last frame;
+  each sensor of it is ``faulty`` / ``stuck_at``, excluded as ``stale``, with the
+  feed's evidence (``whole_frame_repeated_s``).
+- ``drift``: set by :mod:`brain.estimator.drift`; a drifting sensor is a *suspect*:
+  status ``degraded`` with fault ``drift``, its value still used (anomalies are still
+  judged on it) at reduced trust, since the drift reference cannot be immune to weather.
 
 ``degraded`` (value still used, trust halved by the confidence rule): a null
 reading whose last trusted value is at most ``stale_after_s`` old (held), or
 ``recovery_s`` after a fault ended. A faulty sensor's value is never used.
-
-Why the code looks flat: :meth:`SensorTracker.observe` runs five times per
-poll, so the common case (a valid reading that moved a little) is handled
-inline with plain floats, and the rare cases go to helper methods.
 """
 
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 from brain.contracts import ExclusionReason, HealthStatus, SensorFault, SensorKey
 from brain.estimator.settings import HealthSettings, SensorLimits
+from brain.estimator.vpd import dew_point_c
 
 Evidence = tuple[float, str, float | None, float | None]
 """window_s, statistic, value, limit: the numbers behind a diagnosis."""
@@ -49,21 +55,33 @@ HealthSnapshot = tuple[HealthStatus, SensorFault, float, Evidence | None]
 
 _OK = HealthStatus.OK
 _DEGRADED = HealthStatus.DEGRADED
-_FAULTY = HealthStatus.FAULTY
 _NONE = SensorFault.NONE
 _INF = math.inf
 
 
-class SensorTracker:
-    """The health of one sensor, updated once per observation.
+@dataclass(frozen=True, slots=True)
+class _Candidate:
+    """The last accepted reading stepped far: it may be a one-sample spike, told by the next reading."""
 
-    After :meth:`observe`, ``used`` is the value the state may use (``None``
-    when excluded), ``used_age_s`` its age, ``reason`` why it is excluded,
-    ``snapshot`` the diagnosis, ``changed`` whether status or fault changed and
-    ``accepted`` the reading if it passed the range and jump checks. ``steady``
-    says the step took the common path: this poll's reading is used, the sensor
-    was and is ok, and ``snapshot`` is the very object of the step before, so a
-    caller may reuse what it derived from it (trust 1, nothing changed).
+    before: float
+    """The reading before the step."""
+    before_t: float
+    step: float
+    t: float
+    """When the far step came."""
+    limit: float
+    """The spike limit the step passed."""
+    typical_before: float
+    """The typical step before it (restored if the step was a spike: not a step of the air)."""
+
+
+class SensorTracker:
+    """The health of one sensor, updated once per observation by :meth:`observe`.
+
+    Afterwards ``used`` is the value the state may use (``None`` when excluded),
+    ``used_age_s`` its age, ``reason`` why it is excluded, ``snapshot`` the
+    diagnosis, ``changed`` whether status or fault changed and ``accepted`` the
+    reading if it passed the range and jump checks.
     """
 
     __slots__ = (
@@ -72,6 +90,10 @@ class SensorTracker:
         "_co_min",
         "_day_s",
         "_drift",
+        "_exact_last_t",
+        "_exact_rules",
+        "_exact_since",
+        "_exact_value",
         "_first_null_t",
         "_first_t",
         "_flat_last_t",
@@ -79,9 +101,12 @@ class SensorTracker:
         "_flat_min",
         "_flat_start",
         "_gap_s",
-        "_jump_min",
-        "_jump_per_min",
-        "_k",
+        "_jump_on_dew_point",
+        "_jump_step_min",
+        "_jump_step_per_s",
+        "_jump_window_s",
+        "_last_valid",
+        "_last_valid_t",
         "_null_polls",
         "_pending",
         "_recovery_until",
@@ -90,44 +115,51 @@ class SensorTracker:
         "_settings",
         "_spike_min",
         "_stale_after_s",
+        "_step_statistic",
         "_stuck_band",
         "_stuck_soonest_s",
         "_suspect",
         "_suspect_t",
         "_trusted",
         "_typical",
-        "_vmax",
-        "_vmin",
-        "_window_s",
+        "_typical_factor",
+        "_valid_max",
+        "_valid_min",
         "accepted",
         "changed",
         "fault",
+        "installed",
         "limits",
         "reason",
         "sensor",
         "since",
         "snapshot",
         "status",
-        "steady",
         "used",
         "used_age_s",
     )
 
-    def __init__(self, sensor: SensorKey, settings: HealthSettings, *, stale_after_s: float, gap_s: float):
+    def __init__(
+        self,
+        *,
+        sensor: SensorKey,
+        settings: HealthSettings,
+        stale_after_s: float,
+        gap_s: float,
+        installed: bool = True,
+        jump_on_dew_point: bool = False,
+    ) -> None:
         self.sensor = sensor
+        self.installed = installed
+        """Whether the site has this sensor (see :class:`~brain.estimator.Estimator`); an uninstalled
+        one is not judged and its value stays ``None`` (excluded as ``missing``)."""
+        self._jump_on_dew_point = jump_on_dew_point
+        self._step_statistic = "dew_point_step" if jump_on_dew_point else "step"
         self.limits: SensorLimits = settings.limits(sensor)
-        limits = self.limits
         self._settings = settings
         self._stale_after_s = stale_after_s
         self._gap_s = gap_s
-        self._vmin, self._vmax = limits.valid_min, limits.valid_max
-        self._jump_min, self._jump_per_min = limits.jump_step_min, limits.jump_step_per_min / 60.0
-        self._spike_min = limits.spike_min
-        self._k = settings.jump_typical_factor
-        self._window_s = settings.jump_window_s
-        self._stuck_band = limits.stuck_band
-        windows = [limits.stuck_any_s, limits.stuck_daylight_s, limits.stuck_colocated_s]
-        self._stuck_soonest_s = min(w for w in windows if w > 0)
+        self._read_limits(settings)
         self.used: float | None = None
         self.used_age_s = 0.0
         self.reason: ExclusionReason | None = ExclusionReason.MISSING
@@ -136,7 +168,6 @@ class SensorTracker:
         self.since = 0.0
         self.snapshot: HealthSnapshot = (_DEGRADED, _NONE, 0.0, None)
         self.changed = False
-        self.steady = False
         self.accepted: float | None = None
         self._first_t: float | None = None
         """When the first null or out-of-range reading came: the sensor's start while none was valid."""
@@ -144,13 +175,20 @@ class SensorTracker:
         self._null_polls = 0
         self._first_null_t = 0.0
         self._ref: float | None = None
+        """The jump rule's reference: the last accepted reading, or for humidity its dew point."""
+        self._last_valid: float | None = None
+        self._last_valid_t = 0.0
+        """The last reading that passed the range and jump checks, and when."""
+        self._exact_value: float | None = None
+        self._exact_since = 0.0
+        self._exact_last_t = -_INF
+        """The value repeated exactly since ``_exact_since`` (a fill value, if held long)."""
         self._ref_t = 0.0
         self._typical = 0.0
         self._pending = False
         self._suspect = 0.0
         self._suspect_t = 0.0
-        self._candidate: tuple[float, float, float, float, float, float] | None = None
-        """before, before_t, step, t, spike limit, typical before: the last accepted reading stepped far."""
+        self._candidate: _Candidate | None = None
         self._flat_start = -_INF
         self._flat_last_t = -_INF
         self._flat_min = self._flat_max = 0.0
@@ -159,116 +197,178 @@ class SensorTracker:
         self._recovery_until = -1.0
         self._drift: tuple[float, Evidence] | None = None
 
+    def _read_limits(self, settings: HealthSettings) -> None:
+        """Copy the limits into plain floats: read at every poll, a model's attribute costs 3x."""
+        limits = self.limits
+        self._valid_min, self._valid_max = limits.valid_min, limits.valid_max
+        self._jump_step_min = limits.jump_step_min
+        self._jump_step_per_s = limits.jump_step_per_min / 60.0
+        self._spike_min = limits.spike_min
+        self._stuck_band = limits.stuck_band
+        self._typical_factor = settings.jump_typical_factor
+        self._jump_window_s = settings.jump_window_s
+        self._exact_rules = bool(limits.stuck_exact_s or limits.stuck_round_multiple)
+        """Whether exact repeats are judged for this sensor (fill values: CO2)."""
+        windows = [limits.stuck_any_s, limits.stuck_daylight_s, limits.stuck_colocated_s]
+        self._stuck_soonest_s = min(w for w in windows if w > 0)
+
     def set_drift(self, drift: tuple[float, Evidence] | None) -> None:
         """Mark the sensor as drifting since ``drift[0]`` with evidence ``drift[1]``, or clear it."""
         self._drift = drift
 
-    def observe(  # noqa: PLR0912, PLR0915 - the common path inline, see the docstring
-        self, t: float, gap: bool, value: float | None, daylight: bool, colocated: float | None
+    def observe(  # noqa: PLR0912, PLR0915, PLR0917 - see the docstring
+        self,
+        t: float,
+        gap: bool,
+        value: float | None,
+        daylight: bool,
+        colocated: float | None,
+        temperature_c: float | None = None,
+        feed_frozen: tuple[float, Evidence] | None = None,
     ) -> None:
         """Judge this step's reading (``None`` when the read gave nothing).
 
-        Why one long method: it runs five times per poll, and a call costs as much
-        as the arithmetic of a whole rule, so the common case (nothing pending, a
-        small step, a flat stretch too short to judge, an ok sensor) runs here
-        on locals, and only the rare cases call helpers.
+        ``gap``: the observation came after a gap (steps across it are not judged);
+        ``daylight``: PAR says it is light; ``colocated``: the co-located quantity's
+        plausible reading, or ``None``; ``temperature_c``: the air temperature accepted
+        at this step, for a sensor whose jumps are judged on the dew point (humidity);
+        ``feed_frozen``: ``(since, evidence)`` while the whole feed repeats its last frame
+        (:mod:`brain.estimator.feed`).
+
+        Why one long method with positional arguments: it runs for every sensor at every
+        poll, and ``make bench`` holds ``Estimator.step`` to 8 us; a call costs about as much as
+        a rule's arithmetic, so the common case of each rule (a small step, a flat stretch
+        extended or restarted) is inline, in the order of the module docstring, and the rare
+        cases are the helper methods.
         """
         if value is None:
             self._on_null(t)
             return
-        if value < self._vmin or value > self._vmax:
+        if value < self._valid_min or value > self._valid_max:
             self._on_out_of_range(t, value)
             return
         self._null_polls = 0
-
-        # Jump (see the module docstring): a step within every limit, with no suspect pending and
-        # no spike coming back, is counted as typical inline; the rest goes to the helpers.
+        # Jump: the common case (nothing pending, no far step to tell, a small step within every
+        # limit) inline; _judge_step has every case, and does the same for this one.
+        judged = self._jump_quantity(value, temperature_c) if self._jump_on_dew_point else value
         ref = self._ref
-        ref_t = self._ref_t
-        elapsed = t - ref_t
-        if ref is None or gap or elapsed > self._gap_s:
-            self._take(t, value)
+        elapsed = t - self._ref_t
+        jump = None
+        if judged is None:  # nothing to judge a step on: the next reading starts afresh
+            self._take(t, None)
+        elif ref is None or gap or elapsed > self._gap_s or self._pending or self._candidate is not None:
+            jump = self._judge_step(t, judged, gap)
         else:
-            step = value - ref
+            step = judged - ref
             size = step if step >= 0.0 else -step
             typical = self._typical
-            floor = self._k * typical
-            candidate = self._candidate
-            impossible = size > self._jump_min and size > self._jump_per_min * elapsed and size > floor
-            if self._pending or impossible:
-                jump = self._judge_step(t, value, ref, floor)
-                if jump is not None:
-                    self.accepted = None
-                    self._exclude_as(t, ExclusionReason.JUMP, SensorFault.JUMP, jump)
-                    return
-            elif (
-                candidate is not None
-                and step * candidate[2] < 0
-                and (spike := self._spike_returned(t, value, candidate))
-            ):
-                self.accepted = None
-                self._exclude_as(t, ExclusionReason.JUMP, SensorFault.JUMP, spike)
-                return
-            else:
-                weight = elapsed / self._window_s
+            impossible = size > self._jump_step_min and size > self._jump_step_per_s * elapsed
+            if size < self._spike_min and not (impossible and size > self._typical_factor * typical):
+                weight = elapsed / self._jump_window_s
                 self._typical = typical + (weight if weight < 1.0 else 1.0) * (size - typical)
-                spike_limit = self._spike_min if self._spike_min > floor else floor
-                # A large step may be a spike: remembered until the next reading tells.
-                self._candidate = (ref, ref_t, step, t, spike_limit, typical) if size >= spike_limit else None
-                self._ref = value
+                self._ref = judged
                 self._ref_t = t
-        self.accepted = value  # and the reference is now this reading: the last valid one
-
+            else:
+                jump = self._judge_step(t, judged, gap)
+        if jump is not None:
+            self.accepted = None
+            self._exclude_as(t, ExclusionReason.JUMP, SensorFault.JUMP, jump)
+            return
+        self.accepted = value
+        self._last_valid = value
+        self._last_valid_t = t
+        if feed_frozen is not None:  # the whole feed repeats its last frame: not the air now
+            self._exclude_as(t, ExclusionReason.STALE, SensorFault.STUCK_AT, feed_frozen)
+            return
+        stuck = self._track_exact_repeat(t, value, gap) if self._exact_rules else None
         # Stuck: extend or restart the flat stretch; judge it only once it could be long enough.
-        low = self._flat_min if self._flat_min < value else value
-        high = self._flat_max if self._flat_max > value else value
+        low = value if value < self._flat_min else self._flat_min
+        high = value if value > self._flat_max else self._flat_max
         if gap or t - self._flat_last_t > self._gap_s or high - low > self._stuck_band:
             self._flat_start = self._flat_last_t = t
             self._flat_min = self._flat_max = value
             self._day_s = 0.0
-            if colocated is None:
-                self._co_min = _INF
-                self._co_max = -_INF
-            else:
-                self._co_min = self._co_max = colocated
+            self._co_min, self._co_max = (_INF, -_INF) if colocated is None else (colocated, colocated)
         else:
             if daylight:
                 self._day_s += t - self._flat_last_t
             self._flat_min, self._flat_max, self._flat_last_t = low, high, t
             if colocated is not None:
-                self._co_min = colocated if colocated < self._co_min else self._co_min
-                self._co_max = colocated if colocated > self._co_max else self._co_max
-            if t - self._flat_start >= self._stuck_soonest_s:
+                self._co_min = min(self._co_min, colocated)
+                self._co_max = max(self._co_max, colocated)
+            if stuck is None and t - self._flat_start >= self._stuck_soonest_s:
                 stuck = self._judge_flatness(t, high - low)
-                if stuck is not None:
-                    self._exclude_as(t, ExclusionReason.STUCK_AT, SensorFault.STUCK_AT, stuck)
-                    return
-        drift = self._drift
-        if drift is not None:
-            self._exclude_as(t, ExclusionReason.DRIFT, SensorFault.DRIFT, drift)
+        if stuck is not None:
+            self._exclude_as(t, ExclusionReason.STUCK_AT, SensorFault.STUCK_AT, stuck)
             return
         self.used = value
         self.used_age_s = 0.0
         self.reason = None
-        if self.status is _OK and t >= self._recovery_until:
-            # Still ok, nothing to say: the snapshot stays the same object (see ``steady``).
-            # (_trusted is true already: only a fault clears it, and no fault ends but in _settle.)
-            self.changed = False
-            self.steady = True
+        if self._drift is not None:  # suspect, not excluded: its value is still used, at half trust
+            onset, evidence = self._drift
+            self._settle(t, SensorFault.DRIFT, onset, evidence, degraded=True)
+        elif self.status is _OK and t >= self._recovery_until:
+            self.changed = False  # still ok, nothing new to say: what _settle would conclude
         else:
             self._settle(t, _NONE, t, None)
 
-    def _judge_step(self, t: float, value: float, ref: float, floor: float) -> tuple[float, Evidence] | None:
-        """A step past every limit, or any step while a suspect is pending: a jump, or a level settling."""
+    def _jump_quantity(self, value: float, temperature_c: float | None) -> float | None:
+        """What a step is judged on: the reading, or for humidity the dew point it makes.
+
+        Why the dew point for humidity: fans and vents swap the air, and RH swings by
+        12 % while the water in the air (the dew point) moves by about 1 degC (OSU 2024);
+        a humidity sensor that glitches moves the dew point with it. ``None`` when the
+        temperature for it is not known.
+        """
+        if temperature_c is None or value <= 0.0:
+            return None
+        return dew_point_c(temperature_c, min(value, 100.0))
+
+    def _judge_step(self, t: float, value: float, gap: bool) -> tuple[float, Evidence] | None:
+        """Jump or spike evidence for this reading's step from the last accepted one, else ``None``.
+
+        A step within every limit is counted into the typical step and may be a spike's
+        start (remembered as the candidate); the reading becomes the reference either way.
+        """
+        ref = self._ref
         elapsed = t - self._ref_t
-        limit = max(self._jump_min, self._jump_per_min * elapsed, floor)
+        if ref is None or gap or elapsed > self._gap_s:
+            self._take(t, value)
+            return None
         step = value - ref
-        size = abs(step)
+        size = step if step >= 0.0 else -step
+        typical = self._typical
+        floor = self._typical_factor * typical
+        impossible = size > self._jump_step_min and size > self._jump_step_per_s * elapsed and size > floor
+        if self._pending or impossible:
+            return self._judge_far_step(t, value, ref, floor)
+        candidate = self._candidate
+        if candidate is not None and step * candidate.step < 0:
+            spike = self._spike_returned(t, value, candidate)
+            if spike is not None:
+                return spike
+        weight = elapsed / self._jump_window_s
+        self._typical = typical + (weight if weight < 1.0 else 1.0) * (size - typical)
+        spike_limit = self._spike_min if self._spike_min > floor else floor
+        far = size >= spike_limit
+        self._candidate = _Candidate(ref, self._ref_t, step, t, spike_limit, typical) if far else None
+        self._ref = value
+        self._ref_t = t
+        return None
+
+    def _judge_far_step(
+        self, t: float, value: float, ref: float, floor: float
+    ) -> tuple[float, Evidence] | None:
+        """A step past every limit, or any step while a suspect is pending: a jump, or a level settling."""
+        per_s = self._jump_step_per_s
+        elapsed = t - self._ref_t
+        limit = max(self._jump_step_min, per_s * elapsed, floor)
+        size = abs(value - ref)
         if size <= limit:  # a small step while pending: back to normal
             self._take(t, value)
             return None
         if self._pending:
-            settle_limit = max(self._jump_min, self._jump_per_min * (t - self._suspect_t), floor)
+            settle_limit = max(self._jump_step_min, per_s * (t - self._suspect_t), floor)
             if abs(value - self._suspect) <= settle_limit:
                 self._take(t, value)
                 return None
@@ -276,25 +376,43 @@ class SensorTracker:
         self._suspect = value
         self._suspect_t = t
         self._candidate = None
-        return t, (elapsed, "step", size, limit)
+        return t, (elapsed, self._step_statistic, size, limit)
 
-    def _spike_returned(
-        self, t: float, value: float, candidate: tuple[float, float, float, float, float, float]
-    ) -> tuple[float, Evidence] | None:
+    def _spike_returned(self, t: float, value: float, candidate: _Candidate) -> tuple[float, Evidence] | None:
         """The last accepted reading was a one-sample spike if this step back returns to the one before it."""
-        before, before_t, spike_step, spike_t, spike_limit, typical_before = candidate
-        if abs(value - before) > self._settings.spike_return_fraction * abs(spike_step):
+        if abs(value - candidate.before) > self._settings.spike_return_fraction * abs(candidate.step):
             return None
-        self._typical = typical_before  # the spike was not a step of the air
+        self._typical = candidate.typical_before  # the spike was not a step of the air
         self._take(t, value)
-        return spike_t, (t - before_t, "spike_step", abs(spike_step), spike_limit)
+        statistic = "spike_" + self._step_statistic
+        return candidate.t, (t - candidate.before_t, statistic, abs(candidate.step), candidate.limit)
 
-    def _take(self, t: float, value: float) -> None:
+    def _take(self, t: float, value: float | None) -> None:
         """Take ``value`` as the new reference without counting its step as typical."""
         self._candidate = None
         self._pending = False
         self._ref = value
         self._ref_t = t
+
+    def _track_exact_repeat(self, t: float, value: float, gap: bool) -> tuple[float, Evidence] | None:
+        """Stuck evidence for one value repeated exactly (a fill value), at any hour, else ``None``.
+
+        Why apart from the flat stretch: a reading repeated to the last digit while the air
+        moves is a substitute value, not a quiet night; a round one (400 ppm, 1000 ppm) is a
+        logger's fill, found sooner (docs/anomaly_thresholds.md, "Exact repeats").
+        """
+        if gap or value != self._exact_value or t - self._exact_last_t > self._gap_s:
+            self._exact_value = value
+            self._exact_since = t
+        self._exact_last_t = t
+        held_s = t - self._exact_since
+        limits = self.limits
+        round_step = limits.stuck_round_multiple
+        if round_step and value % round_step == 0.0 and held_s >= limits.stuck_round_s:
+            return self._exact_since, (held_s, "round_value_held", value, None)
+        if limits.stuck_exact_s and held_s >= limits.stuck_exact_s:
+            return self._exact_since, (held_s, "exact_value_held", value, None)
+        return None
 
     def _judge_flatness(self, t: float, spread: float) -> tuple[float, Evidence] | None:
         """Stuck evidence when the current flat stretch is too long for its context."""
@@ -303,7 +421,7 @@ class SensorTracker:
             return None
         start = self._flat_start
         duration = t - start
-        band = self._stuck_band
+        band = limits.stuck_band
         if duration >= limits.stuck_any_s:
             return start, (duration, "range", spread, band)
         if limits.stuck_daylight_s and self._day_s >= limits.stuck_daylight_s:
@@ -323,7 +441,7 @@ class SensorTracker:
             self._first_null_t = t
         polls = self._null_polls
         limit = self._settings.disconnect_polls
-        last_valid = self._ref  # every accepted reading becomes the jump rule's reference
+        last_valid = self._last_valid
         if last_valid is None:
             since = first_t
             evidence: Evidence = (t - since, "valid_readings_since_start", 0.0, None)
@@ -333,7 +451,7 @@ class SensorTracker:
             else:
                 self._settle(t, _NONE, t, evidence, degraded=True)
             return
-        age = t - self._ref_t
+        age = t - self._last_valid_t
         if polls >= limit or age >= self._settings.disconnect_after_s:
             self._exclude(ExclusionReason.DISCONNECT)
             evidence = (age, "null_polls", float(polls), float(limit))
@@ -353,7 +471,7 @@ class SensorTracker:
             self._first_t = t
         self.accepted = None
         self._null_polls = 0
-        limit = self._vmax if value > self._vmax else self._vmin
+        limit = self._valid_max if value > self._valid_max else self._valid_min
         self._exclude(ExclusionReason.OUT_OF_RANGE)
         self._settle(t, SensorFault.OUT_OF_RANGE, t, (0.0, "value", value, limit))
 
@@ -372,8 +490,15 @@ class SensorTracker:
     def _settle(
         self, t: float, fault: SensorFault, onset: float, evidence: Evidence | None, *, degraded: bool = False
     ) -> None:
-        if fault is not _NONE:
-            status = _FAULTY
+        """Set status and fault from this step's finding; a new (status, fault) starts at ``onset``.
+
+        A fault makes the sensor ``faulty`` (its value excluded), unless ``degraded``: a suspect
+        (drift) whose value is still used at reduced trust.
+        """
+        if fault is not _NONE and degraded:
+            status = _DEGRADED
+        elif fault is not _NONE:
+            status = HealthStatus.FAULTY
             self._trusted = False
         else:
             if self.fault is not _NONE:
@@ -382,7 +507,7 @@ class SensorTracker:
             if recovering and evidence is None:
                 elapsed = self._settings.recovery_s - (self._recovery_until - t)
                 evidence = (elapsed, "seconds_since_fault_ended", elapsed, self._settings.recovery_s)
-            status = _DEGRADED if degraded or recovering else _OK
+            status = _DEGRADED if degraded or recovering else HealthStatus.OK
             if not degraded:
                 self._trusted = True
         changed = status is not self.status or fault is not self.fault
@@ -394,4 +519,3 @@ class SensorTracker:
         elif evidence is not None or self.snapshot[3] is not None:
             self.snapshot = (status, fault, self.since, evidence)
         self.changed = changed
-        self.steady = False

@@ -77,6 +77,9 @@ class SensorLimits(_Section):
     stuck_colocated_s: _Seconds
     stuck_colocated_move: _NonNegative
     stuck_ignore_below: _Finite | None = None
+    stuck_exact_s: _Seconds = 0.0
+    stuck_round_multiple: _NonNegative = 0.0
+    stuck_round_s: _Seconds = 0.0
 
     @model_validator(mode="after")
     def _range_is_ordered(self) -> Self:
@@ -86,7 +89,13 @@ class SensorLimits(_Section):
 
 
 class HealthSettings(_Section):
-    """Sensor-health limits shared by all sensors, plus one :class:`SensorLimits` per sensor."""
+    """Sensor-health limits shared by all sensors, plus one :class:`SensorLimits` table per sensor.
+
+    The per-sensor tables sit beside the shared keys (``[health.co2_ppm]``), one per
+    :class:`SensorKey`; a table for a key brain does not know is refused.
+    """
+
+    model_config = ConfigDict(extra="allow")
 
     disconnect_polls: Annotated[int, Field(strict=True, ge=1)]
     disconnect_after_s: _PositiveSeconds
@@ -95,16 +104,24 @@ class HealthSettings(_Section):
     jump_typical_factor: _NonNegative
     spike_return_fraction: Annotated[float, Field(strict=True, gt=0.0, lt=1.0)]
     daylight_par_umol_m2_s: _NonNegative
-    air_temperature_c: SensorLimits
-    relative_humidity_pct: SensorLimits
-    co2_ppm: SensorLimits
-    par_umol_m2_s: SensorLimits
-    substrate_moisture_pct: SensorLimits
+    __pydantic_extra__: dict[str, SensorLimits] = Field(init=False)
+
+    @model_validator(mode="after")
+    def _one_table_per_sensor(self) -> Self:
+        tables = self.__pydantic_extra__ or {}
+        known = {key.value for key in SensorKey}
+        unknown = sorted(set(tables) - known)
+        if unknown:
+            raise ValueError(f"no such sensor: {', '.join(unknown)}")
+        missing = sorted(known - set(tables))
+        if missing:
+            raise ValueError(f"limits missing for {', '.join(missing)}")
+        return self
 
     def limits(self, sensor: SensorKey) -> SensorLimits:
         """The limits of ``sensor``."""
-        limits: SensorLimits = getattr(self, sensor.value)
-        return limits
+        tables = self.__pydantic_extra__ or {}
+        return tables[sensor.value]
 
 
 class DriftSettings(_Section):
@@ -112,6 +129,7 @@ class DriftSettings(_Section):
 
     bucket_s: _PositiveSeconds
     reference_lag_s: _PositiveSeconds
+    reference_days: Annotated[int, Field(ge=1, le=31)]
     sustain_s: _PositiveSeconds
     temperature_offset_c: _Positive
     temperature_dew_point_ratio: Annotated[float, Field(strict=True, gt=0.0, le=1.0)]
@@ -129,6 +147,33 @@ class DriftSettings(_Section):
         if self.reference_lag_s % self.bucket_s:
             raise ValueError("reference_lag_s must be a whole number of bucket_s")
         return self
+
+
+class FeedSettings(_Section):
+    """A frozen feed: every channel repeating its last frame (docs/anomaly_thresholds.md)."""
+
+    frozen_s: _PositiveSeconds
+    min_channels: Annotated[int, Field(ge=2)]
+
+
+class DailySettings(_Section):
+    """The grower's day: local night hours and how the daily figures are formed (brain.estimator.daily)."""
+
+    night_start_hour: Annotated[int, Field(ge=12, le=23)]
+    night_end_hour: Annotated[int, Field(ge=0, le=11)]
+    mean_window_s: _PositiveSeconds
+    bin_s: _PositiveSeconds
+    min_coverage: Annotated[float, Field(gt=0.0, le=1.0)]
+
+
+class When(StrEnum):
+    """When a rule applies."""
+
+    ALWAYS = "always"
+    DAYLIGHT = "daylight"
+    """In light, or when it is not known (no trusted PAR)."""
+    DARK = "dark"
+    """Only when a trusted PAR says it is dark."""
 
 
 class Direction(StrEnum):
@@ -149,7 +194,8 @@ class AnomalyRule(_Section):
     warning_start_s: _Seconds
     critical_start_s: _Seconds = 0.0
     end_s: _Seconds
-    daylight_only: Annotated[bool, Field(strict=True)] = False
+    merge_gap_s: _Seconds = 0.0
+    when: When = When.ALWAYS
 
     @model_validator(mode="after")
     def _critical_is_beyond_warning(self) -> Self:
@@ -174,6 +220,8 @@ class EstimatorSettings(_Section):
     confidence: ConfidenceSettings
     health: HealthSettings
     drift: DriftSettings
+    feed: FeedSettings
+    daily: DailySettings
     anomalies: dict[AnomalyKind, AnomalyRule]
     source: str = "packaged thresholds.toml"
 
@@ -211,3 +259,17 @@ class EstimatorSection(BaseModel):
 
     thresholds_file: SettingPath | None = None
     """TOML of anomaly, confidence and sensor-health thresholds; unset = the packaged defaults."""
+    installed_sensors: list[SensorKey] | None = None
+    """The sensors this site has. A sensor not listed is never judged or reported; a listed one
+    that gives nothing is a fault (``disconnect``). Unset: on the Pi (hardware source) all five;
+    for a replay or a simulation, a sensor counts as installed from its first non-null reading."""
+
+    def inventory(self, *, hardware: bool) -> list[SensorKey] | None:
+        """The installed sensors to judge by; ``None`` means: learn them from the data.
+
+        Why the Pi defaults to all five: a Pi whose drivers all fail must report five
+        disconnects, not an empty greenhouse.
+        """
+        if self.installed_sensors is None and hardware:
+            return list(SensorKey)
+        return self.installed_sensors

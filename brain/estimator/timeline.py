@@ -80,6 +80,11 @@ class Timeline:
         self.stepped_back_s = 0.0
         """How far the wall clock was stepped back before the last observation taken (0 when it was not)."""
 
+    @property
+    def epoch_s(self) -> float:
+        """Epoch seconds of the last observation taken: wall time, for the site's local day."""
+        return self._last_ext
+
     def advance(self, timestamp: datetime) -> float:
         """Place ``timestamp`` on estimator time and return that time, or raise if it must not be taken.
 

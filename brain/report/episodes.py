@@ -1,8 +1,9 @@
-"""Anomaly episodes from the ``anomalies`` stream: a start record and, once over, an end record.
+"""Anomaly episodes from the ``anomalies`` stream: a start record, severity changes, an end record.
 
-An episode is identified by ``(kind, started_at)`` (docs/schemas/AnomalyV1); the end record
-repeats both. An episode without an end record is still open (or the daemon stopped while
-it lasted: the last record time tells them apart for the reader).
+An episode is identified by ``(kind, started_at)`` (docs/schemas/AnomalyV1, schema 1.1): a
+severity change (an escalation or an easing) and the end record repeat both. An episode
+without an end record is still open (or the daemon stopped while it lasted: the last
+record time tells them apart for the reader).
 """
 
 from __future__ import annotations
@@ -83,7 +84,8 @@ def episodes_from(records: Iterable[AnomalyV1]) -> list[Episode]:
             severity=worse,
             started_at=known.started_at,
             ended_at=record.ended_at or known.ended_at,
-            threshold=known.threshold,
+            # the threshold of the severity shown: an escalation record carries the critical one
+            threshold=record.threshold if record.severity is worse else known.threshold,
             first_value=known.first_value,
             last_value=record.observed_value,
             message=known.message,

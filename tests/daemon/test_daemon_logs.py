@@ -33,8 +33,9 @@ def test_journalctl_p_warning_shows_anomaly_starts_and_failing_sensors_only(tmp_
     shown = [event for priority, event in lines if priority <= WARNING_PRIORITY]  # journalctl -p warning
     hidden = [event for priority, event in lines if priority > WARNING_PRIORITY]
 
-    starts = [e for _, e in lines if e["event"] == "anomaly_started"]
+    starts = [e for _, e in lines if e["event"] in ("anomaly_started", "anomaly_severity_changed")]
     assert {e["severity"] for e in starts} == {"warning", "critical"}, "the heatwave reaches both"
+    assert any(e["event"] == "anomaly_severity_changed" for e in starts), "an episode escalates within itself"
     assert all(e in shown for e in starts)
     assert all(e["level"] == ("error" if e["severity"] == "critical" else "warning") for e in starts)
     ends = [e for _, e in lines if e["event"] == "anomaly_ended"]

@@ -33,7 +33,8 @@ def estimates() -> dict[str, Estimate]:
         "first": found[0],  # every sensor's health is new
         "quiet": quiet[0],
         "anomaly start": next(e for e in found if len(e.anomalies) == 1 and e.anomalies[0].ended_at is None),
-        "escalation": next(e for e in found if len(e.anomalies) == 2),  # one episode ends, a worse one starts
+        # the episode escalates: a record of its own, after its start
+        "escalation": [e for e in found if e.anomalies and e.anomalies[0].ended_at is None][1],
     }
 
 
@@ -66,10 +67,10 @@ POLLS = [
         "anomaly starts", "anomaly start", False, ["observations", "device_status", "anomalies", *STATE]
     ),
     PollCase(
-        "anomaly ends and a worse one starts",
+        "anomaly escalates",
         "escalation",
         False,
-        ["observations", "device_status", "anomalies", "anomalies", *STATE],
+        ["observations", "device_status", "anomalies", *STATE],
     ),
     PollCase(
         "anomaly on a base cycle: one state",

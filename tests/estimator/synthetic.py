@@ -18,7 +18,7 @@ from datetime import datetime, timedelta
 
 from brain.contracts import DeviceStatusV1, ObservationV1
 from brain.estimator import Estimate, Estimator
-from brain.estimator.vpd import saturation_vapor_pressure_kpa
+from brain.estimator.vpd import saturation_vapour_pressure_kpa
 from tests import factories
 
 START = datetime.fromisoformat("2026-06-01T00:00:00+00:00")
@@ -78,7 +78,7 @@ def greenhouse(
         temp += rng.gauss(0.0, 0.04)
         vapour_walk = 0.995 * vapour_walk + rng.gauss(0.0, 0.004)
         vapour = 1.65 + 0.25 * sun + vapour_walk
-        rh = min(97.0, 100.0 * vapour / saturation_vapor_pressure_kpa(temp)) + rng.gauss(0.0, 0.15)
+        rh = min(97.0, 100.0 * vapour / saturation_vapour_pressure_kpa(temp)) + rng.gauss(0.0, 0.15)
         co2 = 430.0 + 160.0 * (1.0 - sun) - 60.0 * sun * cloud + rng.gauss(0.0, 4.0)
         if sun > 0:
             substrate -= 1.2 * sun * step_s / 3600.0
@@ -163,13 +163,13 @@ def health_of(estimate: Estimate, sensor: str) -> tuple[str, str]:
 
 
 def fault_episodes(estimates: Iterable[Estimate]) -> dict[str, list[tuple[datetime, str]]]:
-    """Per sensor: (time, fault) whenever its status became faulty from not faulty."""
+    """Per sensor: (time, fault) whenever it got a fault from none (faulty, or suspect of drift)."""
     faulty: dict[str, bool] = {}
     episodes: dict[str, list[tuple[datetime, str]]] = {}
     for estimate in estimates:
         for record in estimate.sensor_health:
             key = record.sensor.value
-            is_faulty = record.status.value == "faulty"
+            is_faulty = record.fault.value != "none"
             if is_faulty and not faulty.get(key, False):
                 episodes.setdefault(key, []).append((record.timestamp, record.fault.value))
             faulty[key] = is_faulty

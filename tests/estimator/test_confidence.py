@@ -5,8 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from brain.contracts import SENSOR_KEYS, HealthStatus
-from brain.estimator import EstimatorSettings
+from brain.contracts import SENSOR_KEYS, HealthStatus, SensorKey
+from brain.estimator import Estimator, EstimatorSettings
 from brain.estimator.confidence import confidence, sensor_trust
 from tests.estimator.synthetic import greenhouse, modify, run
 
@@ -37,17 +37,25 @@ def test_confidence_algorithm_matches_spec(project_root: Path) -> None:
     examples = [_ROW.match(line) for line in doc.splitlines()]
     found = [m for m in examples if m]
     assert len(found) >= 3
-    weights = [settings.confidence.weights[k] for k in SENSOR_KEYS]
     for match in found:
         cells = match.group(2).split("|")
         assert len(cells) == 5, match.group(1)
-        trusts = [_cell_trust(cell, settings) for cell in cells]
+        installed = [
+            (key, cell) for key, cell in zip(SENSOR_KEYS, cells, strict=True) if "not installed" not in cell
+        ]
+        weights = [settings.confidence.weights[key] for key, _ in installed]
+        trusts = [_cell_trust(cell, settings) for _, cell in installed]
         assert confidence(weights, trusts) == float(match.group(3)), match.group(1)
 
 
 def test_confidence_with_missing_sensors_decreases() -> None:
+    """On a Pi whose configuration lists all five sensors, each one that gives nothing costs its share."""
     rows = greenhouse(days=1, step_s=60.0, seed=1)[:300]
-    full = [e.confidence for _, e in run(rows)]
+
+    def configured() -> Estimator:
+        return Estimator(installed_sensors=SENSOR_KEYS)
+
+    full = [e.confidence for _, e in run(rows, configured())]
     assert set(full) == {1.0}
     previous = 1.0
     gone: list[str] = []
@@ -62,21 +70,53 @@ def test_confidence_with_missing_sensors_decreases() -> None:
         thinned = rows
         for name in gone:
             thinned = modify(thinned, name, lambda i, r: None)
-        last = [e for _, e in run(thinned)][-1]
+        last = [e for _, e in run(thinned, configured())][-1]
         assert last.confidence < previous, gone
         previous = last.confidence
     assert previous == 0.0
 
 
 def test_pipeline_state_reproduces_example_e2() -> None:
-    """OSU-like: no PAR and no substrate sensor from the start gives 0.750 (docs, E2)."""
+    """OSU-like: a site without PAR and substrate sensors is fully trusted on the three it has (E2)."""
     rows = [
         r.with_reading("par_umol_m2_s", None, "not in source log").with_reading(
             "substrate_moisture_pct", None, "not in source log"
         )
         for r in greenhouse(days=1, step_s=300.0, seed=2)
     ]
-    assert {e.confidence for _, e in run(rows)} == {0.75}
+    estimates = [e for _, e in run(rows)]
+    assert {e.confidence for e in estimates} == {1.0}
+    assert {h.sensor.value for e in estimates for h in e.sensor_health} == {
+        "air_temperature_c",
+        "relative_humidity_pct",
+        "co2_ppm",
+    }, "no health record for a sensor the site does not have"
+    assert estimates[-1].state.excluded_sensors == {
+        SensorKey.PAR_UMOL_M2_S: "missing",
+        SensorKey.SUBSTRATE_MOISTURE_PCT: "missing",
+    }
+
+
+def test_a_configured_sensor_that_never_reads_is_a_fault_and_costs_its_share() -> None:
+    """E2 on a Pi configured with all five sensors: PAR and substrate are disconnected (0.750)."""
+    rows = [
+        r.with_reading("par_umol_m2_s", None, "no ACK").with_reading("substrate_moisture_pct", None, "no ACK")
+        for r in greenhouse(days=1, step_s=300.0, seed=2)[:20]
+    ]
+    last = [e for _, e in run(rows, Estimator(installed_sensors=SENSOR_KEYS))][-1]
+    assert last.confidence == 0.75
+    faults = {h.sensor.value: h.fault.value for h in last.sensor_health if h.status.value == "faulty"}
+    assert faults == {"par_umol_m2_s": "disconnect", "substrate_moisture_pct": "disconnect"}
+
+
+def test_a_sensor_counts_as_installed_from_its_first_reading() -> None:
+    rows = greenhouse(days=1, step_s=300.0, seed=2)[:30]
+    rows = modify(rows, "co2_ppm", lambda i, r: None if i < 10 else r.readings["co2_ppm"])
+    estimates = [e for _, e in run(rows)]
+    assert "co2_ppm" not in {h.sensor.value for h in estimates[9].sensor_health}
+    assert estimates[9].confidence == 1.0
+    assert "co2_ppm" in {h.sensor.value for h in estimates[10].sensor_health}
+    assert estimates[10].health_changed
 
 
 @pytest.mark.parametrize(

@@ -23,10 +23,11 @@ class Replay:
     """Per sensor: the health record of each poll where it became faulty from not faulty."""
     confidences: list[float] = field(default_factory=list)
     first: datetime | None = None
+    sensors_reported: set[str] = field(default_factory=set)
 
 
 def _replay(observations: object) -> Replay:
-    estimator = Estimator()
+    estimator = Estimator(timezone="America/New_York")  # both logs are US Eastern sites
     result = Replay()
     faulty: dict[str, bool] = {}
     for observation in observations:  # type: ignore[attr-defined]
@@ -37,6 +38,7 @@ def _replay(observations: object) -> Replay:
         if not estimate.health_changed:
             continue
         for record in estimate.sensor_health:
+            result.sensors_reported.add(record.sensor.value)
             now_faulty = record.status is HealthStatus.FAULTY
             if now_faulty and not faulty.get(record.sensor.value, False):
                 result.episodes[record.sensor.value].append(record)
@@ -72,6 +74,8 @@ def _is_true_or_ambiguous(sensor: str, record: SensorHealthV1) -> bool:
         return record.fault.value == "disconnect"  # never in the source log
     if sensor == "co2_ppm" and record.since == _local("2024-08-19 10:50"):
         return record.fault.value == "jump"
+    if record.since == _local("2024-07-30 19:25"):  # every channel repeats one frame for 110 min
+        return record.evidence is not None and record.evidence.statistic == "whole_frame_repeated_s"
     night = record.since.astimezone(EASTERN).hour >= 20 or record.since.astimezone(EASTERN).hour < 7
     return sensor == "relative_humidity_pct" and record.fault.value == "stuck_at" and night
 
@@ -80,14 +84,10 @@ def test_osu_season_replays_whole_through_the_dst_fall_back(osu: Replay) -> None
     assert osu.steps == 41_713  # every row, the repeated 01:00-01:55 of 2024-11-03 included
 
 
-def test_osu_absent_sensors_are_one_episode_each(osu: Replay) -> None:
-    assert osu.first is not None
-    for sensor in ("par_umol_m2_s", "substrate_moisture_pct"):
-        [episode] = osu.episodes[sensor]
-        assert episode.fault.value == "disconnect"
-        assert episode.since == osu.first
-    # Three trusted sensors of five: 0.30 + 0.30 + 0.15 (docs/confidence_scoring.md, E2).
-    assert max(osu.confidences[2:]) == 0.75
+def test_osu_sensors_the_site_lacks_are_not_reported(osu: Replay) -> None:
+    assert osu.sensors_reported == {"air_temperature_c", "relative_humidity_pct", "co2_ppm"}
+    # Its three sensors healthy: full confidence (docs/confidence_scoring.md, E2).
+    assert max(osu.confidences[2:]) == 1.0
 
 
 def test_osu_co2_spike_is_a_jump(osu: Replay) -> None:
@@ -133,3 +133,13 @@ def test_cornell_400_fill_runs_are_stuck_within_six_hours(cornell: Replay) -> No
 def test_cornell_climate_sensors_stay_healthy(cornell: Replay) -> None:
     for sensor in ("air_temperature_c", "relative_humidity_pct", "par_umol_m2_s"):
         assert cornell.episodes[sensor] == [], sensor
+
+
+def test_osu_frozen_feed_is_stale_within_the_hour(osu: Replay) -> None:
+    """2024-07-30 19:25 local: T, RH and CO2 repeat one frame for 110 minutes."""
+    start = _local("2024-07-30 19:25")
+    for sensor in ("air_temperature_c", "relative_humidity_pct", "co2_ppm"):
+        found = [r for r in osu.episodes[sensor] if r.since == start]
+        assert [r.fault.value for r in found] == ["stuck_at"], sensor
+        assert found[0].evidence is not None and found[0].evidence.statistic == "whole_frame_repeated_s"
+        assert found[0].timestamp - start <= timedelta(hours=1)

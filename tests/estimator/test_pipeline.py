@@ -15,7 +15,7 @@ from brain.estimator import (
     ObservationOrderError,
     OutOfOrderObservationError,
 )
-from brain.estimator.vpd import saturation_vapor_pressure_kpa
+from brain.estimator.vpd import saturation_vapour_pressure_kpa
 from tests.estimator.synthetic import Row, greenhouse, modify, run
 from tests.fixtures.anomaly_test_scenarios import SCENARIOS
 
@@ -203,7 +203,7 @@ def test_bone_dry_air_has_no_dew_point_and_no_condensation_judgement() -> None:
     assert estimate.state.dew_point_c is None
     temp = estimate.state.air_temperature_c
     assert temp is not None
-    assert estimate.state.vpd_kpa == pytest.approx(saturation_vapor_pressure_kpa(temp)), "dry air: VPD = e_s"
+    assert estimate.state.vpd_kpa == pytest.approx(saturation_vapour_pressure_kpa(temp)), "dry air: VPD = e_s"
 
 
 def test_settings_need_a_weight_for_every_sensor(tmp_path: Path) -> None:

@@ -2,23 +2,28 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 
 import pytest
 
 from brain.contracts import SensorKey
-from brain.estimator import Estimate
+from brain.estimator import Estimate, Estimator
+from brain.estimator.vpd import saturation_vapour_pressure_kpa
 from tests.estimator.synthetic import Row, fault_episodes, greenhouse, health_of, modify, run
 
 HOUR = 3600.0
 
 
 def _first_faulty(rows: list[Row], sensor: str, since_index: int) -> tuple[int, str, Estimate] | None:
-    """(polls after ``since_index``, fault, estimate) of the first faulty diagnosis of ``sensor``."""
+    """(polls after ``since_index``, fault, estimate) of the first fault diagnosed on ``sensor``.
+
+    Faulty or suspect: a drift leaves the sensor ``degraded`` with fault ``drift``.
+    """
     for i, (_, estimate) in enumerate(run(rows)):
         if i >= since_index:
-            status, fault = health_of(estimate, sensor)
-            if status == "faulty":
+            _, fault = health_of(estimate, sensor)
+            if fault != "none":
                 return i - since_index, fault, estimate
     return None
 
@@ -109,7 +114,11 @@ def test_fault_detection_drift() -> None:
     polls, fault, estimate = found
     assert fault == "drift"
     assert polls * step_s <= 24 * HOUR
-    assert estimate.state.air_temperature_c is None and estimate.state.vpd_kpa is None
+    # A suspect, not excluded: its value stays in the state (and anomalies are judged on it).
+    assert health_of(estimate, "air_temperature_c") == ("degraded", "drift")
+    assert estimate.state.air_temperature_c == rows[onset + polls].readings["air_temperature_c"]
+    assert estimate.state.vpd_kpa is not None and estimate.state.excluded_sensors == {}
+    assert estimate.confidence < 1.0
     record = next(r for r in estimate.sensor_health if r.sensor.value == "air_temperature_c")
     assert record.evidence is not None and record.evidence.value is not None and record.evidence.value >= 3.0
     # Humidity, which stayed right, is not blamed.
@@ -190,12 +199,12 @@ def test_no_fault_flags_on_clean_days(step_s: float, seed: int) -> None:
 
 
 def test_missing_sensor_is_one_episode_and_lowers_confidence() -> None:
-    """A sensor the log never had ("not in source log") is one disconnect episode, excluded as missing."""
+    """A configured sensor that never reads is one disconnect episode, excluded as missing."""
     rows = [
-        row.with_reading("substrate_moisture_pct", None, "not in source log")
+        row.with_reading("substrate_moisture_pct", None, "ADS1115 at 0x48: no ACK")
         for row in greenhouse(days=2, step_s=300.0, seed=1)
     ]
-    estimates = [e for _, e in run(rows)]
+    estimates = [e for _, e in run(rows, Estimator(installed_sensors=list(SensorKey)))]
     assert fault_episodes(estimates) == {"substrate_moisture_pct": [(rows[2].timestamp, "disconnect")]}
     assert all(e.state.excluded_sensors == {"substrate_moisture_pct": "missing"} for e in estimates)
     assert health_of(estimates[0], "substrate_moisture_pct") == ("degraded", "none")
@@ -258,10 +267,10 @@ def test_dark_par_is_never_stuck() -> None:
     from brain.estimator.health import SensorTracker
 
     tracker = SensorTracker(
-        SensorKey.PAR_UMOL_M2_S, EstimatorSettings.load().health, stale_after_s=300, gap_s=900
+        sensor=SensorKey.PAR_UMOL_M2_S, settings=EstimatorSettings.load().health, stale_after_s=300, gap_s=900
     )
     for minute in range(0, 26 * 60, 5):
-        tracker.observe(minute * 60.0, False, 0.0, False, None)
+        tracker.observe(minute * 60.0, gap=False, value=0.0, daylight=False, colocated=None)
         assert tracker.status.value == "ok" or minute == 0
 
 
@@ -291,3 +300,105 @@ def test_drift_from_the_first_reading_is_found_by_the_large_offset_rule() -> Non
     found = _first_faulty(rows, "air_temperature_c", 0)
     assert found is not None and found[1] == "drift"
     assert found[0] * step_s <= 48 * HOUR
+
+
+def _freeze_frame(rows: list[Row], start: int, polls: int) -> list[Row]:
+    """Every reading of ``polls`` rows from ``start`` repeats the frame of row ``start``."""
+    frame = rows[start].readings
+    return [
+        replace(row, readings=dict(frame)) if start <= i < start + polls else row
+        for i, row in enumerate(rows)
+    ]
+
+
+def test_a_feed_repeating_its_last_frame_is_stale_after_half_an_hour() -> None:
+    """Every channel frozen together (a logger repeating its frame): stale, confidence 0, and it says why."""
+    step_s = 60.0
+    rows = greenhouse(days=1, step_s=step_s, seed=4)
+    start = _index(step_s, 20)  # 20:00, dark: no single sensor's rule could call it this soon
+    frozen = rows[start].readings
+    rows = [
+        row if not start <= i < start + 40 else replace(row, readings=dict(frozen))
+        for i, row in enumerate(rows)
+    ]
+    estimates = [e for _, e in run(rows)]
+    before = estimates[start + 29]
+    assert before.confidence == 1.0, "29 minutes of a repeated frame is not yet a verdict"
+    flagged = estimates[start + 30]
+    assert flagged.confidence == 0.0
+    assert set(flagged.state.excluded_sensors.values()) == {"stale"}
+    for record in flagged.sensor_health:
+        assert (record.status.value, record.fault.value) == ("faulty", "stuck_at")
+        assert record.evidence is not None and record.evidence.statistic == "whole_frame_repeated_s"
+        assert record.since == rows[start].timestamp
+    assert estimates[start + 41].confidence > 0.0, "the feed is live again"
+
+
+def test_a_short_repeated_frame_is_not_a_frozen_feed() -> None:
+    step_s = 300.0
+    rows = greenhouse(days=1, step_s=step_s, seed=4)
+    start = _index(step_s, 2)
+    rows = [
+        row if not start <= i < start + 4 else replace(row, readings=dict(rows[start].readings))
+        for i, row in enumerate(rows)
+    ]
+    assert all(e.confidence == 1.0 for _, e in run(rows))
+
+
+def test_a_round_fill_value_is_stuck_within_half_an_hour_at_night() -> None:
+    """CO2 held at exactly 400 at night (a logger's fill): no daylight rule needed, found in 30 min."""
+    step_s = 300.0
+    rows = greenhouse(days=1, step_s=step_s, seed=5)
+    start = _index(step_s, 1)  # 01:00, dark
+    rows = modify(rows, "co2_ppm", lambda i, r: 400.0 if start <= i < start + 24 else r.readings["co2_ppm"])
+    found = _first_faulty(rows, "co2_ppm", start)
+    assert found is not None
+    polls, fault, estimate = found
+    assert fault == "stuck_at" and polls * step_s == 1800.0
+    record = next(r for r in estimate.sensor_health if r.sensor.value == "co2_ppm")
+    assert record.evidence is not None and record.evidence.statistic == "round_value_held"
+    assert record.evidence.value == 400.0 and record.since == rows[start].timestamp
+
+
+def test_a_repeated_plain_value_needs_longer_than_a_round_one() -> None:
+    step_s = 300.0
+    rows = greenhouse(days=1, step_s=step_s, seed=5)
+    start = _index(step_s, 1)
+    rows = modify(rows, "co2_ppm", lambda i, r: 437.0 if start <= i < start + 24 else r.readings["co2_ppm"])
+    found = _first_faulty(rows, "co2_ppm", start)
+    assert found is not None and found[1] == "stuck_at" and found[0] * step_s == 5400.0
+
+
+def test_humidity_swinging_with_the_air_temperature_is_not_a_jump() -> None:
+    """Fans cycling: RH 72 -> 61 -> 72 % as the air warms 1.3 degC and back; the dew point barely moves."""
+    step_s = 300.0
+    rows = greenhouse(days=1, step_s=step_s, seed=6)
+    start = _index(step_s, 21)
+    swings = {start + k: k % 2 for k in range(12)}
+
+    def temperature(i: int, row: Row) -> float | None:
+        return 21.0 + 1.3 * swings[i] if i in swings else row.readings["air_temperature_c"]
+
+    def humidity(i: int, row: Row) -> float | None:
+        # RH at a constant vapour pressure of 1.80 kPa: a swing of 11 % with the temperature.
+        if i not in swings:
+            return row.readings["relative_humidity_pct"]
+        return round(100.0 * 1.80 / saturation_vapour_pressure_kpa(temperature(i, row) or 0.0), 2)
+
+    rows = modify(modify(rows, "air_temperature_c", temperature), "relative_humidity_pct", humidity)
+    assert fault_episodes(e for _, e in run(rows)).get("relative_humidity_pct") is None
+
+
+def test_a_humidity_glitch_moves_the_dew_point_and_is_a_jump() -> None:
+    step_s = 300.0
+    rows = greenhouse(days=1, step_s=step_s, seed=6)
+    at = _index(step_s, 14)
+    rows = modify(
+        rows,
+        "relative_humidity_pct",
+        lambda i, r: (r.readings["relative_humidity_pct"] or 0.0) + (25.0 if i == at else 0.0),
+    )
+    found = _first_faulty(rows, "relative_humidity_pct", at)
+    assert found is not None and found[1] == "jump"
+    record = next(r for r in found[2].sensor_health if r.sensor.value == "relative_humidity_pct")
+    assert record.evidence is not None and record.evidence.statistic.endswith("dew_point_step")

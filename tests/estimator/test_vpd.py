@@ -12,8 +12,8 @@ from brain.estimator.vpd import (
     MAGNUS_A_KPA,
     PsychrometricInputError,
     dew_point_c,
-    fast_vpd_and_dew_point,
-    saturation_vapor_pressure_kpa,
+    saturation_vapour_pressure_kpa,
+    vpd_and_dew_point,
     vpd_kpa,
 )
 from tests.fixtures.vpd_reference_cases import (
@@ -30,7 +30,7 @@ humidities = st.floats(min_value=0.0, max_value=100.0, allow_nan=False)
 
 def test_vpd_matches_reference_values() -> None:
     for case in VPD_REFERENCE_CASES:
-        assert saturation_vapor_pressure_kpa(case.temp_c) == pytest.approx(
+        assert saturation_vapour_pressure_kpa(case.temp_c) == pytest.approx(
             case.saturation_kpa, rel=SATURATION_REL_TOL
         ), case
         assert vpd_kpa(case.temp_c, case.rh_pct) == pytest.approx(
@@ -47,12 +47,12 @@ def test_vpd_handles_edge_cases() -> None:
     assert vpd_kpa(25.0, 100.0) == 0.0
     assert dew_point_c(25.0, 100.0) == pytest.approx(25.0, abs=1e-9)
     # Dry air: the deficit is the whole saturation pressure; the dew point is undefined.
-    assert vpd_kpa(25.0, 0.0) == saturation_vapor_pressure_kpa(25.0)
+    assert vpd_kpa(25.0, 0.0) == saturation_vapour_pressure_kpa(25.0)
     with pytest.raises(PsychrometricInputError, match="undefined"):
         dew_point_c(25.0, 0.0)
-    assert fast_vpd_and_dew_point(25.0, 0.0)[1] is None
+    assert vpd_and_dew_point(25.0, 0.0) == (saturation_vapour_pressure_kpa(25.0), None)
     # 0 degC is the formula's anchor.
-    assert saturation_vapor_pressure_kpa(0.0) == MAGNUS_A_KPA
+    assert saturation_vapour_pressure_kpa(0.0) == MAGNUS_A_KPA
     for bad_rh in (-0.1, 100.1, math.nan, math.inf, -math.inf):
         with pytest.raises(PsychrometricInputError):
             vpd_kpa(20.0, bad_rh)
@@ -60,7 +60,7 @@ def test_vpd_handles_edge_cases() -> None:
             dew_point_c(20.0, bad_rh)
     for bad_t in (math.nan, math.inf, -math.inf, -300.0):
         with pytest.raises(PsychrometricInputError):
-            saturation_vapor_pressure_kpa(bad_t)
+            saturation_vapour_pressure_kpa(bad_t)
         with pytest.raises(PsychrometricInputError):
             dew_point_c(bad_t, 50.0)
     assert issubclass(PsychrometricInputError, ValueError)
@@ -74,7 +74,7 @@ def test_accuracy_against_psychrolib_over_the_greenhouse_range() -> None:
     for tenth in range(0, 501, 5):
         temp = tenth / 10.0
         reference = psychrolib.GetSatVapPres(temp) / 1000.0
-        worst_saturation = max(worst_saturation, abs(saturation_vapor_pressure_kpa(temp) / reference - 1.0))
+        worst_saturation = max(worst_saturation, abs(saturation_vapour_pressure_kpa(temp) / reference - 1.0))
         for rh in range(5, 101, 5):
             dew_reference = psychrolib.GetTDewPointFromRelHum(temp, rh / 100.0)
             if dew_reference > 0:
@@ -84,11 +84,12 @@ def test_accuracy_against_psychrolib_over_the_greenhouse_range() -> None:
 
 
 @given(temperatures, humidities)
-def test_fast_path_agrees_with_the_public_functions(temp: float, rh: float) -> None:
-    vpd, dew = fast_vpd_and_dew_point(temp, rh)
-    assert vpd == pytest.approx(vpd_kpa(temp, rh), rel=1e-12, abs=1e-12)
+def test_vpd_and_dew_point_are_the_halves_of_one_computation(temp: float, rh: float) -> None:
+    vpd, dew = vpd_and_dew_point(temp, rh)
+    assert vpd == vpd_kpa(temp, rh)
+    assert vpd == pytest.approx(saturation_vapour_pressure_kpa(temp) * (1.0 - rh / 100.0), rel=1e-12)
     if rh / 100.0 > 0:
-        assert dew == pytest.approx(dew_point_c(temp, rh), rel=1e-9, abs=1e-9)
+        assert dew == dew_point_c(temp, rh)
     else:
         assert dew is None
 
@@ -98,14 +99,14 @@ def test_dew_point_is_never_above_the_air_and_inverts_the_curve(temp: float, rh:
     dew = dew_point_c(temp, rh)
     assert dew <= temp + 1e-9
     # e_s(dew point) is the actual vapour pressure RH * e_s(T).
-    assert saturation_vapor_pressure_kpa(dew) == pytest.approx(
-        rh / 100 * saturation_vapor_pressure_kpa(temp), rel=1e-9
+    assert saturation_vapour_pressure_kpa(dew) == pytest.approx(
+        rh / 100 * saturation_vapour_pressure_kpa(temp), rel=1e-9
     )
 
 
 @given(temperatures, humidities)
 def test_vpd_is_between_zero_and_saturation(temp: float, rh: float) -> None:
-    assert 0.0 <= vpd_kpa(temp, rh) <= saturation_vapor_pressure_kpa(temp)
+    assert 0.0 <= vpd_kpa(temp, rh) <= saturation_vapour_pressure_kpa(temp)
 
 
 @pytest.mark.field_data

@@ -39,6 +39,12 @@ def heatwave_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
+def normal_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A simulated early-summer day as it should be, 1-minute polls: nothing to report."""
+    return simulate(tmp_path_factory.mktemp("normal") / "data")
+
+
+@pytest.fixture(scope="session")
 def stuck_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Two simulated days; the humidity sensor sticks at noon of the first: faulty all of the second."""
     return simulate(

@@ -31,8 +31,8 @@ def status_command(*args: str) -> subprocess.CompletedProcess[str]:
     )  # fmt: skip
 
 
-def test_a_fresh_heatwave_folder_shows_state_sensors_and_a_complete_yesterday(heatwave_root: Path) -> None:
-    status = gather_status(heatwave_root, END_OF_HEATWAVE, UTC_ZONE)
+def test_a_fresh_normal_folder_shows_state_sensors_and_a_complete_yesterday(normal_root: Path) -> None:
+    status = gather_status(normal_root, END_OF_HEATWAVE, UTC_ZONE)
     level, problems = verdict(status, Limits())
     text = render_text(status, level, problems)
 
@@ -63,7 +63,8 @@ def cut_at(source: Path, root: Path, moment: datetime) -> Path:
 def test_an_open_critical_anomaly_is_critical_with_its_start_and_peak(
     heatwave_root: Path, tmp_path: Path
 ) -> None:
-    # 15:30 on the heatwave day: 'vpd_high' critical since 14:32 and 'temperature_high' critical since 12:59.
+    # 15:30 on the heatwave day: the 'vpd_high' episode began as a warning at 12:16 and has been
+    # critical since 14:32 (one episode: the escalation is a record within it, not a new start).
     now = datetime(2026, 6, 1, 15, 30, tzinfo=UTC)
     status = gather_status(cut_at(heatwave_root, tmp_path / "data", now), now, UTC_ZONE)
     level, problems = verdict(status, Limits())
@@ -74,19 +75,19 @@ def test_an_open_critical_anomaly_is_critical_with_its_start_and_peak(
     vpd = next(
         a for a in document["open_anomalies"] if a["kind"] == "vpd_high" and a["severity"] == "critical"
     )
-    assert vpd["started_at"] == "2026-06-01T14:32:00+00:00"
+    assert vpd["started_at"] == "2026-06-01T12:16:00+00:00"
     states = [
         json.loads(line)
         for line in next((tmp_path / "data").glob("run_*/state.0000.jsonl")).read_text().splitlines()
     ]
-    assert vpd["peak"] == max(s["vpd_kpa"] for s in states if s["timestamp"] >= "2026-06-01T14:32")
-    assert "since 14:32 (58 min)" in render_text(status, level, problems)
+    assert vpd["peak"] == max(s["vpd_kpa"] for s in states if s["timestamp"] >= "2026-06-01T12:16")
+    assert "since 12:16 (3 h 14 min)" in render_text(status, level, problems)
     assert f"peak {vpd['peak']:.2f} kPa (threshold 2.5 kPa)" in render_text(status, level, problems)
 
 
-def test_a_stale_feed_is_warning_then_critical(heatwave_root: Path) -> None:
-    ten_minutes = gather_status(heatwave_root, datetime(2026, 6, 2, 0, 9, tzinfo=UTC), UTC_ZONE)
-    an_hour = gather_status(heatwave_root, datetime(2026, 6, 2, 1, 0, tzinfo=UTC), UTC_ZONE)
+def test_a_stale_feed_is_warning_then_critical(normal_root: Path) -> None:
+    ten_minutes = gather_status(normal_root, datetime(2026, 6, 2, 0, 9, tzinfo=UTC), UTC_ZONE)
+    an_hour = gather_status(normal_root, datetime(2026, 6, 2, 1, 0, tzinfo=UTC), UTC_ZONE)
 
     assert verdict(ten_minutes, Limits()) == (Level.WARNING, ["newest observation is 10 min old"])
     assert verdict(an_hour, Limits())[0] is Level.CRITICAL
@@ -110,9 +111,11 @@ def test_a_sensor_that_never_gave_a_value_is_not_a_fault(no_par_root: Path) -> N
     assert "PAR                 no readings (not installed?)" in render_text(status, Level.OK, [])
 
 
-def test_exit_codes_are_the_monitoring_plugin_ones(heatwave_root: Path, tmp_path: Path) -> None:
-    ok = status_command(str(heatwave_root), "--at", "2026-06-02T00:02:00+00:00")
-    critical = status_command(str(heatwave_root), "--at", "2026-06-03T00:00:00+00:00")
+def test_exit_codes_are_the_monitoring_plugin_ones(
+    normal_root: Path, heatwave_root: Path, tmp_path: Path
+) -> None:
+    ok = status_command(str(normal_root), "--at", "2026-06-02T00:02:00+00:00")
+    critical = status_command(str(normal_root), "--at", "2026-06-03T00:00:00+00:00")
     missing = status_command(str(tmp_path / "nowhere"))
     (tmp_path / "empty").mkdir()
     empty = status_command(str(tmp_path / "empty"), "--json")
@@ -126,10 +129,10 @@ def test_exit_codes_are_the_monitoring_plugin_ones(heatwave_root: Path, tmp_path
     assert json.loads(empty.stdout)["level"] == "UNKNOWN"
 
 
-def test_status_reads_only_the_newest_folders(heatwave_root: Path, tmp_path: Path) -> None:
+def test_status_reads_only_the_newest_folders(normal_root: Path, tmp_path: Path) -> None:
     """Run folders older than three days hold FIFOs: opening one would block, so none may be opened."""
     root = tmp_path / "data"
-    shutil.copytree(heatwave_root, root)
+    shutil.copytree(normal_root, root)
     for day in range(1, 30):
         old = root / f"run_202605{day:02d}"
         old.mkdir()
