@@ -34,7 +34,7 @@ typecheck: $(STAMP)
 	$(BIN)/mypy
 
 simulate: $(STAMP)
-	$(BIN)/brain-daemon --simulate --output-dir $(DATA)
+	$(BIN)/brain-daemon --simulate --config config/simulate.toml --output-dir $(DATA)
 
 schemas: $(STAMP)
 	$(BIN)/brain schemas --out docs/schemas
@@ -43,7 +43,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/run_all.py
 
 drills: $(STAMP)
-	$(BIN)/pytest -m slow --no-cov
+	$(BIN)/pytest -m slow --no-cov -v
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .coverage htmlcov

@@ -42,13 +42,24 @@ def _judge(ok: bool) -> str:
     return "PASS" if ok else "FAIL"
 
 
+def _progress(what: str) -> None:
+    """One line on stderr as each measurement starts: the table comes only after minutes of work."""
+    print(f"measuring {what} ...", file=sys.stderr, flush=True)
+
+
 def _rows(days: int) -> list[Row]:
     # The median of three runs each: pandas alone swings from 3.6 to 4.8 s here (it builds 1.4 GB of objects).
+    _progress(f"replay of {days} days against pandas (bench/replay_vs_pandas.py)")
     replay = replay_vs_pandas.measure(days=days, repeat=3)
+    _progress("a simulated day (bench/simulate.py)")
     day = simulate.measure(repeat=3)
+    _progress("peak memory over 30 days (bench/memory.py)")
     mem = memory.measure()
+    _progress("start-up (bench/startup.py)")
     start = startup.measure(repeat=5)
+    _progress("the replay loop's floor (bench/replay_floor.py)")
     floor = replay_floor.measure(days=30)
+    _progress("brain report and brain status (bench/report.py)")
     pages = report.measure(repeat=3)
     ratio = replay["ratio"]
     # No loop around the parts can beat this: the imports, then the parts alone for every line.
@@ -79,6 +90,7 @@ def _rows(days: int) -> list[Row]:
 
 
 def _uplink_rows() -> list[Row]:
+    _progress("brain uplink (bench/uplink.py)")
     up = uplink.measure()
     if "skipped" in up:
         return [("uplink (bench/uplink.py)", f"skipped: {up['skipped']}", "", "", "")]
@@ -112,6 +124,7 @@ QUIET = (
 
 
 def _part(script: str, out: Callable[[str], None]) -> None:
+    _progress(f"bench/{script}")
     out(f"\n## {script}")
     result = subprocess.run(
         [sys.executable, "-c", QUIET, str(HERE / script)], capture_output=True, text=True, check=False

@@ -9,9 +9,13 @@ in the daemon on the Pi and in replay. The data flow, per scheduled tick::
                                  anomalies; an extra state when an anomaly starts/ends or a
                                  sensor's health changes)
     every base cycle (2 h):      store the latest state with its sensor-health records
-    then the clock advances to the next due job (at once when --time-scale 0)
+    then the clock advances to the next due job (at once by default, or at --time-scale's pace)
 
-Example: ``python scripts/simulate_day.py --seed 7 --output-dir /tmp/day --time-scale 0``
+It runs as fast as the machine can unless asked for a pace: ``--time-scale 120`` plays a day
+in about 12 minutes (to watch it, or to feed a consumer in near real time), and then prints
+when it will be done, since nobody should wait on a silent terminal without knowing how long.
+
+Example: ``python scripts/simulate_day.py --seed 7 --output-dir /tmp/day``
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from brain.cli import daemon_main
@@ -65,8 +70,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--time-scale",
         type=_non_negative_float,
-        default=120.0,
-        help="logical seconds per wall second (default 120: a day in ~12 min; 0 = as fast as possible)",
+        default=0.0,
+        help="logical seconds per wall second (default 0: as fast as possible; 120 = a day in ~12 min)",
     )
     parser.add_argument(
         "--poll-interval",
@@ -85,9 +90,30 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def eta_line(duration_hours: float, time_scale: float, now: datetime) -> str:
+    """What a paced run tells the person waiting: how long it takes and when it ends (wall clock).
+
+    Example: ``eta_line(24, 120, now)`` says 12 minutes and the local time 12 minutes from ``now``.
+    """
+    wall = timedelta(seconds=duration_hours * 3600.0 / time_scale)
+    seconds = wall.total_seconds()
+    if seconds < 120:
+        took = f"{seconds:.0f} s"
+    elif seconds < 7200:
+        took = f"{seconds / 60.0:.0f} min"
+    else:
+        took = f"{seconds / 3600.0:.1f} h"
+    return (
+        f"paced at {time_scale:g} simulated s per wall s: {duration_hours:g} h take about {took}, "
+        f"done around {(now + wall):%Y-%m-%d %H:%M:%S} (ETA; --time-scale 0 runs as fast as possible)"
+    )
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Translate the ticket's arguments into a ``brain-daemon --simulate`` run."""
     args = build_parser().parse_args(argv)
+    if args.time_scale > 0:
+        print(eta_line(args.duration_hours, args.time_scale, datetime.now().astimezone()), file=sys.stderr)
     daemon_args = [
         "--simulate",
         "--seed", str(args.seed),

@@ -22,6 +22,15 @@ def _date(text: str) -> date:
         raise argparse.ArgumentTypeError(f"not a date YYYY-MM-DD: {text!r}") from exc
 
 
+LAST_WEEK = "last"
+"""``--week`` without a date: Monday to Sunday of last week."""
+
+
+def _week_start(text: str) -> date | str:
+    """``--week``'s type: a date, or ``LAST_WEEK``: argparse passes a str const through the type too."""
+    return LAST_WEEK if text == LAST_WEEK else iso_date(text)
+
+
 def add_report(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Register ``brain report``."""
     parser = sub.add_parser(
@@ -37,9 +46,9 @@ def add_report(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     )
     period.add_argument(
         "--week",
-        type=iso_date,
+        type=_week_start,
         nargs="?",
-        const="last",
+        const=LAST_WEEK,
         metavar="YYYY-MM-DD",
         help="seven local days from this date (without a date: Monday to Sunday of last week)",
     )
@@ -67,7 +76,7 @@ def run_report(args: argparse.Namespace) -> int:
     today = local_today(now, zone.zone)
     try:
         if args.week is not None:
-            first = last_week_start(today) if args.week == "last" else args.week
+            first = last_week_start(today) if args.week == LAST_WEEK else args.week
             report = week_report(data_root, first, zone, now)
             name = f"brain-report-week-{first}.html"
         else:

@@ -72,3 +72,18 @@ def test_a_bad_date_is_a_usage_error(tmp_path: Path) -> None:
 
     assert result.returncode == ExitCode.USAGE
     assert "not a date YYYY-MM-DD" in result.stderr
+
+
+def test_week_without_a_date_reports_last_week(tmp_path: Path) -> None:
+    # argparse passes a str const through the type: `--week` alone once failed as "not a date: 'last'".
+    root = tmp_path / "data"
+    assert simulate_hour(root, clean_env()).returncode == 0
+
+    result = subprocess.run(
+        [sys.executable, "-m", "brain.cli", "report", str(root), "--week"],
+        capture_output=True, text=True, env=clean_env(), cwd=tmp_path, timeout=120, check=False,
+    )  # fmt: skip
+
+    assert result.returncode == ExitCode.OK, result.stderr
+    written = list(tmp_path.glob("brain-report-week-*.html"))
+    assert len(written) == 1 and f"wrote {written[0].name}" in result.stdout

@@ -249,7 +249,9 @@ SCENARIOS: dict[str, ScenarioKind] = {
         default_duration_s=600.0,
     ),
     "drift": ScenarioKind(
-        "The reading wanders off at RATE per hour (an ageing or fouled sensor).",
+        "The reading wanders off at RATE per hour (an ageing or fouled sensor). Needs several "
+        "simulated days (e.g. --duration-hours 72): its reference is the previous days' readings, "
+        "so a one-day run shows nothing.",
         {"rate": "unit per hour (" + ", ".join(f"{k} {v:g}" for k, v in DRIFT_PER_H.items()) + ")"},
         lambda sensor: {"rate": DRIFT_PER_H[sensor]} if sensor else {},
         fault=_drift,
@@ -364,7 +366,7 @@ def scenario_help() -> str:
         "",
         "Examples: --scenario heatwave",
         "          --scenario spike:co2_ppm@3h",
-        "          --scenario drift:air_temperature_c@6h,rate=0.4",
+        "          --scenario drift:air_temperature_c@30h,rate=0.4 --duration-hours 72",
         "          --scenario disconnect:par_umol_m2_s@2h,duration=30m",
     ]
     return "\n".join(lines)

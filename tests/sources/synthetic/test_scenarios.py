@@ -127,6 +127,13 @@ def test_scenario_help_lists_every_registered_scenario() -> None:
     assert "spike:co2_ppm@3h" in text
 
 
+def test_scenario_help_says_drift_needs_several_days() -> None:
+    # In a one-day run drift shows nothing: its reference is the previous days' readings.
+    entry = scenario_help().split("\ndrift:SENSOR@OFFSET\n")[1].split("\ndisconnect:")[0]
+    assert "several simulated days" in entry and "previous days' readings" in entry
+    assert "--duration-hours 72" in scenario_help()
+
+
 # --- climate scenarios ---------------------------------------------------------------------------
 
 
