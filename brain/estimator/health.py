@@ -216,7 +216,7 @@ class SensorTracker:
         """Mark the sensor as drifting since ``drift[0]`` with evidence ``drift[1]``, or clear it."""
         self._drift = drift
 
-    def observe(  # noqa: PLR0912, PLR0915, PLR0917 - see the docstring
+    def observe(  # noqa: PLR0911, PLR0912, PLR0915, PLR0917 - see the docstring
         self,
         t: float,
         gap: bool,
@@ -225,7 +225,7 @@ class SensorTracker:
         colocated: float | None,
         temperature_c: float | None = None,
         feed_frozen: tuple[float, Evidence] | None = None,
-    ) -> None:
+    ) -> bool:
         """Judge this step's reading (``None`` when the read gave nothing).
 
         ``gap``: the observation came after a gap (steps across it are not judged);
@@ -235,6 +235,10 @@ class SensorTracker:
         ``feed_frozen``: ``(since, evidence)`` while the whole feed repeats its last frame
         (:mod:`brain.estimator.feed`).
 
+        Returns whether this was the steady path: the sensor was ``ok`` and stays so with
+        this reading, nothing changed (``changed`` false, ``snapshot`` the same tuple, ``used``
+        this reading, fresh); the estimator then skips looking at the tracker again.
+
         Why one long method with positional arguments: it runs for every sensor at every
         poll, and ``make bench`` holds ``Estimator.step`` to 8 us; a call costs about as much as
         a rule's arithmetic, so the common case of each rule (a small step, a flat stretch
@@ -243,10 +247,10 @@ class SensorTracker:
         """
         if value is None:
             self._on_null(t)
-            return
+            return False
         if value < self._valid_min or value > self._valid_max:
             self._on_out_of_range(t, value)
-            return
+            return False
         self._null_polls = 0
         # Jump: the common case (nothing pending, no far step to tell, a small step within every
         # limit) inline; _judge_step has every case, and does the same for this one.
@@ -273,13 +277,13 @@ class SensorTracker:
         if jump is not None:
             self.accepted = None
             self._exclude_as(t, ExclusionReason.JUMP, SensorFault.JUMP, jump)
-            return
+            return False
         self.accepted = value
         self._last_valid = value
         self._last_valid_t = t
         if feed_frozen is not None:  # the whole feed repeats its last frame: not the air now
             self._exclude_as(t, ExclusionReason.STALE, SensorFault.STUCK_AT, feed_frozen)
-            return
+            return False
         stuck = self._track_exact_repeat(t, value, gap) if self._exact_rules else None
         # Stuck: extend or restart the flat stretch; judge it only once it could be long enough.
         low = value if value < self._flat_min else self._flat_min
@@ -300,7 +304,7 @@ class SensorTracker:
                 stuck = self._judge_flatness(t, high - low)
         if stuck is not None:
             self._exclude_as(t, ExclusionReason.STUCK_AT, SensorFault.STUCK_AT, stuck)
-            return
+            return False
         self.used = value
         self.used_age_s = 0.0
         self.reason = None
@@ -309,8 +313,10 @@ class SensorTracker:
             self._settle(t, SensorFault.DRIFT, onset, evidence, degraded=True)
         elif self.status is _OK and t >= self._recovery_until:
             self.changed = False  # still ok, nothing new to say: what _settle would conclude
+            return True
         else:
             self._settle(t, _NONE, t, None)
+        return False
 
     def _jump_quantity(self, value: float, temperature_c: float | None) -> float | None:
         """What a step is judged on: the reading, or for humidity the dew point it makes.
