@@ -93,6 +93,7 @@ class SensorTracker:
         "_exact_last_t",
         "_exact_rules",
         "_exact_since",
+        "_exact_soonest_s",
         "_exact_value",
         "_first_null_t",
         "_first_t",
@@ -209,6 +210,10 @@ class SensorTracker:
         self._jump_window_s = settings.jump_window_s
         self._exact_rules = bool(limits.stuck_exact_s or limits.stuck_round_multiple)
         """Whether exact repeats are judged for this sensor (fill values: CO2)."""
+        exact = [limits.stuck_exact_s] if limits.stuck_exact_s else []
+        exact += [limits.stuck_round_s] if limits.stuck_round_multiple else []
+        self._exact_soonest_s = min(exact, default=_INF)
+        """The shortest hold after which an exact-repeat rule can fire."""
         windows = [limits.stuck_any_s, limits.stuck_daylight_s, limits.stuck_colocated_s]
         self._stuck_soonest_s = min(w for w in windows if w > 0)
 
@@ -284,7 +289,14 @@ class SensorTracker:
         if feed_frozen is not None:  # the whole feed repeats its last frame: not the air now
             self._exclude_as(t, ExclusionReason.STALE, SensorFault.STUCK_AT, feed_frozen)
             return False
-        stuck = self._track_exact_repeat(t, value, gap) if self._exact_rules else None
+        stuck = None
+        if self._exact_rules:  # exact repeats: judged only once held long enough for some rule
+            if gap or value != self._exact_value or t - self._exact_last_t > self._gap_s:
+                self._exact_value = value
+                self._exact_since = t
+            self._exact_last_t = t
+            if t - self._exact_since >= self._exact_soonest_s:
+                stuck = self._judge_exact_repeat(t, value)
         # Stuck: extend or restart the flat stretch; judge it only once it could be long enough.
         low = value if value < self._flat_min else self._flat_min
         high = value if value > self._flat_max else self._flat_max
@@ -400,17 +412,15 @@ class SensorTracker:
         self._ref = value
         self._ref_t = t
 
-    def _track_exact_repeat(self, t: float, value: float, gap: bool) -> tuple[float, Evidence] | None:
+    def _judge_exact_repeat(self, t: float, value: float) -> tuple[float, Evidence] | None:
         """Stuck evidence for one value repeated exactly (a fill value), at any hour, else ``None``.
 
         Why apart from the flat stretch: a reading repeated to the last digit while the air
         moves is a substitute value, not a quiet night; a round one (400 ppm, 1000 ppm) is a
-        logger's fill, found sooner (docs/anomaly_thresholds.md, "Exact repeats").
+        logger's fill, found sooner (docs/anomaly_thresholds.md, "Exact repeats"). Called once
+        the value has been held ``_exact_soonest_s``; :meth:`observe` keeps the count inline
+        (``bench/estimator.py`` holds ``Estimator.step`` to 8 us, issue 18, item 8).
         """
-        if gap or value != self._exact_value or t - self._exact_last_t > self._gap_s:
-            self._exact_value = value
-            self._exact_since = t
-        self._exact_last_t = t
         held_s = t - self._exact_since
         limits = self.limits
         round_step = limits.stuck_round_multiple
