@@ -45,7 +45,7 @@ from dataclasses import dataclass
 
 from brain.contracts import ExclusionReason, HealthStatus, SensorFault, SensorKey
 from brain.estimator.settings import HealthSettings, SensorLimits
-from brain.estimator.vpd import dew_point_c
+from brain.estimator.vpd import vpd_and_dew_point
 
 Evidence = tuple[float, str, float | None, float | None]
 """window_s, statistic, value, limit: the numbers behind a diagnosis."""
@@ -131,6 +131,7 @@ class SensorTracker:
         "fault",
         "installed",
         "limits",
+        "psychrometrics",
         "reason",
         "sensor",
         "since",
@@ -170,6 +171,9 @@ class SensorTracker:
         self.snapshot: HealthSnapshot = (_DEGRADED, _NONE, 0.0, None)
         self.changed = False
         self.accepted: float | None = None
+        self.psychrometrics: tuple[float, float, tuple[float, float | None]] | None = None
+        """The last temperature and humidity whose dew point judged a jump, with their
+        ``vpd_and_dew_point``: the state's VPD is usually of the same pair (see ``Estimator.step``)."""
         self._first_t: float | None = None
         """When the first null or out-of-range reading came: the sensor's start while none was valid."""
         self._trusted = False
@@ -340,7 +344,10 @@ class SensorTracker:
         """
         if temperature_c is None or value <= 0.0:
             return None
-        return dew_point_c(temperature_c, min(value, 100.0))
+        humidity = min(value, 100.0)
+        vpd_dew = vpd_and_dew_point(temperature_c, humidity)
+        self.psychrometrics = (temperature_c, humidity, vpd_dew)
+        return vpd_dew[1]
 
     def _judge_step(self, t: float, value: float, gap: bool) -> tuple[float, Evidence] | None:
         """Jump or spike evidence for this reading's step from the last accepted one, else ``None``.

@@ -251,7 +251,7 @@ class Estimator:
             rh_pct = 100.0  # within the sensor's tolerance (docs/estimator.md, "State values")
         vpd = dew_point = margin = None
         if temp_c is not None and rh_pct is not None:
-            vpd, dew_point = vpd_and_dew_point(temp_c, rh_pct)
+            vpd, dew_point = self._psychrometrics(temp_c, rh_pct)
             margin = None if dew_point is None else temp_c - dew_point
         values = tuple([rh_pct if tracker is humidity else tracker.used for tracker in self._trackers])
         par = self._par.used
@@ -347,6 +347,19 @@ class Estimator:
         )
         self._steady = steady if self._all_fresh else None
         return steady
+
+    def _psychrometrics(self, temp_c: float, rh_pct: float) -> tuple[float, float | None]:
+        """VPD and dew point of the state's temperature and humidity.
+
+        Why the reuse: ``bench/estimator.py`` holds ``step`` to 8 us (issue 18, item 8), and the
+        humidity tracker has usually just computed them for the same pair (its jumps are judged
+        on the dew point); they are a function of the pair alone, so equal inputs give the
+        very same figures.
+        """
+        last = self._humidity.psychrometrics
+        if last is not None and last[0] == temp_c and last[1] == rh_pct:
+            return last[2]
+        return vpd_and_dew_point(temp_c, rh_pct)
 
     def _close_episodes(self, previous: datetime | None, site_id: str) -> list[AnomalyV1]:
         """The wall clock stepped back: end every open episode at the last observation before the step."""
