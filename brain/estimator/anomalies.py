@@ -398,19 +398,23 @@ class AnomalyDetector:
         index, when the period its value describes began (a night's mean, a day's light). Why the calm check:
         every kind is judged at every poll and almost always nothing happens; while
         every kind is idle and every metric is calm for all its rules, the step is
-        over after one comparison per metric.
+        over after one comparison per metric; while some episode is open (a dark winter's
+        light integral, for days) only the open kinds and the kinds of a metric past one of
+        its thresholds are looked at (``bench/estimator.py``'s month file, issue 18, item 8).
         """
         self.episodes_started = 0
-        if self._all_idle:
-            for index, low, high in self._calm:
-                value = metrics[index]
-                if value is not None and not low <= value <= high:
-                    break
-            else:
-                return []
+        hot = [
+            index
+            for index, low, high in self._calm
+            if (value := metrics[index]) is not None and not low <= value <= high
+        ]
+        if self._all_idle and not hot:
+            return []
         records: list[AnomalyV1] = []
         all_idle = True
         for tracker in self._trackers:
+            if tracker.idle and tracker.metric_index not in hot:
+                continue  # calm for every rule of its metric: nothing to start, nothing open
             value = metrics[tracker.metric_index]
             when = tracker.when
             applicable = (
