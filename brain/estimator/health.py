@@ -344,7 +344,7 @@ class SensorTracker:
         """
         if temperature_c is None or value <= 0.0:
             return None
-        humidity = min(value, 100.0)
+        humidity = value if value < 100.0 else 100.0
         vpd_dew = vpd_and_dew_point(temperature_c, humidity)
         self.psychrometrics = (temperature_c, humidity, vpd_dew)
         return vpd_dew[1]
