@@ -314,8 +314,8 @@ class SensorTracker:
                 self._day_s += t - self._flat_last_t
             self._flat_min, self._flat_max, self._flat_last_t = low, high, t
             if colocated is not None:
-                self._co_min = min(self._co_min, colocated)
-                self._co_max = max(self._co_max, colocated)
+                self._co_min = colocated if colocated < self._co_min else self._co_min
+                self._co_max = colocated if colocated > self._co_max else self._co_max
             if stuck is None and t - self._flat_start >= self._stuck_soonest_s:
                 stuck = self._judge_flatness(t, high - low)
         if stuck is not None:
