@@ -45,7 +45,8 @@ class _Mean:
 
     def add(self, t: float, value: float, gap_s: float) -> None:
         if self.last_t is not None:
-            self.covered_s += min(t - self.last_t, gap_s)
+            dt = t - self.last_t
+            self.covered_s += dt if dt < gap_s else gap_s  # min() without a call: every reading
         self.last_t = t
         self.total += value
         self.count += 1
@@ -112,7 +113,8 @@ class DailyFigures:
             self._light_last_t = None
         else:
             if self._light_last_t is not None:
-                dt = min(t - self._light_last_t, self._gap_s)
+                dt = t - self._light_last_t
+                dt = dt if dt < self._gap_s else self._gap_s
                 self._light_mol += par * dt / 1e6
                 self._light_covered_s += dt
             self._light_last_t = t
