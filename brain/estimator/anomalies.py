@@ -377,8 +377,8 @@ class AnomalyDetector:
             calm[tracker.metric_index] = (low, high)
         self._calm = tuple((index, low, high) for index, (low, high) in sorted(calm.items()))
         """Per judged metric: the values that start nothing under any of its rules, day or night."""
-        self._all_idle = True
-        """No kind has an episode or a threshold crossed."""
+        self._busy: list[_KindTracker] = []
+        """The kinds with an episode or a threshold crossed (kind order); empty: all idle."""
         self.episodes_started = 0
         """How many episodes the last :meth:`step` started (its other records continue or end one)."""
 
@@ -398,19 +398,23 @@ class AnomalyDetector:
         index, when the period its value describes began (a night's mean, a day's light). Why the calm check:
         every kind is judged at every poll and almost always nothing happens; while
         every kind is idle and every metric is calm for all its rules, the step is
-        over after one comparison per metric.
+        over after one comparison per metric; while some episode is open (a dark winter's
+        light integral, for days) only the open kinds and the kinds of a metric past one of
+        its thresholds are looked at (``bench/estimator.py``'s month file, issue 18, item 8).
         """
         self.episodes_started = 0
-        if self._all_idle:
-            for index, low, high in self._calm:
-                value = metrics[index]
-                if value is not None and not low <= value <= high:
-                    break
-            else:
-                return []
+        hot = [
+            index
+            for index, low, high in self._calm
+            if (value := metrics[index]) is not None and not low <= value <= high
+        ]
+        if not hot and not self._busy:
+            return []
         records: list[AnomalyV1] = []
-        all_idle = True
-        for tracker in self._trackers:
+        busy = []
+        for tracker in self._trackers if hot else self._busy:
+            if tracker.idle and tracker.metric_index not in hot:
+                continue  # calm for every rule of its metric: nothing to start, nothing open
             value = metrics[tracker.metric_index]
             when = tracker.when
             applicable = (
@@ -425,8 +429,9 @@ class AnomalyDetector:
             period = None if since is None else since.get(tracker.metric_index)
             records.extend(tracker.step(t, ts, value, site_id, applicable=applicable, since=period))
             self.episodes_started += tracker.started
-            all_idle = all_idle and tracker.idle
-        self._all_idle = all_idle
+            if not tracker.idle:
+                busy.append(tracker)
+        self._busy = busy
         return records
 
     def close_all(self, ts: datetime, site_id: str, why: str) -> list[AnomalyV1]:
@@ -434,5 +439,5 @@ class AnomalyDetector:
         records: list[AnomalyV1] = []
         for tracker in self._trackers:
             records.extend(tracker.close(ts, site_id, why))
-        self._all_idle = True  # closing forgets every episode and every timer
+        self._busy = []  # closing forgets every episode and every timer
         return records

@@ -20,11 +20,13 @@ average 24.6 degC; at the first reading after 06:00 ``night_mean_c`` is 24.6 and
 
 from __future__ import annotations
 
+import math
 from collections import deque
 from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from brain.estimator.settings import DailySettings
+from brain.estimator.timeline import bucket_end
 
 Moment = tuple[float, datetime]
 """Estimator time and timestamp of an observation or of a period's start."""
@@ -43,7 +45,8 @@ class _Mean:
 
     def add(self, t: float, value: float, gap_s: float) -> None:
         if self.last_t is not None:
-            self.covered_s += min(t - self.last_t, gap_s)
+            dt = t - self.last_t
+            self.covered_s += dt if dt < gap_s else gap_s  # min() without a call: every reading
         self.last_t = t
         self.total += value
         self.count += 1
@@ -61,10 +64,14 @@ class DailyFigures:
         self._night_end_today = self._night_start_today = 0.0
         self._night_key: float | None = None
         """Epoch start of the night the last reading belonged to (``None`` outside a night)."""
+        self._stretch_start = self._stretch_end = 0.0
+        """Epoch seconds [start, end) in which neither the local day nor the night changes."""
         self._night = _Mean()
         self._bins: deque[tuple[int, float, int, float]] = deque()
         """Closed 5-minute bins of the 24-hour mean: (index, sum, count, covered seconds)."""
         self._bin = -1
+        self._bin_end = -math.inf
+        """Where bin ``_bin`` ends (``bucket_end``): a later time may be in another bin."""
         self._bin_mean = _Mean()
         self._sums = [0.0, 0.0, 0.0]  # sum, count, covered of the closed bins in the window
         self._light_day: float | None = None
@@ -86,24 +93,42 @@ class DailyFigures:
         """When the day ``light_integral`` describes began."""
 
     def step(self, t: float, epoch_s: float, temp_c: float | None, par: float | None) -> None:
-        """Account one observation at estimator time ``t`` (wall time ``epoch_s``)."""
-        if not self._day_start <= epoch_s < self._day_end:
-            self._find_day(epoch_s)
-        self._step_night(t, epoch_s, temp_c)
+        """Account one observation at estimator time ``t`` (wall time ``epoch_s``).
+
+        Why the stretch check: ``bench/estimator.py`` holds ``Estimator.step`` to 8 us (issue 18,
+        item 8), and finding the local day and night of every reading was a tenth of it. Between
+        two local boundaries (midnight, the night's start and end) neither changes, so one
+        comparison tells that this reading belongs where the last one did; only a reading past a
+        boundary (or before it: the wall clock stepped back) looks them up.
+        """
+        if not self._stretch_start <= epoch_s < self._stretch_end:
+            self._cross(t, epoch_s)
         if temp_c is not None:
-            if int(t // self._settings.bin_s) != self._bin:
+            if self._night_key is not None:
+                self._night.add(t, temp_c, self._gap_s)
+            if t >= self._bin_end and int(t // self._settings.bin_s) != self._bin:
                 self._close_bin(int(t // self._settings.bin_s))
             self._bin_mean.add(t, temp_c, self._gap_s)
-        if self._day_start != self._light_day:
-            self._close_light_day(t, epoch_s)
         if par is None:
             self._light_last_t = None
         else:
             if self._light_last_t is not None:
-                dt = min(t - self._light_last_t, self._gap_s)
+                dt = t - self._light_last_t
+                dt = dt if dt < self._gap_s else self._gap_s
                 self._light_mol += par * dt / 1e6
                 self._light_covered_s += dt
             self._light_last_t = t
+
+    def _cross(self, t: float, epoch_s: float) -> None:
+        """A reading outside the last stretch: its local day and night, closing the ones that ended."""
+        if not self._day_start <= epoch_s < self._day_end:
+            self._find_day(epoch_s)
+        self._step_night(t, epoch_s)
+        if self._day_start != self._light_day:
+            self._close_light_day(t, epoch_s)
+        bounds = (self._day_start, self._night_end_today, self._night_start_today, self._day_end)
+        self._stretch_start = max(b for b in bounds if b <= epoch_s)
+        self._stretch_end = min(b for b in bounds if b > epoch_s)
 
     def _find_day(self, epoch_s: float) -> None:
         """The local day of ``epoch_s`` and its night boundaries (wall-clock steps back included)."""
@@ -116,7 +141,7 @@ class DailyFigures:
             day, time(self._settings.night_start_hour), zone
         ).timestamp()
 
-    def _step_night(self, t: float, epoch_s: float, temp_c: float | None) -> None:
+    def _step_night(self, t: float, epoch_s: float) -> None:
         length = self._day_end - self._day_start
         if epoch_s < self._night_end_today:
             key: float | None = self._night_start_today - length  # the night began yesterday
@@ -131,8 +156,6 @@ class DailyFigures:
             self._night = _Mean()
             if key is not None:
                 self._night_started = (t - (epoch_s - key), datetime.fromtimestamp(key, UTC))
-        if key is not None and temp_c is not None:
-            self._night.add(t, temp_c, self._gap_s)
 
     def _close_night(self) -> None:
         night = self._night
@@ -154,6 +177,7 @@ class DailyFigures:
             self._sums[1] += closed.count
             self._sums[2] += closed.covered_s
         self._bin = index
+        self._bin_end = bucket_end(index, settings.bin_s)
         self._bin_mean = _Mean()
         self._bin_mean.last_t = closed.last_t  # coverage runs on across the bin boundary
         oldest = index - int(settings.mean_window_s // settings.bin_s)

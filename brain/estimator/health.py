@@ -45,7 +45,7 @@ from dataclasses import dataclass
 
 from brain.contracts import ExclusionReason, HealthStatus, SensorFault, SensorKey
 from brain.estimator.settings import HealthSettings, SensorLimits
-from brain.estimator.vpd import dew_point_c
+from brain.estimator.vpd import vpd_and_dew_point
 
 Evidence = tuple[float, str, float | None, float | None]
 """window_s, statistic, value, limit: the numbers behind a diagnosis."""
@@ -93,6 +93,7 @@ class SensorTracker:
         "_exact_last_t",
         "_exact_rules",
         "_exact_since",
+        "_exact_soonest_s",
         "_exact_value",
         "_first_null_t",
         "_first_t",
@@ -130,6 +131,7 @@ class SensorTracker:
         "fault",
         "installed",
         "limits",
+        "psychrometrics",
         "reason",
         "sensor",
         "since",
@@ -169,6 +171,9 @@ class SensorTracker:
         self.snapshot: HealthSnapshot = (_DEGRADED, _NONE, 0.0, None)
         self.changed = False
         self.accepted: float | None = None
+        self.psychrometrics: tuple[float, float, tuple[float, float | None]] | None = None
+        """The last temperature and humidity whose dew point judged a jump, with their
+        ``vpd_and_dew_point``: the state's VPD is usually of the same pair (see ``Estimator.step``)."""
         self._first_t: float | None = None
         """When the first null or out-of-range reading came: the sensor's start while none was valid."""
         self._trusted = False
@@ -209,6 +214,10 @@ class SensorTracker:
         self._jump_window_s = settings.jump_window_s
         self._exact_rules = bool(limits.stuck_exact_s or limits.stuck_round_multiple)
         """Whether exact repeats are judged for this sensor (fill values: CO2)."""
+        exact = [limits.stuck_exact_s] if limits.stuck_exact_s else []
+        exact += [limits.stuck_round_s] if limits.stuck_round_multiple else []
+        self._exact_soonest_s = min(exact, default=_INF)
+        """The shortest hold after which an exact-repeat rule can fire."""
         windows = [limits.stuck_any_s, limits.stuck_daylight_s, limits.stuck_colocated_s]
         self._stuck_soonest_s = min(w for w in windows if w > 0)
 
@@ -216,7 +225,7 @@ class SensorTracker:
         """Mark the sensor as drifting since ``drift[0]`` with evidence ``drift[1]``, or clear it."""
         self._drift = drift
 
-    def observe(  # noqa: PLR0912, PLR0915, PLR0917 - see the docstring
+    def observe(  # noqa: PLR0911, PLR0912, PLR0915, PLR0917 - see the docstring
         self,
         t: float,
         gap: bool,
@@ -225,7 +234,7 @@ class SensorTracker:
         colocated: float | None,
         temperature_c: float | None = None,
         feed_frozen: tuple[float, Evidence] | None = None,
-    ) -> None:
+    ) -> bool:
         """Judge this step's reading (``None`` when the read gave nothing).
 
         ``gap``: the observation came after a gap (steps across it are not judged);
@@ -235,6 +244,10 @@ class SensorTracker:
         ``feed_frozen``: ``(since, evidence)`` while the whole feed repeats its last frame
         (:mod:`brain.estimator.feed`).
 
+        Returns whether this was the steady path: the sensor was ``ok`` and stays so with
+        this reading, nothing changed (``changed`` false, ``snapshot`` the same tuple, ``used``
+        this reading, fresh); the estimator then skips looking at the tracker again.
+
         Why one long method with positional arguments: it runs for every sensor at every
         poll, and ``make bench`` holds ``Estimator.step`` to 8 us; a call costs about as much as
         a rule's arithmetic, so the common case of each rule (a small step, a flat stretch
@@ -243,10 +256,10 @@ class SensorTracker:
         """
         if value is None:
             self._on_null(t)
-            return
+            return False
         if value < self._valid_min or value > self._valid_max:
             self._on_out_of_range(t, value)
-            return
+            return False
         self._null_polls = 0
         # Jump: the common case (nothing pending, no far step to tell, a small step within every
         # limit) inline; _judge_step has every case, and does the same for this one.
@@ -273,14 +286,21 @@ class SensorTracker:
         if jump is not None:
             self.accepted = None
             self._exclude_as(t, ExclusionReason.JUMP, SensorFault.JUMP, jump)
-            return
+            return False
         self.accepted = value
         self._last_valid = value
         self._last_valid_t = t
         if feed_frozen is not None:  # the whole feed repeats its last frame: not the air now
             self._exclude_as(t, ExclusionReason.STALE, SensorFault.STUCK_AT, feed_frozen)
-            return
-        stuck = self._track_exact_repeat(t, value, gap) if self._exact_rules else None
+            return False
+        stuck = None
+        if self._exact_rules:  # exact repeats: judged only once held long enough for some rule
+            if gap or value != self._exact_value or t - self._exact_last_t > self._gap_s:
+                self._exact_value = value
+                self._exact_since = t
+            self._exact_last_t = t
+            if t - self._exact_since >= self._exact_soonest_s:
+                stuck = self._judge_exact_repeat(t, value)
         # Stuck: extend or restart the flat stretch; judge it only once it could be long enough.
         low = value if value < self._flat_min else self._flat_min
         high = value if value > self._flat_max else self._flat_max
@@ -294,13 +314,13 @@ class SensorTracker:
                 self._day_s += t - self._flat_last_t
             self._flat_min, self._flat_max, self._flat_last_t = low, high, t
             if colocated is not None:
-                self._co_min = min(self._co_min, colocated)
-                self._co_max = max(self._co_max, colocated)
+                self._co_min = colocated if colocated < self._co_min else self._co_min
+                self._co_max = colocated if colocated > self._co_max else self._co_max
             if stuck is None and t - self._flat_start >= self._stuck_soonest_s:
                 stuck = self._judge_flatness(t, high - low)
         if stuck is not None:
             self._exclude_as(t, ExclusionReason.STUCK_AT, SensorFault.STUCK_AT, stuck)
-            return
+            return False
         self.used = value
         self.used_age_s = 0.0
         self.reason = None
@@ -309,8 +329,10 @@ class SensorTracker:
             self._settle(t, SensorFault.DRIFT, onset, evidence, degraded=True)
         elif self.status is _OK and t >= self._recovery_until:
             self.changed = False  # still ok, nothing new to say: what _settle would conclude
+            return True
         else:
             self._settle(t, _NONE, t, None)
+        return False
 
     def _jump_quantity(self, value: float, temperature_c: float | None) -> float | None:
         """What a step is judged on: the reading, or for humidity the dew point it makes.
@@ -322,7 +344,10 @@ class SensorTracker:
         """
         if temperature_c is None or value <= 0.0:
             return None
-        return dew_point_c(temperature_c, min(value, 100.0))
+        humidity = value if value < 100.0 else 100.0
+        vpd_dew = vpd_and_dew_point(temperature_c, humidity)
+        self.psychrometrics = (temperature_c, humidity, vpd_dew)
+        return vpd_dew[1]
 
     def _judge_step(self, t: float, value: float, gap: bool) -> tuple[float, Evidence] | None:
         """Jump or spike evidence for this reading's step from the last accepted one, else ``None``.
@@ -394,17 +419,15 @@ class SensorTracker:
         self._ref = value
         self._ref_t = t
 
-    def _track_exact_repeat(self, t: float, value: float, gap: bool) -> tuple[float, Evidence] | None:
+    def _judge_exact_repeat(self, t: float, value: float) -> tuple[float, Evidence] | None:
         """Stuck evidence for one value repeated exactly (a fill value), at any hour, else ``None``.
 
         Why apart from the flat stretch: a reading repeated to the last digit while the air
         moves is a substitute value, not a quiet night; a round one (400 ppm, 1000 ppm) is a
-        logger's fill, found sooner (docs/anomaly_thresholds.md, "Exact repeats").
+        logger's fill, found sooner (docs/anomaly_thresholds.md, "Exact repeats"). Called once
+        the value has been held ``_exact_soonest_s``; :meth:`observe` keeps the count inline
+        (``bench/estimator.py`` holds ``Estimator.step`` to 8 us, issue 18, item 8).
         """
-        if gap or value != self._exact_value or t - self._exact_last_t > self._gap_s:
-            self._exact_value = value
-            self._exact_since = t
-        self._exact_last_t = t
         held_s = t - self._exact_since
         limits = self.limits
         round_step = limits.stuck_round_multiple

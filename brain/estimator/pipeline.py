@@ -24,6 +24,7 @@ from __future__ import annotations
 from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from operator import attrgetter
 
 from brain.contracts import (
     SENSOR_KEYS,
@@ -51,6 +52,11 @@ from brain.estimator.timeline import Timeline
 from brain.estimator.vpd import vpd_and_dew_point
 
 _OK = HealthStatus.OK
+_USED = attrgetter("used")
+"""A tracker's value for the state (``map`` over the trackers runs in C: a fifth of a list's cost)."""
+
+_Diagnosis = tuple[tuple[ExclusionReason | None, ...], tuple[HealthSnapshot | None, ...]]
+"""Every sensor's exclusion reason and health snapshot (``SENSOR_KEYS`` order)."""
 
 HISTORY_SERIES: tuple[str, ...] = (*(key.value for key in SENSOR_KEYS), "vpd_kpa", "dew_point_c")
 """The series of :attr:`Estimator.history`: the five sensors, then VPD and dew point."""
@@ -177,19 +183,20 @@ class Estimator:
         self._trackers = tuple(trackers[key] for key in SENSOR_KEYS)
         """One per sensor, in ``SENSOR_KEYS`` order (the order of every record)."""
         order = [kind.key for kind in SENSOR_KINDS]
+        self._read_frame = attrgetter(*(kind.key.value for kind in SENSOR_KINDS))
+        """The readings of an observation in the order of judgement (one C call, a tuple)."""
         self._judged = tuple(
             (
                 trackers[kind.key],
-                kind.key.value,
                 None if kind.colocated is None else order.index(kind.colocated),
+                health.limits(kind.colocated).valid_min if kind.colocated is not None else 0.0,
+                health.limits(kind.colocated).valid_max if kind.colocated is not None else 0.0,
             )
             for kind in SENSOR_KINDS
         )
-        """In the order of judgement (``SENSOR_KINDS``: PAR first): each sensor's tracker, the
-        field of its reading in ``ObservationV1.sensors``, and where its co-located quantity's
-        reading is in that order."""
-        self._plausible = [(health.limits(key).valid_min, health.limits(key).valid_max) for key in order]
-        """Valid range per sensor, judgement order: a co-located reading is context only when plausible."""
+        """In the order of judgement (``SENSOR_KINDS``: PAR first): each sensor's tracker, where
+        its co-located quantity's reading is in that order, and that quantity's valid range (its
+        reading is context only when plausible)."""
         self._temperature = trackers[SensorKey.AIR_TEMPERATURE_C]
         self._humidity = trackers[SensorKey.RELATIVE_HUMIDITY_PCT]
         self._par = trackers[SensorKey.PAR_UMOL_M2_S]
@@ -199,6 +206,8 @@ class Estimator:
         self._last_confidence = 0.0
         self._all_fresh = False
         """Every installed sensor was ok with this poll's reading at the last step."""
+        self._steady: _Diagnosis | None = None
+        """The exclusions and health of the last step, while they can be reused (see ``_diagnosis``)."""
         self._installed_count = sum(tracker.installed for tracker in trackers.values())
         self._fresh_for = -1
         self._fresh_confidence = 0.0
@@ -213,7 +222,7 @@ class Estimator:
         self._night_index = METRICS.index(Metric.NIGHT_MEAN_AIR_TEMPERATURE_C)
         self._periods: tuple[Moment | None, Moment | None] = (None, None)
         self._since: dict[int, Moment] = {}
-        """Per metric index, when the whole night or day its value describes began."""
+        """Per metric index, when the whole night or day its value describes began (of ``_periods``)."""
         self._daylight_par = health.daylight_par_umol_m2_s
         self.history = RingBuffer(
             HISTORY_SERIES,
@@ -244,9 +253,11 @@ class Estimator:
             rh_pct = 100.0  # within the sensor's tolerance (docs/estimator.md, "State values")
         vpd = dew_point = margin = None
         if temp_c is not None and rh_pct is not None:
-            vpd, dew_point = vpd_and_dew_point(temp_c, rh_pct)
+            vpd, dew_point = self._psychrometrics(temp_c, rh_pct)
             margin = None if dew_point is None else temp_c - dew_point
-        values = tuple([rh_pct if tracker is humidity else tracker.used for tracker in self._trackers])
+        values: tuple[float | None, ...] = tuple(map(_USED, self._trackers))
+        if rh_pct is not humidity.used:  # clamped: the state says 100
+            values = tuple([rh_pct if tracker is humidity else tracker.used for tracker in self._trackers])
         par = self._par.used
         daylight = None if par is None else par >= self._daylight_par
         daily = self._daily  # the rest of METRICS: the grower's-day figures
@@ -259,18 +270,12 @@ class Estimator:
             daily.mean_24h_c,
             daily.light_integral,
         )  # METRICS
-        since = {
-            index: moment
-            for index, moment in (
-                (self._light_index, daily.light_day_start),
-                (self._night_index, daily.night_start),
-            )
-            if moment is not None
-        }
+        since = self._period_starts(daily.light_day_start, daily.night_start)
         found = closed + self._anomalies.step(
             t, observation.timestamp, metrics, site_id, daylight, since=since
         )
         self.history.push(t, (*values, vpd, dew_point))  # HISTORY_SERIES order
+        exclusions, health = self._diagnosis(changed)
         return Estimate(
             observation=observation,
             device_status=device_status,
@@ -278,8 +283,8 @@ class Estimator:
             vpd_kpa=vpd,
             dew_point_c=dew_point,
             confidence=self._confidence(),
-            exclusions=tuple([tracker.reason for tracker in self._trackers]),
-            health=tuple([tracker.snapshot if tracker.installed else None for tracker in self._trackers]),
+            exclusions=exclusions,
+            health=health,
             t=t,
             anomalies=found,
             episodes_started=self._anomalies.episodes_started,
@@ -291,14 +296,14 @@ class Estimator:
 
         Returns whether some sensor's (status, fault) changed.
         """
-        readings = observation.sensors
-        frame = tuple([getattr(readings, field_name) for _, field_name, _ in self._judged])
+        frame: tuple[float | None, ...] = self._read_frame(observation.sensors)
         frozen = self._feed.observe(t, frame, gap=gap)
         daylight = False
         changed = False
         fresh = True
         temperature = self._temperature
-        for (tracker, _, colocated_at), value in zip(self._judged, frame, strict=True):
+        par = self._par
+        for (tracker, colocated_at, low, high), value in zip(self._judged, frame, strict=True):
             if not tracker.installed:
                 if self._inventory_fixed or value is None:
                     continue  # not this site's sensor (yet): nothing to judge, nothing to report
@@ -307,16 +312,63 @@ class Estimator:
             colocated = None
             if colocated_at is not None:
                 other = frame[colocated_at]
-                low, high = self._plausible[colocated_at]
                 if other is not None and low <= other <= high:
                     colocated = other
-            tracker.observe(t, gap, value, daylight, colocated, temperature.accepted, frozen)
-            changed = changed or tracker.changed
-            fresh = fresh and tracker.status is _OK and tracker.used is not None and not tracker.used_age_s
-            if tracker is self._par:
+            steady = tracker.observe(t, gap, value, daylight, colocated, temperature.accepted, frozen)
+            if not steady:  # look closer: the steady path is ok, fresh and unchanged
+                changed = changed or tracker.changed
+                used = tracker.used
+                fresh = fresh and tracker.status is _OK and used is not None and not tracker.used_age_s
+            if tracker is par:
                 daylight = tracker.used is not None and tracker.used >= self._daylight_par
         self._all_fresh = fresh
         return changed
+
+    def _diagnosis(self, changed: bool) -> _Diagnosis:
+        """Every sensor's exclusion reason and health snapshot, in ``SENSOR_KEYS`` order.
+
+        Why the steady path: ``bench/estimator.py`` holds ``step`` to 8 us (issue 18, item 8),
+        and building these two tuples is a tenth of that. While every installed sensor is ok
+        with this poll's reading and none changed (status, fault), each tracker's ``reason``
+        is ``None`` and its ``snapshot`` is the very tuple of the last step (an ``ok``
+        snapshot carries no evidence: ``SensorTracker._settle``), and no sensor became
+        installed (that changes its status), so last step's tuples are this step's.
+        """
+        steady = self._steady
+        if steady is not None and self._all_fresh and not changed:
+            return steady
+        trackers = self._trackers
+        steady = (
+            tuple([tracker.reason for tracker in trackers]),
+            tuple([tracker.snapshot if tracker.installed else None for tracker in trackers]),
+        )
+        self._steady = steady if self._all_fresh else None
+        return steady
+
+    def _period_starts(self, light_day: Moment | None, night: Moment | None) -> dict[int, Moment]:
+        """Per metric index, when the whole day or night its value describes began.
+
+        Why kept between steps: it changes once a day, and ``bench/estimator.py`` holds ``step``
+        to 8 us (issue 18, item 8); the same two moments give the same mapping.
+        """
+        if (light_day, night) != self._periods:
+            self._periods = (light_day, night)
+            pairs = ((self._light_index, light_day), (self._night_index, night))
+            self._since = {index: moment for index, moment in pairs if moment is not None}
+        return self._since
+
+    def _psychrometrics(self, temp_c: float, rh_pct: float) -> tuple[float, float | None]:
+        """VPD and dew point of the state's temperature and humidity.
+
+        Why the reuse: ``bench/estimator.py`` holds ``step`` to 8 us (issue 18, item 8), and the
+        humidity tracker has usually just computed them for the same pair (its jumps are judged
+        on the dew point); they are a function of the pair alone, so equal inputs give the
+        very same figures.
+        """
+        last = self._humidity.psychrometrics
+        if last is not None and last[0] == temp_c and last[1] == rh_pct:
+            return last[2]
+        return vpd_and_dew_point(temp_c, rh_pct)
 
     def _close_episodes(self, previous: datetime | None, site_id: str) -> list[AnomalyV1]:
         """The wall clock stepped back: end every open episode at the last observation before the step."""
