@@ -8,7 +8,7 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from brain.cli.site_options import add_site_options, iso_date, resolve_site
+from brain.cli.site_options import add_site_options, iso_date, open_site
 from brain.exit_codes import ExitCode
 
 
@@ -34,17 +34,12 @@ def add_export_csv(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> 
 
 def run_export_csv(args: argparse.Namespace) -> int:
     """Write the CSV; the row count goes to stderr so stdout stays pure CSV."""
-    from brain.report.days import site_zone
     from brain.report.export_csv import Period, export_observations, export_states
 
-    site = resolve_site(args)
-    if site is None:
-        return ExitCode.CONFIG
-    data_root, configured = site
-    if not data_root.is_dir():
-        print(f"brain export-csv: no data root at {data_root}", file=sys.stderr)
-        return ExitCode.FAILURE
-    zone = site_zone(data_root, configured, explicit=args.timezone)
+    site = open_site(args, "brain export-csv")
+    if isinstance(site, ExitCode):
+        return site
+    data_root, zone = site.data_root, site.zone
     export = export_observations if args.observations else export_states
     period = Period(args.first, args.last)
     try:

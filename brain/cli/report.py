@@ -11,7 +11,7 @@ import sys
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
-from brain.cli.site_options import add_site_options, iso_date, resolve_site
+from brain.cli.site_options import add_site_options, iso_date, open_site
 from brain.exit_codes import ExitCode
 
 
@@ -60,18 +60,14 @@ def add_report(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
 
 def run_report(args: argparse.Namespace) -> int:
     """Build the page and write it; say where, and what the day lacked."""
-    from brain.report.days import last_week_start, local_today, site_zone
+    from brain.report.days import last_week_start, local_today
     from brain.report.plots import MatplotlibMissingError
     from brain.report.report import day_report, week_report
 
-    site = resolve_site(args)
-    if site is None:
-        return ExitCode.CONFIG
-    data_root, configured = site
-    if not data_root.is_dir():
-        print(f"brain report: no data root at {data_root}", file=sys.stderr)
-        return ExitCode.FAILURE
-    zone = site_zone(data_root, configured, explicit=args.timezone)
+    site = open_site(args, "brain report")
+    if isinstance(site, ExitCode):
+        return site
+    data_root, zone = site.data_root, site.zone
     now = datetime.now(UTC)
     today = local_today(now, zone.zone)
     try:

@@ -11,10 +11,17 @@ second, and a data root and a zone given on the command line need no configurati
 from __future__ import annotations
 
 import argparse
+import sys
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from brain.cli.settings_loader import config_path, load_or_report
+from brain.exit_codes import ExitCode
+
+if TYPE_CHECKING:
+    from brain.report.days import SiteZone
 
 
 def add_site_options(parser: argparse.ArgumentParser) -> None:
@@ -58,3 +65,28 @@ def resolve_site(args: argparse.Namespace) -> tuple[Path, str | None] | None:
         return None
     settings = loaded.settings
     return args.data_root or settings.data_root, settings.timezone
+
+
+@dataclass(frozen=True)
+class Site:
+    """A data root to read, and the zone its local days are counted in."""
+
+    data_root: Path
+    zone: SiteZone
+
+
+def open_site(args: argparse.Namespace, prog: str) -> Site | ExitCode:
+    """The data root and its zone, or the exit status after saying on stderr what is wrong.
+
+    ``CONFIG`` for a bad configuration, ``FAILURE`` for a data root that is not there.
+    """
+    from brain.report.days import site_zone
+
+    resolved = resolve_site(args)
+    if resolved is None:
+        return ExitCode.CONFIG
+    data_root, configured = resolved
+    if not data_root.is_dir():
+        print(f"{prog}: no data root at {data_root}", file=sys.stderr)
+        return ExitCode.FAILURE
+    return Site(data_root, site_zone(data_root, configured, explicit=args.timezone))

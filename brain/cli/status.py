@@ -12,7 +12,8 @@ import json
 import sys
 from datetime import UTC, datetime, timedelta
 
-from brain.cli.site_options import add_site_options, resolve_site
+from brain.cli.site_options import add_site_options, open_site
+from brain.exit_codes import ExitCode
 
 EPILOG = """exit status (monitoring-plugin convention, unlike brain's other tools):
   0 OK        1 WARNING        2 CRITICAL        3 UNKNOWN (no data root, no runs, no readable observation,
@@ -48,19 +49,14 @@ USAGE_STATUS = 3
 
 def run_status(args: argparse.Namespace) -> int:
     """Gather, judge and print; the exit status is the verdict's level."""
-    from brain.report.days import site_zone
     from brain.report.status import gather_status
     from brain.report.status_view import Level, Limits, render_json, render_text, verdict
 
-    site = resolve_site(args)
+    site = open_site(args, "brain status UNKNOWN")
     now = _instant(args.at)
-    if site is None or now is None:
+    if isinstance(site, ExitCode) or now is None:
         return Level.UNKNOWN
-    data_root, configured = site
-    if not data_root.is_dir():
-        print(f"brain status UNKNOWN: no data root at {data_root}", file=sys.stderr)
-        return Level.UNKNOWN
-    status = gather_status(data_root, now, site_zone(data_root, configured, explicit=args.timezone))
+    status = gather_status(site.data_root, now, site.zone)
     limits = Limits(warn_age=timedelta(minutes=args.warn_age), crit_age=timedelta(minutes=args.crit_age))
     level, problems = verdict(status, limits)
     if args.json:
