@@ -135,9 +135,13 @@ def _runnable(path: Path) -> list[Command]:
 
 
 def _as_in_clone(text: str, clone: Path) -> str:
-    """The command as it runs in the clone: its .venv, its tmp, its Pi data root."""
+    """The command as it runs in the clone: its .venv, its tmp, its Pi data root.
+
+    Only a path that starts with ``/tmp/`` is moved (not one that merely contains it), and
+    before the venv's path goes in: a project cloned under /tmp (as CI may) keeps its own.
+    """
+    text = re.sub(r"(?<![\w./-])/tmp/", f"{clone}/tmp/", text)
     text = text.replace(".venv/bin/", f"{VENV_BIN}/")
-    text = text.replace("/tmp/", f"{clone}/tmp/")
     text = text.replace("/var/lib/brain", str(clone / PI_DATA))
     if text.startswith("make "):
         # The clone's make uses the test's environment, never installs: the stamp counts as up to date.
