@@ -10,18 +10,13 @@ from pathlib import Path
 import pytest
 import structlog
 
-from brain.config import load_settings
 from brain.contracts import DeviceStatusV1, ObservationV1
-from brain.daemon.builder import ClockPlan, Parts
+from brain.daemon.builder import Parts
 from brain.daemon.main_loop import MAX_CONSECUTIVE_POLL_FAILURES, exit_status, serve
-from brain.daemon.notify import Notifier
-from brain.daemon.sink import BacklogSink
 from brain.errors import SourceError
-from brain.estimator import Estimator
 from brain.exit_codes import ExitCode
 from brain.storage import DataRootBusyError, DiskError
-from brain.storage.settings import StorageSettings
-from brain.storage.writer import DatasetWriter
+from tests.daemon.parts import scripted_parts
 from tests.factories import device_status, observation
 from tests.runs import read_stream
 
@@ -66,18 +61,7 @@ class ScriptedSource:
 
 
 def _parts(tmp_path: Path, source: ScriptedSource) -> Parts:
-    settings = load_settings(flags={"source": "synthetic", "data_root": tmp_path}).settings
-    writer = DatasetWriter(tmp_path, StorageSettings())
-    return Parts(
-        settings=settings,
-        source=source,
-        clock=ClockPlan(None, simulated_start=START, time_scale=0.0),
-        estimator=Estimator(),
-        sink=BacklogSink(writer, max_backlog=10),
-        storage_lock=writer.lock,
-        notifier=Notifier(environ={}),
-        flush_every_poll=False,
-    )
+    return scripted_parts(tmp_path, source, START)
 
 
 def _minutes(*offsets: int) -> list[datetime]:

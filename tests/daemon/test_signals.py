@@ -13,18 +13,15 @@ from pathlib import Path
 import structlog
 
 from brain.clock.clocks import SimClock
-from brain.config import load_settings
 from brain.contracts import DeviceStatusV1, ObservationV1
-from brain.daemon.builder import ClockPlan, Parts
 from brain.daemon.main_loop import serve
 from brain.daemon.notify import Notifier
 from brain.daemon.signals import StopSignals
-from brain.daemon.sink import BacklogSink
-from brain.estimator import Estimator
 from brain.scheduler.event_loop import Scheduler
 from brain.scheduler.triggers import every
 from brain.storage.settings import StorageSettings
 from brain.storage.writer import DatasetWriter
+from tests.daemon.parts import scripted_parts
 from tests.factories import device_status, minutes, observation
 from tests.runs import clean_env
 
@@ -130,17 +127,7 @@ def test_sighup_makes_everything_written_durable_and_sigusr1_logs_the_status(tmp
     storage = StorageSettings(batch_seconds=3600, batch_records=100_000)
     writer = DatasetWriter(tmp_path, storage)
     source = SignallingSource(8, {2: signal.SIGHUP, 5: signal.SIGUSR1}, writer)
-    settings = load_settings(flags={"source": "synthetic", "data_root": tmp_path}).settings
-    parts = Parts(
-        settings=settings,
-        source=source,
-        clock=ClockPlan(None, simulated_start=START, time_scale=0.0),
-        estimator=Estimator(),
-        sink=BacklogSink(writer, max_backlog=10),
-        storage_lock=writer.lock,
-        notifier=Notifier(environ={}),
-        flush_every_poll=False,
-    )
+    parts = scripted_parts(tmp_path, source, START, writer)
     before = {sig: signal.getsignal(sig) for sig in (signal.SIGHUP, signal.SIGUSR1)}
     with structlog.testing.capture_logs() as events:
         assert serve(parts) == 0

@@ -59,6 +59,16 @@ def step_clock(offset_file: Path, seconds: float) -> None:
     staged.replace(offset_file)  # atomic: the daemon never reads half a number
 
 
+def start_on_shifted_clock(env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
+    """The Pi's configuration, hardware mode, on the shifted clock (SHIFTED_CLOCK); JSON logs in ``log``."""
+    config = str(PROJECT_ROOT / "config" / "brain.toml")
+    with log.open("wb") as out:
+        return subprocess.Popen(
+            [sys.executable, "-c", SHIFTED_CLOCK, "--config", config, "--log-format", "json"],
+            stdout=out, stderr=subprocess.STDOUT, env=env, cwd=PROJECT_ROOT,
+        )  # fmt: skip
+
+
 def polls_after(listener: NotifyListener, count: int, timeout: float = 30) -> list[datetime]:
     """Wait for ``count`` more polls than seen so far; the last-poll times of all of them."""
     wanted = len(listener.statuses()) + count
@@ -83,13 +93,8 @@ def test_wall_clock_steps_back_and_forward_across_midnight(tmp_path: Path) -> No
         BRAIN_POLL_INTERVAL_S=str(POLL_S),
         **listener.env,
     )
-    config = str(PROJECT_ROOT / "config" / "brain.toml")
     log = tmp_path / "daemon.log"
-    with log.open("wb") as out:
-        process = subprocess.Popen(
-            [sys.executable, "-c", SHIFTED_CLOCK, "--config", config, "--log-format", "json"],
-            stdout=out, stderr=subprocess.STDOUT, env=env, cwd=PROJECT_ROOT,
-        )  # fmt: skip
+    process = start_on_shifted_clock(env, log)
     midnight = START.replace(hour=0, minute=0, second=0) + timedelta(days=1)
     try:
         listener.wait_for(is_ready, timeout=30)

@@ -26,7 +26,7 @@ from typing import Any
 
 from tests.conftest import PROJECT_ROOT
 from tests.reliability.drill import NotifyListener, is_ready, log_events, start_daemon, validate_data_root
-from tests.reliability.test_clock_jumps import SHIFTED_CLOCK, step_clock
+from tests.reliability.test_clock_jumps import start_on_shifted_clock, step_clock
 from tests.runs import DAEMON, clean_env
 
 POLL_S = 0.5
@@ -49,13 +49,8 @@ def test_a_wall_clock_in_1970_still_polls_and_pings_the_watchdog(tmp_path: Path)
         WATCHDOG_USEC=str(WATCHDOG_USEC),
         **listener.env,
     )
-    config = str(PROJECT_ROOT / "config" / "brain.toml")
     log = tmp_path / "daemon.log"
-    with log.open("wb") as out:
-        process = subprocess.Popen(
-            [sys.executable, "-c", SHIFTED_CLOCK, "--config", config, "--log-format", "json"],
-            stdout=out, stderr=subprocess.STDOUT, env=env, cwd=PROJECT_ROOT,
-        )  # fmt: skip
+    process = start_on_shifted_clock(env, log)
     try:
         listener.wait_for(is_ready, timeout=30)
         ready_at = time.monotonic()
