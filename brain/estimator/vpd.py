@@ -34,48 +34,34 @@ class PsychrometricInputError(ValueError):
     """A temperature or humidity the formulas cannot take (NaN, infinite, RH outside 0-100)."""
 
 
-def _magnus_exponent(temp_c: float) -> float:
-    """``b T / (T + c)``, the exponent of the saturation curve, for a temperature it can take."""
+def vpd_and_dew_point(temp_c: float, rh_pct: float) -> tuple[float, float | None]:
+    """VPD (kPa) and dew point (degC; ``None`` for dry air, RH 0) of air at ``temp_c`` and ``rh_pct``.
+
+    The one implementation of the saturation curve (every function below returns a part
+    of it): the dew point is the curve read backwards, so both share its exponent.
+    ``e_s`` is written ``exp(ln a + b T / (T + c))``, which is ``a exp(b T / (T + c))``: the
+    form the estimator has always used, so its values stay the same to the last bit.
+    Why one body without helper calls: the estimator calls it at every poll, and three
+    calls were a tenth of its share of ``Estimator.step`` (``bench/estimator.py``).
+    """
+    if not math.isfinite(rh_pct) or not 0.0 <= rh_pct <= 100.0:
+        raise PsychrometricInputError(f"relative humidity must be within 0-100 %, got {rh_pct!r}")
     if not math.isfinite(temp_c):
         raise PsychrometricInputError(f"air temperature must be a finite number, got {temp_c!r}")
     if temp_c <= -MAGNUS_C_DEGC:
         raise PsychrometricInputError(f"air temperature {temp_c!r} degC is below the formula's pole")
-    return MAGNUS_B * temp_c / (temp_c + MAGNUS_C_DEGC)
+    exponent = MAGNUS_B * temp_c / (temp_c + MAGNUS_C_DEGC)
+    ratio = rh_pct / 100.0
+    vpd = math.exp(_LN_A + exponent) * (1.0 - ratio)
+    if ratio <= 0.0:
+        return vpd, None
+    gamma = math.log(ratio) + exponent  # the temperature whose e_s is ratio x e_s(T)
+    return vpd, MAGNUS_C_DEGC * gamma / (MAGNUS_B - gamma)
 
 
 def saturation_vapour_pressure_kpa(temp_c: float) -> float:
-    """Saturation vapour pressure over water at ``temp_c``, kPa (FAO-56 Magnus form).
-
-    Written as ``exp(ln a + b T / (T + c))``, which is ``a exp(b T / (T + c))``: the form the
-    estimator has always used, so its VPD values stay the same to the last bit.
-    """
-    return math.exp(_LN_A + _magnus_exponent(temp_c))
-
-
-def vpd_and_dew_point(temp_c: float, rh_pct: float) -> tuple[float, float | None]:
-    """VPD (kPa) and dew point (degC; ``None`` for dry air, RH 0) of air at ``temp_c`` and ``rh_pct``.
-
-    The one implementation of both (the functions below return one half of it):
-    the dew point is the saturation curve read backwards, so they share its exponent.
-    """
-    _check_humidity(rh_pct)
-    exponent = _magnus_exponent(temp_c)
-    ratio = rh_pct / 100.0
-    vpd = math.exp(_LN_A + exponent) * (1.0 - ratio)
-    return vpd, _dew_point(exponent, ratio)
-
-
-def _check_humidity(rh_pct: float) -> None:
-    if not math.isfinite(rh_pct) or not 0.0 <= rh_pct <= 100.0:
-        raise PsychrometricInputError(f"relative humidity must be within 0-100 %, got {rh_pct!r}")
-
-
-def _dew_point(exponent: float, ratio: float) -> float | None:
-    """The saturation curve read backwards: the temperature whose e_s is ``ratio`` x e_s(T)."""
-    if ratio <= 0.0:
-        return None
-    gamma = math.log(ratio) + exponent
-    return MAGNUS_C_DEGC * gamma / (MAGNUS_B - gamma)
+    """Saturation vapour pressure over water at ``temp_c``, kPa (FAO-56 Magnus form): the VPD of dry air."""
+    return vpd_and_dew_point(temp_c, 0.0)[0]
 
 
 def vpd_kpa(temp_c: float, rh_pct: float) -> float:
@@ -89,8 +75,7 @@ def dew_point_c(temp_c: float, rh_pct: float) -> float:
     Why RH 0 raises: perfectly dry air has no dew point (the formula goes to
     minus infinity); the estimator reports ``dew_point_c: null`` for it instead.
     """
-    _check_humidity(rh_pct)
-    dew_point = _dew_point(_magnus_exponent(temp_c), rh_pct / 100.0)
+    dew_point = vpd_and_dew_point(temp_c, rh_pct)[1]
     if dew_point is None:
         raise PsychrometricInputError("dew point is undefined at 0 % relative humidity (dry air)")
     return dew_point
