@@ -256,3 +256,31 @@ def mounted_tmpfs(mount_point: Path, options: str) -> Iterator[Path]:
         yield mount_point
     finally:
         subprocess.run(["umount", "-l", str(mount_point)], check=False)
+
+
+MEASURED = """
+import sys
+from brain.cli import daemon_main
+status = daemon_main(sys.argv[1:])
+with open("/proc/self/status") as status_file:
+    print(*[line for line in status_file if line.startswith("VmHWM:")], file=sys.stderr)
+sys.exit(status)
+"""
+"""Runs the daemon and prints its peak resident memory (VmHWM) at exit.
+
+Not ``getrusage``: its ``ru_maxrss`` survives ``exec``, so a daemon forked from a
+large pytest process (with the coverage tracer, about 130 MB) would report the
+parent's size, not its own. VmHWM belongs to the new program's memory alone.
+"""
+
+
+def measured_simulation(data_root: Path, days: int) -> tuple[list[str], dict[str, str]]:
+    """Command line and environment of a ``days``-day simulation into ``data_root`` reporting its VmHWM.
+
+    The environment drops ``BRAIN_`` settings and the coverage hooks of the test run, so the
+    figure is the daemon's own.
+    """
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("BRAIN_", "COVERAGE_"))}
+    env["PYTHONPATH"] = str(PROJECT_ROOT)
+    args = ["--simulate", "--duration-hours", str(24 * days), "--output-dir", str(data_root)]
+    return [sys.executable, "-c", MEASURED, *args, "--log-format", "json"], env

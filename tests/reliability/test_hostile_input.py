@@ -22,7 +22,7 @@ import pytest
 
 from brain.exit_codes import ExitCode
 from brain.storage import MAX_LINE_BYTES, MAX_LOGGED_MALFORMED
-from tests.reliability.drill import start_daemon, validate_data_root
+from tests.reliability.drill import MEASURED, start_daemon, validate_data_root
 from tests.runs import Run, clean_env, daemon
 
 YEAR_1 = "0001-01-01T00:00:00+05:00"
@@ -177,17 +177,6 @@ def test_fifos_and_devices_in_a_replay_folder_are_reported_never_opened(
     assert (
         f"cannot replay {fifo}: it is a FIFO, not a file or a folder" in _exit_65(tmp_path / "2", fifo).stderr
     )
-
-
-MEASURED = """
-import sys
-from brain.cli import daemon_main
-status = daemon_main(sys.argv[1:])
-with open("/proc/self/status") as status_file:
-    print(*[line for line in status_file if line.startswith("VmHWM:")], file=sys.stderr)
-sys.exit(status)
-"""
-"""The daemon, printing its peak resident memory (VmHWM) at exit: see tests/reliability/test_long_run.py."""
 
 
 def _peak_mb(replay: Path, out: Path) -> tuple[float, Run]:

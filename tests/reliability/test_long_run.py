@@ -9,32 +9,15 @@ would inflate both its memory and its time.
 
 from __future__ import annotations
 
-import os
 import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import PROJECT_ROOT
-from tests.reliability.drill import log_events, part_files, validate_data_root
+from tests.reliability.drill import log_events, measured_simulation, part_files, validate_data_root
 
 PEAK_RSS_LIMIT_MB = 80.0
-MEASURED = """
-import sys
-from brain.cli import daemon_main
-status = daemon_main(sys.argv[1:])
-with open("/proc/self/status") as status_file:
-    print(*[line for line in status_file if line.startswith("VmHWM:")], file=sys.stderr)
-sys.exit(status)
-"""
-"""Runs the daemon and prints its peak resident memory (VmHWM) at exit.
-
-Not ``getrusage``: its ``ru_maxrss`` survives ``exec``, so a daemon forked from a
-large pytest process (with the coverage tracer, about 130 MB) would report the
-parent's size, not its own. VmHWM belongs to the new program's memory alone.
-"""
 
 
 def resident_kb(pid: int) -> int | None:
@@ -49,22 +32,10 @@ def resident_kb(pid: int) -> int | None:
 def long_run(tmp_path: Path, days: int) -> tuple[float, list[int], list[dict[str, object]], Path]:
     """Simulate ``days`` days; return (peak RSS in MB, RSS samples in kB, log events, data root)."""
     data_root = tmp_path / "data"
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("BRAIN_", "COVERAGE_"))}
-    env["PYTHONPATH"] = str(PROJECT_ROOT)
-    args = [
-        "--simulate",
-        "--duration-hours",
-        str(24 * days),
-        "--output-dir",
-        str(data_root),
-        "--log-format",
-        "json",
-    ]
+    argv, env = measured_simulation(data_root, days)
     log, err = tmp_path / "daemon.log", tmp_path / "daemon.err"
     with log.open("wb") as out, err.open("wb") as errors:
-        process = subprocess.Popen(
-            [sys.executable, "-c", MEASURED, *args], stdout=out, stderr=errors, env=env
-        )
+        process = subprocess.Popen(argv, stdout=out, stderr=errors, env=env)
         samples: list[int] = []
         while process.poll() is None:
             if (kb := resident_kb(process.pid)) is not None:

@@ -15,9 +15,7 @@ The daemon reports its peak resident memory at exit (VmHWM, as in the long run).
 from __future__ import annotations
 
 import errno
-import os
 import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -27,8 +25,7 @@ import pytest
 from brain.config import load_settings
 from tests.conftest import PROJECT_ROOT
 from tests.hardware.test_systemd_unit import SERVICE, unit_bytes
-from tests.reliability.drill import log_events
-from tests.reliability.test_long_run import MEASURED
+from tests.reliability.drill import log_events, measured_simulation
 
 HEADROOM = 0.75
 """The full backlog's peak may use at most this share of MemoryMax: the rest is the margin for a Pi's
@@ -61,20 +58,10 @@ def full_disk(tmp_path: Path) -> Iterator[Path]:
 
 def peak(data_root: Path, days: int, log: Path) -> tuple[int, dict[str, Any]]:
     """Simulate ``days`` days into ``data_root`` in a fresh process: its VmHWM in bytes, and its summary."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("BRAIN_", "COVERAGE_"))}
-    env["PYTHONPATH"] = str(PROJECT_ROOT)
-    args = [
-        "--simulate",
-        "--duration-hours",
-        str(24 * days),
-        "--output-dir",
-        str(data_root),
-        "--log-format",
-        "json",
-    ]
+    argv, env = measured_simulation(data_root, days)
     with log.open("wb") as out:
         done = subprocess.run(
-            [sys.executable, "-c", MEASURED, *args], stdout=out, stderr=subprocess.PIPE, env=env,
+            argv, stdout=out, stderr=subprocess.PIPE, env=env,
             timeout=600, check=False,
         )  # fmt: skip
     stderr = done.stderr.decode()
