@@ -10,7 +10,7 @@ point); an absent value is an empty cell.
 from __future__ import annotations
 
 import csv
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -68,7 +68,7 @@ def _runs(data_root: Path, period: Period) -> list[Path]:
     return [path for day, path in runs if first <= day <= last]
 
 
-R = TypeVar("R", StateV1, ObservationV1)
+R = TypeVar("R", bound=StateV1 | ObservationV1)
 
 
 def _within(records: Iterable[R], start: datetime | None, end: datetime | None) -> Iterator[R]:
@@ -77,52 +77,59 @@ def _within(records: Iterable[R], start: datetime | None, end: datetime | None) 
             yield record
 
 
-def export_states(data_root: Path, period: Period, zone: SiteZone, out: TextIO) -> int:
-    """Write the states of ``period`` as CSV; return the number of rows."""
+def _state_row(state: StateV1) -> list[str]:
+    excluded = ";".join(f"{key}:{reason}" for key, reason in state.excluded_sensors.items())
+    relays = ";".join(name for name, s in state.device_status.devices.items() if s is RelayState.ON)
+    return [
+        *(_cell(state.get(key)) for key in SENSOR_KEYS),
+        _cell(state.vpd_kpa),
+        _cell(state.dew_point_c),
+        _cell(state.confidence),
+        excluded,
+        relays,
+    ]
+
+
+def _observation_row(obs: ObservationV1) -> list[str]:
+    sensors = obs.sensors
+    return [
+        obs.source.value,
+        *(_cell(sensors.get(key)) for key in SENSOR_KEYS),
+        _cell(vpd_or_none(sensors.air_temperature_c, sensors.relative_humidity_pct)),
+        ";".join(f"{key}: {text}" for key, text in obs.errors.items()),
+    ]
+
+
+def _export(
+    data_root: Path,
+    period: Period,
+    zone: SiteZone,
+    out: TextIO,
+    *,
+    stream: tuple[str, type[R], list[str]],
+    columns_of: Callable[[R], list[str]],
+) -> int:
+    """Write one stream's records of ``period`` as CSV: the time columns, then ``columns_of``'s."""
+    name, model, header = stream
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(STATE_COLUMNS)
+    writer.writerow(header)
     start, end = period.bounds(zone)
     rows = 0
     for run in _runs(data_root, period):
-        states = iter_records(run, "state", StateV1, policy=MalformedLinePolicy.SKIP)
-        for state in _within(states, start, end):
-            excluded = ";".join(f"{key}:{reason}" for key, reason in state.excluded_sensors.items())
-            relays = ";".join(name for name, s in state.device_status.devices.items() if s is RelayState.ON)
-            writer.writerow(
-                [
-                    *_times(state.timestamp, zone),
-                    state.site_id,
-                    *(_cell(state.get(key)) for key in SENSOR_KEYS),
-                    _cell(state.vpd_kpa),
-                    _cell(state.dew_point_c),
-                    _cell(state.confidence),
-                    excluded,
-                    relays,
-                ]
-            )
+        records: Iterable[R] = iter_records(run, name, model, policy=MalformedLinePolicy.SKIP)
+        for record in _within(records, start, end):
+            writer.writerow([*_times(record.timestamp, zone), record.site_id, *columns_of(record)])
             rows += 1
     return rows
+
+
+def export_states(data_root: Path, period: Period, zone: SiteZone, out: TextIO) -> int:
+    """Write the states of ``period`` as CSV; return the number of rows."""
+    stream = ("state", StateV1, STATE_COLUMNS)
+    return _export(data_root, period, zone, out, stream=stream, columns_of=_state_row)
 
 
 def export_observations(data_root: Path, period: Period, zone: SiteZone, out: TextIO) -> int:
     """Write the raw observations of ``period`` as CSV with VPD per observation; return the number of rows."""
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(OBSERVATION_COLUMNS)
-    start, end = period.bounds(zone)
-    rows = 0
-    for run in _runs(data_root, period):
-        observations = iter_records(run, "observations", ObservationV1, policy=MalformedLinePolicy.SKIP)
-        for obs in _within(observations, start, end):
-            errors = ";".join(f"{key}: {text}" for key, text in obs.errors.items())
-            writer.writerow(
-                [
-                    *_times(obs.timestamp, zone),
-                    obs.site_id,
-                    obs.source.value,
-                    *(_cell(obs.sensors.get(key)) for key in SENSOR_KEYS),
-                    _cell(vpd_or_none(obs.sensors.air_temperature_c, obs.sensors.relative_humidity_pct)),
-                    errors,
-                ]
-            )
-            rows += 1
-    return rows
+    stream = ("observations", ObservationV1, OBSERVATION_COLUMNS)
+    return _export(data_root, period, zone, out, stream=stream, columns_of=_observation_row)
