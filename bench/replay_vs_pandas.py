@@ -2,7 +2,7 @@
 
 brain: ``brain-daemon --replay FILE --time-scale 0`` validates every line, estimates,
 and writes every stream with the default fsync policy. pandas: ``pandas.read_json(FILE,
-lines=True)`` only loads the file. Required: brain / pandas >= 0.5; goal >= 1.0.
+lines=True)`` only loads the file. Required: brain / pandas >= 0.25 (issue 18: the verdicts' price); goal >= 0.5.
 
 The year is written by this bench with the seeded synthetic greenhouse (so it is a
 realistic signal, not a repeated line) and kept in ``--work`` between runs.
@@ -104,7 +104,7 @@ def main() -> None:
     print(
         f"pandas.read_json(lines=True) (load only)            {f['pandas_s']:7.2f} s  {f['pandas_lines_per_s']:>9,.0f} lines/s"
     )
-    print(f"ratio brain / pandas: {f['ratio']:.2f}  (required >= 0.5, goal >= 1.0)")
+    print(f"ratio brain / pandas: {f['ratio']:.2f}  (required >= 0.25, goal >= 0.5)")
 
 
 if __name__ == "__main__":

@@ -15,6 +15,7 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
+import estimator
 import memory
 import replay_floor
 import replay_vs_pandas
@@ -27,7 +28,6 @@ import uplink
 HERE = Path(__file__).resolve().parent
 PARTS = [
     "storage.py",
-    "estimator.py",
     "scheduler.py",
     "synthetic_source.py",
     "csv_import.py",
@@ -59,6 +59,8 @@ def _rows(days: int) -> list[Row]:
     start = startup.measure(repeat=5)
     _progress("the replay loop's floor (bench/replay_floor.py)")
     floor = replay_floor.measure(days=30)
+    _progress("Estimator.step (bench/estimator.py)")
+    est = estimator.measure()
     _progress("brain report and brain status (bench/report.py)")
     pages = report.measure(repeat=3)
     ratio = replay["ratio"]
@@ -71,6 +73,9 @@ def _rows(days: int) -> list[Row]:
         ("  brain's loop, in process", f"{floor['daemon_us']:.1f} us/observation", "", "", ""),
         ("  the parts alone, no loop", f"{floor['parts_us']:.1f} us/observation", "", "", ""),
         ("  best ratio with no loop at all", f"{best:.2f}", "", "", ""),
+        ("Estimator.step, a month of 60 s polls", f"{est['step_us']:.2f} us", "<= 8 us", "", _judge(est["step_us"] <= 8)),
+        ("  on the replay's month file", f"{est['month_file_step_us']:.2f} us", "", "", ""),
+        ("  with state and health records", f"{est['with_records_us']:.2f} us", "", "", ""),
         ("simulated day, 60 s poll", f"{day['day_60s_s']:.3f} s", "<= 1.5 s", "work < imports", _judge(day["day_60s_s"] <= 1.5)),
         ("  import brain.daemon.main_loop (floor)", f"{day['import_s']:.3f} s", "", "", ""),
         ("  the day's work", f"{day['work_s']:.3f} s", "", "", "goal met" if day["work_s"] < day["import_s"] else "goal not met"),
