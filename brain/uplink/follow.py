@@ -38,7 +38,7 @@ from typing import BinaryIO
 
 import structlog
 
-from brain.storage.dataset import part_file_name, run_date, stream_parts
+from brain.layout import part_file_name, run_date, stream_parts
 from brain.uplink.cursor import FilePosition
 
 log = structlog.get_logger(__name__)
