@@ -56,7 +56,7 @@ class Part:
     compressed: bool
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Line:
     """One complete line of a part: its bytes (no newline), where it is, and the position after it."""
 

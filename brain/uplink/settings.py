@@ -129,8 +129,14 @@ class UplinkSettings(BaseModel):
     """The installed sensors: one Home Assistant sensor and one problem binary sensor each."""
     live_max_age_s: Annotated[float, Field(gt=0, le=86400)] | None = None
     """Oldest record (by its own timestamp) sent to the live topics; unset: two poll intervals."""
-    max_in_flight: Annotated[int, Field(ge=1, le=10_000)] = 500
-    """Records published and not yet acknowledged, over all streams: bounds memory and the resend."""
+    max_in_flight: Annotated[int, Field(ge=1, le=10_000)] = 100
+    """Records published and not yet acknowledged, over all streams: bounds memory and the resend.
+
+    Each costs about 3.5 KB until the broker acknowledges it (paho keeps every QoS 1
+    message with its payload): 100 keep ``brain uplink`` within its 40 MB budget and
+    still drain at 100 / round-trip time (2,000 records/s at 50 ms, some 50,000 times
+    the daemon's rate). docs/performance.md.
+    """
     cursor_interval_s: Annotated[float, Field(ge=1.0, le=60.0)] = 1.0
     """Least time between two writes (temp file, fsync, rename) of one stream's cursor."""
     alerts: AlertSettings = AlertSettings()
