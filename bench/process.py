@@ -30,14 +30,25 @@ class Measured:
     """User plus system CPU time of the child: what it cost, whatever else the machine was doing."""
 
 
-def run(args: list[str], *, env: dict[str, str] | None = None) -> Measured:
-    """Run ``python ARGS`` from the project root, output discarded; raise if it fails."""
+def run(
+    args: list[str],
+    *,
+    env: dict[str, str] | None = None,
+    python: str = sys.executable,
+    cwd: Path = ROOT,
+) -> Measured:
+    """Run ``python ARGS`` (by default this interpreter, from the project root), output discarded; raise if it fails.
+
+    Note: a child's ``ru_maxrss`` is never below this process's resident size when it
+    was started (Linux carries the parent's high-water mark across the fork and exec),
+    so a figure is only the child's own while this process is smaller than it.
+    """
     full_env = {k: v for k, v in os.environ.items() if not k.startswith("BRAIN_") and k != "NOTIFY_SOCKET"}
     full_env.update(env or {})
     started = time.perf_counter()
     proc = subprocess.Popen(
-        [sys.executable, *args],
-        cwd=ROOT,
+        [python, *args],
+        cwd=cwd,
         env=full_env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,

@@ -14,6 +14,7 @@ import subprocess
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import estimator
 import memory
@@ -94,6 +95,19 @@ def _rows(days: int) -> list[Row]:
     ]  # fmt: skip
 
 
+def _uplink_rss_rows(up: dict[str, Any]) -> list[Row]:
+    """The budget is judged on the uplink as deployed (pip install .[uplink]); the dev venv's figure is shown."""
+    dev = ("  uplink peak RSS, dev venv (rich)", f"{up['peak_rss_mb']:.1f} MB", "(not the budget)", "", "")
+    if up["deployed_peak_rss_mb"] is None:
+        return [("  uplink peak RSS as deployed", up["deployed"], "<= 40 MB", "", ""), dev]
+    return [
+        ("  uplink peak RSS as deployed, draining", f"{up['deployed_peak_rss_mb']:.1f} MB", "<= 40 MB", "", _judge(up["deployed_peak_rss_mb"] <= 40)),
+        ("  uplink RSS as deployed, following live", f"{up['live_rss_mb']:.1f} MB", "<= 40 MB", "", _judge(up["live_rss_mb"] <= 40)),
+        ("  of which the imports alone", f"{up['deployed_import_floor_rss_mb']:.1f} MB", "", "", ""),
+        dev,
+    ]  # fmt: skip
+
+
 def _uplink_rows() -> list[Row]:
     _progress("brain uplink (bench/uplink.py)")
     up = uplink.measure()
@@ -103,8 +117,7 @@ def _uplink_rows() -> list[Row]:
         ("uplink backlog drain", f"{up['drain_per_s']:,.0f} records/s", ">= 20x production", "", _judge(up["times_production"] >= 20)),
         ("  one day of 1-minute records", f"{up['day_s']:.2f} s", "a few s", "", _judge(up["day_s"] <= 5)),
         ("  live latency, write to subscriber", f"{up['latency_max_s'] * 1000:.0f} ms (max)", "< 2 s", "", _judge(up["latency_max_s"] < 2)),
-        ("  uplink RSS following live", f"{up['live_rss_mb']:.1f} MB", "<= 40 MB", "", _judge(up["live_rss_mb"] <= 40)),
-        ("  of which the imports alone", f"{up['import_floor_rss_mb']:.1f} MB", "", "", ""),
+        *_uplink_rss_rows(up),
         ("  cursor writes per stream", f"{up['cursor_writes_per_s']:.2f}/s", "<= 1/s", "", _judge(up["cursor_writes_per_s"] <= 1)),
     ]  # fmt: skip
 

@@ -258,7 +258,7 @@ def _report_error(parser: argparse.ArgumentParser, exc: BrainError, loaded: Load
 def _refuse(parser: argparse.ArgumentParser, exc: ConfigError, loaded: LoadedSettings | None) -> int:
     """A bad flag value is a usage error (exit 2); a bad value in a file or variable, a config error (78)."""
     from brain.cli.settings_loader import config_error_origin
-    from brain.config import COMMAND_LINE
+    from brain.settings_core import COMMAND_LINE
 
     if config_error_origin(exc, loaded) == COMMAND_LINE:
         return _usage_error(parser, f"argument {_flag_of(exc.key)}: {exc}")

@@ -1,6 +1,11 @@
 """``brain uplink``: publish the data root to an MQTT broker, Home Assistant and alert channels.
 
 (The uplink itself is :mod:`brain.uplink`; this module is only the command line.)
+It loads only the settings the uplink reads
+(:func:`brain.uplink.settings.load_uplink_settings`, not the whole
+:mod:`brain.config`) and imports nothing that builds the record models: the
+uplink's memory budget (docs/performance.md); ``tests/uplink/test_process.py``
+checks which modules it loads.
 Exit statuses: 0 after SIGTERM/SIGINT (or, with ``--exit-when-drained``, once
 everything is delivered), 78 for a configuration that cannot work (bad
 settings, paho-mqtt missing, an unreadable password file or CA file): systemd
@@ -16,10 +21,13 @@ import signal
 import sys
 import threading
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from brain.cli.settings_loader import config_path
 from brain.exit_codes import ExitCode
+
+if TYPE_CHECKING:
+    from brain.uplink.settings import UplinkProcessSettings
 
 
 def add_uplink(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -47,13 +55,13 @@ def _fail(message: str) -> int:
 
 def run_uplink(args: argparse.Namespace) -> int:
     """Load the settings, check what can be checked before connecting, then run until stopped."""
-    from brain.config import load_settings
     from brain.errors import ConfigError
     from brain.logging import configure_logging
     from brain.uplink.publisher import UplinkError, read_password, require_paho, tls_context
+    from brain.uplink.settings import load_uplink_settings
 
     try:
-        settings = load_settings(config_path(args.config), {}).settings
+        settings = load_uplink_settings(config_path(args.config))
     except ConfigError as exc:
         return _fail(f"configuration error: {exc}")
     try:
@@ -69,7 +77,7 @@ def run_uplink(args: argparse.Namespace) -> int:
     return _serve(settings, password, exit_when_drained=args.exit_when_drained)
 
 
-def _serve(settings: Any, password: str | None, *, exit_when_drained: bool) -> int:
+def _serve(settings: UplinkProcessSettings, password: str | None, *, exit_when_drained: bool) -> int:
     from importlib.metadata import version
 
     from brain.uplink.alerts import AlertRunner, channels

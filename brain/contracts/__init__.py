@@ -3,7 +3,10 @@
 Every source emits :class:`ObservationV1` and :class:`DeviceStatusV1`; the
 estimator returns :class:`StateV1`, :class:`AnomalyV1` and
 :class:`SensorHealthV1`; :class:`ActionV1` carries advisory recommendations.
-Storage persists each kind as its own JSONL stream (see :data:`STREAMS`).
+Storage persists each kind as its own JSONL stream (see :data:`STREAMS`). The names
+the records use (sensor keys, severities, anomaly kinds, ...) are defined in
+:mod:`brain.names`, for processes that need them without the models; they are
+re-exported here.
 All models are strict (no coercion), closed (unknown keys rejected) and
 immutable; JSON Schemas of all six are checked in under ``docs/schemas/``.
 The field types they share (:data:`Identifier`, :data:`Timestamp`,
@@ -16,30 +19,24 @@ from __future__ import annotations
 
 from brain.contracts._base import SCHEMA_VERSION, Contract
 from brain.contracts.action import ActionType, ActionV1, RecordRef, ReferencedStream
-from brain.contracts.anomaly import ANOMALY_SCHEMA_VERSION, AnomalyKind, AnomalyV1, Metric, Severity
+from brain.contracts.anomaly import ANOMALY_SCHEMA_VERSION, AnomalyV1
 from brain.contracts.device_status import DEFAULT_DEVICES, DeviceStatusV1, RelayState
 from brain.contracts.observation import ObservationSource, ObservationV1, Reading, SensorReadings
-from brain.contracts.sensor_health import (
-    EVIDENCE_STATISTICS,
-    Evidence,
-    HealthStatus,
-    SensorFault,
-    SensorHealthV1,
-)
-from brain.contracts.sensors import SENSOR_KEYS, SensorKey
+from brain.contracts.sensor_health import EVIDENCE_STATISTICS, Evidence, SensorFault, SensorHealthV1
 from brain.contracts.state import ExclusionReason, StateV1
 from brain.contracts.time_range import SCHEDULABLE, TimeRange, UnschedulableTimeError
-from brain.contracts.types import LAX_ENUM, Identifier, Timestamp, check_site_id
+from brain.contracts.types import LAX_ENUM, Timestamp, check_site_id
+from brain.names import SENSOR_KEYS, STREAM_NAMES, AnomalyKind, HealthStatus, Metric, SensorKey, Severity
+from brain.settings_types import Identifier
 
-STREAMS: dict[str, type[Contract]] = {
-    "observations": ObservationV1,
-    "device_status": DeviceStatusV1,
-    "state": StateV1,
-    "anomalies": AnomalyV1,
-    "sensor_health": SensorHealthV1,
-    "actions": ActionV1,
-}
-"""Stream name (the JSONL file stem) to the contract its lines hold."""
+STREAMS: dict[str, type[Contract]] = dict(
+    zip(
+        STREAM_NAMES,
+        (ObservationV1, DeviceStatusV1, StateV1, AnomalyV1, SensorHealthV1, ActionV1),
+        strict=True,
+    )
+)
+"""Stream name (the JSONL file stem, :data:`brain.names.STREAM_NAMES`) to the contract its lines hold."""
 
 __all__ = [
     "ANOMALY_SCHEMA_VERSION",

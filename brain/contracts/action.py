@@ -22,7 +22,8 @@ from typing import Annotated, Literal
 from pydantic import Field
 
 from brain.contracts._base import Contract, StrictModel
-from brain.contracts.types import LAX_ENUM, Identifier, Timestamp
+from brain.contracts.types import LAX_ENUM, Timestamp
+from brain.settings_types import Identifier
 
 
 class ActionType(StrEnum):

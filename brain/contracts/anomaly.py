@@ -26,59 +26,14 @@ Example payload::
 
 from __future__ import annotations
 
-from enum import StrEnum
 from typing import Annotated, Literal
 
 from pydantic import Field, model_validator
 
 from brain.contracts._base import Contract
-from brain.contracts.types import LAX_ENUM, Identifier, Timestamp
-
-
-class Severity(StrEnum):
-    """How urgently a grower should look."""
-
-    INFO = "info"
-    WARNING = "warning"
-    CRITICAL = "critical"
-
-
-class AnomalyKind(StrEnum):
-    """What went wrong, in machine-readable form (thresholds in docs/anomaly_thresholds.md)."""
-
-    TEMPERATURE_HIGH = "temperature_high"
-    TEMPERATURE_LOW = "temperature_low"
-    HUMIDITY_HIGH = "humidity_high"
-    VPD_LOW = "vpd_low"
-    VPD_HIGH = "vpd_high"
-    CONDENSATION_RISK = "condensation_risk"
-    CO2_LOW = "co2_low"
-    CO2_HIGH = "co2_high"
-    SUBSTRATE_DRY = "substrate_dry"
-    WARM_NIGHT = "warm_night"
-    """Since schema 1.1, like every kind below."""
-    TEMPERATURE_MEAN_HIGH = "temperature_mean_high"
-    LIGHT_INTEGRAL_LOW = "light_integral_low"
-    CO2_ENRICHMENT_IN_DARK = "co2_enrichment_in_dark"
-
-
-class Metric(StrEnum):
-    """The quantity an anomaly was judged on."""
-
-    AIR_TEMPERATURE_C = "air_temperature_c"
-    RELATIVE_HUMIDITY_PCT = "relative_humidity_pct"
-    CO2_PPM = "co2_ppm"
-    PAR_UMOL_M2_S = "par_umol_m2_s"
-    SUBSTRATE_MOISTURE_PCT = "substrate_moisture_pct"
-    VPD_KPA = "vpd_kpa"
-    DEW_POINT_MARGIN_C = "dew_point_margin_c"
-    NIGHT_MEAN_AIR_TEMPERATURE_C = "night_mean_air_temperature_c"
-    """Since schema 1.1: the mean air temperature of the local night (22:00-06:00) so far."""
-    MEAN_24H_AIR_TEMPERATURE_C = "mean_24h_air_temperature_c"
-    """Since schema 1.1: the mean air temperature of the last 24 hours."""
-    DAILY_LIGHT_INTEGRAL_MOL_M2_D = "daily_light_integral_mol_m2_d"
-    """Since schema 1.1: PAR summed over a local day, mol m-2 d-1."""
-
+from brain.contracts.types import LAX_ENUM, Timestamp
+from brain.names import AnomalyKind, Metric, Severity
+from brain.settings_types import Identifier
 
 ANOMALY_SCHEMA_VERSION: Literal["1.1"] = "1.1"
 """The version brain writes anomaly records in (it reads 1.0 too; module docstring)."""

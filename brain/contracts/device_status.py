@@ -18,7 +18,8 @@ from enum import StrEnum
 from typing import Annotated
 
 from brain.contracts._base import Contract
-from brain.contracts.types import LAX_ENUM, Identifier, Timestamp
+from brain.contracts.types import LAX_ENUM, Timestamp
+from brain.settings_types import Identifier
 
 
 class RelayState(StrEnum):

@@ -22,8 +22,9 @@ from typing import Annotated
 from pydantic import Field
 
 from brain.contracts._base import Contract, StrictModel
-from brain.contracts.sensors import SensorKey
-from brain.contracts.types import LAX_ENUM, Identifier, Timestamp
+from brain.contracts.types import LAX_ENUM, Timestamp
+from brain.names import SensorKey
+from brain.settings_types import Identifier
 
 Reading = float | None
 """A sensor value in the unit its key names, or ``None`` when the read gave nothing."""

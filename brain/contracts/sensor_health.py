@@ -21,16 +21,9 @@ from typing import Annotated
 from pydantic import Field
 
 from brain.contracts._base import Contract, StrictModel
-from brain.contracts.sensors import SensorKey
-from brain.contracts.types import LAX_ENUM, Identifier, Timestamp
-
-
-class HealthStatus(StrEnum):
-    """How far a sensor is trusted."""
-
-    OK = "ok"
-    DEGRADED = "degraded"
-    FAULTY = "faulty"
+from brain.contracts.types import LAX_ENUM, Timestamp
+from brain.names import HealthStatus, SensorKey
+from brain.settings_types import Identifier
 
 
 class SensorFault(StrEnum):

@@ -27,8 +27,9 @@ from pydantic import Field
 from brain.contracts._base import Contract
 from brain.contracts.device_status import DeviceStatusV1
 from brain.contracts.observation import Reading
-from brain.contracts.sensors import SensorKey
-from brain.contracts.types import LAX_ENUM, Identifier, Timestamp
+from brain.contracts.types import LAX_ENUM, Timestamp
+from brain.names import SensorKey
+from brain.settings_types import Identifier
 
 
 class ExclusionReason(StrEnum):

@@ -1,8 +1,9 @@
 """The field types every contract shares, public for the packages that hold the same values.
 
 A site or device name in a settings file, a CSV mapping or a hardware section is
-the same :data:`Identifier` a record carries, so a name accepted there is never
-refused when the record is written; :func:`check_site_id` is the same check for
+the same :data:`Identifier` a record carries (defined in :mod:`brain.settings_types`,
+which the settings of a light process can import without the models), so a name
+accepted there is never refused when the record is written; :func:`check_site_id` is the same check for
 a site id given outside a model (a command-line option, a constructor argument).
 """
 
@@ -12,9 +13,10 @@ import re
 from datetime import datetime
 from typing import Annotated, Any
 
-from pydantic import AwareDatetime, BeforeValidator, Field, Strict, TypeAdapter, ValidationError
+from pydantic import AwareDatetime, BeforeValidator, Strict, TypeAdapter, ValidationError
 
 from brain.errors import ConfigError
+from brain.settings_types import Identifier
 
 _ISO_8601_PREFIX = re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}")
 
@@ -35,9 +37,6 @@ def _require_iso_8601(value: Any) -> Any:
 
 Timestamp = Annotated[AwareDatetime, Strict(False), BeforeValidator(_require_iso_8601)]
 """An aware datetime; from JSON or a dict, an ISO 8601 string with offset. Naive is rejected."""
-
-Identifier = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")]
-"""A site or device name: safe in file names and log keys."""
 
 
 LAX_ENUM = Strict(False)

@@ -6,9 +6,9 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 
 from brain.contracts import SensorKey
+from brain.episodes import Episode
 from brain.report import html, targets
 from brain.report.daystats import QUANTITIES, VPD, DaySummary, Extreme
-from brain.report.episodes import Episode
 from brain.report.html import NO_VALUE
 from brain.report.plots import Chart
 

@@ -15,10 +15,10 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from brain.contracts import ObservationV1, SensorKey
+from brain.episodes import Episode
 from brain.estimator import PsychrometricInputError, vpd_kpa
 from brain.report import targets
 from brain.report.days import DayWindow
-from brain.report.episodes import Episode
 from brain.report.records import DayRecords
 from brain.report.timeline import (
     IRRIGATION_WORD,

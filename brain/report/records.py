@@ -17,8 +17,8 @@ from pathlib import Path
 from typing import TypeVar
 
 from brain.contracts import AnomalyV1, DeviceStatusV1, ObservationV1, SensorHealthV1, StateV1
+from brain.episodes import Episode, episodes_from
 from brain.report.days import DayWindow
-from brain.report.episodes import Episode, episodes_from
 from brain.storage import DatasetManager, MalformedLinePolicy, iter_records
 
 R = TypeVar("R", ObservationV1, DeviceStatusV1, StateV1, SensorHealthV1, AnomalyV1)

@@ -21,8 +21,8 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 
 from brain.contracts import AnomalyV1, ObservationV1, SensorHealthV1, SensorKey, StateV1
+from brain.episodes import Episode, episodes_from
 from brain.report.days import SiteZone, day_window, local_today
-from brain.report.episodes import Episode, episodes_from
 from brain.report.folder import read_manifest
 from brain.report.tails import count_lines, tail_records
 from brain.report.timeline import poll_interval_s

@@ -6,12 +6,19 @@ reaches into the daemon, which never waits for it (import-linter keeps
 ``brain.daemon`` and ``brain.uplink`` apart). docs/fleet.md describes the
 messages; docs/deployment.md the broker, the unit and the credentials.
 
+Lean by design: ``brain uplink`` has a 40 MB memory budget (docs/performance.md), so
+nothing here imports the record models (:mod:`brain.contracts`), the storage package
+or the whole configuration (:mod:`brain.config`); lines are read as JSON
+(:mod:`~brain.uplink.records`), the names come from :mod:`brain.names`, the file
+layout from :mod:`brain.layout`.
+
 Modules: :mod:`~brain.uplink.settings` (``[uplink]``), :mod:`~brain.uplink.cursor`,
 :mod:`~brain.uplink.follow`, :mod:`~brain.uplink.window` (acknowledged prefix),
 :mod:`~brain.uplink.messages` (topics, envelope), :mod:`~brain.uplink.live`,
-:mod:`~brain.uplink.discovery` (Home Assistant), :mod:`~brain.uplink.publisher`
-(paho-mqtt, imported only when ``brain uplink`` runs), :mod:`~brain.uplink.service`
-(the loop), :mod:`~brain.uplink.alerts` (ntfy, webhook), :mod:`~brain.uplink.lag`.
+:mod:`~brain.uplink.records` (a line read as JSON), :mod:`~brain.uplink.discovery`
+(Home Assistant), :mod:`~brain.uplink.publisher` (paho-mqtt, imported only when
+``brain uplink`` runs), :mod:`~brain.uplink.service` (the loop), :mod:`~brain.uplink.alerts`
+(ntfy, webhook), :mod:`~brain.uplink.lag`.
 """
 
 from __future__ import annotations

@@ -42,18 +42,17 @@ from pathlib import Path
 from typing import Any, Literal
 
 import structlog
-from pydantic import BaseModel
 
-from brain.contracts import AnomalyV1, HealthStatus, SensorHealthV1, SensorKey, Severity
+from brain.names import SEVERITY_RANK, HealthStatus, SensorKey, Severity
 from brain.uplink.cursor import Cursor, CursorStore, FilePosition, cursor_path
 from brain.uplink.follow import PartIndex, StreamFollower
+from brain.uplink.records import AnomalyLine, HealthLine, Record, read_record
 from brain.uplink.settings import AlertSettings
 
 log = structlog.get_logger(__name__)
 
 CONSUMER = "alerts"
-STREAMS: dict[str, type[BaseModel]] = {"anomalies": AnomalyV1, "sensor_health": SensorHealthV1}
-_SEVERITY_RANK = {Severity.INFO: 0, Severity.WARNING: 1, Severity.CRITICAL: 2}
+STREAMS = ("anomalies", "sensor_health")
 _NTFY_PRIORITY = {Severity.INFO: "3", Severity.WARNING: "4", Severity.CRITICAL: "5"}
 _NTFY_TAGS = {
     Severity.INFO: "information_source",
@@ -78,8 +77,8 @@ class Alert:
     record: dict[str, Any] = field(default_factory=dict)
 
 
-def anomaly_alert(site: str, anomaly: AnomalyV1) -> Alert:
-    """An episode start is raised, its end resolved."""
+def anomaly_alert(site: str, anomaly: AnomalyLine, record: Record) -> Alert:
+    """An episode start is raised, its end resolved (``record``: the line ``anomaly`` was read from)."""
     kind = anomaly.kind.value
     if anomaly.ended_at is None:
         return Alert(
@@ -91,7 +90,7 @@ def anomaly_alert(site: str, anomaly: AnomalyV1) -> Alert:
             anomaly.started_at.isoformat(),
             f"{site}: {kind.replace('_', ' ')} ({anomaly.severity.value})",
             f"{anomaly.message} Since {anomaly.started_at.isoformat()}.",
-            anomaly.model_dump(mode="json"),
+            record.data,
         )
     return Alert(
         site,
@@ -102,14 +101,14 @@ def anomaly_alert(site: str, anomaly: AnomalyV1) -> Alert:
         anomaly.ended_at.isoformat(),
         f"{site}: {kind.replace('_', ' ')} resolved",
         f"Resolved at {anomaly.ended_at.isoformat()} (began {anomaly.started_at.isoformat()}).",
-        anomaly.model_dump(mode="json"),
+        record.data,
     )
 
 
-def health_alert(site: str, health: SensorHealthV1, last: dict[str, Any] | None) -> Alert | None:
+def health_alert(site: str, health: HealthLine, record: Record, last: dict[str, Any] | None) -> Alert | None:
     """A change of a sensor's status or fault against ``last`` (what was last reported), or ``None``."""
     sensor = health.sensor.value
-    status, fault = health.status, health.fault.value
+    status, fault = health.status, health.fault
     if last is not None and (last["status"], last["fault"]) == (status.value, fault):
         return None
     if status is HealthStatus.OK:
@@ -125,7 +124,7 @@ def health_alert(site: str, health: SensorHealthV1, last: dict[str, Any] | None)
             health.timestamp.isoformat(),
             f"{site}: {sensor} sensor ok again",
             f"{sensor} is trusted again since {health.since.isoformat()} (it was {last['fault']}).",
-            health.model_dump(mode="json"),
+            record.data,
         )
     severity = Severity.CRITICAL if status is HealthStatus.FAULTY else Severity.WARNING
     return Alert(
@@ -137,16 +136,16 @@ def health_alert(site: str, health: SensorHealthV1, last: dict[str, Any] | None)
         health.since.isoformat(),
         f"{site}: {sensor} sensor {status.value} ({fault})",
         f"{sensor} is {status.value}: {fault} since {health.since.isoformat()}.",
-        health.model_dump(mode="json"),
+        record.data,
     )
 
 
-def health_memory(health: SensorHealthV1, alert: Alert | None, last: dict[str, Any] | None) -> dict[str, Any]:
+def health_memory(health: HealthLine, alert: Alert | None, last: dict[str, Any] | None) -> dict[str, Any]:
     """What the cursor keeps of a sensor after ``health``: its status, fault and the severity raised."""
     severity = alert.severity.value if alert is not None and alert.status == "raised" else None
     if severity is None:
         severity = last["severity"] if last is not None else Severity.WARNING.value
-    return {"status": health.status.value, "fault": health.fault.value, "severity": severity}
+    return {"status": health.status.value, "fault": health.fault, "severity": severity}
 
 
 class DeliveryRefusedError(Exception):
@@ -276,16 +275,14 @@ class AlertRunner:
         self.index.refresh(full=True)
         self.sent = 0
         self._taken_by: dict[tuple[str, str, str, str], set[str]] = {}
-        self._streams: list[tuple[str, type[BaseModel], CursorStore, Cursor, StreamFollower]] = []
-        for stream, model in STREAMS.items():
+        self._streams: list[tuple[str, CursorStore, Cursor, StreamFollower]] = []
+        for stream in STREAMS:
             store = CursorStore(cursor_path(data_root, CONSUMER, stream), stream)
             cursor = store.load()
             if store.fresh_start:
                 cursor.files = self._end_of_log(stream)
                 log.info("uplink_alerts_start_at_end", stream=stream, reason="no alert cursor yet")
-            self._streams.append(
-                (stream, model, store, cursor, StreamFollower(self.index, stream, cursor.files))
-            )
+            self._streams.append((stream, store, cursor, StreamFollower(self.index, stream, cursor.files)))
 
     def _end_of_log(self, stream: str) -> dict[str, FilePosition]:
         follower = StreamFollower(self.index, stream, {})
@@ -306,48 +303,50 @@ class AlertRunner:
                 log.warning("uplink_alert_delivery_failed", reason=str(exc), retry_in_s=backoff)
                 stop.wait(backoff)
                 backoff = min(backoff * 2, MAX_BACKOFF_S)
-                for _, _, _, cursor, follower in self._streams:
+                for _, _, cursor, follower in self._streams:
                     follower.reset(cursor.files)
-        for _, _, store, cursor, follower in self._streams:
+        for _, store, cursor, follower in self._streams:
             store.save(cursor, force=True)
             follower.close()
 
     def turn(self, stop: threading.Event | None = None) -> None:
         """Deliver the alerts of every new record; raise ``OSError`` when a channel cannot be reached."""
         self.index.refresh()
-        for stream, model, store, cursor, follower in self._streams:
+        for stream, store, cursor, follower in self._streams:
             for line in follower.read(100):
                 if stop is not None and stop.is_set():
                     return
                 try:
-                    record = model.__pydantic_validator__.validate_json(line.data)
+                    record = read_record(line.data)
+                    facts = AnomalyLine.of(record) if stream == "anomalies" else HealthLine.of(record)
                 except ValueError:
                     log.warning("uplink_malformed_line", file=line.key, line=line.number, consumer=CONSUMER)
                 else:
-                    self._alert(stream, record, cursor)
+                    self._alert(facts, record, cursor)
                 cursor.files[line.key] = line.end
                 cursor.next_seq += 1
                 store.save(cursor)
 
-    def _alert(self, stream: str, record: BaseModel, cursor: Cursor) -> None:
-        if isinstance(record, AnomalyV1):
-            self._deliver(anomaly_alert(self.site, record))
-        elif isinstance(record, SensorHealthV1):
-            if self.sensors is not None and record.sensor.value not in self.sensors:
-                return
-            sensors: dict[str, Any] = cursor.state.get("sensors", {})
-            last = sensors.get(record.sensor.value)
-            alert = health_alert(self.site, record, last)
-            if alert is not None:
-                self._deliver(alert)
-            remembered = health_memory(record, alert, last)
-            cursor.state = {**cursor.state, "sensors": {**sensors, record.sensor.value: remembered}}
+    def _alert(self, facts: AnomalyLine | HealthLine, record: Record, cursor: Cursor) -> None:
+        if isinstance(facts, AnomalyLine):
+            self._deliver(anomaly_alert(self.site, facts, record))
+            return
+        sensor = facts.sensor.value
+        if self.sensors is not None and sensor not in self.sensors:
+            return
+        sensors: dict[str, Any] = cursor.state.get("sensors", {})
+        last = sensors.get(sensor)
+        alert = health_alert(self.site, facts, record, last)
+        if alert is not None:
+            self._deliver(alert)
+        remembered = health_memory(facts, alert, last)
+        cursor.state = {**cursor.state, "sensors": {**sensors, sensor: remembered}}
 
     def _deliver(self, alert: Alert) -> None:
         """Send ``alert`` on each channel that has not taken it; ``OSError`` leaves the rest for a retry."""
         key = (alert.source, alert.kind, alert.status, alert.time)
         if key not in self._taken_by:
-            if _SEVERITY_RANK[alert.severity] < _SEVERITY_RANK[self.settings.min_severity]:
+            if SEVERITY_RANK[alert.severity] < SEVERITY_RANK[self.settings.min_severity]:
                 return
             if not self.limit.allow():
                 log.warning(

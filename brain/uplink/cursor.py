@@ -57,10 +57,15 @@ def cursor_path(data_root: Path, consumer: str, stream: str) -> Path:
     return data_root / CURSOR_DIR / f"{consumer}.{stream}.cursor.json"
 
 
-class FilePosition(BaseModel):
-    """How much of one part is delivered: ``offset`` bytes holding ``lines`` complete lines."""
+@dataclass(frozen=True, slots=True)
+class FilePosition:
+    """How much of one part is delivered: ``offset`` bytes holding ``lines`` complete lines.
 
-    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+    A plain dataclass, not a pydantic model: one is made for every line read, and up to
+    ``uplink.max_in_flight`` of them wait in the delivery window (memory budget,
+    docs/performance.md). Pydantic checks the fields' bounds when a cursor file is read
+    (:class:`_CursorFile`).
+    """
 
     offset: Annotated[int, Field(ge=0)]
     lines: Annotated[int, Field(ge=0)]

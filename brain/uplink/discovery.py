@@ -34,7 +34,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from brain.contracts import AnomalyKind, SensorKey
+from brain.names import AnomalyKind, SensorKey
 from brain.uplink.messages import AVAILABILITY_OFFLINE, AVAILABILITY_ONLINE, Topics
 
 MANUFACTURER = "brain"

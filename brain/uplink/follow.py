@@ -38,7 +38,7 @@ from typing import BinaryIO
 
 import structlog
 
-from brain.storage.dataset import part_file_name, run_date, stream_parts
+from brain.layout import part_file_name, run_date, stream_parts
 from brain.uplink.cursor import FilePosition
 
 log = structlog.get_logger(__name__)
@@ -56,7 +56,7 @@ class Part:
     compressed: bool
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Line:
     """One complete line of a part: its bytes (no newline), where it is, and the position after it."""
 

@@ -2,8 +2,9 @@
 
 Only records read fresh reach these topics (:func:`brain.uplink.messages.is_fresh`).
 The open episodes are the exception that proves the rule: they are not an old
-value but the current truth, derived from the whole anomaly stream (a start
-opens an episode, its end with the same ``kind`` and ``started_at`` closes it),
+value but the current truth, derived from the whole anomaly stream (records paired
+into episodes by :mod:`brain.episodes`, as ``brain status`` and the report pair them:
+a start opens an episode, its end with the same ``kind`` and ``started_at`` closes it),
 so they are known after a restart too and sent with every live observation,
 which keeps the Home Assistant problem sensor within its ``expire_after``.
 """
@@ -14,48 +15,65 @@ import json
 from datetime import datetime
 from pathlib import Path
 
-from pydantic import BaseModel
-
-from brain.contracts import AnomalyV1, ObservationV1, SensorHealthV1, SensorKey
-from brain.storage import iter_records
+from brain.episodes import Episode, EpisodeKey, episode_key, with_record
+from brain.names import SensorKey
+from brain.uplink.follow import PartIndex, StreamFollower
 from brain.uplink.messages import Topics
+from brain.uplink.records import AnomalyLine, Record, read_record
+
+_READ_BATCH = 1000
 
 
 class OpenEpisodes:
     """The anomaly episodes started and not yet ended, by ``(kind, started_at)``."""
 
     def __init__(self) -> None:
-        self._open: dict[tuple[str, datetime], AnomalyV1] = {}
+        self._open: dict[EpisodeKey, Episode] = {}
 
     @classmethod
     def from_log(cls, data_root: Path) -> OpenEpisodes:
-        """The episodes open at the end of the stored anomaly stream."""
+        """The episodes open at the end of the stored anomaly stream (a damaged line is passed by)."""
         episodes = cls()
-        if data_root.is_dir():
-            for anomaly in iter_records(data_root, "anomalies", AnomalyV1):
-                episodes.update(anomaly)
+        index = PartIndex(data_root)
+        index.refresh(full=True)
+        follower = StreamFollower(index, "anomalies", {})
+        try:
+            while lines := follower.read(_READ_BATCH):
+                for line in lines:
+                    try:
+                        anomaly = AnomalyLine.of(read_record(line.data))
+                    except ValueError:
+                        continue  # logged when the uplink delivers it
+                    episodes.update(anomaly)
+        finally:
+            follower.close()
         return episodes
 
-    def update(self, anomaly: AnomalyV1) -> None:
-        """A start opens its episode, an end closes it (a repeat of either changes nothing)."""
-        key = (anomaly.kind.value, anomaly.started_at)
-        if anomaly.ended_at is None:
-            self._open[key] = anomaly
+    def update(self, anomaly: AnomalyLine) -> None:
+        """One more record: a start opens its episode, an end closes it (a repeat changes nothing)."""
+        key = episode_key(anomaly)
+        episode = with_record(self._open.get(key), anomaly)
+        if episode.is_open:
+            self._open[key] = episode
         else:
             self._open.pop(key, None)
 
     def payload(self, site: str, as_of: datetime) -> bytes:
-        """``{"site", "active", "episodes": [...], "as_of"}`` for the ``anomaly_active`` topic."""
+        """``{"site", "active", "episodes": [...], "as_of"}`` for the ``anomaly_active`` topic.
+
+        Each episode as ``brain status`` shows it: the worst severity so far and its
+        threshold, the latest value.
+        """
         episodes = [
             {
-                "kind": anomaly.kind.value,
-                "severity": anomaly.severity.value,
-                "metric": anomaly.metric.value,
-                "started_at": anomaly.started_at.isoformat(),
-                "observed_value": anomaly.observed_value,
-                "threshold": anomaly.threshold,
+                "kind": episode.kind.value,
+                "severity": episode.severity.value,
+                "metric": episode.metric.value,
+                "started_at": episode.started_at.isoformat(),
+                "observed_value": episode.last_value,
+                "threshold": episode.threshold,
             }
-            for anomaly in sorted(self._open.values(), key=lambda item: (item.started_at, item.kind.value))
+            for episode in sorted(self._open.values(), key=lambda item: (item.started_at, item.kind.value))
         ]
         body = {"site": site, "active": bool(episodes), "episodes": episodes, "as_of": as_of.isoformat()}
         return json.dumps(body).encode()
@@ -70,21 +88,17 @@ class LiveFeed:
         self.sensors = {sensor.value for sensor in sensors}
         self.episodes = episodes
 
-    def messages(self, stream: str, record: BaseModel, message: bytes) -> list[tuple[str, bytes]]:
-        """The live messages of one fresh record (``message`` is its history message)."""
-        if isinstance(record, ObservationV1):
+    def messages(self, stream: str, record: Record, message: bytes) -> list[tuple[str, bytes]]:
+        """The live messages of one fresh record of ``stream`` (``message`` is its history message)."""
+        if stream in ("observations", "anomalies"):
             return [
                 (self.topics.live(stream), message),
                 (self.topics.anomaly_active, self.episodes.payload(self.site, record.timestamp)),
             ]
-        if isinstance(record, AnomalyV1):
-            return [
-                (self.topics.live(stream), message),
-                (self.topics.anomaly_active, self.episodes.payload(self.site, record.timestamp)),
-            ]
-        if isinstance(record, SensorHealthV1):
-            if record.sensor.value in self.sensors:
-                return [(self.topics.live_health(record.sensor.value), message)]
+        if stream == "sensor_health":
+            sensor = record.data.get("sensor")
+            if isinstance(sensor, str) and sensor in self.sensors:
+                return [(self.topics.live_health(sensor), message)]
             return []
         if stream == "state":
             return [(self.topics.live(stream), message)]

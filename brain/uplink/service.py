@@ -25,15 +25,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import structlog
-from pydantic import BaseModel
 
-from brain.contracts import STREAMS, AnomalyV1
 from brain.uplink.cursor import MQTT_CONSUMER, CursorStore, cursor_path
 from brain.uplink.discovery import Cadence, discovery_configs
 from brain.uplink.follow import Line, PartIndex, StreamFollower
 from brain.uplink.live import LiveFeed, OpenEpisodes
 from brain.uplink.messages import AVAILABILITY_OFFLINE, AVAILABILITY_ONLINE, Topics, envelope, is_fresh
 from brain.uplink.publisher import BrokerConnection, ConnectError, Credentials
+from brain.uplink.records import AnomalyLine, read_record
 from brain.uplink.settings import UplinkSettings
 from brain.uplink.window import DeliveryWindow, Sent
 
@@ -71,7 +70,6 @@ class StreamDelivery:
 
     def __init__(self, plan: UplinkPlan, index: PartIndex, stream: str) -> None:
         self.stream = stream
-        self.model: type[BaseModel] = STREAMS[stream]
         self.store = CursorStore(
             cursor_path(plan.data_root, MQTT_CONSUMER, stream),
             stream,
@@ -187,7 +185,8 @@ class Uplink:
     def _deliver(self, connection: BrokerConnection, delivery: StreamDelivery, line: Line) -> int:
         """Publish one line (history, and live if fresh); return 1 if it entered the window."""
         try:
-            record = delivery.model.__pydantic_validator__.validate_json(line.data)
+            record = read_record(line.data)
+            anomaly = AnomalyLine.of(record) if delivery.stream == "anomalies" else None
         except ValueError as exc:
             delivery.window.skip(line.key, line.end)
             delivery.skipped += 1
@@ -199,7 +198,7 @@ class Uplink:
                 consequence="not published, no sequence number used",
             )
             return 0
-        timestamp: datetime = record.timestamp
+        timestamp = record.timestamp
         sent = delivery.window.send(line.key, line.end, timestamp.isoformat())
         message = envelope(
             self.plan.site, delivery.stream, delivery.window.committed.epoch, sent.seq or 0, line.data
@@ -207,8 +206,8 @@ class Uplink:
         mid = connection.publish(self.topics.history(delivery.stream), message, qos=1)
         if mid is not None:
             self._sent[mid] = (delivery, sent)
-        if isinstance(record, AnomalyV1):
-            self.episodes.update(record)
+        if anomaly is not None:
+            self.episodes.update(anomaly)
         if self.plan.settings.discovery and is_fresh(timestamp, self._now(), self.plan.live_max_age_s):
             for topic, payload in self.live.messages(delivery.stream, record, message):
                 connection.publish(topic, payload, qos=0)

@@ -15,6 +15,12 @@ settings are loaded, so a topic prefix with a wildcard stops ``brain uplink``
 
 The password is a :class:`~pydantic.SecretStr`: ``brain config show`` and the
 logs print ``**********``.
+
+``brain uplink`` loads only what it reads (:class:`UplinkProcessSettings`, with
+:func:`load_uplink_settings`): importing the whole :class:`brain.config.BrainSettings`
+would import every package that owns a section, a few MB over the uplink's memory
+budget (docs/performance.md). ``BrainSettings`` is built on the same class, so the keys
+are defined once and ``brain config check`` still validates ``[uplink]`` with the rest.
 """
 
 from __future__ import annotations
@@ -24,10 +30,11 @@ from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, SecretStr, model_validator
 
-from brain.contracts import SENSOR_KEYS, STREAMS, SensorKey, Severity
+from brain.names import SENSOR_KEYS, STREAM_NAMES, SensorKey, Severity
+from brain.settings_core import SiteSettings, load_model
 
 _MAX_PREFIX_CHARS = 200
-LIVE_STREAMS = ("observations", "state", "anomalies", "sensor_health")
+LIVE_STREAM_NAMES = ("observations", "state", "anomalies", "sensor_health")
 """The streams Home Assistant's live topics are fed from."""
 
 
@@ -58,9 +65,9 @@ TopicPrefix = Annotated[str, Field(max_length=_MAX_PREFIX_CHARS), AfterValidator
 
 
 def _known_streams(value: list[str]) -> list[str]:
-    unknown = sorted(set(value) - set(STREAMS))
+    unknown = sorted(set(value) - set(STREAM_NAMES))
     if unknown:
-        raise ValueError(f"unknown stream(s) {unknown}; the streams are {sorted(STREAMS)}")
+        raise ValueError(f"unknown stream(s) {unknown}; the streams are {sorted(STREAM_NAMES)}")
     return value
 
 
@@ -111,7 +118,7 @@ class UplinkSettings(BaseModel):
     topic_prefix: TopicPrefix = "brain"
     """First topic levels of everything brain publishes: ``<prefix>/<site>/history/<stream>``."""
     streams: Annotated[list[str], AfterValidator(_known_streams)] = Field(
-        default_factory=lambda: list(STREAMS)
+        default_factory=lambda: list(STREAM_NAMES)
     )
     """Streams published to the history topics (backlog included)."""
     discovery: bool = True
@@ -122,8 +129,14 @@ class UplinkSettings(BaseModel):
     """The installed sensors: one Home Assistant sensor and one problem binary sensor each."""
     live_max_age_s: Annotated[float, Field(gt=0, le=86400)] | None = None
     """Oldest record (by its own timestamp) sent to the live topics; unset: two poll intervals."""
-    max_in_flight: Annotated[int, Field(ge=1, le=10_000)] = 500
-    """Records published and not yet acknowledged, over all streams: bounds memory and the resend."""
+    max_in_flight: Annotated[int, Field(ge=1, le=10_000)] = 100
+    """Records published and not yet acknowledged, over all streams: bounds memory and the resend.
+
+    Each costs about 3.5 KB until the broker acknowledges it (paho keeps every QoS 1
+    message with its payload): 100 keep ``brain uplink`` within its 40 MB budget and
+    still drain at 100 / round-trip time (2,000 records/s at 50 ms, some 50,000 times
+    the daemon's rate). docs/performance.md.
+    """
     cursor_interval_s: Annotated[float, Field(ge=1.0, le=60.0)] = 1.0
     """Least time between two writes (temp file, fsync, rename) of one stream's cursor."""
     alerts: AlertSettings = AlertSettings()
@@ -138,7 +151,22 @@ class UplinkSettings(BaseModel):
             raise ValueError("a password needs a username")
         if (self.cert_file is None) != (self.key_file is None):
             raise ValueError("cert_file and key_file go together")
-        missing = sorted(set(LIVE_STREAMS) - set(self.streams))
+        missing = sorted(set(LIVE_STREAM_NAMES) - set(self.streams))
         if self.discovery and missing:
             raise ValueError(f"discovery needs the streams {missing} (the live topics are fed from them)")
         return self
+
+
+class UplinkProcessSettings(SiteSettings):
+    """What ``brain uplink`` reads of the configuration: the site's top-level keys and ``[uplink]``.
+
+    Other sections are ignored here (``brain config check`` and the daemon validate them).
+    """
+
+    uplink: UplinkSettings = UplinkSettings()
+    """``[uplink]``: the MQTT broker, Home Assistant discovery and alerts of ``brain uplink``."""
+
+
+def load_uplink_settings(config_file: Path | None) -> UplinkProcessSettings:
+    """The uplink's settings from the file and the ``BRAIN_*`` environment; ``ConfigError`` if bad."""
+    return load_model(UplinkProcessSettings, config_file)

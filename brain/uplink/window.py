@@ -21,9 +21,9 @@ from dataclasses import dataclass
 from brain.uplink.cursor import Cursor, FilePosition
 
 
-@dataclass
+@dataclass(slots=True)
 class Sent:
-    """One record (or one skipped line) in the window."""
+    """One record (or one skipped line) in the window (slots: up to ``max_in_flight`` of them wait)."""
 
     seq: int | None
     """Its sequence number; ``None`` for a malformed line, which is skipped (and logged), not sent."""

@@ -202,3 +202,49 @@ def test_a_killed_uplink_shows_offline_through_its_last_will(
         assert (late.messages[-1].payload, late.messages[-1].retain) == (b"offline", True)
     finally:
         late.close()
+
+
+# What `brain uplink` must not load: its 40 MB memory budget (docs/performance.md) was missed by
+# these imports, not by its own work. The record models (brain.contracts) and brain.storage (writer,
+# reader) come with pydantic models by the dozen, brain.config with every settings section and the
+# packages that own them (estimator, sources), pydantic-settings with its providers.
+HEAVY_FOR_THE_UPLINK = (
+    "brain.contracts",
+    "brain.storage",
+    "brain.config",
+    "brain.estimator",
+    "brain.sources",
+    "brain.report",
+    "brain.daemon",
+    "pydantic_settings",
+)
+LOADED = (
+    "import json, sys\n"
+    "from brain.cli import tools_main\n"
+    "status = tools_main()\n"
+    "print('MODULES ' + json.dumps(sorted(sys.modules)))\n"
+    "sys.exit(status)\n"
+)
+
+
+def test_brain_uplink_does_not_load_the_record_models_storage_or_the_whole_configuration(
+    tmp_path: Path, data_root: Path, broker: Broker
+) -> None:
+    writer = DatasetWriter(data_root, StorageSettings(fsync=FsyncPolicy.NEVER))
+    for moment in minutes(5):
+        for stream in ("observations", "state", "sensor_health", "anomalies", "device_status"):
+            writer.write(stream, record(stream, moment))
+    writer.close()
+    cfg = config(
+        tmp_path, data_root, broker.port, '[uplink.alerts]\nwebhook_url = "http://127.0.0.1:9/hook"\n'
+    )
+    process = start(cfg, "--exit-when-drained", code=LOADED)
+    out, err = process.communicate(timeout=60)
+    assert process.returncode == 0, err
+    delivered = [json.loads(line) for line in out.splitlines() if line.startswith("{")]
+    assert any(e["event"] == "uplink_stopped" and e["delivered"]["anomalies"] == 5 for e in delivered)
+    [listed] = [line for line in out.splitlines() if line.startswith("MODULES ")]
+    modules = json.loads(listed.removeprefix("MODULES "))
+    assert "brain.uplink.service" in modules and "brain.uplink.alerts" in modules  # it did run
+    heavy = [m for m in modules if any(m == h or m.startswith(h + ".") for h in HEAVY_FOR_THE_UPLINK)]
+    assert heavy == []

@@ -9,7 +9,7 @@ import pytest
 from brain.config import load_settings
 from brain.errors import ConfigError
 from brain.uplink.publisher import UplinkError, read_password
-from brain.uplink.settings import UplinkSettings
+from brain.uplink.settings import UplinkSettings, load_uplink_settings
 
 
 def load(tmp_path: Path, text: str) -> UplinkSettings:
@@ -79,3 +79,58 @@ def test_a_relative_password_file_is_a_systemd_credential(tmp_path: Path) -> Non
     with pytest.raises(UplinkError, match="cannot read the broker password") as caught:
         read_password(missing, None)
     assert "s3cret" not in str(caught.value)
+
+
+# brain uplink loads only its part of the configuration (its memory budget), through the same
+# layered loading as brain.config: a bad value must read the same, whichever of the two loads it.
+@pytest.mark.parametrize(
+    ("file_text", "environment"),
+    [
+        ('[uplink]\ntopic_prefix = "a/#"\n', {}),
+        ("poll_interval_s = 0\n", {}),
+        ('site_id = "bad/name"\n', {}),
+        ("[logging]\nlevel = 'loud'\n", {}),
+        ("", {"BRAIN_UPLINK__PORT": "abc"}),
+        ("", {"BRAIN_UPLINK": "garbage"}),
+        ("", {"BRAIN_BASE_CYCLE_S": "1e-300"}),
+        ("[uplink]\nport = 1\n", {"BRAIN_UPLINK__PORT": "70000"}),
+        ("[uplink\n", {}),
+    ],
+)
+def test_the_uplink_refuses_what_the_whole_configuration_refuses_with_the_same_message(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, file_text: str, environment: dict[str, str]
+) -> None:
+    path = tmp_path / "brain.toml"
+    path.write_text(file_text)
+    for name, value in environment.items():
+        monkeypatch.setenv(name, value)
+    with pytest.raises(ConfigError) as whole:
+        load_settings(path)
+    with pytest.raises(ConfigError) as uplink_part:
+        load_uplink_settings(path)
+    assert str(uplink_part.value) == str(whole.value)
+    assert (uplink_part.value.key, uplink_part.value.origin, uplink_part.value.file) == (
+        whole.value.key,
+        whole.value.origin,
+        whole.value.file,
+    )
+
+
+def test_the_uplink_reads_its_values_from_the_same_layers(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "brain.toml"
+    path.write_text(
+        'site_id = "north"\n[uplink]\nhost = "broker.local"\nport = 8883\n[storage]\nfsync = "never"\n'
+    )
+    monkeypatch.setenv("BRAIN_UPLINK__PORT", "1884")
+    monkeypatch.setenv("BRAIN_POLL_INTERVAL_S", "30")
+    whole = load_settings(path).settings
+    part = load_uplink_settings(path)
+    assert (part.site_id, part.uplink, part.poll_interval_s, part.data_root) == (
+        whole.site_id,
+        whole.uplink,
+        whole.poll_interval_s,
+        whole.data_root,
+    )
+    assert (part.uplink.host, part.uplink.port, part.poll_interval_s) == ("broker.local", 1884, 30.0)

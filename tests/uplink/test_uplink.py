@@ -248,6 +248,26 @@ def test_a_malformed_line_is_logged_and_skipped_without_a_gap_in_the_numbers(
     assert uplink.deliveries[0].skipped == 1
 
 
+def test_an_anomaly_line_without_what_the_episodes_need_is_malformed(
+    data_root: Path, broker: Broker, writer: DatasetWriter, subscribe: Any
+) -> None:
+    # The uplink reads lines as JSON, not with the contracts (its memory budget): an anomaly line
+    # it cannot pair into an episode is skipped and logged, like a line that is not JSON at all.
+    writer.write("anomalies", record("anomalies", T0))
+    part = data_root / "run_20260601" / "anomalies.0000.jsonl"
+    broken = {**anomaly_payload(), "timestamp": "2026-06-01T12:05:00+00:00", "kind": "frost"}
+    with part.open("ab") as handle:
+        handle.write(json.dumps(broken).encode() + b"\n" + b"[1, 2]\n")
+    subscriber = subscribe("brain/+/history/anomalies")
+    with capture_logs() as logs:
+        uplink = drain(data_root, broker)
+    subscriber.wait_for(lambda: len(subscriber.messages) == 1)
+    bad = [e for e in logs if e["event"] == "uplink_malformed_line"]
+    assert [e["line"] for e in bad] == [2, 3]
+    assert "frost" in bad[0]["reason"] and "JSON object" in bad[1]["reason"]
+    assert next(d for d in uplink.deliveries if d.stream == "anomalies").skipped == 2
+
+
 def test_retention_compressing_delivered_days_sends_nothing_again(
     data_root: Path, broker: Broker, writer: DatasetWriter, subscribe: Any
 ) -> None:
