@@ -1,41 +1,21 @@
 """systemd/brain.service: it verifies, its sandbox score never gets worse, and it matches the daemon."""
 
 import re
-import shutil
-import subprocess
-import sys
-from collections import defaultdict
 from pathlib import Path
-
-import pytest
 
 from brain.config import SourceKind, load_settings
 from brain.exit_codes import RESTART_PREVENTED, ExitCode
 from tests.conftest import PROJECT_ROOT
 from tests.reliability.test_long_run import PEAK_RSS_LIMIT_MB
+from tests.systemd_units import analyze, directives, exposure, needs_analyze, verify_runnable_copy
 
 UNIT = PROJECT_ROOT / "systemd" / "brain.service"
 EXPOSURE_LIMIT = 0.4
 """`systemd-analyze security --offline=true` result when the unit was written (systemd 252): "SAFE".
 Recorded in docs/deployment.md; lower it when the unit gets stricter, never raise it."""
 
-needs_analyze = pytest.mark.skipif(
-    shutil.which("systemd-analyze") is None, reason="systemd-analyze not installed"
-)
-
-
-def _directives(text: str) -> dict[str, list[str]]:
-    found: dict[str, list[str]] = defaultdict(list)
-    for raw in text.splitlines():
-        line = raw.strip()
-        if line and not line.startswith(("#", ";", "[")):
-            key, _, value = line.partition("=")
-            found[key.strip()].append(value.strip())
-    return found
-
-
 UNIT_TEXT = UNIT.read_text()
-SERVICE = _directives(UNIT_TEXT)
+SERVICE = directives(UNIT_TEXT)
 
 
 def unit_bytes(size: str) -> int:
@@ -45,32 +25,21 @@ def unit_bytes(size: str) -> int:
     return int(match[1]) * 1024 ** " KMGT".index(match[2] or " ")
 
 
-def _analyze(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        ["systemd-analyze", *args], capture_output=True, text=True, timeout=60, cwd=cwd, check=False
-    )
-
-
 @needs_analyze
 def test_unit_verifies(tmp_path: Path) -> None:
     # Here the only complaint may be the daemon binary, which exists only on an installed Pi ...
-    result = _analyze("verify", str(UNIT), cwd=tmp_path)
+    result = analyze("verify", str(UNIT), cwd=tmp_path)
     complaints = [line for line in result.stderr.splitlines() if line.strip()]
     allowed = "Command /opt/brain/venv/bin/brain-daemon is not executable"
     assert all(allowed in line for line in complaints), complaints
     # ... and a copy whose ExecStart names a binary that exists must verify without a word.
-    copy = tmp_path / "brain.service"
-    copy.write_text(re.sub(r"^ExecStart=\S+", f"ExecStart={sys.executable}", UNIT_TEXT, flags=re.M))
-    result = _analyze("verify", str(copy), cwd=tmp_path)
+    result = verify_runnable_copy(UNIT, tmp_path)
     assert (result.returncode, result.stderr.strip()) == (0, "")
 
 
 @needs_analyze
 def test_security_exposure_never_rises(tmp_path: Path) -> None:
-    result = _analyze("security", "--offline=true", "--no-pager", str(UNIT), cwd=tmp_path)
-    match = re.search(r"Overall exposure level for brain\.service: (\d+\.\d)", result.stdout)
-    assert match, result.stdout + result.stderr
-    assert float(match.group(1)) <= EXPOSURE_LIMIT
+    assert exposure(UNIT, tmp_path) <= EXPOSURE_LIMIT
 
 
 def test_watchdog_and_restart_policy_match_the_daemon() -> None:
