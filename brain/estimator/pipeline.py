@@ -271,9 +271,9 @@ class Estimator:
             daily.light_integral,
         )  # METRICS
         since = self._period_starts(daily.light_day_start, daily.night_start)
-        found = closed + self._anomalies.step(
-            t, observation.timestamp, metrics, site_id, daylight, since=since
-        )
+        found = self._anomalies.step(t, observation.timestamp, metrics, site_id, daylight, since=since)
+        if closed:
+            found = closed + found
         self.history.push(t, (*values, vpd, dew_point))  # HISTORY_SERIES order
         exclusions, health = self._diagnosis(changed)
         return Estimate(
