@@ -22,7 +22,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Generic, TypeVar
+from typing import Generic, NamedTuple, TypeVar
 
 import structlog
 
@@ -49,9 +49,12 @@ LEFT_OUT_REASONS = ("duplicate", "out_of_order", OUTSIDE_RANGE, UNCONFIRMED_JUMP
 """Every ``reason`` a record is left out for."""
 
 
-@dataclass(frozen=True)
-class Located(Generic[T]):
-    """A record with the file and line it was read from."""
+class Located(NamedTuple, Generic[T]):
+    """A record with the file and line it was read from.
+
+    A named tuple, not a frozen dataclass: one is made per line read, and a frozen
+    dataclass's ``__init__`` (``object.__setattr__`` per field) cost 0.8 us of it.
+    """
 
     record: T
     path: Path
