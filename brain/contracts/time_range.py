@@ -24,9 +24,21 @@ Example: ``timestamp in SCHEDULABLE`` is ``False`` for ``9999-12-31T23:59:00-05:
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
+
+from pydantic_core import TzInfo
 
 from brain.errors import BrainError
+
+_ALWAYS_AWARE = (timezone, TzInfo, ZoneInfo)
+"""tzinfo types whose ``utcoffset()`` is never ``None``: a datetime carrying one is aware.
+
+Why not simply ask: every parsed record's time carries pydantic's ``TzInfo``, whose
+``utcoffset()`` is a call into Rust (about 2,000 instructions); the span is asked about
+the same time some four times per replayed observation (callgrind, a 2-day replay:
+16.7k instructions per observation in ``__contains__`` with the call, 9.7k without).
+"""
 
 
 @dataclass(frozen=True)
@@ -46,8 +58,10 @@ class TimeRange:
 
     def __contains__(self, moment: object) -> bool:
         """Whether ``moment`` is an aware datetime inside the span; never raises for any datetime."""
-        if not isinstance(moment, datetime) or moment.utcoffset() is None:
+        if not isinstance(moment, datetime):
             return False
+        if type(moment.tzinfo) not in _ALWAYS_AWARE and moment.utcoffset() is None:
+            return False  # naive (or a tzinfo without an offset for this moment)
         # Why the year first: a record's time (pydantic's tzinfo) compared with the bounds
         # (datetime.UTC) costs two offset look-ups per comparison, 0.65 us for the pair; a
         # replay asks about 4 times per observation (reader, trigger, clock, writer), and
