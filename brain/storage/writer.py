@@ -135,6 +135,7 @@ class DatasetWriter:
         self._monotonic = monotonic
         self._max_file_bytes = settings.max_file_bytes
         self._batch_records = settings.batch_records
+        self._batch_seconds = settings.batch_seconds
         self._calendar = SiteCalendar(zone)
         self._parts: dict[str, _OpenPart] = {}
         self._written = dict.fromkeys(STREAMS, 0)
@@ -212,7 +213,7 @@ class DatasetWriter:
             self._unsynced += 1
             if self._unsynced == 1:
                 self._batch_started = self._monotonic()
-            if self._unsynced >= self._batch_records or self._batch_due():
+            if self._batch_due():
                 self._group_commit_after_append()
 
     def flush_if_due(self) -> None:
@@ -381,8 +382,8 @@ class DatasetWriter:
 
     def _batch_due(self) -> bool:
         return (
-            self._unsynced >= self._settings.batch_records
-            or self._monotonic() - self._batch_started >= self._settings.batch_seconds
+            self._unsynced >= self._batch_records
+            or self._monotonic() - self._batch_started >= self._batch_seconds
         )
 
     def _group_commit_after_append(self) -> None:
