@@ -23,10 +23,22 @@ Example: ``timestamp in SCHEDULABLE`` is ``False`` for ``9999-12-31T23:59:00-05:
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
+
+from pydantic_core import TzInfo
 
 from brain.errors import BrainError
+
+_ALWAYS_AWARE = (timezone, TzInfo, ZoneInfo)
+"""tzinfo types whose ``utcoffset()`` is never ``None``: a datetime carrying one is aware.
+
+Why not simply ask: every parsed record's time carries pydantic's ``TzInfo``, whose
+``utcoffset()`` is a call into Rust (about 2,000 instructions); the span is asked about
+the same time some four times per replayed observation (callgrind, a 2-day replay:
+16.7k instructions per observation in ``__contains__`` with the call, 9.7k without).
+"""
 
 
 @dataclass(frozen=True)
@@ -35,11 +47,27 @@ class TimeRange:
 
     start: datetime
     end: datetime
+    _inner_years: range = field(init=False, repr=False, compare=False)
+    """The local years whose every moment is inside the span, whatever the UTC offset."""
+
+    def __post_init__(self) -> None:
+        # A UTC offset is less than a day, so a moment dated in year y (local) is after
+        # 31 December of y - 1 and before 2 January of y + 1, as instants: two years clear
+        # of the start's year and the end's year, it is inside. For SCHEDULABLE: 2002 to 2098.
+        object.__setattr__(self, "_inner_years", range(self.start.year + 2, self.end.year - 1))
 
     def __contains__(self, moment: object) -> bool:
         """Whether ``moment`` is an aware datetime inside the span; never raises for any datetime."""
-        if not isinstance(moment, datetime) or moment.utcoffset() is None:
+        if not isinstance(moment, datetime):
             return False
+        if type(moment.tzinfo) not in _ALWAYS_AWARE and moment.utcoffset() is None:
+            return False  # naive (or a tzinfo without an offset for this moment)
+        # Why the year first: a record's time (pydantic's tzinfo) compared with the bounds
+        # (datetime.UTC) costs two offset look-ups per comparison, 0.65 us for the pair; a
+        # replay asks about 4 times per observation (reader, trigger, clock, writer), and
+        # nearly every time the year alone answers (0.25 us for the whole call, measured).
+        if moment.year in self._inner_years:
+            return True
         # Comparing aware datetimes works on their offsets, without converting: no overflow
         # for 0001-01-01T00:00:00+05:00 or 9999-12-31T23:59:00-05:00.
         return self.start <= moment < self.end

@@ -34,10 +34,14 @@ class PollLog:
         self._health = HealthLog()
         self._open: set[tuple[str, str]] = set()
         """The episodes started in this run and not ended, by (kind, started_at)."""
+        # Asked once, when the loop is built (logging is configured before, once per process):
+        # the lazy module logger binds a new logger at every question, 4 us per poll of a replay.
+        self._verbose = log.is_enabled_for(logging.DEBUG)
 
     def revealed(self, estimate: Estimate) -> None:
         """Log the poll (debug), its anomaly starts, severity changes and ends, a change of sensor health."""
-        _log_poll(estimate)
+        if self._verbose:
+            _log_poll(estimate)
         self._log_anomalies(estimate)
         if estimate.health_changed:
             self._health.changed(estimate)
@@ -70,9 +74,7 @@ class PollLog:
 
 
 def _log_poll(estimate: Estimate) -> None:
-    """``--verbose``: the poll's readings and verdicts, one debug line (built only when debug is on)."""
-    if not log.is_enabled_for(logging.DEBUG):
-        return
+    """``--verbose``: the poll's readings and verdicts, one debug line (called only when debug is on)."""
     log.debug(
         "poll",
         timestamp=estimate.timestamp.isoformat(),

@@ -100,13 +100,13 @@ class TimestampTrigger(BaseTrigger):  # type: ignore[misc]  # APScheduler 3 ship
     def get_next_fire_time(self, previous_fire_time: datetime | None, now: datetime) -> datetime | None:
         """The stream's next timestamp, whatever the previous fire time and now."""
         timestamp = self._next_timestamp()
-        if timestamp is not None and timestamp.utcoffset() is None:
+        if timestamp is None or timestamp in SCHEDULABLE:  # aware and in range: one check, once a poll
+            return timestamp
+        if timestamp.utcoffset() is None:
             raise ValueError(
                 f"TimestampTrigger got a naive timestamp {timestamp!r}; streams carry aware times"
             )
-        if timestamp is not None and timestamp not in SCHEDULABLE:
-            raise UnschedulableTimeError("the stream's next timestamp", timestamp)
-        return timestamp
+        raise UnschedulableTimeError("the stream's next timestamp", timestamp)
 
     def __repr__(self) -> str:
         return f"<TimestampTrigger ({self._next_timestamp!r})>"

@@ -54,8 +54,9 @@ from brain.contracts import DeviceStatusV1, ObservationSource, ObservationV1
 from brain.errors import SourceError, StorageError
 from brain.settings_types import SettingPath
 from brain.sources.replay_input import ReplayInputError, not_a_file_or_folder, nothing_to_replay
-from brain.sources.time_order import InTimeOrder, Located
+from brain.sources.time_order import InTimeOrder
 from brain.storage import MalformedLinePolicy, RecordStream, UnrecognisedInputError
+from brain.storage.reader import Located
 
 __all__ = ["GIVE_UP_AFTER", "ReplayInputError", "ReplaySettings", "ReplaySource"]
 

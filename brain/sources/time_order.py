@@ -21,7 +21,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from pathlib import Path
 from typing import Generic, TypeVar
 
 import structlog
@@ -29,6 +28,7 @@ import structlog
 from brain.contracts import SCHEDULABLE, DeviceStatusV1, ObservationV1
 from brain.errors import StorageError
 from brain.storage import MAX_LOGGED_MALFORMED, RecordStream
+from brain.storage.reader import Located
 
 log = structlog.get_logger(__name__)
 
@@ -47,15 +47,6 @@ OUTSIDE_RANGE = "outside_schedulable_range"
 UNCONFIRMED_JUMP = "unconfirmed_jump"
 LEFT_OUT_REASONS = ("duplicate", "out_of_order", OUTSIDE_RANGE, UNCONFIRMED_JUMP)
 """Every ``reason`` a record is left out for."""
-
-
-@dataclass(frozen=True)
-class Located(Generic[T]):
-    """A record with the file and line it was read from."""
-
-    record: T
-    path: Path
-    line: int
 
 
 @dataclass
@@ -106,10 +97,8 @@ class InTimeOrder(Generic[T]):
         return self._read_in_range()
 
     def _read_in_range(self) -> Located[T] | None:
-        while (record := next(self.records, None)) is not None:
-            path, line = self.records.location or (Path(), 0)
-            item = Located(record, path, line)
-            if record.timestamp in SCHEDULABLE:
+        while (item := self.records.next_located()) is not None:
+            if item.record.timestamp in SCHEDULABLE:
                 return item
             self._leave_out(item, OUTSIDE_RANGE)
         return None

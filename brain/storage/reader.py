@@ -35,7 +35,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
-from typing import BinaryIO, Generic, TypeVar, cast
+from typing import BinaryIO, Generic, NamedTuple, TypeVar, cast
 
 import structlog
 from pydantic import BaseModel, ValidationError
@@ -168,6 +168,18 @@ def _bounded_lines(handle: BinaryIO | gzip.GzipFile) -> Iterator[bytes | _LongLi
         yield _LongLine(length + max(len(chunk) - 1, 0))
 
 
+class Located(NamedTuple, Generic[M]):
+    """A record with the file and line it was read from.
+
+    A named tuple, not a frozen dataclass: one is made per line read, and a frozen
+    dataclass's ``__init__`` (``object.__setattr__`` per field) costs 0.6 us against 0.26 us.
+    """
+
+    record: M
+    path: Path
+    line: int
+
+
 class RecordStream(Generic[M]):
     """An iterator over the valid records of one stream, counting and reporting the bad lines.
 
@@ -203,19 +215,36 @@ class RecordStream(Generic[M]):
         """Lines skipped as malformed, plus unreadable remainders of damaged files."""
         self.errors: list[MalformedLine] = []
         """The first :data:`MAX_KEPT_ERRORS` malformed lines."""
-        self.location: tuple[Path, int] | None = None
-        """File and line of the record returned last."""
+        self._last: Located[M] | None = None
         self._validate = model.__pydantic_validator__.validate_json
         self._lines = self._iter_located()
+
+    @property
+    def location(self) -> tuple[Path, int] | None:
+        """File and line of the record returned last."""
+        last = self._last
+        return None if last is None else (last.path, last.line)
 
     def __iter__(self) -> RecordStream[M]:
         return self
 
     def __next__(self) -> M:
-        record, path, line = next(self._lines)
-        self.location = (path, line)
+        located = next(self._lines)
+        self._last = located
         self.records += 1
-        return record
+        return located.record
+
+    def next_located(self) -> Located[M] | None:
+        """The next valid record with its file and line, or ``None`` at the end.
+
+        ``next()`` then :attr:`location`, in one step: the replay reads every record so, and
+        the pair cost a tuple made, read back and wrapped again per record.
+        """
+        located = next(self._lines, None)
+        if located is not None:
+            self._last = located
+            self.records += 1
+        return located
 
     def close(self) -> None:
         """Close the file being read; the stream then ends."""
@@ -239,14 +268,14 @@ class RecordStream(Generic[M]):
         first_path, first_reason = self._first_skipped
         raise UnrecognisedInputError(first_path, self.malformed + self.rejected, first_reason)
 
-    def _iter_located(self) -> Generator[tuple[M, Path, int], None, None]:
+    def _iter_located(self) -> Generator[Located[M], None, None]:
         try:
             for path in self.files:
                 yield from self._iter_file(path)
         finally:
             self._summarise()
 
-    def _iter_file(self, path: Path) -> Generator[tuple[M, Path, int], None, None]:
+    def _iter_file(self, path: Path) -> Generator[Located[M], None, None]:
         validate = self._validate
         line_number = 0
         try:
@@ -260,7 +289,7 @@ class RecordStream(Generic[M]):
                     except (ValueError, RecursionError) as exc:
                         self._bad_line(path, line_number, _reason(exc))
                         continue
-                    yield record, path, line_number
+                    yield Located(record, path, line_number)
         except NotRegularFileError as exc:
             self._bad_line(path, line_number + 1, f"file refused: {exc}")
         except (OSError, EOFError, zlib.error) as exc:
