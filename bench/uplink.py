@@ -70,12 +70,6 @@ def _deployed_python(directory: Path) -> tuple[str | None, str]:
     return python, "pip install .[uplink]"
 
 
-def _own_rss_mb() -> float:
-    """This process's resident size: a child's ru_maxrss cannot be lower (bench/process.py)."""
-    status = Path("/proc/self/status").read_text().splitlines()
-    return int(next(line for line in status if line.startswith("VmRSS")).split()[1]) / 1024
-
-
 def _records(data_root: Path) -> int:
     return sum(len(p.read_bytes().splitlines()) for p in data_root.glob("run_*/*.jsonl"))
 
@@ -165,7 +159,6 @@ def measure() -> dict[str, Any]:
         try:
             config = _config(directory, data_root, broker.port)
             uplink_args = ["-c", TOOLS, "uplink", "--config", str(config), "--exit-when-drained"]
-            bench_rss_mb = _own_rss_mb()  # before the runs whose ru_maxrss is read
             drained = process.run(uplink_args)
             floor = process.run(["-c", IMPORTS])
             imports = floor.wall_s
@@ -202,7 +195,6 @@ def measure() -> dict[str, Any]:
         "live_rss_venv": "deployed" if deployed is not None else "dev",
         "peak_rss_mb": drained.peak_rss_mb,
         "import_floor_rss_mb": floor.peak_rss_mb,
-        "bench_process_rss_mb": bench_rss_mb,
         "cursor_writes_per_s": in_process["max_writes_per_s"],
         "latency_median_s": statistics.median(latencies),
         "latency_max_s": max(latencies),
@@ -215,9 +207,6 @@ def main() -> None:
         print(f"uplink: skipped ({figures['skipped']})")
         return
     print(json.dumps({k: round(v, 4) if isinstance(v, float) else v for k, v in figures.items()}, indent=2))
-    measured = [figures[k] for k in ("peak_rss_mb", "deployed_peak_rss_mb") if figures[k] is not None]
-    if figures["bench_process_rss_mb"] >= min(measured) - 1:
-        print("warning: this process is nearly as large as the uplink: its RSS figures may be this process's")
     print(
         f"backlog: {figures['records']:,} records ({DAYS} days) in {figures['drain_s']:.2f} s = {figures['drain_per_s']:,.0f}/s, "
         f"{figures['times_production']:,.0f}x the production rate; one day in {figures['day_s']:.2f} s"
