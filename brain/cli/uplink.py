@@ -93,20 +93,51 @@ def _serve(settings: UplinkProcessSettings, password: str | None, *, exit_when_d
         version=version("brain"),
     )
     stop = threading.Event()
-    for signum in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(signum, lambda *_: stop.set())
     uplink = Uplink(plan, Credentials(password))
-    alert_thread = None
+    failures: list[BaseException] = []
+
+    def deliver() -> None:
+        try:
+            uplink.run(stop, exit_when_drained=exit_when_drained)
+        except BaseException as exc:  # re-raised in the main thread: an uplink that failed is not exit 0
+            failures.append(exc)
+
+    workers = [threading.Thread(target=deliver, name="uplink")]
     if channels(settings.uplink.alerts):
         alerts = AlertRunner(
             settings.data_root, settings.site_id, settings.uplink.alerts, sensors=settings.uplink.sensors
         )
-        alert_thread = threading.Thread(target=alerts.run, args=(stop,), name="alerts", daemon=True)
-        alert_thread.start()
-    try:
-        uplink.run(stop, exit_when_drained=exit_when_drained)
-    finally:
-        stop.set()
-        if alert_thread is not None:
-            alert_thread.join(timeout=30)
+        workers.append(threading.Thread(target=alerts.run, args=(stop,), name="alerts", daemon=True))
+    _run_until_stopped(workers, stop)
+    if failures:
+        raise failures[0]
     return ExitCode.OK
+
+
+def _run_until_stopped(workers: list[threading.Thread], stop: threading.Event) -> None:
+    """Run ``workers`` (the first is the uplink) until it ends or SIGTERM/SIGINT sets ``stop``.
+
+    Why the signals are waited for, not handled: a Python handler runs in the main thread
+    between two bytecodes, and ``Event.set`` takes the event's lock; a handler that lands
+    while the main thread holds that lock inside ``Event.wait`` waits for itself forever
+    (a CI run saw ``brain uplink`` ignore SIGTERM for 30 s while it retried an untrusted
+    broker). So the stop signals are blocked in every thread (the workers inherit the mask)
+    and the main thread takes them with ``sigtimedwait``, in plain code, then sets ``stop``.
+    """
+    stop_signals = {signal.SIGTERM, signal.SIGINT}
+    signal.pthread_sigmask(signal.SIG_BLOCK, stop_signals)
+    try:
+        for worker in workers:
+            worker.start()
+        uplink = workers[0]
+        while uplink.is_alive():
+            if signal.sigtimedwait(stop_signals, 0.2) is not None:
+                stop.set()
+                break
+        stop.set()
+        for worker in workers:
+            worker.join(timeout=30)
+        while signal.sigtimedwait(stop_signals, 0) is not None:
+            pass  # a second SIGTERM while stopping: already answered, not a kill once unblocked
+    finally:
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, stop_signals)
