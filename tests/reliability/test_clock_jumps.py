@@ -11,11 +11,12 @@ run crosses midnight, then steps back over it, then forward again.
 
 from __future__ import annotations
 
+import contextlib
 import itertools
-import os
 import signal
 import subprocess
 import sys
+from collections.abc import Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -30,6 +31,7 @@ from tests.reliability.drill import (
     part_files,
     validate_data_root,
 )
+from tests.runs import clean_env
 
 SITE = ZoneInfo("Europe/Amsterdam")  # config/brain.toml
 POLL_S = 0.25
@@ -69,6 +71,38 @@ def start_on_shifted_clock(env: dict[str, str], log: Path) -> subprocess.Popen[b
         )  # fmt: skip
 
 
+@contextlib.contextmanager
+def daemon_on_shifted_clock(
+    tmp_path: Path, listener: NotifyListener, start: datetime, poll_s: float, **extra_env: str
+) -> Iterator[tuple[subprocess.Popen[bytes], Path, Path]]:
+    """The Pi's daemon on a clock that reads ``start`` at first: ``(process, offset file, log)``.
+
+    Its data root is ``tmp_path / "data"``, its notifications go to ``listener``. When the
+    block ends the daemon is stopped with SIGTERM and must exit 0; if the block failed it is
+    killed. The listener is closed either way; ``listener.messages`` keeps what it received.
+    """
+    offset_file, log = tmp_path / "offset", tmp_path / "daemon.log"
+    env = clean_env(
+        GPIOZERO_PIN_FACTORY="mock",
+        DRILL_CLOCK_OFFSET_FILE=str(offset_file),
+        DRILL_CLOCK_START=repr(start.timestamp()),
+        BRAIN_DATA_ROOT=str(tmp_path / "data"),
+        BRAIN_POLL_INTERVAL_S=str(poll_s),
+        **listener.env,
+        **extra_env,
+    )
+    process = start_on_shifted_clock(env, log)
+    try:
+        yield process, offset_file, log
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=30) == 0, log.read_text()[-3000:]
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+        listener.close()
+
+
 def polls_after(listener: NotifyListener, count: int, timeout: float = 30) -> list[datetime]:
     """Wait for ``count`` more polls than seen so far; the last-poll times of all of them."""
     wanted = len(listener.statuses()) + count
@@ -81,22 +115,9 @@ def local(stamp: datetime) -> datetime:
 
 
 def test_wall_clock_steps_back_and_forward_across_midnight(tmp_path: Path) -> None:
-    offset_file = tmp_path / "offset"
     listener = NotifyListener(tmp_path / "notify.sock")
-    env = {k: v for k, v in os.environ.items() if not k.startswith("BRAIN_")}
-    env.update(
-        PYTHONPATH=str(PROJECT_ROOT),
-        GPIOZERO_PIN_FACTORY="mock",
-        DRILL_CLOCK_OFFSET_FILE=str(offset_file),
-        DRILL_CLOCK_START=repr(START.timestamp()),
-        BRAIN_DATA_ROOT=str(tmp_path / "data"),
-        BRAIN_POLL_INTERVAL_S=str(POLL_S),
-        **listener.env,
-    )
-    log = tmp_path / "daemon.log"
-    process = start_on_shifted_clock(env, log)
     midnight = START.replace(hour=0, minute=0, second=0) + timedelta(days=1)
-    try:
+    with daemon_on_shifted_clock(tmp_path, listener, START, POLL_S) as (_, offset_file, log):
         listener.wait_for(is_ready, timeout=30)
         listener.wait_for(
             lambda m: (s := m.status) is not None and bool(s.last_poll and s.last_poll > midnight), 30
@@ -108,13 +129,7 @@ def test_wall_clock_steps_back_and_forward_across_midnight(tmp_path: Path) -> No
         before_forward = len(listener.statuses())
         step_clock(offset_file, 3 * 3600)  # ...then forward three hours: 02:00 on 2 June
         polls_after(listener, 4)
-        process.send_signal(signal.SIGTERM)
-        assert process.wait(timeout=30) == 0, log.read_text()[-3000:]
-    finally:
-        if process.poll() is None:
-            process.kill()
-            process.wait()
-        messages = listener.close()
+    messages = listener.messages
 
     events = log_events(log)
     statuses = [(m, s) for m in messages if (s := m.status) is not None and not s.ready]

@@ -26,7 +26,7 @@ from typing import Any
 
 from tests.conftest import PROJECT_ROOT
 from tests.reliability.drill import NotifyListener, is_ready, log_events, start_daemon, validate_data_root
-from tests.reliability.test_clock_jumps import start_on_shifted_clock, step_clock
+from tests.reliability.test_clock_jumps import daemon_on_shifted_clock, step_clock
 from tests.runs import DAEMON, clean_env
 
 POLL_S = 0.5
@@ -38,20 +38,13 @@ NTP_STEP_S = datetime(2026, 6, 1, tzinfo=UTC).timestamp() - EPOCH_START.timestam
 
 
 def test_a_wall_clock_in_1970_still_polls_and_pings_the_watchdog(tmp_path: Path) -> None:
-    offset_file = tmp_path / "offset"
     listener = NotifyListener(tmp_path / "notify.sock")
-    env = clean_env(
-        GPIOZERO_PIN_FACTORY="mock",
-        DRILL_CLOCK_OFFSET_FILE=str(offset_file),
-        DRILL_CLOCK_START=repr(EPOCH_START.timestamp()),
-        BRAIN_DATA_ROOT=str(tmp_path / "data"),
-        BRAIN_POLL_INTERVAL_S=str(POLL_S),
-        WATCHDOG_USEC=str(WATCHDOG_USEC),
-        **listener.env,
-    )
-    log = tmp_path / "daemon.log"
-    process = start_on_shifted_clock(env, log)
-    try:
+    watchdog = {"WATCHDOG_USEC": str(WATCHDOG_USEC)}
+    with daemon_on_shifted_clock(tmp_path, listener, EPOCH_START, POLL_S, **watchdog) as (
+        _,
+        offset_file,
+        log,
+    ):
         listener.wait_for(is_ready, timeout=30)
         ready_at = time.monotonic()
         listener.wait_for(lambda _m: len(listener.statuses()) >= 6, timeout=15)
@@ -60,13 +53,7 @@ def test_a_wall_clock_in_1970_still_polls_and_pings_the_watchdog(tmp_path: Path)
         listener.wait_for(
             lambda m: (s := m.status) is not None and bool(s.last_poll and s.last_poll.year == 2026), 15
         )
-        process.send_signal(signal.SIGTERM)
-        assert process.wait(timeout=30) == 0, log.read_text()[-3000:]
-    finally:
-        if process.poll() is None:
-            process.kill()
-            process.wait()
-        messages = listener.close()
+    messages = listener.messages
 
     early = [m for m in messages[:in_1970] if m.received >= ready_at]
     polls = [(m.received, s.last_poll) for m in early if (s := m.status) is not None and not s.ready]
