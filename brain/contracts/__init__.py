@@ -24,7 +24,7 @@ from brain.contracts.device_status import DEFAULT_DEVICES, DeviceStatusV1, Relay
 from brain.contracts.observation import ObservationSource, ObservationV1, Reading, SensorReadings
 from brain.contracts.sensor_health import EVIDENCE_STATISTICS, Evidence, SensorFault, SensorHealthV1
 from brain.contracts.state import ExclusionReason, StateV1
-from brain.contracts.time_range import SCHEDULABLE, TimeRange, UnschedulableTimeError
+from brain.contracts.time_range import FIXED_OFFSET_ZONES, SCHEDULABLE, TimeRange, UnschedulableTimeError
 from brain.contracts.types import LAX_ENUM, Timestamp, check_site_id
 from brain.names import SENSOR_KEYS, STREAM_NAMES, AnomalyKind, HealthStatus, Metric, SensorKey, Severity
 from brain.settings_types import Identifier
@@ -42,6 +42,7 @@ __all__ = [
     "ANOMALY_SCHEMA_VERSION",
     "DEFAULT_DEVICES",
     "EVIDENCE_STATISTICS",
+    "FIXED_OFFSET_ZONES",
     "LAX_ENUM",
     "SCHEDULABLE",
     "SCHEMA_VERSION",

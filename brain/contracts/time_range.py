@@ -31,7 +31,13 @@ from pydantic_core import TzInfo
 
 from brain.errors import BrainError
 
-_ALWAYS_AWARE = (timezone, TzInfo, ZoneInfo)
+FIXED_OFFSET_ZONES = (timezone, TzInfo)
+"""Zone types whose offset never changes: ``timezone`` and what pydantic parses ``Z`` or ``+02:00`` into.
+
+Datetimes that share such a tzinfo object compare and subtract by their fields alone; the
+estimator's timeline and storage's site calendar use that to skip offset look-ups."""
+
+_ALWAYS_AWARE = (*FIXED_OFFSET_ZONES, ZoneInfo)
 """tzinfo types whose ``utcoffset()`` is never ``None``: a datetime carrying one is aware.
 
 Why not simply ask: every parsed record's time carries pydantic's ``TzInfo``, whose

@@ -21,17 +21,14 @@ converted fall-back hour simply increases in UTC.
 from __future__ import annotations
 
 import math
-from datetime import UTC, datetime, timedelta, timezone, tzinfo
+from datetime import UTC, datetime, timedelta, tzinfo
 
-from pydantic_core import TzInfo
-
+from brain.contracts import FIXED_OFFSET_ZONES
 from brain.estimator.errors import DuplicateObservationError, OutOfOrderObservationError
 
 _DEFAULT_POLL_S = 60.0
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MICROSECOND = timedelta(microseconds=1)
-_FIXED_OFFSET_ZONES = (timezone, TzInfo)
-"""Zone types whose offset never changes: ``timezone`` and what pydantic parses ``Z`` or ``+02:00`` into."""
 
 
 class Timeline:
@@ -97,7 +94,7 @@ class Timeline:
             micros = self._last_micros + (timestamp - previous) // _MICROSECOND
         else:
             micros = (timestamp - _EPOCH) // _MICROSECOND
-            zone = zone if type(zone) in _FIXED_OFFSET_ZONES else None
+            zone = zone if type(zone) in FIXED_OFFSET_ZONES else None
         ext = micros / 1_000_000  # == timestamp.timestamp(), bit for bit
         if previous is None:  # the first observation: estimator time starts at its epoch seconds
             self._take(timestamp, micros, zone, ext, ext)

@@ -21,13 +21,10 @@ replay: 9.3k instructions per observation in ``day_of`` with UTC float bounds
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from pydantic_core import TzInfo
-
-_FIXED_OFFSET_ZONES = (timezone, TzInfo)
-"""Zone types whose offset never changes: ``timezone`` and what pydantic parses ``Z`` or ``+02:00`` into."""
+from brain.contracts import FIXED_OFFSET_ZONES
 
 
 class SiteCalendar:
@@ -54,6 +51,6 @@ class SiteCalendar:
         if start.utcoffset() == (end - timedelta(microseconds=1)).utcoffset():
             # In the record's zone when that offset is fixed (module docstring); in any other
             # zone the comparison is between instants, exact but slower.
-            zone = timestamp.tzinfo if type(timestamp.tzinfo) in _FIXED_OFFSET_ZONES else UTC
+            zone = timestamp.tzinfo if type(timestamp.tzinfo) in FIXED_OFFSET_ZONES else UTC
             self._start, self._end, self._day = start.astimezone(zone), end.astimezone(zone), day
         return day
