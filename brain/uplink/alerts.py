@@ -3,9 +3,7 @@
 Why from the streams and with their own cursors (``DATA_ROOT/uplink/alerts.<stream>.cursor.json``):
 an alert raised while the network is down is still in the log when it comes
 back, so it is delivered then, once, stamped with its original time, and
-followed by its "resolved" message if the episode ended meanwhile. A cursor
-moves past a record only once every channel took its alerts (or refused one
-for good, see below).
+followed by its "resolved" message if the episode ended meanwhile.
 
 What makes an alert:
 
@@ -16,28 +14,60 @@ What makes an alert:
   to ``ok`` is *resolved*. The last status of each sensor is kept in the cursor,
   so a restart neither repeats nor forgets one.
 
-``min_severity`` drops what is below it; ``max_per_hour`` caps what is sent: an
-alert over the cap is logged (``uplink_alert_rate_limited``) and counted in the
-next alert that is sent ("3 more alerts were held back by the rate limit").
+How an alert travels (docs/fleet.md, "Alerts without Home Assistant"):
 
-Delivery: ``urllib`` from the standard library (one POST per alert and channel,
-no dependency for two requests). A network error or an HTTP 5xx or 429 is retried
-after 5, 10, 20, ... up to 300 seconds, never dropped; another 4xx means the
-channel refuses this alert for good (a wrong URL, a missing token): it is logged
-as an error with the status and the alert is not retried, so one bad alert cannot
-block every later one. A first start begins at the end of the log (a new
-installation does not receive a year of old alerts), and says so in its log.
+1. Reading a record turns it into its alert (or none; ``min_severity`` drops what is
+   below it) and puts that into each channel's **outbox**, kept in the stream's cursor
+   (``state.outbox``): the cursor moves past the record and the alert is queued in one
+   atomic cursor write, so neither can be lost without the other. An outbox holds at
+   most :data:`OUTBOX_LIMIT` alerts; while one is full, reading that stream pauses (the
+   records wait in the log, which is the queue).
+2. Each channel drains its own outbox, oldest first, so a channel that is down or
+   refusing never holds the other back. Right after a channel answers 2xx, the alert
+   leaves its outbox and the cursor is written (fsync, rename) before the next one:
+   a SIGKILL or a power cut then resends at most the one alert whose 2xx came back
+   in the few milliseconds before the write (the documented window), never alerts
+   delivered seconds or minutes before.
+3. Anything but a 2xx is retried after 5, 10, 20, ... up to 300 seconds, per
+   channel, never dropped: a transport error of any kind (``OSError``: refused, reset,
+   unreachable, timeouts, TLS; ``http.client.HTTPException``: a cut body, a bad
+   status line from a captive portal) or a 5xx/429 is logged as a warning
+   (``uplink_alert_delivery_failed``; a 429's ``Retry-After`` is honoured up to the
+   cap); a 3xx or another 4xx means the channel refuses (a moved URL, a wrong
+   token, a deleted topic, a body it will not take) and is logged as an error
+   (``uplink_alert_refused``, with the status) at every retry, until someone fixes
+   it; then the alert goes out, once.
+4. Redirects are not followed: a POST that urllib followed through a 301/302 became
+   a GET that a web server answers 200, and the alert was lost while logged as
+   sent; re-posting to another address would hand the alert (and an ntfy token) to
+   wherever the answer points. The log names the ``Location`` (masked) to copy
+   into the setting.
+5. ``max_per_hour`` is a token bucket per channel and knows severity: a *raised
+   critical* always goes out at once (it takes a token if there is one); other
+   alerts wait for a token, and those that find none are **held** (kept in the
+   cursor, logged ``uplink_alert_rate_limited``) and go out together as **one
+   summary message** listing them when the bucket next has a token.
+
+A first start (no alert cursor at all) begins at the end of the log: a new
+installation does not receive a year of old alerts, and says so in its log. A
+cursor that exists but cannot be used (damaged, unreadable) resumes from a
+bounded look-back instead, the records of the last ``resume_lookback_h`` hours
+(default 24), never from the end, so the alerts pending when it broke are
+delivered (perhaps again, once), and says so (``uplink_alerts_resume_look_back``).
 """
 
 from __future__ import annotations
 
+import hashlib
+import http.client
 import json
 import threading
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterator
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, Literal
 
@@ -47,7 +77,7 @@ from brain.names import SEVERITY_RANK, HealthStatus, SensorKey, Severity
 from brain.uplink.cursor import Cursor, CursorStore, FilePosition, cursor_path
 from brain.uplink.follow import PartIndex, StreamFollower
 from brain.uplink.records import AnomalyLine, HealthLine, Record, read_record
-from brain.uplink.settings import AlertSettings
+from brain.uplink.settings import AlertSettings, masked_url
 
 log = structlog.get_logger(__name__)
 
@@ -60,6 +90,13 @@ _NTFY_TAGS = {
     Severity.CRITICAL: "rotating_light",
 }
 MAX_BACKOFF_S = 300.0
+OUTBOX_LIMIT = 20
+"""Alerts queued per channel and stream before reading pauses: bounds the cursor file (about 1 KB each)."""
+HELD_DETAIL_LIMIT = 50
+"""Held-back alerts listed one by one in a summary; beyond them, only counted ("and 12 more")."""
+_RESPONSE_BYTES = 64 * 1024
+"""Most of a channel's answer read (and thrown away): its body says nothing brain acts on."""
+_READ_BATCH = 100
 
 
 @dataclass(frozen=True)
@@ -75,6 +112,23 @@ class Alert:
     title: str
     message: str
     record: dict[str, Any] = field(default_factory=dict)
+    held_back: int = 0
+    """For a summary: how many alerts the rate limit held back (it lists them)."""
+
+    @property
+    def id(self) -> str:
+        """The same for the same alert on every attempt: a receiver may drop one it has seen."""
+        key = "|".join((self.site, self.source, self.kind, self.status, self.time, str(self.held_back)))
+        return hashlib.sha256(key.encode()).hexdigest()[:16]
+
+    def to_json(self) -> dict[str, Any]:
+        """The alert as kept in a cursor's outbox."""
+        return {**asdict(self), "severity": self.severity.value}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Alert:
+        """An alert from :meth:`to_json`."""
+        return cls(**{**data, "severity": Severity(data["severity"])})
 
 
 def anomaly_alert(site: str, anomaly: AnomalyLine, record: Record) -> Alert:
@@ -148,78 +202,135 @@ def health_memory(health: HealthLine, alert: Alert | None, last: dict[str, Any] 
     return {"status": health.status.value, "fault": health.fault, "severity": severity}
 
 
-class DeliveryRefusedError(Exception):
-    """The channel answered 4xx (not 429): sending the same alert again cannot succeed."""
+class DeliveryError(Exception):
+    """A delivery got no 2xx. ``refused``: the channel answered and said no (3xx, 4xx but 429)."""
+
+    def __init__(self, reason: str, *, refused: bool, retry_after_s: float | None = None) -> None:
+        super().__init__(reason)
+        self.refused = refused
+        self.retry_after_s = retry_after_s
 
 
 class RateLimit:
-    """At most ``per_hour`` alerts in any hour (a token bucket); counts what it held back."""
+    """A token bucket of ``per_hour`` tokens, refilled evenly over the hour (one channel's)."""
 
     def __init__(self, per_hour: int, monotonic: Callable[[], float] = time.monotonic) -> None:
         self.per_hour = per_hour
         self._monotonic = monotonic
         self._tokens = float(per_hour)
         self._last = monotonic()
-        self.held_back = 0
 
-    def allow(self) -> bool:
-        """Take a token if there is one."""
+    def available(self) -> bool:
+        """Whether a token is there now (nothing is taken)."""
         now = self._monotonic()
         self._tokens = min(self.per_hour, self._tokens + (now - self._last) * self.per_hour / 3600)
         self._last = now
-        if self._tokens >= 1:
-            self._tokens -= 1
-            return True
-        self.held_back += 1
-        return False
+        return self._tokens >= 1
+
+    def take(self) -> None:
+        """Spend a token after a delivery (a critical sent without one leaves the bucket at zero)."""
+        self.available()
+        self._tokens = max(0.0, self._tokens - 1)
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    """Refuse to follow: urllib would turn the POST into a GET (module docstring, point 4)."""
+
+    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
+        return None
+
+
+_OPENER = urllib.request.build_opener(_NoRedirect())
+
+
+def _http_error(exc: urllib.error.HTTPError) -> DeliveryError:
+    code = exc.code
+    if code == 429 or code >= 500:
+        return DeliveryError(f"HTTP {code} {exc.reason}", refused=False, retry_after_s=_retry_after(exc))
+    if 300 <= code < 400:
+        location = exc.headers.get("Location") if exc.headers is not None else None
+        where = masked_url(location) if location else "nowhere"
+        return DeliveryError(
+            f"HTTP {code} {exc.reason}: redirects to {where}, not followed (a POST is never turned "
+            "into a GET); set the URL to where it points",
+            refused=True,
+        )
+    return DeliveryError(f"HTTP {code} {exc.reason}", refused=True)
+
+
+def _retry_after(exc: urllib.error.HTTPError) -> float | None:
+    value = exc.headers.get("Retry-After") if exc.headers is not None else None
+    try:
+        return min(max(float(value), 0.0), MAX_BACKOFF_S) if value is not None else None
+    except ValueError:
+        return None  # an HTTP date: the growing back-off will do
 
 
 class Channel:
-    """One way out: ntfy or the webhook."""
+    """One way out: ntfy or the webhook, with its own rate limit and back-off."""
 
     def __init__(self, name: str, url: str, timeout_s: float) -> None:
         self.name = name
         self.url = url
         self.timeout_s = timeout_s
 
-    def request(self, alert: Alert, held_back: int) -> urllib.request.Request:
-        """The HTTP request carrying ``alert`` (``held_back``: alerts suppressed before it)."""
+    def request(self, alert: Alert) -> urllib.request.Request:
+        """The HTTP request carrying ``alert``."""
         raise NotImplementedError
 
-    def send(self, alert: Alert, held_back: int) -> None:
-        """POST the alert; raise :class:`DeliveryRefusedError` for good, ``OSError`` to try again."""
+    def send(self, alert: Alert) -> None:
+        """POST the alert; :class:`DeliveryError` for anything but a 2xx, whatever went wrong on the way."""
         try:
-            with urllib.request.urlopen(self.request(alert, held_back), timeout=self.timeout_s) as response:
-                response.read()
+            with _OPENER.open(self.request(alert), timeout=self.timeout_s) as response:
+                _drain_body(response)
         except urllib.error.HTTPError as exc:
-            if 400 <= exc.code < 500 and exc.code != 429:
-                raise DeliveryRefusedError(f"HTTP {exc.code} {exc.reason}") from None
-            raise OSError(f"HTTP {exc.code} {exc.reason}") from None
+            raise _http_error(exc) from None
+        except (OSError, http.client.HTTPException) as exc:
+            raise DeliveryError(_transport_reason(exc), refused=False) from None
+        except ValueError:  # a URL urllib cannot use; its text would show the URL, a secret
+            raise DeliveryError("the URL cannot be used (check its port and scheme)", refused=True) from None
 
 
-def _held_back_note(held_back: int) -> str:
-    return f" ({held_back} more alerts were held back by the rate limit.)" if held_back else ""
+def _drain_body(response: Any) -> None:
+    """Read the answer to its end (at most :data:`_RESPONSE_BYTES`); one cut short raises ``IncompleteRead``.
+
+    Why to the end: a 200 whose body is cut (a link dropping, a proxy) is not taken for a
+    delivery; the alert is sent again (with the same ``id``), at least once rather than lost.
+    """
+    length = getattr(response, "length", None)
+    if length is not None and length <= _RESPONSE_BYTES:
+        response.read()
+    else:
+        response.read(_RESPONSE_BYTES)
+
+
+def _transport_reason(exc: BaseException) -> str:
+    """What went wrong, without the URL (urllib's errors do not name it) and at most 200 characters."""
+    if isinstance(exc, urllib.error.URLError) and not isinstance(exc.reason, str):
+        exc = exc.reason
+    text = str(exc) or "no detail"
+    return f"{type(exc).__name__}: {text}"[:200]
 
 
 class NtfyChannel(Channel):
     """ntfy: the message as the body; ``Title``, ``Priority`` and ``Tags`` headers (ntfy's publish API)."""
 
-    def request(self, alert: Alert, held_back: int) -> urllib.request.Request:
+    def request(self, alert: Alert) -> urllib.request.Request:
         """POST to the topic URL; header values kept ASCII (HTTP headers are Latin-1)."""
         tags = "white_check_mark" if alert.status == "resolved" else _NTFY_TAGS[alert.severity]
         priority = "3" if alert.status == "resolved" else _NTFY_PRIORITY[alert.severity]
         title = alert.title.encode("ascii", "replace").decode()
-        body = (alert.message + _held_back_note(held_back)).encode()
         headers = {"Title": title, "Priority": priority, "Tags": tags}
-        return urllib.request.Request(self.url, data=body, headers=headers, method="POST")
+        return urllib.request.Request(self.url, data=alert.message.encode(), headers=headers, method="POST")
 
 
 class WebhookChannel(Channel):
     """A generic JSON webhook: one object per alert (docs/fleet.md shows it)."""
 
-    def request(self, alert: Alert, held_back: int) -> urllib.request.Request:
-        """POST ``{"site", "source", "kind", "status", "severity", "time", "title", "message", ...}``."""
+    def request(self, alert: Alert) -> urllib.request.Request:
+        """POST ``{"id", "site", "source", "kind", "status", "severity", "time", "title", ...}``."""
         body = {
+            "id": alert.id,
             "site": alert.site,
             "source": alert.source,
             "kind": alert.kind,
@@ -228,7 +339,7 @@ class WebhookChannel(Channel):
             "time": alert.time,
             "title": alert.title,
             "message": alert.message,
-            "held_back": held_back,
+            "held_back": alert.held_back,
             "record": alert.record,
         }
         return urllib.request.Request(
@@ -240,13 +351,54 @@ class WebhookChannel(Channel):
 
 
 def channels(settings: AlertSettings) -> list[Channel]:
-    """The configured channels (none: no alerts)."""
+    """The configured channels (none: no alerts); the URLs as read at start (settings or files)."""
     out: list[Channel] = []
-    if settings.ntfy_url:
-        out.append(NtfyChannel("ntfy", settings.ntfy_url, settings.timeout_s))
-    if settings.webhook_url:
-        out.append(WebhookChannel("webhook", settings.webhook_url, settings.timeout_s))
+    if settings.ntfy_url is not None:
+        out.append(NtfyChannel("ntfy", settings.ntfy_url.get_secret_value(), settings.timeout_s))
+    if settings.webhook_url is not None:
+        out.append(WebhookChannel("webhook", settings.webhook_url.get_secret_value(), settings.timeout_s))
     return out
+
+
+def summary_alert(site: str, held: list[dict[str, Any]], more: int) -> Alert:
+    """One message for every alert the rate limit held back: each one's time and title, the worst severity."""
+    alerts = [Alert.from_json(entry) for entry in held]
+    count = len(alerts) + more
+    worst = max((a.severity for a in alerts), key=SEVERITY_RANK.__getitem__, default=Severity.WARNING)
+    lines = [f"{a.time} {a.title}" + (" (resolved)" if a.status == "resolved" else "") for a in alerts]
+    if more:
+        lines.append(f"... and {more} more (the journal has each: uplink_alert_rate_limited)")
+    return Alert(
+        site,
+        "rate_limit",
+        "summary",
+        "raised",
+        worst,
+        alerts[-1].time if alerts else datetime.now(UTC).isoformat(),
+        f"{site}: {count} alerts held back by the rate limit",
+        "\n".join(lines),
+        {"alerts": [{k: v for k, v in entry.items() if k != "record"} for entry in held], "more": more},
+        held_back=count,
+    )
+
+
+@dataclass
+class _Sender:
+    """A channel's rate limit and back-off (in memory: a restart starts with a full bucket)."""
+
+    channel: Channel
+    limit: RateLimit
+    backoff_s: float
+    next_attempt: float = 0.0
+
+
+@dataclass
+class _Stream:
+    stream: str
+    store: CursorStore
+    cursor: Cursor
+    follower: StreamFollower
+    paused: bool = False
 
 
 class AlertRunner:
@@ -262,27 +414,46 @@ class AlertRunner:
         poll_s: float = 1.0,
         retry_s: float = 5.0,
         monotonic: Callable[[], float] = time.monotonic,
+        now: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         self.site = site
         self.settings = settings
         self.poll_s = poll_s
         self.retry_s = retry_s
+        self._monotonic = monotonic
         self.sensors = {sensor.value for sensor in sensors} if sensors is not None else None
         """The installed sensors: health alerts of the others are not sent."""
-        self.channels = channels(settings)
-        self.limit = RateLimit(settings.max_per_hour, monotonic)
+        self.senders = [
+            _Sender(channel, RateLimit(settings.max_per_hour, monotonic), retry_s)
+            for channel in channels(settings)
+        ]
         self.index = PartIndex(data_root)
         self.index.refresh(full=True)
         self.sent = 0
-        self._taken_by: dict[tuple[str, str, str, str], set[str]] = {}
-        self._streams: list[tuple[str, CursorStore, Cursor, StreamFollower]] = []
+        self._streams: list[_Stream] = []
         for stream in STREAMS:
             store = CursorStore(cursor_path(data_root, CONSUMER, stream), stream)
+            existed = _exists(store.path)
             cursor = store.load()
-            if store.fresh_start:
+            if store.fresh_start and existed:
+                since = now() - timedelta(hours=settings.resume_lookback_h)
+                cursor.state = {"deliver_from": since.isoformat()}
+                store.save(cursor, force=True)
+                log.warning(
+                    "uplink_alerts_resume_look_back",
+                    stream=stream,
+                    deliver_from=since.isoformat(),
+                    reason="the alert cursor could not be used",
+                    consequence=f"alerts of the last {settings.resume_lookback_h:g} h are delivered "
+                    "(again, once, if they were); older records only update the sensors' last status",
+                )
+            elif store.fresh_start:
                 cursor.files = self._end_of_log(stream)
+                store.save(cursor, force=True)
                 log.info("uplink_alerts_start_at_end", stream=stream, reason="no alert cursor yet")
-            self._streams.append((stream, store, cursor, StreamFollower(self.index, stream, cursor.files)))
+            self._streams.append(
+                _Stream(stream, store, cursor, StreamFollower(self.index, stream, cursor.files))
+            )
 
     def _end_of_log(self, stream: str) -> dict[str, FilePosition]:
         follower = StreamFollower(self.index, stream, {})
@@ -291,82 +462,241 @@ class AlertRunner:
         follower.close()
         return follower.positions
 
+    # the loop
+
     def run(self, stop: threading.Event) -> None:
-        """Deliver until ``stop`` is set."""
+        """Deliver until ``stop`` is set; nothing that goes wrong ends the thread (logged, retried)."""
         backoff = self.retry_s
         while not stop.is_set():
             try:
                 self.turn(stop)
-                backoff = self.retry_s
-                stop.wait(self.poll_s)
-            except OSError as exc:
-                log.warning("uplink_alert_delivery_failed", reason=str(exc), retry_in_s=backoff)
+            except Exception as exc:  # a bug or a disk error: logged, retried; an alert thread must not die
+                log.exception("uplink_alerts_turn_failed", reason=f"{type(exc).__name__}: {exc}"[:200])
                 stop.wait(backoff)
                 backoff = min(backoff * 2, MAX_BACKOFF_S)
-                for _, _, cursor, follower in self._streams:
-                    follower.reset(cursor.files)
-        for _, store, cursor, follower in self._streams:
-            store.save(cursor, force=True)
-            follower.close()
+                for state in self._streams:
+                    state.follower.reset(state.cursor.files)
+                continue
+            backoff = self.retry_s
+            stop.wait(self._idle_s())
+        for state in self._streams:
+            state.store.save(state.cursor, force=True)
+            state.follower.close()
+
+    def _idle_s(self) -> float:
+        """Until the next poll, or sooner when a channel's back-off ends first."""
+        now = self._monotonic()
+        waiting = [s.next_attempt - now for s in self.senders if self._pending(s.channel.name)]
+        return max(0.0, min([self.poll_s, *waiting]))
 
     def turn(self, stop: threading.Event | None = None) -> None:
-        """Deliver the alerts of every new record; raise ``OSError`` when a channel cannot be reached."""
+        """Read what is new into the outboxes, then let each channel deliver what it can."""
         self.index.refresh()
-        for stream, store, cursor, follower in self._streams:
-            for line in follower.read(100):
-                if stop is not None and stop.is_set():
-                    return
-                try:
-                    record = read_record(line.data)
-                    facts = AnomalyLine.of(record) if stream == "anomalies" else HealthLine.of(record)
-                except ValueError:
-                    log.warning("uplink_malformed_line", file=line.key, line=line.number, consumer=CONSUMER)
-                else:
-                    self._alert(facts, record, cursor)
-                cursor.files[line.key] = line.end
-                cursor.next_seq += 1
-                store.save(cursor)
+        for state in self._streams:
+            self._read(state, stop)
+        for sender in self.senders:
+            self._drain(sender, stop)
 
-    def _alert(self, facts: AnomalyLine | HealthLine, record: Record, cursor: Cursor) -> None:
-        if isinstance(facts, AnomalyLine):
-            self._deliver(anomaly_alert(self.site, facts, record))
+    # reading: records into outboxes
+
+    def _read(self, state: _Stream, stop: threading.Event | None) -> None:
+        cursor = state.cursor
+        if self._full(cursor):
+            if not state.paused:
+                log.warning(
+                    "uplink_alerts_reading_paused",
+                    stream=state.stream,
+                    reason=f"a channel has {OUTBOX_LIMIT} alerts waiting",
+                    consequence="the records wait in the log until the channel takes its alerts",
+                )
+            state.paused = True
             return
+        state.paused = False
+        lines = state.follower.read(_READ_BATCH)
+        queued = False
+        for number, line in enumerate(lines):
+            try:
+                record = read_record(line.data)
+                facts = AnomalyLine.of(record) if state.stream == "anomalies" else HealthLine.of(record)
+            except ValueError:
+                log.warning("uplink_malformed_line", file=line.key, line=line.number, consumer=CONSUMER)
+            else:
+                queued |= self._alert(facts, record, cursor)
+            cursor.files[line.key] = line.end
+            cursor.next_seq += 1
+            if (self._full(cursor) or (stop is not None and stop.is_set())) and number < len(lines) - 1:
+                state.follower.reset(cursor.files)  # the rest is read again later
+                break
+        if not lines and "deliver_from" in cursor.state:
+            cursor.state = {k: v for k, v in cursor.state.items() if k != "deliver_from"}  # look-back done
+        state.store.save(cursor, force=queued)
+
+    def _full(self, cursor: Cursor) -> bool:
+        outbox: dict[str, list[Any]] = cursor.state.get("outbox", {})
+        return any(len(outbox.get(s.channel.name, [])) >= OUTBOX_LIMIT for s in self.senders)
+
+    def _alert(self, facts: AnomalyLine | HealthLine, record: Record, cursor: Cursor) -> bool:
+        """Queue the record's alert, if any, on every channel; True if one was queued."""
+        if isinstance(facts, AnomalyLine):
+            return self._queue(cursor, anomaly_alert(self.site, facts, record), record)
         sensor = facts.sensor.value
         if self.sensors is not None and sensor not in self.sensors:
-            return
+            return False
         sensors: dict[str, Any] = cursor.state.get("sensors", {})
         last = sensors.get(sensor)
         alert = health_alert(self.site, facts, record, last)
-        if alert is not None:
-            self._deliver(alert)
         remembered = health_memory(facts, alert, last)
         cursor.state = {**cursor.state, "sensors": {**sensors, sensor: remembered}}
+        return alert is not None and self._queue(cursor, alert, record)
 
-    def _deliver(self, alert: Alert) -> None:
-        """Send ``alert`` on each channel that has not taken it; ``OSError`` leaves the rest for a retry."""
-        key = (alert.source, alert.kind, alert.status, alert.time)
-        if key not in self._taken_by:
-            if SEVERITY_RANK[alert.severity] < SEVERITY_RANK[self.settings.min_severity]:
+    def _queue(self, cursor: Cursor, alert: Alert, record: Record) -> bool:
+        if SEVERITY_RANK[alert.severity] < SEVERITY_RANK[self.settings.min_severity]:
+            return False
+        deliver_from = cursor.state.get("deliver_from")
+        if deliver_from is not None and record.timestamp < datetime.fromisoformat(deliver_from):
+            return False  # before the look-back of a cursor that broke: assumed delivered
+        outbox: dict[str, list[Any]] = cursor.state.get("outbox", {})
+        entry = alert.to_json()
+        cursor.state = {
+            **cursor.state,
+            "outbox": {s.channel.name: [*outbox.get(s.channel.name, []), entry] for s in self.senders},
+        }
+        return True
+
+    # delivering: outboxes to channels
+
+    def _pending(self, name: str) -> bool:
+        return any(
+            s.cursor.state.get("outbox", {}).get(name) or s.cursor.state.get("held", {}).get(name)
+            for s in self._streams
+        )
+
+    def _head(self, name: str) -> tuple[_Stream, dict[str, Any]] | None:
+        """The oldest alert waiting for channel ``name`` (by its time, over both streams)."""
+        waiting = [
+            (s, s.cursor.state["outbox"][name][0])
+            for s in self._streams
+            if s.cursor.state.get("outbox", {}).get(name)
+        ]
+        return min(waiting, key=lambda pair: pair[1]["time"], default=None)
+
+    def _held(self, name: str) -> Iterator[tuple[_Stream, dict[str, Any]]]:
+        for state in self._streams:
+            held = state.cursor.state.get("held", {}).get(name)
+            if held:
+                yield state, held
+
+    def _drain(self, sender: _Sender, stop: threading.Event | None) -> None:
+        """Deliver channel ``sender``'s alerts until its outbox is empty, a send fails or tokens run out."""
+        name = sender.channel.name
+        while stop is None or not stop.is_set():
+            if self._monotonic() < sender.next_attempt:
                 return
-            if not self.limit.allow():
-                log.warning(
-                    "uplink_alert_rate_limited",
-                    title=alert.title,
-                    time=alert.time,
-                    held_back=self.limit.held_back,
-                )
-                return
-            self._taken_by[key] = set()
-        taken = self._taken_by[key]
-        for channel in self.channels:
-            if channel.name in taken:
+            head = self._head(name)
+            held = list(self._held(name))
+            if head is None:
+                if not held or not sender.limit.available() or not self._send_summary(sender, held):
+                    return
                 continue
-            try:
-                channel.send(alert, self.limit.held_back)
-            except DeliveryRefusedError as exc:
-                log.error("uplink_alert_refused", channel=channel.name, title=alert.title, reason=str(exc))
-            taken.add(channel.name)
-        del self._taken_by[key]
-        self.limit.held_back = 0
+            state, entry = head
+            alert = Alert.from_json(entry)
+            urgent = alert.status == "raised" and alert.severity is Severity.CRITICAL
+            if urgent or (not held and sender.limit.available()):
+                if not self._send(sender, alert, state):
+                    return
+            else:  # no token, or alerts already held: it joins them, and they go out as one summary
+                self._hold(name, state, entry, alert)
+
+    def _hold(self, name: str, state: _Stream, entry: dict[str, Any], alert: Alert) -> None:
+        """Move the outbox head to the channel's held list (details up to a bound, then a count)."""
+        cursor = state.cursor
+        held: dict[str, Any] = cursor.state.get("held", {})
+        mine = held.get(name, {"alerts": [], "more": 0})
+        brief = {k: v for k, v in entry.items() if k != "record"}
+        if len(mine["alerts"]) < HELD_DETAIL_LIMIT:
+            mine = {"alerts": [*mine["alerts"], brief], "more": mine["more"]}
+        else:
+            mine = {"alerts": mine["alerts"], "more": mine["more"] + 1}
+        cursor.state = {**self._popped(cursor, name), "held": {**held, name: mine}}
+        state.store.save(cursor, force=True)
+        log.warning(
+            "uplink_alert_rate_limited",
+            channel=name,
+            title=alert.title,
+            time=alert.time,
+            held_back=sum(len(h["alerts"]) + h["more"] for _, h in self._held(name)),
+            consequence="sent in one summary message when the rate limit allows",
+        )
+
+    @staticmethod
+    def _popped(cursor: Cursor, name: str) -> dict[str, Any]:
+        outbox: dict[str, list[Any]] = cursor.state["outbox"]
+        return {**cursor.state, "outbox": {**outbox, name: outbox[name][1:]}}
+
+    def _send(self, sender: _Sender, alert: Alert, state: _Stream) -> bool:
+        if not self._post(sender, alert):
+            return False
+        state.cursor.state = self._popped(state.cursor, sender.channel.name)
+        state.store.save(state.cursor, force=True)  # right after the 2xx: a kill now resends nothing
+        self._delivered(sender, alert)
+        return True
+
+    def _send_summary(self, sender: _Sender, held: list[tuple[_Stream, dict[str, Any]]]) -> bool:
+        entries = [entry for _, h in held for entry in h["alerts"]]
+        entries.sort(key=lambda entry: entry["time"])
+        more = sum(h["more"] for _, h in held)
+        alert = summary_alert(
+            self.site, entries[:HELD_DETAIL_LIMIT], more + max(0, len(entries) - HELD_DETAIL_LIMIT)
+        )
+        if not self._post(sender, alert):
+            return False
+        for state, _ in held:
+            others = {k: v for k, v in state.cursor.state["held"].items() if k != sender.channel.name}
+            state.cursor.state = {**state.cursor.state, "held": others}
+            state.store.save(state.cursor, force=True)
+        self._delivered(sender, alert)
+        return True
+
+    def _post(self, sender: _Sender, alert: Alert) -> bool:
+        """One attempt; on failure, log it and set the channel's next attempt."""
+        try:
+            sender.channel.send(alert)
+        except DeliveryError as exc:
+            wait = max(sender.backoff_s, exc.retry_after_s or 0.0)
+            event = "uplink_alert_refused" if exc.refused else "uplink_alert_delivery_failed"
+            (log.error if exc.refused else log.warning)(
+                event,
+                channel=sender.channel.name,
+                title=alert.title,
+                reason=str(exc),
+                retry_in_s=wait,
+                consequence="kept and retried; never dropped",
+            )
+            sender.next_attempt = self._monotonic() + wait
+            sender.backoff_s = min(sender.backoff_s * 2, MAX_BACKOFF_S)
+            return False
+        sender.backoff_s = self.retry_s
+        sender.limit.take()
+        return True
+
+    def _delivered(self, sender: _Sender, alert: Alert) -> None:
         self.sent += 1
-        log.info("uplink_alert_sent", title=alert.title, status=alert.status, time=alert.time)
+        log.info(
+            "uplink_alert_sent",
+            channel=sender.channel.name,
+            title=alert.title,
+            status=alert.status,
+            time=alert.time,
+            held_back=alert.held_back,
+        )
+
+
+def _exists(path: Path) -> bool:
+    """Whether anything is at ``path``, even a file this user cannot read."""
+    try:
+        path.lstat()
+    except FileNotFoundError:
+        return False
+    except OSError:
+        return True
+    return True

@@ -25,6 +25,7 @@ are defined once and ``brain config check`` still validates ``[uplink]`` with th
 
 from __future__ import annotations
 
+import urllib.parse
 from pathlib import Path
 from typing import Annotated
 
@@ -71,21 +72,72 @@ def _known_streams(value: list[str]) -> list[str]:
     return value
 
 
+def masked_url(url: str) -> str:
+    """``https://ntfy.sh/**********``: the scheme, host and port, never user info, path or query.
+
+    Why: for Slack, Discord and most webhooks the URL's path *is* the credential, and an
+    ntfy URL may carry an ``?auth=`` token; the host is what an operator needs to tell
+    which service it is.
+    """
+    try:
+        parts = urllib.parse.urlsplit(url)
+        port = parts.port
+    except ValueError:
+        return "**********"
+    host = parts.hostname or ""
+    if ":" in host:
+        host = f"[{host}]"
+    hidden = "/**********" if parts.path.strip("/") or parts.query or parts.fragment or parts.username else ""
+    return f"{parts.scheme}://{host}{f':{port}' if port else ''}{hidden}"
+
+
+class SecretUrl(SecretStr):
+    """A URL that is a credential: ``brain config show``, ``repr`` and the logs show :func:`masked_url`."""
+
+    def _display(self) -> str:
+        return masked_url(self.get_secret_value())
+
+
+def _url_check(*, needs_path: bool) -> AfterValidator:
+    """An http(s) URL with a host (and a path: an ntfy topic); the message never repeats the value."""
+
+    def check(value: SecretUrl) -> SecretUrl:
+        url = value.get_secret_value()
+        try:
+            parts = urllib.parse.urlsplit(url)
+            parts.port  # noqa: B018 (a port that is not a number raises here)
+        except ValueError:
+            raise ValueError("is not a usable URL (its port?); the value is not shown") from None
+        if parts.scheme not in ("http", "https") or not parts.hostname or any(c.isspace() for c in url):
+            raise ValueError("must be an http:// or https:// URL with a host; the value is not shown")
+        if needs_path and not parts.path.strip("/"):
+            raise ValueError("must name the topic: https://ntfy.sh/<topic>; the value is not shown")
+        return value
+
+    return AfterValidator(check)
+
+
+NtfyUrl = Annotated[SecretUrl, _url_check(needs_path=True)]
+WebhookUrl = Annotated[SecretUrl, _url_check(needs_path=False)]
+
+
 class AlertSettings(BaseModel):
     """``[uplink.alerts]``: alerts that need no Home Assistant (ntfy, a JSON webhook)."""
 
     model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True)
 
-    ntfy_url: Annotated[str, Field(pattern=r"^https?://\S+/\S+$")] | None = None
-    """ntfy topic URL (``https://ntfy.sh/my-greenhouse``); unset: no ntfy alerts."""
-    webhook_url: Annotated[str, Field(pattern=r"^https?://\S+$")] | None = None
-    """URL that receives each alert as a JSON POST; unset: no webhook."""
+    ntfy_url: NtfyUrl | None = None
+    """ntfy topic URL (``https://ntfy.sh/my-greenhouse``); unset: no ntfy alerts. Shown masked."""
+    webhook_url: WebhookUrl | None = None
+    """URL that receives each alert as a JSON POST; unset: no webhook. Shown masked (it is a credential)."""
     min_severity: Severity = Severity.WARNING
     """Alerts below this severity are not sent (a faulty sensor is critical, a degraded one a warning)."""
     max_per_hour: Annotated[int, Field(ge=1, le=3600)] = 12
-    """Rate limit per channel; an alert over it is logged and counted in the next one sent."""
+    """Rate limit per channel; a raised critical always goes out, others over it go in one summary later."""
     timeout_s: Annotated[float, Field(gt=0, le=120)] = 10.0
     """HTTP timeout of one delivery; a failed delivery is retried with backoff, never dropped."""
+    resume_lookback_h: Annotated[float, Field(gt=0, le=24 * 31)] = 24.0
+    """A damaged or unreadable alert cursor resumes with the alerts of this many past hours."""
 
 
 class UplinkSettings(BaseModel):
