@@ -57,9 +57,26 @@ class ConfigError(BrainError):
         key = dotted_key((*prefix, *first["loc"])) or "(top level)"
         shows_input = first["loc"] and first["type"] != "missing" and "input" in first
         got = f" (got {first['input']!r})" if shows_input else ""
+        if shows_input and value_may_be_secret(key, first["type"]):
+            got = f" ({VALUE_NOT_SHOWN})"
         where = origin(key) if origin is not None else file
         said = f"; from {where}" if where else ""
         return cls(f"invalid setting {key}: {first['msg']}{got}{said}", key=key, file=file, origin=where)
+
+
+SECRET_SECTIONS = ("uplink",)
+"""Sections whose values an error never repeats: ``[uplink]`` holds a password, a token, a URL that is one."""
+VALUE_NOT_SHOWN = "value not shown: it may be a secret"
+
+
+def value_may_be_secret(key: str, error_type: str | None = None) -> bool:
+    """Whether an error about ``key`` must not repeat its value (so neither stderr nor the journal holds it).
+
+    Why also unknown keys: a misspelt ``pasword = "..."`` is a password all the same, and a
+    value under ``[uplink]`` of the wrong type (a numeric password) is still that value.
+    """
+    section = key.split(".", 1)[0].split("[", 1)[0]
+    return error_type == "extra_forbidden" or section in SECRET_SECTIONS
 
 
 def dotted_key(parts: Sequence[str | int]) -> str:

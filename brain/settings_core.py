@@ -25,7 +25,7 @@ from typing import Annotated, Any, TypeVar, Union, get_args, get_origin
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
-from brain.errors import ConfigError
+from brain.errors import VALUE_NOT_SHOWN, ConfigError, value_may_be_secret
 from brain.logging import LoggingSettings
 from brain.settings_types import Identifier, SettingPath
 from brain.timezones import TimeZoneName
@@ -157,18 +157,21 @@ def _environment_value(name: str, path: Sequence[str], text: str, label: str, mo
     """The variable's text turned into what its key takes; a ``ConfigError`` naming it if it cannot be."""
     key = ".".join(path)
     kind = _field_type(path, model)
+    secret = value_may_be_secret(key)
+    got = VALUE_NOT_SHOWN if secret else f"got {text!r}"
+    shown = "..." if secret else text
     if kind in (int, float, bool):
         try:
             return TypeAdapter(kind).validate_strings(text)
         except ValidationError as exc:
             reason = exc.errors(include_url=False)[0]["msg"]
             raise ConfigError(
-                f"invalid setting {key}: {reason} (got {text!r}); from {label}", key=key, origin=label
+                f"invalid setting {key}: {reason} ({got}); from {label}", key=key, origin=label
             ) from exc
     if not _is_structured(kind):
         return text
     if get_origin(kind) is list:
-        example = f"{name}={json.dumps([text])!r}"
+        example = f"{name}={json.dumps([shown])!r}"
         shape = "a JSON list"
     else:
         example = f"{name}='{{\"key\": value}}', or one variable per key: {name}__KEY=value"
@@ -181,7 +184,7 @@ def _environment_value(name: str, path: Sequence[str], text: str, label: str, mo
         ) from exc
     except ValueError as exc:
         raise ConfigError(
-            f"invalid setting {key}: {name} must be {shape}, e.g. {example} (got {text!r}); from {label}",
+            f"invalid setting {key}: {name} must be {shape}, e.g. {example} ({got}); from {label}",
             key=key,
             origin=label,
         ) from exc

@@ -27,7 +27,7 @@ from brain.cli.settings_loader import config_path
 from brain.exit_codes import ExitCode
 
 if TYPE_CHECKING:
-    from brain.uplink.settings import UplinkProcessSettings
+    from brain.uplink.settings import AlertSettings, UplinkProcessSettings
 
 
 def add_uplink(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -58,26 +58,34 @@ def run_uplink(args: argparse.Namespace) -> int:
     from brain.errors import ConfigError
     from brain.logging import configure_logging
     from brain.uplink.publisher import UplinkError, read_password, require_paho, tls_context
-    from brain.uplink.settings import load_uplink_settings
+    from brain.uplink.settings import SecretFileError, load_uplink_settings
 
     try:
         settings = load_uplink_settings(config_path(args.config))
     except ConfigError as exc:
         return _fail(f"configuration error: {exc}")
+    credentials = os.environ.get("CREDENTIALS_DIRECTORY")
     try:
         require_paho()
-        password = read_password(settings.uplink, os.environ.get("CREDENTIALS_DIRECTORY"))
+        password = read_password(settings.uplink, credentials)
+        alerts = settings.uplink.alerts.with_files_read(credentials)
         if settings.uplink.tls:
             tls_context(settings.uplink)
-    except UplinkError as exc:
+    except (UplinkError, SecretFileError) as exc:
         return _fail(str(exc))
     except OSError as exc:  # ssl.SSLError is one: a CA, certificate or key file that does not load
         return _fail(f"TLS files of [uplink] cannot be used: {exc}")
     configure_logging(settings.logging.format, settings.logging.level)
-    return _serve(settings, password, exit_when_drained=args.exit_when_drained)
+    return _serve(settings, password, alerts, exit_when_drained=args.exit_when_drained)
 
 
-def _serve(settings: UplinkProcessSettings, password: str | None, *, exit_when_drained: bool) -> int:
+def _serve(
+    settings: UplinkProcessSettings,
+    password: str | None,
+    alert_settings: AlertSettings,
+    *,
+    exit_when_drained: bool,
+) -> int:
     from importlib.metadata import version
 
     from brain.uplink.alerts import AlertRunner, channels
@@ -103,9 +111,9 @@ def _serve(settings: UplinkProcessSettings, password: str | None, *, exit_when_d
             failures.append(exc)
 
     workers = [threading.Thread(target=deliver, name="uplink")]
-    if channels(settings.uplink.alerts):
+    if channels(alert_settings):
         alerts = AlertRunner(
-            settings.data_root, settings.site_id, settings.uplink.alerts, sensors=settings.uplink.sensors
+            settings.data_root, settings.site_id, alert_settings, sensors=settings.uplink.sensors
         )
         workers.append(threading.Thread(target=alerts.run, args=(stop,), name="alerts", daemon=True))
     _run_until_stopped(workers, stop)

@@ -64,6 +64,7 @@ import json
 import threading
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
@@ -77,7 +78,7 @@ from brain.names import SEVERITY_RANK, HealthStatus, SensorKey, Severity
 from brain.uplink.cursor import Cursor, CursorStore, FilePosition, cursor_path
 from brain.uplink.follow import PartIndex, StreamFollower
 from brain.uplink.records import AnomalyLine, HealthLine, Record, read_record
-from brain.uplink.settings import AlertSettings, masked_url
+from brain.uplink.settings import AlertSettings, is_loopback, masked_url
 
 log = structlog.get_logger(__name__)
 
@@ -427,6 +428,8 @@ class AlertRunner:
             _Sender(channel, RateLimit(settings.max_per_hour, monotonic), retry_s)
             for channel in channels(settings)
         ]
+        for sender in self.senders:
+            _warn_if_in_clear(sender.channel)
         self.index = PartIndex(data_root)
         self.index.refresh(full=True)
         self.sent = 0
@@ -688,6 +691,19 @@ class AlertRunner:
             status=alert.status,
             time=alert.time,
             held_back=alert.held_back,
+        )
+
+
+def _warn_if_in_clear(channel: Channel) -> None:
+    """A warning at start when a URL that is a credential would cross the network unencrypted."""
+    parts = urllib.parse.urlsplit(channel.url)
+    if parts.scheme == "http" and not is_loopback(parts.hostname or ""):
+        log.warning(
+            "uplink_alert_channel_in_clear",
+            channel=channel.name,
+            url=masked_url(channel.url),
+            reason="http:// to another machine: the URL (for many services the credential) and every "
+            "alert cross the network unencrypted; use https://",
         )
 
 

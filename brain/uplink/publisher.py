@@ -18,14 +18,13 @@ import ssl
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import structlog
 
 from brain.errors import BrainError
 from brain.uplink.messages import AVAILABILITY_OFFLINE
-from brain.uplink.settings import UplinkSettings
+from brain.uplink.settings import SecretFileError, UplinkSettings, read_secret_file
 
 log = structlog.get_logger(__name__)
 
@@ -219,16 +218,7 @@ def read_password(settings: UplinkSettings, credentials_directory: str | None) -
         return settings.password.get_secret_value()
     if settings.password_file is None:
         return None
-    path = settings.password_file
-    if not path.is_absolute():
-        if not credentials_directory:
-            raise UplinkError(
-                f"uplink.password_file {str(path)!r} is a credential name, but $CREDENTIALS_DIRECTORY"
-                " is not set: give an absolute path, or start brain uplink from its systemd unit"
-                " (LoadCredential=)"
-            )
-        path = Path(credentials_directory) / path
     try:
-        return path.read_text(encoding="utf-8").rstrip("\r\n")
-    except OSError as exc:
-        raise UplinkError(f"cannot read the broker password from {path}: {exc.strerror}") from None
+        return read_secret_file("uplink.password_file", settings.password_file, credentials_directory)
+    except SecretFileError as exc:
+        raise UplinkError(str(exc)) from None

@@ -25,12 +25,24 @@ are defined once and ``brain config check`` still validates ``[uplink]`` with th
 
 from __future__ import annotations
 
+import ipaddress
 import urllib.parse
 from pathlib import Path
 from typing import Annotated
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, SecretStr, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    SecretStr,
+    TypeAdapter,
+    ValidationError,
+    model_validator,
+)
 
+from brain.errors import BrainError
 from brain.names import SENSOR_KEYS, STREAM_NAMES, SensorKey, Severity
 from brain.settings_core import SiteSettings, load_model
 
@@ -51,13 +63,13 @@ def check_topic_prefix(value: str) -> str:
     if not value:
         raise ValueError("must not be empty")
     if "+" in value or "#" in value:
-        raise ValueError(f"{value!r} contains an MQTT wildcard (+ or #); a topic name cannot")
+        raise ValueError("contains an MQTT wildcard (+ or #); a topic name cannot")
     if value.startswith("$"):
-        raise ValueError(f"{value!r} starts with $, which MQTT reserves for the broker's own topics")
+        raise ValueError("starts with $, which MQTT reserves for the broker's own topics")
     if "\x00" in value:
         raise ValueError("contains a NUL character")
     if any(level == "" for level in value.split("/")):
-        raise ValueError(f"{value!r} has an empty level (a leading, trailing or doubled /)")
+        raise ValueError("has an empty level (a leading, trailing or doubled /)")
     return value
 
 
@@ -68,7 +80,7 @@ TopicPrefix = Annotated[str, Field(max_length=_MAX_PREFIX_CHARS), AfterValidator
 def _known_streams(value: list[str]) -> list[str]:
     unknown = sorted(set(value) - set(STREAM_NAMES))
     if unknown:
-        raise ValueError(f"unknown stream(s) {unknown}; the streams are {sorted(STREAM_NAMES)}")
+        raise ValueError(f"{len(unknown)} unknown stream(s); the streams are {sorted(STREAM_NAMES)}")
     return value
 
 
@@ -117,8 +129,52 @@ def _url_check(*, needs_path: bool) -> AfterValidator:
     return AfterValidator(check)
 
 
-NtfyUrl = Annotated[SecretUrl, _url_check(needs_path=True)]
-WebhookUrl = Annotated[SecretUrl, _url_check(needs_path=False)]
+_SHOWN_MASKED = PlainSerializer(str, return_type=str, when_used="json")
+"""JSON (``brain config show``) shows the masked URL, not pydantic's bare ``**********``."""
+NtfyUrl = Annotated[SecretUrl, _url_check(needs_path=True), _SHOWN_MASKED]
+WebhookUrl = Annotated[SecretUrl, _url_check(needs_path=False), _SHOWN_MASKED]
+URL_SETTINGS = ("ntfy_url", "webhook_url")
+"""The alert URLs, each settable in the file or as ``<name>_file`` (a credential)."""
+_URL_TYPES: dict[str, TypeAdapter[SecretUrl]] = {
+    "ntfy_url": TypeAdapter(NtfyUrl),
+    "webhook_url": TypeAdapter(WebhookUrl),
+}
+
+
+class SecretFileError(BrainError):
+    """A file holding a secret cannot be used; the message names the file and setting, never the content."""
+
+
+def read_secret_file(setting: str, path: Path, credentials_directory: str | None) -> str:
+    """What a secret file holds (a password, a URL), line end removed; a relative ``path`` is a credential.
+
+    Why credentials: ``LoadCredential=name:/etc/brain/name`` in the unit hands the file to
+    this service alone under ``$CREDENTIALS_DIRECTORY``, readable even though the file itself
+    is root's, and never in ``brain.toml``'s text (docs/deployment.md).
+    """
+    if not path.is_absolute():
+        if not credentials_directory:
+            raise SecretFileError(
+                f"{setting} {str(path)!r} is a credential name, but $CREDENTIALS_DIRECTORY"
+                " is not set: give an absolute path, or start brain uplink from its systemd unit"
+                " (LoadCredential=)"
+            )
+        path = Path(credentials_directory) / path
+    try:
+        return path.read_text(encoding="utf-8").rstrip("\r\n")
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) else "not UTF-8 text"
+        raise SecretFileError(f"cannot read {setting} from {path}: {reason}") from None
+
+
+def is_loopback(host: str) -> bool:
+    """``localhost`` or a loopback address: traffic that never leaves the machine."""
+    if host.lower() in ("localhost", "localhost.") or host.lower().endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
 
 
 class AlertSettings(BaseModel):
@@ -136,8 +192,38 @@ class AlertSettings(BaseModel):
     """Rate limit per channel; a raised critical always goes out, others over it go in one summary later."""
     timeout_s: Annotated[float, Field(gt=0, le=120)] = 10.0
     """HTTP timeout of one delivery; a failed delivery is retried with backoff, never dropped."""
+    ntfy_url_file: Path | None = None
+    """File holding ``ntfy_url``; a relative name is a systemd credential in ``$CREDENTIALS_DIRECTORY``."""
+    webhook_url_file: Path | None = None
+    """File holding ``webhook_url``; a relative name is a systemd credential in ``$CREDENTIALS_DIRECTORY``."""
     resume_lookback_h: Annotated[float, Field(gt=0, le=24 * 31)] = 24.0
     """A damaged or unreadable alert cursor resumes with the alerts of this many past hours."""
+
+    @model_validator(mode="after")
+    def _one_url_source(self) -> AlertSettings:
+        """Why: a URL and a file for it would leave the reader guessing which one is used."""
+        for name in URL_SETTINGS:
+            if getattr(self, name) is not None and getattr(self, f"{name}_file") is not None:
+                raise ValueError(f"set {name} or {name}_file, not both")
+        return self
+
+    def with_files_read(self, credentials_directory: str | None) -> AlertSettings:
+        """These settings with ``ntfy_url_file`` and ``webhook_url_file`` read (once, at start).
+
+        Raises :class:`SecretFileError` naming the file, never its content.
+        """
+        found: dict[str, SecretUrl] = {}
+        for name in URL_SETTINGS:
+            path = getattr(self, f"{name}_file")
+            if path is None:
+                continue
+            text = read_secret_file(f"uplink.alerts.{name}_file", path, credentials_directory)
+            try:
+                found[name] = _URL_TYPES[name].validate_python(text.strip())
+            except ValidationError as exc:
+                reason = exc.errors(include_url=False, include_input=False)[0]["msg"]
+                raise SecretFileError(f"uplink.alerts.{name}_file: what {path} holds {reason}") from None
+        return self.model_copy(update=found) if found else self
 
 
 class UplinkSettings(BaseModel):
@@ -159,6 +245,8 @@ class UplinkSettings(BaseModel):
     """File holding the password; a relative name is a systemd credential in ``$CREDENTIALS_DIRECTORY``."""
     tls: bool = False
     """Connect with TLS, verifying the broker's certificate and host name."""
+    allow_plaintext_password: bool = False
+    """Send the password to a broker that is not on this machine without TLS (refused unless true)."""
     ca_file: Path | None = None
     """CA certificate(s) to verify the broker with; unset: the system's CAs."""
     cert_file: Path | None = None
@@ -201,12 +289,31 @@ class UplinkSettings(BaseModel):
             raise ValueError("set password or password_file, not both")
         if (self.password is not None or self.password_file is not None) and self.username is None:
             raise ValueError("a password needs a username")
+        if self._password_in_clear():
+            raise ValueError(
+                "the broker password would cross the network in clear (no TLS, and the host is not"
+                " this machine): set tls = true (port 8883 by convention), or"
+                " allow_plaintext_password = true if every link between the two is trusted"
+            )
         if (self.cert_file is None) != (self.key_file is None):
             raise ValueError("cert_file and key_file go together")
         missing = sorted(set(LIVE_STREAM_NAMES) - set(self.streams))
         if self.discovery and missing:
             raise ValueError(f"discovery needs the streams {missing} (the live topics are fed from them)")
         return self
+
+    def _password_in_clear(self) -> bool:
+        """A password, no TLS, a broker elsewhere, and no explicit ``allow_plaintext_password``.
+
+        Why a refusal and not a warning: a warning in the journal at each start is read by
+        no one, while the password, once sniffed on a greenhouse's shared Wi-Fi, lets anyone
+        publish as this Pi (and so into Home Assistant). Loopback is exempt: it never leaves
+        the machine. A broker on a trusted wire is one explicit line away.
+        """
+        has_password = self.password is not None or self.password_file is not None
+        return (
+            has_password and not self.tls and not is_loopback(self.host) and not self.allow_plaintext_password
+        )
 
 
 class UplinkProcessSettings(SiteSettings):

@@ -474,19 +474,22 @@ def test_a_damaged_alert_cursor_resumes_from_a_bounded_look_back_not_the_end(
 UPLINK = "import sys; from brain.cli import tools_main; sys.exit(tools_main())"
 
 
-def _uplink(tmp_path: Path, data_root: Path, catcher: Catcher) -> subprocess.Popen[str]:
+def _uplink(
+    tmp_path: Path, data_root: Path, catcher: Catcher, *, channel: str = "", **env: str
+) -> subprocess.Popen[str]:
     cfg = tmp_path / "brain.toml"
+    channel = channel or f'webhook_url = "{catcher.url("/hook")}"'
     cfg.write_text(
         f'data_root = "{data_root}"\n[logging]\nformat = "json"\n'
         f'[uplink]\nhost = "127.0.0.1"\nport = {free_port()}\n'
-        f'[uplink.alerts]\nwebhook_url = "{catcher.url("/hook")}"\nmax_per_hour = 3600\n'
+        f"[uplink.alerts]\n{channel}\nmax_per_hour = 3600\n"
     )
     return subprocess.Popen(
         [sys.executable, "-c", UPLINK, "uplink", "--config", str(cfg)],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
-        env=clean_env(),
+        env=clean_env(**env),
     )
 
 
@@ -521,3 +524,29 @@ def test_alerts_delivered_before_a_sigkill_are_not_sent_again_after_the_restart(
         writer.close()
     sent = [h["time"] for h in hooks(catcher.requests)]
     assert sent == [(T0 + timedelta(minutes=minute)).isoformat() for minute in (0, 1, 2, 10)]
+
+
+def test_the_webhook_url_can_come_from_a_systemd_credential(
+    tmp_path: Path, data_root: Path, catcher: Catcher
+) -> None:
+    credentials = tmp_path / "credentials"
+    credentials.mkdir()
+    (credentials / "webhook-url").write_text(catcher.url("/hook") + "\n")
+    writer = DatasetWriter(data_root, StorageSettings(fsync=FsyncPolicy.NEVER))
+    process = _uplink(
+        tmp_path,
+        data_root,
+        catcher,
+        channel='webhook_url_file = "webhook-url"',
+        CREDENTIALS_DIRECTORY=str(credentials),
+    )
+    try:
+        _until(process, "uplink_alerts_start_at_end", 2)
+        write(writer, anomaly(3, kind="substrate_dry"))
+        _until(process, "uplink_alert_sent")
+    finally:
+        process.send_signal(signal.SIGTERM)
+        out, _ = process.communicate(timeout=30)
+        writer.close()
+    assert [h["kind"] for h in hooks(catcher.requests)] == ["substrate_dry"]
+    assert catcher.url("/hook") not in out  # the URL itself is never logged

@@ -76,7 +76,7 @@ def test_a_relative_password_file_is_a_systemd_credential(tmp_path: Path) -> Non
     with pytest.raises(UplinkError, match="CREDENTIALS_DIRECTORY"):
         read_password(settings, None)
     missing = UplinkSettings(username="u", password_file=tmp_path / "absent")
-    with pytest.raises(UplinkError, match="cannot read the broker password") as caught:
+    with pytest.raises(UplinkError, match=r"cannot read uplink\.password_file") as caught:
         read_password(missing, None)
     assert "s3cret" not in str(caught.value)
 
