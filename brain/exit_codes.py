@@ -40,7 +40,8 @@ _MEANINGS = {
     ExitCode.DATA_ERROR: "bad input data (EX_DATAERR): a replay with nothing valid in it; "
     "stderr gives a hint",
     ExitCode.UNAVAILABLE: "a library the command needs is missing (EX_UNAVAILABLE): "
-    "brain report without matplotlib",
+    "brain report without matplotlib; or a service it needs is: brain uplink --exit-when-drained "
+    "without a broker that takes its login, or stopped before it drained",
     ExitCode.CANNOT_CREATE: "an output cannot be created or written (EX_CANTCREAT): refused at start, "
     "or for good while running (read-only, not permitted); or it exists (use --force)",
     ExitCode.IO_ERROR: "records were lost (EX_IOERR): the disk refused for a while, or output was deleted",

@@ -116,9 +116,13 @@ def read_layers(
     return Layers(file_data, env_data, flag_data, origins, path)
 
 
-def load_model(model: type[Model], config_file: os.PathLike[str] | str | None = None) -> Model:
-    """``model`` from the file and the environment; a :class:`ConfigError` names key, origin and reason."""
-    layers = read_layers(model, config_file, None)
+def load_model(
+    model: type[Model],
+    config_file: os.PathLike[str] | str | None = None,
+    flags: Mapping[str, Any] | None = None,
+) -> Model:
+    """``model`` from the flags, environment and file; a :class:`ConfigError` names key, origin, reason."""
+    layers = read_layers(model, config_file, flags)
     try:
         return model.model_validate(layers.merged())
     except ValidationError as exc:

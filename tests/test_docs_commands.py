@@ -19,8 +19,11 @@ Pi's data root) a simulated day made first.
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
 import re
+import shutil
 import subprocess
 import sys
 import tomllib
@@ -45,6 +48,11 @@ PI_DATA = "pi-data"
 
 LINKS = {"docs/operations.md": {"data": PI_DATA}, "docs/deployment.md": {"field-logs": PI_DATA}}
 """Folders a document assumes exist: ``brain report data`` (after make simulate), rsync's ``./field-logs``."""
+
+BROKER_DOCUMENTS = {"docs/fleet.md"}
+"""Documents whose commands talk to a local Mosquitto on port 1883 (a laptop's): the test starts a real
+one on a free port for them and points ``-p 1883`` and ``--port 1883`` there."""
+LAPTOP_PORT = re.compile(r"(?<=-p )1883\b|(?<=--port )1883\b")
 
 NOT_RUN = re.compile(r"not run: *(?P<reason>\S.*)$")
 EXITS = re.compile(r"\bexits (?P<status>\d+)\b")
@@ -180,9 +188,12 @@ def _clone(where: Path, document: str) -> Path:
     return clone
 
 
-def _run(command: Command, clone: Path) -> subprocess.CompletedProcess[str]:
+def _run(command: Command, clone: Path, broker_port: int | None = None) -> subprocess.CompletedProcess[str]:
+    text = _as_in_clone(command.text, clone)
+    if broker_port is not None:
+        text = LAPTOP_PORT.sub(str(broker_port), text)
     return subprocess.run(
-        ["bash", "-o", "pipefail", "-c", _as_in_clone(command.text, clone)],
+        ["bash", "-o", "pipefail", "-c", text],
         cwd=clone,
         env=_env(),
         capture_output=True,
@@ -224,12 +235,32 @@ def test_fences_without_a_language_hold_no_commands() -> None:
 )
 def test_the_commands_of_a_document_run_as_shown(document: str, tmp_path: Path) -> None:
     clone = _clone(tmp_path, document)
-    for command in _runnable(PROJECT_ROOT / document):
-        result = _run(command, clone)
-        assert result.returncode == command.exits, (
-            f"{document}:{command.line}: {command.text}\nexit {result.returncode}, "
-            f"the doc expects {command.exits}\n{result.stdout[-2000:]}\n{result.stderr[-2000:]}"
-        )
+    with contextlib.ExitStack() as stack:
+        broker_port = _broker(tmp_path, stack) if document in BROKER_DOCUMENTS else None
+        for command in _runnable(PROJECT_ROOT / document):
+            result = _run(command, clone, broker_port)
+            assert result.returncode == command.exits, (
+                f"{document}:{command.line}: {command.text}\nexit {result.returncode}, "
+                f"the doc expects {command.exits}\n{result.stdout[-2000:]}\n{result.stderr[-2000:]}"
+            )
+
+
+def _broker(tmp_path: Path, stack: contextlib.ExitStack) -> int:
+    """A real Mosquitto for the document, stopped when the test ends; needs ``mosquitto_sub`` too.
+
+    Outside CI a missing Mosquitto or ``mosquitto_sub`` (Debian: ``mosquitto-clients``) skips the
+    document, in CI it fails it (tests/uplink/broker.py).
+    """
+    from tests.uplink.broker import Broker
+
+    if shutil.which("mosquitto_sub") is None:
+        message = "mosquitto_sub is not installed (Debian: apt-get install mosquitto-clients)"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+    broker = Broker(tmp_path / "broker")
+    stack.callback(broker.stop)
+    return broker.port
 
 
 def test_the_readme_round_trip_is_byte_identical(tmp_path: Path) -> None:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -64,6 +65,18 @@ def _path(text: str) -> Path:
     return Path(text)
 
 
+def _start(text: str) -> str:
+    """``--start``: as given, or ``now`` as the current minute in UTC.
+
+    Why ``now``: records stamped near the present are what Home Assistant's live topics and
+    ``brain status`` judge as current (a laptop trying the uplink, docs/fleet.md); the
+    minute keeps the timestamps as round as a real Pi's.
+    """
+    if text.strip().lower() != "now":
+        return text
+    return datetime.now(UTC).replace(second=0, microsecond=0).isoformat()
+
+
 def build_daemon_parser() -> argparse.ArgumentParser:
     """The ``brain-daemon`` options; each overrides the configuration file and the environment."""
     parser = argparse.ArgumentParser(
@@ -102,7 +115,10 @@ def build_daemon_parser() -> argparse.ArgumentParser:
         help="simulate only: scenario to inject, repeatable; '--scenario help' (or list) lists them",
     )
     parser.add_argument(
-        "--start", help="simulate only: start, ISO 8601 with offset (default 2026-06-01T00:00:00+00:00)"
+        "--start",
+        type=_start,
+        help="simulate only: start, ISO 8601 with offset, or 'now' (this minute, UTC; the run is then "
+        "not reproducible); default 2026-06-01T00:00:00+00:00",
     )
     parser.add_argument(
         "--duration-hours", type=float, help="simulate only: logical hours to simulate (default 24)"

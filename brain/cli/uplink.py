@@ -6,11 +6,20 @@ It loads only the settings the uplink reads
 :mod:`brain.config`) and imports nothing that builds the record models: the
 uplink's memory budget (docs/performance.md); ``tests/uplink/test_process.py``
 checks which modules it loads.
+
+Like the other tools it takes the data root as its argument, and ``--host`` and
+``--port`` override ``[uplink]`` (flags > ``BRAIN_*`` > file > defaults), so a laptop
+needs no configuration file (docs/fleet.md, "On a laptop").
+
 Exit statuses: 0 after SIGTERM/SIGINT (or, with ``--exit-when-drained``, once
 everything is delivered), 78 for a configuration that cannot work (bad
 settings, paho-mqtt missing, an unreadable password file or CA file): systemd
-does not restart it in a loop (``RestartPreventExitStatus=78``). A broker that
-is down or refuses the login is not an exit: it is logged and retried.
+does not restart it in a loop (``RestartPreventExitStatus=78``); 2 for a bad flag.
+A broker that is down or refuses the login is not an exit for the service: it is
+logged and retried. With ``--exit-when-drained`` (a one-off catch-up, a laptop, a
+script) it is: after ``--give-up-after`` seconds without a broker, or when stopped
+by a signal before everything is delivered, the exit is 69 (EX_UNAVAILABLE: the
+broker is), never 0, so a script can tell "all delivered" from "not".
 """
 
 from __future__ import annotations
@@ -21,13 +30,35 @@ import signal
 import sys
 import threading
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from brain.cli.settings_loader import config_path
 from brain.exit_codes import ExitCode
 
 if TYPE_CHECKING:
+    from brain.uplink.service import Uplink
     from brain.uplink.settings import AlertSettings, UplinkProcessSettings
+
+PROG = "brain uplink"
+FLAGS = {"data_root": "DATA_ROOT", "uplink.host": "--host", "uplink.port": "--port"}
+"""The setting each argument sets, so that a bad value is reported as what the user typed."""
+GIVE_UP_AFTER_S = 30.0
+
+
+def _path(text: str) -> Path:
+    if not text.strip():
+        raise argparse.ArgumentTypeError("must not be empty")
+    return Path(text)
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
+    if not 0 < value <= 86400:
+        raise argparse.ArgumentTypeError("must be more than 0 and at most 86400 seconds")
+    return value
 
 
 def add_uplink(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -35,34 +66,68 @@ def add_uplink(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     parser = sub.add_parser(
         "uplink",
         help="publish records to an MQTT broker (history, Home Assistant, alerts)",
-        description="Follow the data root and publish every record to the [uplink] broker; docs/fleet.md.",
+        description="Follow the data root and publish every record to the [uplink] broker; docs/fleet.md. "
+        "Arguments override the configuration (flags > BRAIN_* environment > file > defaults).",
+    )
+    parser.add_argument(
+        "data_root",
+        type=_path,
+        nargs="?",
+        metavar="DATA_ROOT",
+        help="the data root to publish (default: the configuration's data_root)",
     )
     parser.add_argument(
         "--config", type=Path, default=None, help="TOML file (default: none, or $BRAIN_CONFIG)"
     )
+    parser.add_argument("--host", help="broker host name or address (default: uplink.host, else localhost)")
+    parser.add_argument("--port", type=int, help="broker port (default: uplink.port, else 1883)")
     parser.add_argument(
         "--exit-when-drained",
         action="store_true",
-        help="exit 0 once every record on disk is acknowledged (benchmarks, one-off catch-up)",
+        help="exit 0 once every record on disk is acknowledged (a one-off catch-up, a laptop); "
+        "69 if the broker cannot be reached or refuses the login for --give-up-after seconds, "
+        "or if stopped before then",
+    )
+    parser.add_argument(
+        "--give-up-after",
+        type=_seconds,
+        metavar="SECONDS",
+        help=f"with --exit-when-drained: how long to retry without a broker (default {GIVE_UP_AFTER_S:g})",
     )
     parser.set_defaults(run=run_uplink)
 
 
-def _fail(message: str) -> int:
-    print(f"brain uplink: {message}", file=sys.stderr)
-    return ExitCode.CONFIG
+def uplink_flags(args: argparse.Namespace) -> dict[str, Any]:
+    """The arguments given, as a settings layer (absent ones override nothing)."""
+    flags: dict[str, Any] = {}
+    if args.data_root is not None:
+        flags["data_root"] = args.data_root
+    broker = {key: getattr(args, key) for key in ("host", "port") if getattr(args, key) is not None}
+    if broker:
+        flags["uplink"] = broker
+    return flags
+
+
+def _fail(message: str, status: ExitCode = ExitCode.CONFIG) -> int:
+    print(f"{PROG}: {message}", file=sys.stderr)
+    return status
 
 
 def run_uplink(args: argparse.Namespace) -> int:
     """Load the settings, check what can be checked before connecting, then run until stopped."""
     from brain.errors import ConfigError
     from brain.logging import configure_logging
+    from brain.settings_core import COMMAND_LINE
     from brain.uplink.publisher import UplinkError, read_password, require_paho, tls_context
     from brain.uplink.settings import SecretFileError, load_uplink_settings
 
+    if args.give_up_after is not None and not args.exit_when_drained:
+        return _fail("usage error: --give-up-after needs --exit-when-drained", ExitCode.USAGE)
     try:
-        settings = load_uplink_settings(config_path(args.config))
+        settings = load_uplink_settings(config_path(args.config), uplink_flags(args))
     except ConfigError as exc:
+        if exc.origin == COMMAND_LINE and exc.key in FLAGS:
+            return _fail(f"usage error: {FLAGS[exc.key]}: {exc}", ExitCode.USAGE)
         return _fail(f"configuration error: {exc}")
     credentials = os.environ.get("CREDENTIALS_DIRECTORY")
     try:
@@ -76,7 +141,8 @@ def run_uplink(args: argparse.Namespace) -> int:
     except OSError as exc:  # ssl.SSLError is one: a CA, certificate or key file that does not load
         return _fail(f"TLS files of [uplink] cannot be used: {exc}")
     configure_logging(settings.logging.format, settings.logging.level)
-    return _serve(settings, password, alerts, exit_when_drained=args.exit_when_drained)
+    give_up = (args.give_up_after or GIVE_UP_AFTER_S) if args.exit_when_drained else None
+    return _serve(settings, password, alerts, give_up_after_s=give_up)
 
 
 def _serve(
@@ -84,8 +150,9 @@ def _serve(
     password: str | None,
     alert_settings: AlertSettings,
     *,
-    exit_when_drained: bool,
+    give_up_after_s: float | None,
 ) -> int:
+    """Run the uplink (and the alerts) until stopped; ``give_up_after_s``: ``--exit-when-drained``'s bound."""
     from importlib.metadata import version
 
     from brain.uplink.alerts import AlertRunner, channels
@@ -102,6 +169,8 @@ def _serve(
     )
     stop = threading.Event()
     uplink = Uplink(plan, Credentials(password))
+    uplink.give_up_after_s = give_up_after_s
+    exit_when_drained = give_up_after_s is not None
     failures: list[BaseException] = []
 
     def deliver() -> None:
@@ -119,7 +188,19 @@ def _serve(
     _run_until_stopped(workers, stop)
     if failures:
         raise failures[0]
+    if exit_when_drained and not uplink.drained:
+        return _fail(_not_drained(uplink), ExitCode.UNAVAILABLE)
     return ExitCode.OK
+
+
+def _not_drained(uplink: Uplink) -> str:
+    """Why ``--exit-when-drained`` ends without everything delivered."""
+    if uplink.gave_up is not None:
+        return (
+            f"gave up after {uplink.give_up_after_s:g} s without a broker ({uplink.gave_up}); "
+            "what was not delivered stays on disk for the next run"
+        )
+    return "stopped before everything on disk was delivered; the next run goes on from there"
 
 
 def _run_until_stopped(workers: list[threading.Thread], stop: threading.Event) -> None:

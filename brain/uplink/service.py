@@ -132,6 +132,14 @@ class Uplink:
         self._scans = -1
         self.connections = 0
         """Successful connections so far."""
+        self.give_up_after_s: float | None = None
+        """With ``exit_when_drained``: stop after this long without a broker (``--give-up-after``)."""
+        self.drained = False
+        """True once ``run`` ended because everything on disk was acknowledged."""
+        self.gave_up: str | None = None
+        """Why ``run`` gave up (the last connection failure), or ``None``."""
+        self._unreachable_since = monotonic()
+        self._last_failure = ""
 
     # the loop
 
@@ -144,13 +152,17 @@ class Uplink:
             streams=[delivery.stream for delivery in self.deliveries],
             data_root=str(self.plan.data_root),
         )
+        self._unreachable_since = self._monotonic()
         try:
             while not stop.is_set():
                 connection = self._connection or self._connect(stop)
                 if connection is None:
+                    if exit_when_drained and self._give_up_due():
+                        break
                     continue
                 worked = self._turn(connection)
                 if exit_when_drained and self._all_delivered():
+                    self.drained = True
                     break
                 if not connection.loop(0.0 if worked else _IDLE_S):
                     self._lost(connection)
@@ -225,6 +237,16 @@ class Uplink:
             delivery.delivered += delivery.window.advance()
             delivery.store.save(delivery.window.committed, force=force)
 
+    def _give_up_due(self) -> bool:
+        """True (:attr:`gave_up` set) once ``give_up_after_s`` passed with no broker since start or loss."""
+        limit = self.give_up_after_s
+        if limit is None or not self._last_failure:
+            return False
+        if self._monotonic() - self._unreachable_since < limit:
+            return False
+        self.gave_up = self._last_failure
+        return True
+
     def _all_delivered(self) -> bool:
         return all(d.drained and d.window.empty for d in self.deliveries)
 
@@ -255,6 +277,7 @@ class Uplink:
         try:
             connection.connect()
         except ConnectError as exc:
+            self._last_failure = str(exc)
             log.error(
                 "uplink_connect_failed", reason=str(exc), refused=exc.refused, retry_in_s=self._backoff_s
             )
@@ -298,6 +321,7 @@ class Uplink:
         connection.close()
         self._connection = None
         self._next_attempt = self._monotonic() + self._backoff_s
+        self._unreachable_since = self._monotonic()
 
     def _stop(self) -> None:
         connection, self._connection = self._connection, None

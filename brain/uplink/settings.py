@@ -28,7 +28,7 @@ from __future__ import annotations
 import ipaddress
 import urllib.parse
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 from pydantic import (
     AfterValidator,
@@ -326,6 +326,12 @@ class UplinkProcessSettings(SiteSettings):
     """``[uplink]``: the MQTT broker, Home Assistant discovery and alerts of ``brain uplink``."""
 
 
-def load_uplink_settings(config_file: Path | None) -> UplinkProcessSettings:
-    """The uplink's settings from the file and the ``BRAIN_*`` environment; ``ConfigError`` if bad."""
-    return load_model(UplinkProcessSettings, config_file)
+def load_uplink_settings(
+    config_file: Path | None, flags: dict[str, Any] | None = None
+) -> UplinkProcessSettings:
+    """The uplink's settings from ``brain uplink``'s flags, the ``BRAIN_*`` environment and the file.
+
+    A :class:`~brain.errors.ConfigError` if a value is bad (its ``origin`` is ``command line``
+    for a flag's).
+    """
+    return load_model(UplinkProcessSettings, config_file, flags)
