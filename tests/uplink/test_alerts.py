@@ -19,7 +19,7 @@ from structlog.testing import capture_logs
 
 from brain.contracts import AnomalyV1, SensorHealthV1, SensorKey
 from brain.storage import DatasetWriter, FsyncPolicy, StorageSettings
-from brain.uplink.alerts import OUTBOX_LIMIT, AlertRunner
+from brain.uplink.alerts import HELD_DETAIL_LIMIT, OUTBOX_LIMIT, AlertRunner
 from brain.uplink.settings import AlertSettings
 from tests.factories import T0, anomaly_payload, sensor_health_payload
 from tests.fake_time import FakeTime
@@ -29,7 +29,8 @@ from tests.uplink.broker import free_port
 Behaviour = int | str
 """How the catcher answers one POST: an HTTP status, or ``cut`` (a body shorter than its length),
 ``garbage`` (no HTTP status line), ``close`` (no answer at all), ``hang`` (no answer before the
-client's timeout), ``redirect-301`` etc. (to ``/moved``, where a GET would get 200)."""
+client's timeout), ``slow-down`` (429 with ``Retry-After: 120``), ``redirect-301`` etc. (to
+``/moved``, where a GET would get 200)."""
 
 
 class Catcher:
@@ -76,6 +77,11 @@ class Catcher:
                 elif behaviour == "hang":
                     catcher.release.wait(10)
                     self.close_connection = True
+                elif behaviour == "slow-down":
+                    self.send_response(429)
+                    self.send_header("Retry-After", "120")
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
                 elif isinstance(behaviour, str) and behaviour.startswith("redirect-"):
                     self.send_response(int(behaviour.removeprefix("redirect-")))
                     self.send_header("Location", "/moved?auth=tk_secret")
@@ -550,3 +556,88 @@ def test_the_webhook_url_can_come_from_a_systemd_credential(
         writer.close()
     assert [h["kind"] for h in hooks(catcher.requests)] == ["substrate_dry"]
     assert catcher.url("/hook") not in out  # the URL itself is never logged
+
+
+def test_a_429_is_retried_after_the_retry_after_it_asks_for(data_root: Path, writer: DatasetWriter) -> None:
+    catcher = Catcher(script={"/hook": ["slow-down"]})
+    clock = FakeTime()
+    runner = AlertRunner(data_root, "greenhouse-1", hook(catcher.port), monotonic=clock.monotonic)
+    write(writer, anomaly(1))
+    try:
+        with capture_logs() as logs:
+            runner.turn()
+            clock.advance(60)
+            runner.turn()
+            assert len(catcher.requests) == 1  # still waiting: ntfy's Retry-After, not our 5 s
+            clock.advance(60)
+            runner.turn()
+    finally:
+        catcher.close()
+    [failed] = events(logs, "uplink_alert_delivery_failed")
+    assert failed["retry_in_s"] == 120.0 and "HTTP 429" in failed["reason"]
+    assert len(hooks(catcher.requests)) == 1
+
+
+def test_a_summary_lists_a_bounded_number_of_alerts_and_counts_the_rest(
+    data_root: Path, writer: DatasetWriter, catcher: Catcher
+) -> None:
+    clock = FakeTime()
+    runner = AlertRunner(
+        data_root, "greenhouse-1", hook(catcher.port, max_per_hour=1), monotonic=clock.monotonic
+    )
+    count = HELD_DETAIL_LIMIT + 10
+    write(writer, *(anomaly(minute, kind="condensation_risk") for minute in range(count)))
+    for _ in range(count // OUTBOX_LIMIT + 2):
+        runner.turn()
+    clock.advance(3600)
+    runner.turn()
+    first, summary = hooks(catcher.requests)
+    assert first["held_back"] == 0 and summary["held_back"] == count - 1
+    assert len(summary["record"]["alerts"]) == HELD_DETAIL_LIMIT and summary["record"]["more"] == 9
+    assert summary["message"].endswith("... and 9 more (the journal has each: uplink_alert_rate_limited)")
+    cursor = json.loads((data_root / "uplink" / "alerts.anomalies.cursor.json").read_text())
+    assert cursor["state"]["held"] == {} and cursor["state"]["outbox"] == {"webhook": []}
+
+
+def test_a_malformed_line_is_logged_and_skipped(
+    data_root: Path, writer: DatasetWriter, catcher: Catcher
+) -> None:
+    runner = AlertRunner(data_root, "greenhouse-1", hook(catcher.port))
+    write(writer, anomaly(1))
+    writer.close()
+    [part] = data_root.glob("run_*/anomalies.0000.jsonl")
+    with part.open("ab") as damaged:
+        damaged.write(b'{"not": "a record"}\n')
+    with capture_logs() as logs:
+        runner.turn()
+    assert [h["time"] for h in hooks(catcher.requests)] == [anomaly(1).started_at.isoformat()]
+    [malformed] = events(logs, "uplink_malformed_line")
+    assert malformed["line"] == 2
+
+
+def test_the_alert_thread_outlives_a_data_root_that_vanishes_and_comes_back(
+    data_root: Path, writer: DatasetWriter, catcher: Catcher
+) -> None:
+    runner = AlertRunner(data_root, "greenhouse-1", hook(catcher.port), poll_s=0.02, retry_s=0.02)
+    write(writer, anomaly(1))
+    writer.close()
+    aside = data_root.with_name("aside")
+    data_root.rename(aside)
+    data_root.write_text("not a folder")  # an unmounted card, a botched restore: listing it fails
+    stop = threading.Event()
+    thread = threading.Thread(target=runner.run, args=(stop,))
+    with capture_logs() as logs:
+        thread.start()
+        try:
+            deadline = time.monotonic() + 20
+            while not events(logs, "uplink_alerts_turn_failed") and time.monotonic() < deadline:
+                time.sleep(0.02)
+            assert thread.is_alive()
+            data_root.unlink()
+            aside.rename(data_root)
+            catcher.wait_delivered("/hook", 1)
+        finally:
+            stop.set()
+            thread.join(timeout=30)
+    [failed, *_] = events(logs, "uplink_alerts_turn_failed")
+    assert "NotADirectoryError" in failed["reason"] and failed["log_level"] == "error"
