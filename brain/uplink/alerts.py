@@ -487,10 +487,18 @@ class AlertRunner:
             state.follower.close()
 
     def _idle_s(self) -> float:
-        """Until the next poll, or sooner when a channel's back-off ends first."""
+        """Until the next poll, or sooner when a waiting channel's back-off ends first.
+
+        Held alerts waiting for a token are looked at each poll (a token comes every
+        ``3600 / max_per_hour`` seconds): never a busy loop.
+        """
         now = self._monotonic()
-        waiting = [s.next_attempt - now for s in self.senders if self._pending(s.channel.name)]
-        return max(0.0, min([self.poll_s, *waiting]))
+        ends = [
+            s.next_attempt - now
+            for s in self.senders
+            if s.next_attempt > now and self._pending(s.channel.name)
+        ]
+        return min([self.poll_s, *ends])
 
     def turn(self, stop: threading.Event | None = None) -> None:
         """Read what is new into the outboxes, then let each channel deliver what it can."""

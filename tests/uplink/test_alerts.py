@@ -376,6 +376,7 @@ def test_the_rate_limit_never_holds_a_critical_and_sends_what_it_held_as_one_sum
         clock.advance(60)  # 2 an hour: no token yet
         runner.turn()
         assert len(hooks(catcher.requests)) == 7
+        assert runner._idle_s() == runner.poll_s  # held alerts wait a poll, not a busy loop
         clock.advance(1800)  # one token: one summary of the three held back, on each channel
         runner.turn()
         runner.turn()
