@@ -322,6 +322,7 @@ class Uplink:
         self._connection = None
         self._next_attempt = self._monotonic() + self._backoff_s
         self._unreachable_since = self._monotonic()
+        self._last_failure = f"the connection was lost: {connection.lost_reason}"
 
     def _stop(self) -> None:
         connection, self._connection = self._connection, None
