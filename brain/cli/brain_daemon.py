@@ -12,9 +12,10 @@ value in a file or a ``BRAIN_*`` variable is a configuration error (exit 78).
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -65,16 +66,23 @@ def _path(text: str) -> Path:
     return Path(text)
 
 
-def _start(text: str) -> str:
-    """``--start``: as given, or ``now`` as the current minute in UTC.
+NOW = re.compile(r"now(?:-(?P<hours>\d+(?:\.\d+)?)h)?")
+"""``--start now`` or ``now-24h``: the current minute (UTC), or that many hours before it."""
 
-    Why ``now``: records stamped near the present are what Home Assistant's live topics and
-    ``brain status`` judge as current (a laptop trying the uplink, docs/fleet.md); the
-    minute keeps the timestamps as round as a real Pi's.
+
+def _start(text: str) -> str:
+    """``--start``: as given, or ``now`` / ``now-<H>h`` turned into that minute in UTC.
+
+    Why: records stamped near the present are what Home Assistant's live topics and
+    ``brain status`` judge as current (a laptop trying the uplink, docs/fleet.md);
+    ``now-24h`` with the default 24 hours simulates the day that ends now. The minute
+    keeps the timestamps as round as a real Pi's.
     """
-    if text.strip().lower() != "now":
+    match = NOW.fullmatch(text.strip().lower())
+    if match is None:
         return text
-    return datetime.now(UTC).replace(second=0, microsecond=0).isoformat()
+    minute = datetime.now(UTC).replace(second=0, microsecond=0)
+    return (minute - timedelta(hours=float(match["hours"] or 0))).isoformat()
 
 
 def build_daemon_parser() -> argparse.ArgumentParser:
@@ -117,8 +125,8 @@ def build_daemon_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--start",
         type=_start,
-        help="simulate only: start, ISO 8601 with offset, or 'now' (this minute, UTC; the run is then "
-        "not reproducible); default 2026-06-01T00:00:00+00:00",
+        help="simulate only: start, ISO 8601 with offset, or 'now' / 'now-24h' (this minute in UTC, or "
+        "hours before it; such a run is not reproducible); default 2026-06-01T00:00:00+00:00",
     )
     parser.add_argument(
         "--duration-hours", type=float, help="simulate only: logical hours to simulate (default 24)"

@@ -9,7 +9,7 @@ import json
 import signal
 import subprocess
 import sys
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -153,7 +153,10 @@ def test_a_bad_flag_is_a_usage_error(data_root: Path, args: list[str], message: 
     assert message in err and "Traceback" not in err
 
 
-def test_simulate_start_now_stamps_records_from_the_current_minute(tmp_path: Path) -> None:
+@pytest.mark.parametrize(("start", "hours_back"), [("now", 0), ("now-24h", 24), ("NOW-1.5h", 1.5)])
+def test_simulate_start_now_stamps_records_from_the_current_minute(
+    tmp_path: Path, start: str, hours_back: float
+) -> None:
     before = datetime.now(UTC).replace(second=0, microsecond=0)
     out = tmp_path / "now"
     made = subprocess.run(
@@ -162,7 +165,7 @@ def test_simulate_start_now_stamps_records_from_the_current_minute(tmp_path: Pat
             *DAEMON,
             "--simulate",
             "--start",
-            "now",
+            start,
             "--duration-hours",
             "0.1",
             "--output-dir",
@@ -176,6 +179,6 @@ def test_simulate_start_now_stamps_records_from_the_current_minute(tmp_path: Pat
     )
     after = datetime.now(UTC)
     assert made.returncode == 0, made.stderr
-    [first_line, *_] = next(out.glob("run_*/observations.0000.jsonl")).read_text().splitlines()
-    first = datetime.fromisoformat(json.loads(first_line)["timestamp"])
+    [first_line, *_] = sorted(out.glob("run_*/observations.0000.jsonl"))[0].read_text().splitlines()
+    first = datetime.fromisoformat(json.loads(first_line)["timestamp"]) + timedelta(hours=hours_back)
     assert before <= first <= after and first.second == 0
