@@ -46,7 +46,9 @@ How an alert travels (docs/fleet.md, "Alerts without Home Assistant"):
    critical* always goes out at once (it takes a token if there is one); other
    alerts wait for a token, and those that find none are **held** (kept in the
    cursor, logged ``uplink_alert_rate_limited``) and go out together as **one
-   summary message** listing them when the bucket next has a token.
+   summary message** listing them when the bucket next has a token. (A summary of
+   alerts from both streams is cleared from two cursors, one write each: a kill
+   between the two sends that stream's part again in the next summary.)
 
 A first start (no alert cursor at all) begins at the end of the log: a new
 installation does not receive a year of old alerts, and says so in its log. A
