@@ -12,8 +12,10 @@ from __future__ import annotations
 
 import json
 import os
+from datetime import date, timedelta
 from pathlib import Path
 
+from brain.layout import run_date
 from brain.report.lines import open_regular
 
 MANIFEST_NAME = "manifest.json"
@@ -75,3 +77,35 @@ def manifest_summary(manifest: dict[str, object]) -> list[tuple[str, str]]:
             pairs.append((key.replace("_", " "), f"{start.get('at')} (brain {start.get('brain_version')})"))
     pairs.append(("starts", str(manifest.get("starts"))))
     return pairs
+
+
+def dated_runs(data_root: Path) -> list[tuple[date, Path]]:
+    """Every run directory with the date it holds, oldest first (one ``scandir``, no stat per entry)."""
+    try:
+        with os.scandir(data_root) as entries:
+            paths = [Path(entry.path) for entry in entries if entry.is_dir()]
+    except OSError:
+        return []
+    dated = [(run_date(path), path) for path in paths]
+    return sorted((day, path) for day, path in dated if day is not None)
+
+
+def days_held(data_root: Path) -> str:
+    """The days ``data_root``'s run folders hold, in words: ``2026-06-01 to 2026-06-07, 2026-07-01``.
+
+    Said when a report or an export finds nothing for the days asked (exit 65), so the next
+    command can ask for days that are there. Consecutive days are joined into ranges.
+    """
+    days = [day for day, _ in dated_runs(data_root)]
+    if not days:
+        return "no run folders (run_YYYYMMDD) at all"
+    ranges: list[list[date]] = []
+    for day in days:
+        if ranges and day - ranges[-1][-1] == timedelta(days=1):
+            ranges[-1].append(day)
+        else:
+            ranges.append([day])
+    shown = [f"{r[0]}" if len(r) == 1 else f"{r[0]} to {r[-1]}" for r in ranges]
+    if len(shown) > 6:
+        shown = [*shown[:3], f"... ({len(shown) - 6} more ranges)", *shown[-3:]]
+    return f"{len(days)} day{'s' * (len(days) != 1)} of run folders: {', '.join(shown)}"

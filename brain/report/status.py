@@ -24,10 +24,10 @@ from pathlib import Path
 from typing import NamedTuple
 
 from brain.episodes import Episode, episodes_from
-from brain.layout import run_date, stream_parts
+from brain.layout import stream_parts
 from brain.names import SensorKey
 from brain.report.days import SiteZone, day_window, local_today
-from brain.report.folder import read_manifest
+from brain.report.folder import dated_runs, read_manifest
 from brain.report.lines import (
     MAX_PART_BYTES,
     AnomalyLine,
@@ -152,17 +152,6 @@ def status_now(data_root: Path, now: datetime, zone: SiteZone, *, stale_after: t
     identity = status.manifest.get("identity") if status.manifest else None
     status.finished_run = FINISHED_SOURCES[str(identity.get("source") if isinstance(identity, dict) else "")]
     return status
-
-
-def dated_runs(data_root: Path) -> list[tuple[date, Path]]:
-    """Every run directory with the date it holds, oldest first (one ``scandir``, no stat per entry)."""
-    try:
-        with os.scandir(data_root) as entries:
-            paths = [Path(entry.path) for entry in entries if entry.is_dir()]
-    except OSError:
-        return []
-    dated = [(run_date(path), path) for path in paths]
-    return sorted((day, path) for day, path in dated if day is not None)
 
 
 def newest_records(
