@@ -67,7 +67,7 @@ _TOOL_MEANINGS = {
     "report or export-csv (the message names the days the folder holds), nothing valid to import",
     ExitCode.NO_INPUT: "no input (EX_NOINPUT): the data root, CSV or source named is not there",
     ExitCode.UNAVAILABLE: "a library the command needs is missing (EX_UNAVAILABLE): "
-    "matplotlib for brain report, paho-mqtt for brain uplink",
+    "matplotlib for brain report",
     ExitCode.CANNOT_CREATE: "an output cannot be created or written (EX_CANTCREAT), "
     "or it exists (use --force)",
     ExitCode.IO_ERROR: "an output failed part-way (EX_IOERR)",
