@@ -14,10 +14,9 @@ from __future__ import annotations
 
 import argparse
 import sys
-from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from brain.cli.settings_loader import config_path, load_or_report
@@ -80,8 +79,7 @@ def resolve_site(args: argparse.Namespace) -> tuple[Path, str | None] | None:
     return args.data_root or settings.data_root, settings.timezone
 
 
-@dataclass(frozen=True)
-class Site:
+class Site(NamedTuple):
     """A data root to read, and the zone its local days are counted in."""
 
     data_root: Path

@@ -164,8 +164,19 @@ def _text(data: dict[str, Any], key: str) -> str:
     return value
 
 
-def _readings(data: dict[str, Any]) -> dict[SensorKey, float | None]:
-    return {key: _number(data, key.value, optional=True) for key in SensorKey}
+SENSOR_NAMES: tuple[str, ...] = tuple(key.value for key in SensorKey)
+"""The sensor keys as plain strings: readings are keyed by these (a ``SensorKey`` finds them too, being a
+``StrEnum``), because hashing an enum member runs Python code and a day's tail is 7,200 readings."""
+
+
+def _readings(data: dict[str, Any]) -> dict[str, float | None]:
+    readings: dict[str, float | None] = {}
+    for name in SENSOR_NAMES:
+        value = data.get(name)
+        if value is not None and (isinstance(value, bool) or not isinstance(value, int | float)):
+            raise ValueError(f"{name} must be a number or null, got {value!r}")
+        readings[name] = value
+    return readings
 
 
 def _object(line: bytes) -> dict[str, Any]:
@@ -193,7 +204,8 @@ class ObservationLine(NamedTuple):
     """An ``observations`` line: its time and each sensor's reading (``None``: no value)."""
 
     timestamp: datetime
-    sensors: dict[SensorKey, float | None]
+    sensors: dict[str, float | None]
+    """Readings by sensor name (``air_temperature_c``); ``None``: no value."""
 
     @classmethod
     def of(cls, line: bytes) -> ObservationLine:
@@ -209,7 +221,7 @@ class StateLine(NamedTuple):
     """A ``state`` line: the estimate's values, and the line itself for ``--json``."""
 
     timestamp: datetime
-    values: dict[SensorKey, float | None]
+    values: dict[str, float | None]
     vpd_kpa: float | None
     dew_point_c: float | None
     confidence: float
@@ -230,8 +242,8 @@ class StateLine(NamedTuple):
             data=data,
         )
 
-    def get(self, key: SensorKey) -> float | None:
-        """The estimate of one sensor's quantity (as ``StateV1.get``)."""
+    def get(self, key: str) -> float | None:
+        """The estimate of one sensor's quantity (as ``StateV1.get``), by its ``SensorKey`` or name."""
         return self.values[key]
 
 

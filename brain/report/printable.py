@@ -9,14 +9,13 @@ too: a value must not forge a line of the screen).
 
 from __future__ import annotations
 
-import re
-
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+_ESCAPES = {code: f"\\x{code:02x}" for code in (*range(0x20), *range(0x7F, 0xA0))}
+"""C0 controls, DEL and C1 controls, each to its escape (a table for ``str.translate``)."""
 
 
 def printable(text: str) -> str:
     r"""``text`` with every control character written as ``\\xNN``."""
-    return _CONTROL.sub(lambda match: f"\\x{ord(match.group()):02x}", text)
+    return text.translate(_ESCAPES)
 
 
 def printable_lines(text: str) -> str:

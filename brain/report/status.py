@@ -18,12 +18,10 @@ from __future__ import annotations
 import itertools
 import os
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
-from brain.episodes import Episode, episodes_from
 from brain.layout import stream_parts
 from brain.names import SensorKey
 from brain.report.days import SiteZone, day_window, local_today
@@ -40,6 +38,9 @@ from brain.report.lines import (
     tail_lines,
 )
 from brain.report.uplink_cursors import UplinkLag, uplink_lags
+
+if TYPE_CHECKING:
+    from brain.episodes import Episode
 
 RECENT_DAYS = 3
 """Days of run folders, back from the newest, read for open anomalies and peaks (the estimator's 48 h + 1)."""
@@ -79,9 +80,8 @@ class Disk(NamedTuple):
         return self.free_bytes / self.bytes_per_day
 
 
-@dataclass
-class Status:
-    """Everything ``brain status`` shows."""
+class Status(NamedTuple):
+    """Everything ``brain status`` shows (a named tuple, as every record of this module: see lines.py)."""
 
     data_root: Path
     now: datetime
@@ -90,13 +90,13 @@ class Status:
     latest_observation: ObservationLine | None = None
     poll_interval_s: float | None = None
     latest_state: StateLine | None = None
-    open_episodes: list[OpenEpisode] = field(default_factory=list)
-    sensors: list[SensorLine] = field(default_factory=list)
+    open_episodes: list[OpenEpisode] = []  # noqa: RUF012  (a tuple field's default is never mutated)
+    sensors: list[SensorLine] = []  # noqa: RUF012
     observations_today: int = 0
     expected_today: int | None = None
     day_elapsed: timedelta = timedelta(0)
     disk: Disk | None = None
-    uplink: list[UplinkLag] = field(default_factory=list)
+    uplink: list[UplinkLag] = []  # noqa: RUF012
     manifest: dict[str, object] | None = None
     finished_run: str | None = None
     """``simulation`` or ``replay`` when the folder is a finished one, judged as of its end."""
@@ -104,27 +104,37 @@ class Status:
 
 def gather_status(data_root: Path, now: datetime, zone: SiteZone) -> Status:
     """Read what ``brain status`` shows about ``data_root`` as of ``now`` (records after it left out)."""
-    status = Status(data_root, now, zone, manifest=read_manifest(data_root))
+    manifest = read_manifest(data_root)
     today = local_today(now, zone.zone)
     every = dated_runs(data_root)
     dated = [(day, path) for day, path in every if day <= today + timedelta(days=1)]  # the writer's zone
-    status.runs = len(every)
     if not dated:
-        return status
+        return Status(data_root, now, zone, runs=len(every), manifest=manifest)
     oldest_recent = min(dated[-1][0], today) - timedelta(days=RECENT_DAYS - 1)
     recent = [path for day, path in reversed(dated) if day >= oldest_recent]
     observations = newest_records(recent, "observations", ObservationLine.of, now)
-    if observations:
-        status.latest_observation = observations[-1]
-        status.poll_interval_s = _median_step([obs.timestamp for obs in observations])
+    interval = _median_step([obs.timestamp for obs in observations])
     states = newest_records(recent, "state", StateLine.of, now, max_bytes=16 * 1024)
-    status.latest_state = states[-1] if states else None
-    status.sensors = _sensors(recent, observations, now)
-    status.open_episodes = _open_episodes(list(reversed(recent)), now)
-    _completeness(status, dated, today)
-    status.disk = _disk(data_root, every, today)
-    status.uplink = uplink_lags(data_root, recent, now)
-    return status
+    window = day_window(today, zone.zone)
+    elapsed = min(now, window.end) - window.start
+    folder = next((path for day, path in dated if day == today), None)
+    return Status(
+        data_root,
+        now,
+        zone,
+        runs=len(every),
+        latest_observation=observations[-1] if observations else None,
+        poll_interval_s=interval,
+        latest_state=states[-1] if states else None,
+        open_episodes=_open_episodes(list(reversed(recent)), now),
+        sensors=_sensors(recent, observations, now),
+        observations_today=_observations_until(folder, now) if folder else 0,
+        expected_today=max(1, int(elapsed.total_seconds() // interval)) if interval else None,
+        day_elapsed=elapsed,
+        disk=_disk(data_root, every, today),
+        uplink=uplink_lags(data_root, recent, now),
+        manifest=manifest,
+    )
 
 
 def finished_run_end(status: Status, stale_after: timedelta) -> datetime | None:
@@ -148,10 +158,9 @@ def status_now(data_root: Path, now: datetime, zone: SiteZone, *, stale_after: t
     end = finished_run_end(status, stale_after)
     if end is None:
         return status
-    status = gather_status(data_root, end, zone)
     identity = status.manifest.get("identity") if status.manifest else None
-    status.finished_run = FINISHED_SOURCES[str(identity.get("source") if isinstance(identity, dict) else "")]
-    return status
+    source = FINISHED_SOURCES[str(identity.get("source") if isinstance(identity, dict) else "")]
+    return gather_status(data_root, end, zone)._replace(finished_run=source)
 
 
 def newest_records(
@@ -200,15 +209,18 @@ def _median_step(times: list[datetime]) -> float | None:
 def _sensors(recent: list[Path], observations: list[ObservationLine], until: datetime) -> list[SensorLine]:
     health = newest_records(recent, "sensor_health", HealthLine.of, until, max_bytes=32 * 1024)
     latest = {record.sensor: record for record in health}
-    lines = []
-    for key in SensorKey:
-        installed = any(obs.sensors.get(key) is not None for obs in observations)
-        lines.append(SensorLine(key, installed, latest.get(key)))
-    return lines
+    given = {name for obs in observations for name, value in obs.sensors.items() if value is not None}
+    return [SensorLine(key, key.value in given, latest.get(key)) for key in SensorKey]
 
 
 def _open_episodes(runs_oldest_first: list[Path], until: datetime) -> list[OpenEpisode]:
     anomalies = _whole_stream(runs_oldest_first, "anomalies", AnomalyLine.of, until)
+    if not anomalies:
+        return []
+    # Imported only now: it loads `dataclasses` (and `inspect`), a tenth of the start-up of a
+    # status check on a calm greenhouse, which has no anomaly records to pair.
+    from brain.episodes import episodes_from
+
     open_ones = [episode for episode in episodes_from(anomalies) if episode.is_open]
     if not open_ones:
         return []
@@ -225,9 +237,7 @@ def metric_value(state: StateLine, metric: str) -> float | None:
         return air - state.dew_point_c
     if metric == "vpd_kpa":
         return state.vpd_kpa
-    if metric in SensorKey.__members__.values():
-        return state.get(SensorKey(metric))
-    return None
+    return state.values.get(metric)
 
 
 def _peak(episode: Episode, states: list[StateLine]) -> float:
@@ -238,16 +248,6 @@ def _peak(episode: Episode, states: list[StateLine]) -> float:
             if value is not None:
                 values.append(value)
     return min(values) if episode.peak_is_low else max(values)
-
-
-def _completeness(status: Status, dated: list[tuple[date, Path]], today: date) -> None:
-    """Observations in today's folder up to ``now`` against the polls since local midnight."""
-    window = day_window(today, status.zone.zone)
-    folder = next((path for day, path in dated if day == today), None)
-    status.observations_today = _observations_until(folder, status.now) if folder else 0
-    status.day_elapsed = min(status.now, window.end) - window.start
-    if status.poll_interval_s:
-        status.expected_today = max(1, int(status.day_elapsed.total_seconds() // status.poll_interval_s))
 
 
 def _observations_until(folder: Path, until: datetime) -> int:

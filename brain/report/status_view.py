@@ -8,10 +8,9 @@ this dialect, because monitoring is its job.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import IntEnum
-from typing import Any
+from typing import Any, NamedTuple
 
 from brain.names import HealthStatus, SensorKey, Severity
 from brain.report.folder import manifest_summary
@@ -50,8 +49,7 @@ class Level(IntEnum):
     UNKNOWN = 3
 
 
-@dataclass(frozen=True)
-class Limits:
+class Limits(NamedTuple):
     """When the newest observation, the free disk and today's completeness become a warning or critical."""
 
     warn_age: timedelta = timedelta(minutes=5)
