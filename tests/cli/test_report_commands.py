@@ -88,10 +88,12 @@ def test_a_bad_date_is_a_usage_error(tmp_path: Path) -> None:
 
 def test_week_without_a_date_reports_last_week(tmp_path: Path) -> None:
     # argparse passes a str const through the type: `--week` alone once failed as "not a date: 'last'".
-    # An hour of last week's Wednesday (a week without a single observation exits 65: test_exit_statuses.py).
+    # Data from last week's Wednesday to this week's (a week without a single observation exits 65:
+    # test_exit_statuses.py), so "last week" has data even if a Monday midnight passes meanwhile.
     root = tmp_path / "data"
     wednesday = last_week_start(datetime.now(UTC).date()) + timedelta(days=2)
-    assert simulate_hour(root, clean_env(), "--start", f"{wednesday}T12:00:00+00:00").returncode == 0
+    week = ("--start", f"{wednesday}T12:00:00+00:00", "--duration-hours", "168", "--poll-interval", "900")
+    assert simulate_hour(root, clean_env(), *week).returncode == 0
 
     result = subprocess.run(
         [sys.executable, "-m", "brain.cli", "report", str(root), "--week"],
