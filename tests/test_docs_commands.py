@@ -9,7 +9,9 @@ The convention the docs follow (README.md says it too):
   ```text (or any other) blocks are examples or output and are never run;
 - a command that cannot run here (it needs a Pi, root, systemd, a broker or the network) says
   ``not run: <why>`` in its comment; a ``# not run: <why>`` line opening a block covers the block;
-- a comment ``exits N`` states an expected exit status other than 0.
+- a comment ``exits N`` states an expected exit status other than 0;
+- ``make test`` is this suite itself, so it is never run here and needs no ``not run:`` (a
+  reader of the README's quickstart is not shown the convention).
 
 Each document runs in its own temporary "clone": links to the project's files, no ``.venv`` (the
 test's interpreter's bin folder stands in for ``.venv/bin/``, and is first on PATH), no ``data``
@@ -56,6 +58,8 @@ LAPTOP_PORT = re.compile(r"(?<=-p )1883\b|(?<=--port )1883\b")
 
 NOT_RUN = re.compile(r"not run: *(?P<reason>\S.*)$")
 EXITS = re.compile(r"\bexits (?P<status>\d+)\b")
+ITSELF = {"make test": "it is the test suite that runs this test"}
+"""Commands never run here without a word in the doc: running them would run this test again."""
 COMMAND_START = re.compile(r"^(brain |brain-daemon |\.venv/bin/|make |python|pip |sudo )")
 """How a command line starts; checked in fences without a language, which must hold none."""
 
@@ -130,7 +134,9 @@ def commands(path: Path) -> list[Command]:
                     document=document,
                     line=fence.line + offset,
                     text=pending + text,
-                    not_run=line_reason["reason"] if line_reason else block_reason,
+                    not_run=line_reason["reason"]
+                    if line_reason
+                    else block_reason or ITSELF.get(pending + text),
                     exits=int(status["status"]) if status else 0,
                 )
             )

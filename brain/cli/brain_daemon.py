@@ -274,8 +274,8 @@ def _report_error(parser: argparse.ArgumentParser, exc: BrainError, loaded: Load
     print(f"{PROG}: {exc}", file=sys.stderr)
     if isinstance(exc, DataRootBusyError):  # another writer holds the data root; its pid is in the message
         return ExitCode.TEMP_FAILURE
-    if isinstance(exc, DataRootUnwritableError):  # the output folder cannot be created or written
-        return ExitCode.CANNOT_CREATE if exc.permanent else ExitCode.IO_ERROR
+    if isinstance(exc, DataRootUnwritableError):  # refused at start: nothing was written, so nothing lost
+        return ExitCode.CANNOT_CREATE
     return ExitCode.FAILURE
 
 

@@ -1,4 +1,11 @@
-"""``brain export-csv``: states, or observations with VPD, as CSV for a spreadsheet (local-time column)."""
+"""``brain export-csv``: states, or observations with VPD, as CSV for a spreadsheet (local-time column).
+
+stdout is the CSV when no ``--out`` is given, so everything else goes to stderr: the row
+count, and log lines (a ``malformed_line_skipped`` for the torn last line a power cut
+leaves). A range without a single record exits 65 (``DATA_ERROR``) naming the days the
+folder holds, and removes the ``--out`` file it would have left with a header only; a data
+root that is not there exits 66 (``NO_INPUT``).
+"""
 
 from __future__ import annotations
 
@@ -18,7 +25,8 @@ def add_export_csv(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> 
         "export-csv",
         help="states (or observations with VPD) as CSV with a local-time column",
         description="Write the state records (default) or every observation with its VPD as CSV. "
-        "Columns: timestamp_utc, local_time, timezone, site_id, then the values.",
+        "Columns: timestamp_utc, local_time, timezone, site_id, then the values. A range without "
+        "records exits 65, naming the days the folder holds.",
     )
     add_site_options(parser)
     parser.add_argument(
@@ -34,11 +42,14 @@ def add_export_csv(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> 
 
 def run_export_csv(args: argparse.Namespace) -> int:
     """Write the CSV; the row count goes to stderr so stdout stays pure CSV."""
+    from brain.logging import configure_logging
     from brain.report.export_csv import Period, export_observations, export_states
+    from brain.report.folder import days_held
 
     site = open_site(args, "brain export-csv")
     if isinstance(site, ExitCode):
         return site
+    configure_logging("auto", "warning", stream=sys.stderr)
     data_root, zone = site.data_root, site.zone
     export = export_observations if args.observations else export_states
     period = Period(args.first, args.last)
@@ -54,6 +65,16 @@ def run_export_csv(args: argparse.Namespace) -> int:
     if rows < 0:
         return ExitCode.OK  # the reader closed the pipe: nothing more to say
     kind = "observations" if args.observations else "states"
+    if rows == 0:
+        if args.out is not None:
+            args.out.unlink(missing_ok=True)
+        asked = f"from {args.first or 'the first day'} to {args.last or 'the last day'}"
+        print(
+            f"brain export-csv: no {kind} {asked} (local days in {zone.name}) in {data_root}; "
+            f"it holds {days_held(data_root)}",
+            file=sys.stderr,
+        )
+        return ExitCode.DATA_ERROR
     print(f"brain export-csv: {rows:,} {kind}, local time in {zone.name}", file=sys.stderr)
     return ExitCode.OK
 

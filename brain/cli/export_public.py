@@ -19,11 +19,14 @@ def add_export_public(sub: argparse._SubParsersAction[argparse.ArgumentParser]) 
 
 
 def run_export_public(args: argparse.Namespace) -> int:
-    """Export and print the summary; exit 1 if the source cannot be read or the copy written."""
+    """Export and print the summary; exit 66 if the source is not there, 1 if it cannot be read or copied."""
     from brain.errors import StorageError
     from brain.storage.export import export_public
     from brain.storage.reader import MalformedLinePolicy
 
+    if not args.src.exists():
+        print(f"brain export-public: no such file or folder {args.src}", file=sys.stderr)
+        return ExitCode.NO_INPUT
     try:
         report = export_public(args.src, args.dst, policy=MalformedLinePolicy(args.on_malformed))
     except StorageError as exc:

@@ -37,6 +37,8 @@ def add_import_csv(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> 
 def run_import_csv(args: argparse.Namespace) -> int:
     """Run the import and print its summary; exit 0 even with skipped rows, 78 bad mapping, 1 bad input.
 
+    A CSV that is not there exits 66 (``NO_INPUT``), like every tool given a missing input.
+
     An existing ``--output`` is replaced only with ``--force`` (exit 73, CANNOT_CREATE, otherwise):
     an earlier import, or a file that is not one, is never lost to a repeated command.
     """
@@ -45,6 +47,9 @@ def run_import_csv(args: argparse.Namespace) -> int:
     from brain.sources.csv.importer import import_csv
     from brain.sources.csv.mapping import load_mapping
 
+    if not args.csv.exists():
+        print(f"brain import-csv: no such file {args.csv}", file=sys.stderr)
+        return ExitCode.NO_INPUT
     if (args.output.exists() or args.output.is_symlink()) and not args.force:
         print(
             f"brain import-csv: {args.output} exists; pass --force to replace it, or choose another --output",

@@ -2,6 +2,10 @@
 
 Needs matplotlib (``pip install 'brain[report]'``); without it the command says so and exits
 69 (:attr:`brain.exit_codes.ExitCode.UNAVAILABLE`). Days are the site's local days.
+A day or week without a single observation writes no page and exits 65 (``DATA_ERROR``),
+naming the days the folder holds: an empty page and exit 0 read as success (issue 25).
+A data root that is not there exits 66 (``NO_INPUT``). Log lines (a skipped malformed line)
+go to stderr; what the report found goes to stdout.
 """
 
 from __future__ import annotations
@@ -13,14 +17,6 @@ from pathlib import Path
 
 from brain.cli.site_options import add_site_options, iso_date, open_site
 from brain.exit_codes import ExitCode
-
-
-def _date(text: str) -> date:
-    try:
-        return date.fromisoformat(text)
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(f"not a date YYYY-MM-DD: {text!r}") from exc
-
 
 LAST_WEEK = "last"
 """``--week`` without a date: Monday to Sunday of last week."""
@@ -37,7 +33,8 @@ def add_report(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
         "report",
         help="a day's or a week's climate as one HTML page (needs brain[report])",
         description="Curves with tomato target bands, anomalies, sensor health and the day's figures, "
-        "as one self-contained HTML file that works offline. Default: yesterday.",
+        "as one self-contained HTML file that works offline. Default: yesterday. A period without "
+        "observations writes no page and exits 65, naming the days the folder holds.",
     )
     add_site_options(parser)
     period = parser.add_mutually_exclusive_group()
@@ -60,13 +57,17 @@ def add_report(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
 
 def run_report(args: argparse.Namespace) -> int:
     """Build the page and write it; say where, and what the day lacked."""
+    from brain.logging import configure_logging
     from brain.report.days import last_week_start, local_today
+    from brain.report.folder import days_held
     from brain.report.plots import MatplotlibMissingError
+    from brain.report.printable import printable
     from brain.report.report import day_report, week_report
 
     site = open_site(args, "brain report")
     if isinstance(site, ExitCode):
         return site
+    configure_logging("auto", "warning", stream=sys.stderr)
     data_root, zone = site.data_root, site.zone
     now = datetime.now(UTC)
     today = local_today(now, zone.zone)
@@ -75,22 +76,30 @@ def run_report(args: argparse.Namespace) -> int:
             first = last_week_start(today) if args.week == LAST_WEEK else args.week
             report = week_report(data_root, first, zone, now)
             name = f"brain-report-week-{first}.html"
+            asked = f"the week {first} to {first + timedelta(days=6)}"
         else:
             day = args.day or today - timedelta(days=1)
             report = day_report(data_root, day, zone, now)
-            name = f"brain-report-{day}.html"
+            name, asked = f"brain-report-{day}.html", f"{day}"
     except MatplotlibMissingError as exc:
         print(f"brain report: {exc}", file=sys.stderr)
         return ExitCode.UNAVAILABLE
+    observations = sum(summary.observation_count for summary in report.summaries)
+    if observations == 0:
+        print(
+            f"brain report: no observations for {asked} (local days in {zone.name}) in {data_root}; "
+            f"it holds {days_held(data_root)}. No page written.",
+            file=sys.stderr,
+        )
+        return ExitCode.DATA_ERROR
     out = args.out or Path(name)
     try:
         out.write_text(report.html, encoding="utf-8")
     except OSError as exc:
         print(f"brain report: cannot write {out}: {exc.strerror}", file=sys.stderr)
         return ExitCode.CANNOT_CREATE
-    observations = sum(summary.observation_count for summary in report.summaries)
     print(f"wrote {out} ({observations:,} observations, days in {zone.name})")
     for summary in report.summaries:
         for note in summary.notes:
-            print(f"  {summary.window.day}: {note}")
+            print(f"  {summary.window.day}: {printable(note)}")
     return ExitCode.OK

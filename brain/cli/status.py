@@ -36,7 +36,10 @@ def add_status(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     add_site_options(parser)
     parser.add_argument("--json", action="store_true", help="one JSON object instead of the screen")
     parser.add_argument(
-        "--at", metavar="TIME", help="judge the folder as of this ISO 8601 time (default: now)"
+        "--at",
+        metavar="TIME",
+        help="judge the folder as of this ISO 8601 time, records after it left out (default: now; a finished "
+        "simulation or replay: its newest observation)",
     )
     parser.add_argument("--warn-age", type=float, default=5.0, metavar="MIN", help="minutes (default 5)")
     parser.add_argument("--crit-age", type=float, default=30.0, metavar="MIN", help="minutes (default 30)")
@@ -49,15 +52,18 @@ USAGE_STATUS = 3
 
 def run_status(args: argparse.Namespace) -> int:
     """Gather, judge and print; the exit status is the verdict's level."""
-    from brain.report.status import gather_status
+    from brain.report.status import gather_status, status_now
     from brain.report.status_view import Level, Limits, render_json, render_text, verdict
 
     site = open_site(args, "brain status UNKNOWN")
     now = _instant(args.at)
     if isinstance(site, ExitCode) or now is None:
         return Level.UNKNOWN
-    status = gather_status(site.data_root, now, site.zone)
     limits = Limits(warn_age=timedelta(minutes=args.warn_age), crit_age=timedelta(minutes=args.crit_age))
+    if args.at is None:
+        status = status_now(site.data_root, now, site.zone, stale_after=limits.warn_age)
+    else:
+        status = gather_status(site.data_root, now, site.zone)
     level, problems = verdict(status, limits)
     if args.json:
         print(json.dumps(render_json(status, level, problems), indent=2, ensure_ascii=False))

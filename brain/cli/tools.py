@@ -35,7 +35,7 @@ def build_tools_parser() -> argparse.ArgumentParser:
         prog="brain",
         description="brain's tools for operators and analysts.",
         formatter_class=argparse.RawDescriptionHelpFormatter,
-        epilog=exit_code_help(),
+        epilog=exit_code_help("brain"),
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for add in TOOLS:

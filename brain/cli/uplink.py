@@ -129,9 +129,12 @@ def run_uplink(args: argparse.Namespace) -> int:
         if exc.origin == COMMAND_LINE and exc.key in FLAGS:
             return _fail(f"usage error: {FLAGS[exc.key]}: {exc}", ExitCode.USAGE)
         return _fail(f"configuration error: {exc}")
-    credentials = os.environ.get("CREDENTIALS_DIRECTORY")
     try:
         require_paho()
+    except UplinkError as exc:
+        return _fail(str(exc), ExitCode.UNAVAILABLE)
+    credentials = os.environ.get("CREDENTIALS_DIRECTORY")
+    try:
         password = read_password(settings.uplink, credentials)
         alerts = settings.uplink.alerts.with_files_read(credentials)
         if settings.uplink.tls:

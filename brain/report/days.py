@@ -9,13 +9,17 @@ records are found by time in the folders of that date and its neighbours.
 The zone, in order: ``--timezone`` given to the command, else the data root's manifest
 (what the writer used), else the configured site ``timezone``, else UTC, and every page says
 which it was.
+
+The small records here are named tuples, not dataclasses: ``brain status`` imports this
+module, and the ``dataclasses`` module alone (it imports ``inspect``) is a tenth of that
+command's start-up budget (``bench/status.py``).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, tzinfo
 from pathlib import Path
+from typing import NamedTuple
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from brain.report.folder import manifest_timezone, read_manifest
@@ -23,8 +27,7 @@ from brain.report.folder import manifest_timezone, read_manifest
 UTC_NAME = "UTC"
 
 
-@dataclass(frozen=True)
-class SiteZone:
+class SiteZone(NamedTuple):
     """The zone a report counts days in, and where that choice came from (shown on every page)."""
 
     zone: ZoneInfo
@@ -67,8 +70,7 @@ def site_zone(data_root: Path, configured: str | None, *, explicit: str | None =
     return resolve_zone(read_manifest(data_root), configured, explicit=explicit)
 
 
-@dataclass(frozen=True)
-class DayWindow:
+class DayWindow(NamedTuple):
     """One local day: its date and its ``[start, end)`` as aware datetimes (UTC instants)."""
 
     day: date

@@ -1,9 +1,11 @@
 """``brain status``'s facts about a data root, gathered cheaply enough for a monitoring plugin.
 
 Reads only the run folders of the newest days (``RECENT_DAYS``) and the tails of their newest parts
-(:mod:`brain.report.tails`), lists the folder's files for their sizes (a stat, not a read),
-and the manifest and uplink cursors as plain JSON. Nothing here reads the clock: ``now``
-comes in, so a folder can be judged as of any instant (``--at``) and tests are exact.
+(:mod:`brain.report.lines`: bounded reads of regular files, lines as JSON, no record models),
+lists the folder's files for their sizes (a stat, not a read), and the manifest and uplink
+cursors as plain JSON. Nothing here reads the clock: ``now`` comes in, and every record after
+it is left out, so a folder is judged as of any instant (``--at``) exactly as a copy of it
+cut at that instant would be, and tests are exact.
 
 A sensor counts as installed when it gave a value in the observations read (the tail: about
 a day at 1-minute polling); one that gave none is listed as "no readings" and raises no
@@ -13,47 +15,57 @@ sensor inventory replaces this rule once it records one.
 
 from __future__ import annotations
 
+import itertools
 import os
-import shutil
-import statistics
-from dataclasses import dataclass, field
+from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING, NamedTuple
 
-from brain.contracts import AnomalyV1, ObservationV1, SensorHealthV1, SensorKey, StateV1
-from brain.episodes import Episode, episodes_from
+from brain.layout import stream_parts
+from brain.names import SensorKey
 from brain.report.days import SiteZone, day_window, local_today
-from brain.report.folder import read_manifest
-from brain.report.tails import count_lines, tail_records
-from brain.report.timeline import poll_interval_s
-from brain.storage import DatasetManager, MalformedLinePolicy, iter_records
-from brain.uplink import CURSOR_DIR, uplink_lag
+from brain.report.folder import dated_runs, read_manifest
+from brain.report.lines import (
+    MAX_PART_BYTES,
+    AnomalyLine,
+    HealthLine,
+    L,
+    ObservationLine,
+    StateLine,
+    count_lines,
+    parse_lines,
+    tail_lines,
+)
+from brain.report.uplink_cursors import UplinkLag, uplink_lags
+
+if TYPE_CHECKING:
+    from brain.episodes import Episode
 
 RECENT_DAYS = 3
 """Days of run folders, back from the newest, read for open anomalies and peaks (the estimator's 48 h + 1)."""
 RATE_RUNS = 7
 """Complete run folders (today's excluded) whose mean size is the disk's daily rate."""
+FINISHED_SOURCES = {"synthetic": "simulation", "replay": "replay"}
+"""Manifest sources whose run ends by itself: a folder they made and left is finished, not stale."""
 
 
-@dataclass(frozen=True)
-class SensorLine:
+class SensorLine(NamedTuple):
     """One sensor's latest health, and whether it gave a value recently."""
 
     sensor: SensorKey
     installed: bool
-    health: SensorHealthV1 | None
+    health: HealthLine | None
 
 
-@dataclass(frozen=True)
-class OpenEpisode:
+class OpenEpisode(NamedTuple):
     """An anomaly still open, with its worst value so far (from the stored states and its records)."""
 
     episode: Episode
     peak: float
 
 
-@dataclass(frozen=True)
-class Disk:
+class Disk(NamedTuple):
     """What the data root takes, what is free, and how long the free space lasts at the recent rate."""
 
     used_bytes: int
@@ -68,94 +80,167 @@ class Disk:
         return self.free_bytes / self.bytes_per_day
 
 
-@dataclass(frozen=True)
-class UplinkLag:
-    """How far the uplink is behind the newest record of one stream (:func:`brain.uplink.uplink_lag`)."""
-
-    stream: str
-    lag: timedelta | None
-    """``None`` when it cannot be told (nothing delivered yet, or the cursor unreadable)."""
-    error: str | None = None
-
-
-@dataclass
-class Status:
-    """Everything ``brain status`` shows."""
+class Status(NamedTuple):
+    """Everything ``brain status`` shows (a named tuple, as every record of this module: see lines.py)."""
 
     data_root: Path
     now: datetime
     zone: SiteZone
     runs: int = 0
-    latest_observation: ObservationV1 | None = None
+    latest_observation: ObservationLine | None = None
     poll_interval_s: float | None = None
-    latest_state: StateV1 | None = None
-    open_episodes: list[OpenEpisode] = field(default_factory=list)
-    sensors: list[SensorLine] = field(default_factory=list)
+    latest_state: StateLine | None = None
+    open_episodes: list[OpenEpisode] = []  # noqa: RUF012  (a tuple field's default is never mutated)
+    sensors: list[SensorLine] = []  # noqa: RUF012
     observations_today: int = 0
     expected_today: int | None = None
     day_elapsed: timedelta = timedelta(0)
     disk: Disk | None = None
-    uplink: list[UplinkLag] = field(default_factory=list)
+    uplink: list[UplinkLag] = []  # noqa: RUF012
     manifest: dict[str, object] | None = None
+    finished_run: str | None = None
+    """``simulation`` or ``replay`` when the folder is a finished one, judged as of its end."""
 
 
 def gather_status(data_root: Path, now: datetime, zone: SiteZone) -> Status:
-    """Read what ``brain status`` shows about ``data_root`` as of ``now``."""
-    status = Status(data_root, now, zone, manifest=read_manifest(data_root))
-    dated = DatasetManager(data_root).dated_runs()
-    status.runs = len(dated)
+    """Read what ``brain status`` shows about ``data_root`` as of ``now`` (records after it left out)."""
+    manifest = read_manifest(data_root)
+    today = local_today(now, zone.zone)
+    every = dated_runs(data_root)
+    dated = [(day, path) for day, path in every if day <= today + timedelta(days=1)]  # the writer's zone
     if not dated:
-        return status
-    oldest_recent = dated[-1][0] - timedelta(days=RECENT_DAYS - 1)
+        return Status(data_root, now, zone, runs=len(every), manifest=manifest)
+    oldest_recent = min(dated[-1][0], today) - timedelta(days=RECENT_DAYS - 1)
     recent = [path for day, path in reversed(dated) if day >= oldest_recent]
-    observations = tail_records(recent, "observations", ObservationV1)
-    if observations:
-        status.latest_observation = observations[-1]
-        status.poll_interval_s = poll_interval_s([obs.timestamp for obs in observations])
-    states = tail_records(recent, "state", StateV1, max_bytes=16 * 1024)
-    status.latest_state = states[-1] if states else None
-    status.sensors = _sensors(recent, observations)
-    status.open_episodes = _open_episodes(list(reversed(recent)))
-    _completeness(status, dated)
-    status.disk = _disk(data_root, dated, local_today(now, zone.zone))
-    status.uplink = _uplink(data_root)
-    return status
+    observations = newest_records(recent, "observations", ObservationLine.of, now)
+    interval = _median_step([obs.timestamp for obs in observations])
+    states = newest_records(recent, "state", StateLine.of, now, max_bytes=16 * 1024)
+    window = day_window(today, zone.zone)
+    elapsed = min(now, window.end) - window.start
+    folder = next((path for day, path in dated if day == today), None)
+    return Status(
+        data_root,
+        now,
+        zone,
+        runs=len(every),
+        latest_observation=observations[-1] if observations else None,
+        poll_interval_s=interval,
+        latest_state=states[-1] if states else None,
+        open_episodes=_open_episodes(list(reversed(recent)), now),
+        sensors=_sensors(recent, observations, now),
+        observations_today=_observations_until(folder, now) if folder else 0,
+        expected_today=max(1, int(elapsed.total_seconds() // interval)) if interval else None,
+        day_elapsed=elapsed,
+        disk=_disk(data_root, every, today),
+        uplink=uplink_lags(data_root, recent, now),
+        manifest=manifest,
+    )
 
 
-def _sensors(recent: list[Path], observations: list[ObservationV1]) -> list[SensorLine]:
-    health = tail_records(recent, "sensor_health", SensorHealthV1, max_bytes=32 * 1024)
-    latest = {record.sensor: record for record in health}
-    lines = []
-    for key in SensorKey:
-        installed = any(obs.sensors.get(key) is not None for obs in observations)
-        lines.append(SensorLine(key, installed, latest.get(key)))
-    return lines
+def finished_run_end(status: Status, stale_after: timedelta) -> datetime | None:
+    """The end of a finished simulation or replay (its newest observation), else ``None``.
+
+    A folder is a finished run when its manifest says a simulation or a replay made it and its
+    newest observation is older than ``stale_after``: such a run stopped by itself, and judging
+    it against the wall clock ("186 days old") says nothing. A live source is never one.
+    """
+    identity = status.manifest.get("identity") if status.manifest else None
+    source = identity.get("source") if isinstance(identity, dict) else None
+    latest = status.latest_observation
+    if source not in FINISHED_SOURCES or latest is None or status.now - latest.timestamp <= stale_after:
+        return None
+    return latest.timestamp
 
 
-def _open_episodes(runs_oldest_first: list[Path]) -> list[OpenEpisode]:
-    anomalies: list[AnomalyV1] = []
+def status_now(data_root: Path, now: datetime, zone: SiteZone, *, stale_after: timedelta) -> Status:
+    """:func:`gather_status` as of ``now``, or as of the end of a finished simulation or replay."""
+    status = gather_status(data_root, now, zone)
+    end = finished_run_end(status, stale_after)
+    if end is None:
+        return status
+    identity = status.manifest.get("identity") if status.manifest else None
+    source = FINISHED_SOURCES[str(identity.get("source") if isinstance(identity, dict) else "")]
+    return gather_status(data_root, end, zone)._replace(finished_run=source)
+
+
+def newest_records(
+    run_dirs: list[Path],
+    stream: str,
+    parse: Callable[[bytes], L],
+    until: datetime,
+    max_bytes: int = 512 * 1024,
+) -> list[L]:
+    """The newest records of ``stream`` up to ``until``, oldest first, from the newest part holding any.
+
+    ``run_dirs`` newest first. A part's tail is read first; when every record in it is after
+    ``until`` (``--at`` an earlier time), the whole part is (bounded by ``MAX_PART_BYTES``).
+    """
+    for run_dir in run_dirs:
+        for part in reversed(stream_parts(run_dir, stream)):
+            lines = tail_lines(part.path, max_bytes)
+            records = parse_lines(lines, parse)
+            if records and records[0].timestamp > until:
+                records = parse_lines(tail_lines(part.path, MAX_PART_BYTES), parse)
+            kept = [record for record in records if record.timestamp <= until]
+            if kept:
+                return kept
+    return []
+
+
+def _whole_stream(
+    runs_oldest_first: list[Path], stream: str, parse: Callable[[bytes], L], until: datetime
+) -> list[L]:
+    records: list[L] = []
     for run in runs_oldest_first:
-        anomalies += iter_records(run, "anomalies", AnomalyV1, policy=MalformedLinePolicy.SKIP)
+        for part in stream_parts(run, stream):
+            records += parse_lines(tail_lines(part.path, MAX_PART_BYTES), parse, until)
+    return records
+
+
+def _median_step(times: list[datetime]) -> float | None:
+    """The usual step between observations (the median, so gaps and restarts do not skew it)."""
+    steps = sorted(s for a, b in itertools.pairwise(times) if (s := (b - a).total_seconds()) > 0)
+    if not steps:
+        return None
+    middle = len(steps) // 2
+    return steps[middle] if len(steps) % 2 else (steps[middle - 1] + steps[middle]) / 2
+
+
+def _sensors(recent: list[Path], observations: list[ObservationLine], until: datetime) -> list[SensorLine]:
+    health = newest_records(recent, "sensor_health", HealthLine.of, until, max_bytes=32 * 1024)
+    latest = {record.sensor: record for record in health}
+    given = {name for obs in observations for name, value in obs.sensors.items() if value is not None}
+    return [SensorLine(key, key.value in given, latest.get(key)) for key in SensorKey]
+
+
+def _open_episodes(runs_oldest_first: list[Path], until: datetime) -> list[OpenEpisode]:
+    anomalies = _whole_stream(runs_oldest_first, "anomalies", AnomalyLine.of, until)
+    if not anomalies:
+        return []
+    # Imported only now: it loads `dataclasses` (and `inspect`), a tenth of the start-up of a
+    # status check on a calm greenhouse, which has no anomaly records to pair.
+    from brain.episodes import episodes_from
+
     open_ones = [episode for episode in episodes_from(anomalies) if episode.is_open]
     if not open_ones:
         return []
-    states: list[StateV1] = []
-    for run in runs_oldest_first:
-        states += iter_records(run, "state", StateV1, policy=MalformedLinePolicy.SKIP)
+    states = _whole_stream(runs_oldest_first, "state", StateLine.of, until)
     return [OpenEpisode(episode, _peak(episode, states)) for episode in open_ones]
 
 
-def metric_value(state: StateV1, metric: str) -> float | None:
+def metric_value(state: StateLine, metric: str) -> float | None:
     """A state's value of an anomaly metric (the dew-point margin is air temperature minus dew point)."""
     if metric == "dew_point_margin_c":
-        if state.air_temperature_c is None or state.dew_point_c is None:
+        air = state.get(SensorKey.AIR_TEMPERATURE_C)
+        if air is None or state.dew_point_c is None:
             return None
-        return state.air_temperature_c - state.dew_point_c
-    value = getattr(state, metric, None)
-    return value if isinstance(value, float) else None
+        return air - state.dew_point_c
+    if metric == "vpd_kpa":
+        return state.vpd_kpa
+    return state.values.get(metric)
 
 
-def _peak(episode: Episode, states: list[StateV1]) -> float:
+def _peak(episode: Episode, states: list[StateLine]) -> float:
     values = [episode.first_value, episode.last_value]
     for state in states:
         if state.timestamp >= episode.started_at:
@@ -165,28 +250,33 @@ def _peak(episode: Episode, states: list[StateV1]) -> float:
     return min(values) if episode.peak_is_low else max(values)
 
 
-def _completeness(status: Status, dated: list[tuple[date, Path]]) -> None:
-    """Observations in today's folder against the polls since local midnight at the poll interval."""
-    today = local_today(status.now, status.zone.zone)
-    window = day_window(today, status.zone.zone)
-    folder = next((path for day, path in dated if day == today), None)
-    status.observations_today = count_lines(folder, "observations") if folder else 0
-    status.day_elapsed = min(status.now, window.end) - window.start
-    if status.poll_interval_s:
-        status.expected_today = max(1, int(status.day_elapsed.total_seconds() // status.poll_interval_s))
+def _observations_until(folder: Path, until: datetime) -> int:
+    """Lines of the folder's plain observation parts; records after ``until`` not counted (``--at``).
+
+    Counting newlines is enough, and cheap, unless the newest record is after ``until``.
+    """
+    parts = [part for part in stream_parts(folder, "observations") if not part.compressed]
+    newest = parse_lines(tail_lines(parts[-1].path, 4096), ObservationLine.of) if parts else []
+    if not newest or newest[-1].timestamp <= until:
+        return sum(count_lines(part.path) for part in parts)
+    return sum(len(parse_lines(tail_lines(p.path, MAX_PART_BYTES), ObservationLine.of, until)) for p in parts)
 
 
 def _disk(data_root: Path, dated: list[tuple[date, Path]], today: date) -> Disk:
     sizes = {path: _tree_bytes(path) for _, path in dated}
-    used = sum(sizes.values()) + sum(
-        entry.stat().st_size for entry in os.scandir(data_root) if entry.is_file(follow_symlinks=False)
-    )
-    complete = [sizes[path] for day, path in dated if day != today][-RATE_RUNS:]
-    rate = statistics.fmean(complete) if complete else None
-    return Disk(used, shutil.disk_usage(data_root).free, rate)
+    used = sum(sizes.values()) + _tree_bytes(data_root)
+    complete = [sizes[path] for day, path in dated if day < today][-RATE_RUNS:]
+    rate = sum(complete) / len(complete) if complete else None
+    try:
+        fs = os.statvfs(data_root)
+        free = fs.f_bavail * fs.f_frsize
+    except OSError:
+        free = 0
+    return Disk(used, free, rate)
 
 
 def _tree_bytes(path: Path) -> int:
+    """The sizes of the regular files directly in ``path`` (``lstat``: a link is not followed)."""
     total = 0
     try:
         with os.scandir(path) as entries:
@@ -196,16 +286,3 @@ def _tree_bytes(path: Path) -> int:
     except OSError:
         return total
     return total
-
-
-def _uplink(data_root: Path) -> list[UplinkLag]:
-    """Per stream, the uplink's lag from its cursor files; none where no uplink ever ran.
-
-    Only the cursors and the parts' sizes are read (``brain.uplink.lag``), never a broker.
-    """
-    if not (data_root / CURSOR_DIR).is_dir():
-        return []
-    return [
-        UplinkLag(stream, timedelta(seconds=lag.lag_s) if lag.lag_s is not None else None, lag.error)
-        for stream, lag in uplink_lag(data_root).items()
-    ]

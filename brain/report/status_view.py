@@ -8,13 +8,13 @@ this dialect, because monitoring is its job.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import IntEnum
-from typing import Any
+from typing import Any, NamedTuple
 
-from brain.contracts import HealthStatus, SensorKey, Severity
+from brain.names import HealthStatus, SensorKey, Severity
 from brain.report.folder import manifest_summary
+from brain.report.printable import printable, printable_lines
 from brain.report.status import Status
 
 METRIC_UNITS = {
@@ -25,6 +25,9 @@ METRIC_UNITS = {
     "substrate_moisture_pct": ("%", 1),
     "vpd_kpa": ("kPa", 2),
     "dew_point_margin_c": ("K", 1),
+    "night_mean_air_temperature_c": ("°C", 1),
+    "mean_24h_air_temperature_c": ("°C", 1),
+    "daily_light_integral_mol_m2_d": ("mol/m²/d", 1),
 }
 """Unit and decimals of each anomaly metric, for its peak and threshold."""
 
@@ -46,8 +49,7 @@ class Level(IntEnum):
     UNKNOWN = 3
 
 
-@dataclass(frozen=True)
-class Limits:
+class Limits(NamedTuple):
     """When the newest observation, the free disk and today's completeness become a warning or critical."""
 
     warn_age: timedelta = timedelta(minutes=5)
@@ -81,7 +83,7 @@ def verdict(status: Status, limits: Limits) -> tuple[Level, list[str]]:
     for line in status.sensors:
         if line.installed and line.health is not None and line.health.status is HealthStatus.FAULTY:
             name = SENSOR_NAMES[line.sensor][0]
-            found.append((Level.WARNING, f"{name} sensor faulty ({line.health.fault.value})"))
+            found.append((Level.WARNING, f"{name} sensor faulty ({line.health.fault})"))
     days_left = status.disk.days_left if status.disk else None
     if days_left is not None and days_left < limits.warn_days_left:
         level = Level.CRITICAL if days_left < limits.crit_days_left else Level.WARNING
@@ -133,13 +135,18 @@ def render_text(status: Status, level: Level, problems: list[str]) -> str:
     """The screen: verdict first, then each block a grower or operator asks about."""
     local = status.now.astimezone(status.zone.zone)
     out = [
-        f"brain status {level.name}: {status.data_root}",
+        f"brain status {level.name}: {printable(str(status.data_root))}",
         f"as of {local:%Y-%m-%d %H:%M} {status.zone.name} ({status.zone.explained})",
-        *[f"  ! {text}" for text in problems],
     ]
+    if status.finished_run:
+        out.append(
+            f"  a finished {status.finished_run} (its manifest says so): judged as of its newest "
+            "observation; --at TIME judges another moment"
+        )
+    out += [f"  ! {printable(text)}" for text in problems]
     for block in (_climate_block, _anomaly_block, _sensor_block, _folder_block):
         out += ["", *block(status)]
-    return "\n".join(out) + "\n"
+    return printable_lines("\n".join(out)) + "\n"
 
 
 def _when(status: Status, moment: datetime) -> str:
@@ -200,7 +207,7 @@ def _sensor_block(status: Status) -> list[str]:
             out.append(f"  {name:<19} no health record yet")
         else:
             h = line.health
-            text = h.status.value if h.fault.value == "none" else f"{h.status.value}: {h.fault.value}"
+            text = h.status.value if h.fault == "none" else f"{h.status.value}: {printable(h.fault)}"
             out.append(f"  {name:<19} {text:<22} since {_when(status, h.since)}")
     return out
 
@@ -223,13 +230,13 @@ def _folder_block(status: Status) -> list[str]:
             if lag.lag is not None
             else f"lag unknown ({lag.error or 'nothing sent yet'})"
         )
-        out.append(f"Uplink              {lag.stream}: {text}")
+        out.append(printable(f"Uplink              {lag.stream}: {text}"))
     if not status.uplink:
         out.append("Uplink              none (no cursor files in uplink/)")
     if status.manifest is None:
         out.append("Made by             unknown (no manifest.json)")
     else:
-        pairs = [f"{key}={value}" for key, value in manifest_summary(status.manifest)]
+        pairs = [printable(f"{key}={value}") for key, value in manifest_summary(status.manifest)]
         out += [f"{'Made by' if i == 0 else '':<20}{pair}" for i, pair in enumerate(pairs)]
     return out
 
@@ -245,9 +252,10 @@ def render_json(status: Status, level: Level, problems: list[str]) -> dict[str, 
         "now": status.now.isoformat(),
         "timezone": status.zone.name,
         "timezone_origin": status.zone.origin,
+        "finished_run": status.finished_run,
         "latest_observation": obs.timestamp.isoformat() if obs else None,
         "poll_interval_s": status.poll_interval_s,
-        "latest_state": status.latest_state.model_dump(mode="json") if status.latest_state else None,
+        "latest_state": status.latest_state.data if status.latest_state else None,
         "open_anomalies": [
             {
                 "kind": o.episode.kind.value,
@@ -264,7 +272,7 @@ def render_json(status: Status, level: Level, problems: list[str]) -> dict[str, 
                 "sensor": line.sensor.value,
                 "installed": line.installed,
                 "status": line.health.status.value if line.health else None,
-                "fault": line.health.fault.value if line.health else None,
+                "fault": line.health.fault if line.health else None,
                 "since": line.health.since.isoformat() if line.health else None,
             }
             for line in status.sensors

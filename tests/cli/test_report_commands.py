@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
 from brain.exit_codes import ExitCode
+from brain.report.days import last_week_start
 from tests.conftest import PROJECT_ROOT
 from tests.runs import DAEMON, clean_env
 
@@ -33,8 +35,18 @@ def brain(*args: str, env: dict[str, str] | None = None) -> subprocess.Completed
     )  # fmt: skip
 
 
-def simulate_hour(root: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    args = [*DAEMON, "--simulate", "--duration-hours", "1", "--time-scale", "0", "--output-dir", str(root)]
+def simulate_hour(root: Path, env: dict[str, str], *start: str) -> subprocess.CompletedProcess[str]:
+    args = [
+        *DAEMON,
+        "--simulate",
+        "--duration-hours",
+        "1",
+        "--time-scale",
+        "0",
+        "--output-dir",
+        str(root),
+        *start,
+    ]
     return subprocess.run(
         [sys.executable, *args], capture_output=True, text=True, env=env, timeout=120, check=False
     )
@@ -76,8 +88,12 @@ def test_a_bad_date_is_a_usage_error(tmp_path: Path) -> None:
 
 def test_week_without_a_date_reports_last_week(tmp_path: Path) -> None:
     # argparse passes a str const through the type: `--week` alone once failed as "not a date: 'last'".
+    # Data from last week's Wednesday to this week's (a week without a single observation exits 65:
+    # test_exit_statuses.py), so "last week" has data even if a Monday midnight passes meanwhile.
     root = tmp_path / "data"
-    assert simulate_hour(root, clean_env()).returncode == 0
+    wednesday = last_week_start(datetime.now(UTC).date()) + timedelta(days=2)
+    week = ("--start", f"{wednesday}T12:00:00+00:00", "--duration-hours", "168", "--poll-interval", "900")
+    assert simulate_hour(root, clean_env(), *week).returncode == 0
 
     result = subprocess.run(
         [sys.executable, "-m", "brain.cli", "report", str(root), "--week"],

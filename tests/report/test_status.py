@@ -16,7 +16,7 @@ from brain.report.days import resolve_zone, site_zone
 from brain.report.status import gather_status
 from brain.report.status_view import Level, Limits, render_json, render_text, verdict
 from brain.uplink.cursor import MQTT_CONSUMER, cursor_path
-from tests.runs import clean_env
+from tests.runs import DAEMON, clean_env
 
 UTC_ZONE = resolve_zone(None, None)
 END_OF_HEATWAVE = datetime(2026, 6, 2, 0, 2, tzinfo=UTC)
@@ -206,3 +206,154 @@ def test_a_folder_without_a_readable_manifest_says_so(heatwave_root: Path, tmp_p
         status = gather_status(root, END_OF_HEATWAVE, UTC_ZONE)
         text = render_text(status, *verdict(status, Limits()))
         assert "Made by             unknown (no manifest.json)" in text
+
+
+def judged(root: Path, now: datetime) -> dict[str, object]:
+    """What ``brain status --json`` says of ``root`` at ``now``, without the facts of the folder itself."""
+    zone = site_zone(root, None)
+    status = gather_status(root, now, zone)
+    document = render_json(status, *verdict(status, Limits()))
+    for key in ("data_root", "disk", "manifest"):
+        document.pop(key)
+    return document
+
+
+@pytest.mark.parametrize("hour", [6, 12.5, 15.5, 21])
+def test_at_judges_the_records_up_to_that_time_as_a_folder_cut_there(
+    heatwave_root: Path, tmp_path: Path, hour: float
+) -> None:
+    now = datetime(2026, 6, 1, int(hour), int(hour % 1 * 60), tzinfo=UTC)
+    cut = cut_at(heatwave_root, tmp_path / "cut", now)
+    shutil.copy(heatwave_root / "manifest.json", cut / "manifest.json")
+
+    assert judged(heatwave_root, now) == judged(cut, now)
+    if hour == 15.5:  # the issue's case: CRITICAL was open at 15:30, not the evening's WARNING
+        document = judged(heatwave_root, now)
+        assert document["level"] == "CRITICAL" and document["latest_observation"] == now.isoformat()
+        assert document["observations_today"] == 931 and document["expected_today"] == 930
+
+
+@pytest.mark.field_data
+def test_at_on_the_osu_season_sees_the_temperature_warning_open_then(
+    field_data: Path, tmp_path: Path
+) -> None:
+    lines = (field_data / "osu2024_tomato_reference_environment.csv").read_text().splitlines(keepends=True)
+    csv = tmp_path / "osu.csv"
+    csv.write_text("".join(lines[: 1 + 11 * 288]))  # 2024-06-24 to 07-04, five-minute rows
+    root = tmp_path / "osu"
+    for args in (
+        [
+            "-m",
+            "brain.cli",
+            "import-csv",
+            "--mapping",
+            "osu2024",
+            "--output",
+            str(tmp_path / "o.jsonl"),
+            str(csv),
+        ],
+        [*DAEMON, "--replay", str(tmp_path / "o.jsonl"), "--time-scale", "0", "--output-dir", str(root)],
+    ):
+        result = subprocess.run(
+            [sys.executable, *args], capture_output=True, text=True, env=clean_env(), check=False
+        )
+        assert result.returncode == 0, result.stderr[-2000:]
+    now = datetime(2024, 7, 3, 20, 0, tzinfo=UTC)
+    cut = cut_at(root, tmp_path / "cut", now)
+    shutil.copy(root / "manifest.json", cut / "manifest.json")
+
+    full = status_command(str(root), "--at", "2024-07-03T20:00Z", "--json")
+    document = json.loads(full.stdout)
+    assert full.returncode == 1 and "warning anomaly open: temperature high" in document["problems"]
+    assert document["latest_observation"] == "2024-07-03T20:00:00+00:00"
+    assert judged(root, now) == judged(cut, now)
+
+
+def test_a_finished_simulation_is_judged_at_its_end_and_says_so(heatwave_root: Path) -> None:
+    result = status_command(str(heatwave_root))
+    as_json = json.loads(status_command(str(heatwave_root), "--json").stdout)
+
+    assert result.returncode == 1, result.stdout  # the evening's warning, not "186 days old"
+    assert "as of 2026-06-01 23:59 UTC" in result.stdout
+    assert "a finished simulation (its manifest says so)" in result.stdout and "--at TIME" in result.stdout
+    assert "old" not in "".join(as_json["problems"]) and as_json["finished_run"] == "simulation"
+
+
+def test_a_stalled_live_source_is_not_taken_for_a_finished_run(heatwave_root: Path, tmp_path: Path) -> None:
+    root = tmp_path / "data"
+    shutil.copytree(heatwave_root, root)
+    manifest = json.loads((root / "manifest.json").read_text())
+    manifest["identity"]["source"] = "hardware"
+    (root / "manifest.json").write_text(json.dumps(manifest))
+
+    result = status_command(str(root))
+
+    assert result.returncode == 2 and "days old" in result.stdout and "finished" not in result.stdout
+
+
+def test_hostile_parts_neither_hang_nor_balloon_nor_crash_it(heatwave_root: Path, tmp_path: Path) -> None:
+    """A FIFO part, a part linked to /dev/zero, a torn tail, a non-ISO uplink cursor: same verdict, exit 1."""
+    root = tmp_path / "data"
+    shutil.copytree(heatwave_root, root)
+    run = root / "run_20260601"
+    os.mkfifo(run / "state.0001.jsonl")  # the newest state part: opening it for reading would block
+    (run / "sensor_health.0001.jsonl").symlink_to("/dev/zero")  # would never end
+    with (run / "observations.0000.jsonl").open("ab") as torn:
+        torn.write(b'{"schema_version":"1.0","timestamp":"2026-06-02T00:0')  # what a power cut leaves
+    cursor = cursor_path(root, MQTT_CONSUMER, "observations")
+    cursor.parent.mkdir()
+    cursor.write_text(json.dumps({"format": 1, "last_timestamp": "yesterday", "updated_at": 12}))
+    at = "2026-06-02T00:02:00+00:00"
+
+    text = status_command(str(root), "--at", at)
+    as_json = status_command(str(root), "--at", at, "--json")
+
+    assert (text.returncode, as_json.returncode) == (1, 1), text.stdout + text.stderr
+    assert as_json.stderr == "" and text.stderr == ""
+    document = json.loads(as_json.stdout)  # nothing but the document on stdout
+    assert document["latest_observation"] == "2026-06-01T23:59:00+00:00"
+    assert document["latest_state"]["timestamp"] == "2026-06-01T23:45:00Z"
+    assert [s["status"] for s in document["sensors"]] == ["ok"] * 5
+    assert {"stream": "observations", "lag_s": None} in document["uplink"]
+    assert "Uplink              observations: lag unknown (mqtt.observations.cursor.json: last_timestamp" in (
+        text.stdout
+    )
+
+
+def test_control_characters_in_the_data_root_are_shown_not_obeyed(
+    heatwave_root: Path, tmp_path: Path
+) -> None:
+    root = tmp_path / "data"
+    shutil.copytree(heatwave_root, root)
+    manifest = json.loads((root / "manifest.json").read_text())
+    manifest["identity"]["site_id"] = "gh\x1b]0;pwned\x07\x1b[2J\nbrain status OK: fake"
+    (root / "manifest.json").write_text(json.dumps(manifest))
+    cursor = cursor_path(root, MQTT_CONSUMER, "x\x1b[31m")
+    cursor.parent.mkdir()
+    cursor.write_text("{}")
+
+    result = status_command(str(root), "--at", "2026-06-02T00:02:00+00:00")
+
+    assert "\x1b" not in result.stdout and "\x07" not in result.stdout
+    assert "site_id=gh\\x1b]0;pwned\\x07\\x1b[2J\\x0abrain status OK: fake" in result.stdout
+    assert "Uplink              x\\x1b[31m: " in result.stdout
+    assert [line for line in result.stdout.splitlines() if line.startswith("brain status")] == [
+        f"brain status WARNING: {root}"
+    ]
+
+
+def test_the_names_status_reads_without_importing_them_are_the_writers() -> None:
+    """brain status reads the manifest and the cursors without importing brain.storage or brain.uplink."""
+    from brain.report import folder, uplink_cursors
+    from brain.storage import manifest
+    from brain.uplink import cursor
+
+    assert (
+        folder.MANIFEST_VERSION == manifest.MANIFEST_VERSION
+        and folder.MANIFEST_NAME == manifest.MANIFEST_NAME
+    )
+    assert uplink_cursors.CURSOR_DIR == cursor.CURSOR_DIR
+    path = cursor.cursor_path(Path("/r"), cursor.MQTT_CONSUMER, "state")
+    assert path == Path(
+        "/r", uplink_cursors.CURSOR_DIR, f"{uplink_cursors.MQTT_PREFIX}state{uplink_cursors.CURSOR_SUFFIX}"
+    )

@@ -179,7 +179,7 @@ def test_a_wildcard_topic_prefix_stops_at_start_with_exit_78(tmp_path: Path, dat
 def test_without_paho_the_uplink_says_how_to_install_it(tmp_path: Path, data_root: Path) -> None:
     result = start(config(tmp_path, data_root, 1883), code=NO_PAHO)
     _, err = result.communicate(timeout=60)
-    assert result.returncode == 78
+    assert result.returncode == 69
     assert "pip install 'brain[uplink]'" in err
 
 

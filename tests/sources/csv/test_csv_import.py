@@ -295,7 +295,7 @@ def test_brain_import_csv_command(tmp_path: Path, capsys: pytest.CaptureFixture[
     assert tools_main([*again, "nonesuch"]) == 78
     assert tools_main([*again, str(mapping), "--site-id", "a b"]) == 78
     gone = ["import-csv", str(tmp_path / "gone.csv"), "--mapping", str(mapping), "--output", str(output)]
-    assert tools_main([*gone, "--force"]) == 1
+    assert tools_main([*gone, "--force"]) == 66  # EX_NOINPUT, as every tool given a missing input
 
 
 # --- the real field logs -------------------------------------------------------------------------

@@ -1,0 +1,328 @@
+"""A data root's records as ``brain status`` reads them: bounded reads of regular files, lines as JSON.
+
+Why not the record models and brain.storage's reader: ``brain status`` runs every minute
+under a monitoring plugin, often on a Pi, and importing :mod:`brain.contracts` (six pydantic
+models) and :mod:`brain.storage` cost it ten times the interpreter's own start (issue 29,
+``bench/status.py``). Every record was validated against its contract before the daemon
+wrote it, so what a line must pass here is what damage on disk breaks: it is a JSON object
+with an aware ISO 8601 ``timestamp``, and the few fields read have their types. A line that
+fails is skipped, as the reader's ``SKIP`` policy does, and never logged (stdout is the
+screen or the JSON a plugin parses; there is no log here at all).
+
+The parsed lines are named tuples rather than dataclasses: creating a dataclass costs
+about 0.4 ms at import, which five of them make a visible share of the budget.
+
+Hostile files stay bounded (issue 24): only regular files are read (a part that is a FIFO is
+never opened for reading with a blocking open, a symlink to ``/dev/zero`` or to a device is
+refused after ``fstat``), and no read takes more than :data:`MAX_PART_BYTES` from one part,
+compressed or not. (``brain.uplink.records`` reads lines the same way for the uplink; it is
+not imported here because importing :mod:`brain.uplink` loads pydantic.)
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import stat
+import zlib
+from collections.abc import Callable, Iterable
+from datetime import datetime
+from pathlib import Path
+from typing import Any, NamedTuple, Protocol, TypeVar
+
+from brain.names import AnomalyKind, HealthStatus, Metric, SensorKey, Severity
+
+TAIL_BYTES = 512 * 1024
+"""Bytes read from the end of a part: about a day of 1-minute observations (360 bytes each)."""
+MAX_PART_BYTES = 64 * 1024 * 1024
+"""The most read from one part, and the most a compressed part may expand to: a day at 1-second polls
+is about 31 MB of observations, so a real part is never cut; a hostile one costs at most this."""
+
+
+def open_regular(path: Path) -> int | None:
+    """A read-only descriptor of ``path`` if it is a regular file (after following links), else ``None``.
+
+    ``O_NONBLOCK`` makes opening a FIFO return at once instead of waiting for a writer; ``fstat``
+    then refuses it, and a device or socket, before a byte is read.
+    """
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+    except OSError:
+        return None
+    try:
+        if stat.S_ISREG(os.fstat(fd).st_mode):
+            return fd
+    except OSError:
+        pass
+    os.close(fd)
+    return None
+
+
+def _read_exactly(fd: int, count: int) -> bytes:
+    chunks, left = [], count
+    while left > 0:
+        chunk = os.read(fd, min(left, 1 << 20))
+        if not chunk:
+            break
+        chunks.append(chunk)
+        left -= len(chunk)
+    return b"".join(chunks)
+
+
+def read_tail(path: Path, max_bytes: int = TAIL_BYTES) -> tuple[bytes, bool]:
+    """The last ``max_bytes`` (at most) of a part's content, and whether anything before them was left out.
+
+    A ``.gz`` part is decompressed as a stream, keeping only the tail, and given up past
+    :data:`MAX_PART_BYTES` of output (a gzip bomb); unreadable or not regular: ``(b"", False)``.
+    """
+    max_bytes = min(max_bytes, MAX_PART_BYTES)
+    fd = open_regular(path)
+    if fd is None:
+        return b"", False
+    try:
+        size = os.fstat(fd).st_size
+        if path.name.endswith(".gz"):
+            return _gzip_tail(fd, min(size, MAX_PART_BYTES), max_bytes)
+        start = max(0, size - max_bytes)
+        os.lseek(fd, start, os.SEEK_SET)
+        return _read_exactly(fd, size - start), start > 0
+    except OSError:
+        return b"", False
+    finally:
+        os.close(fd)
+
+
+def _gzip_tail(fd: int, compressed: int, max_bytes: int) -> tuple[bytes, bool]:
+    inflate = zlib.decompressobj(wbits=16 + zlib.MAX_WBITS)  # gzip header; one member, as retention writes
+    tail, produced, left = b"", 0, compressed
+    while left > 0 and produced < MAX_PART_BYTES and not inflate.eof:
+        chunk = os.read(fd, min(left, 1 << 16))
+        if not chunk:
+            break
+        left -= len(chunk)
+        try:
+            out = inflate.decompress(chunk, MAX_PART_BYTES - produced)
+        except zlib.error:
+            break
+        produced += len(out)
+        tail = (tail + out)[-max_bytes:]
+    return tail, produced > len(tail)
+
+
+def tail_lines(path: Path, max_bytes: int = TAIL_BYTES) -> list[bytes]:
+    """The complete lines among the last ``max_bytes`` of a part.
+
+    The first line of a cut tail may be partial and is dropped, and so is a last line
+    without its newline (a write in progress, or a tail torn by a power cut).
+    """
+    data, cut = read_tail(path, max_bytes)
+    complete = data.split(b"\n")[:-1]
+    return complete[1:] if cut else complete
+
+
+def count_lines(path: Path) -> int:
+    """Newlines in a plain part, reading at most :data:`MAX_PART_BYTES`; 0 if it is not a regular file."""
+    fd = open_regular(path)
+    if fd is None:
+        return 0
+    total, left = 0, MAX_PART_BYTES
+    try:
+        while left > 0 and (chunk := os.read(fd, min(left, 1 << 20))):
+            total += chunk.count(b"\n")
+            left -= len(chunk)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+    return total
+
+
+def aware_time(data: dict[str, Any], key: str) -> datetime:
+    """``data[key]`` as an ISO 8601 time with a UTC offset; :class:`ValueError` otherwise."""
+    value = data.get(key)
+    if not isinstance(value, str):
+        raise ValueError(f"{key} must be an ISO 8601 time with offset, got {value!r}")
+    moment = datetime.fromisoformat(value)
+    if moment.tzinfo is None:
+        raise ValueError(f"{key} has no UTC offset: {value!r}")
+    return moment
+
+
+def _number(data: dict[str, Any], key: str, *, optional: bool = False) -> float | None:
+    value = data.get(key)
+    if value is None and optional:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ValueError(f"{key} must be a number, got {value!r}")
+    return float(value)
+
+
+def _text(data: dict[str, Any], key: str) -> str:
+    value = data.get(key)
+    if not isinstance(value, str):
+        raise ValueError(f"{key} must be a string, got {value!r}")
+    return value
+
+
+SENSOR_NAMES: tuple[str, ...] = tuple(key.value for key in SensorKey)
+"""The sensor keys as plain strings: readings are keyed by these (a ``SensorKey`` finds them too, being a
+``StrEnum``), because hashing an enum member runs Python code and a day's tail is 7,200 readings."""
+
+
+def _readings(data: dict[str, Any]) -> dict[str, float | None]:
+    readings: dict[str, float | None] = {}
+    for name in SENSOR_NAMES:
+        value = data.get(name)
+        if value is not None and (isinstance(value, bool) or not isinstance(value, int | float)):
+            raise ValueError(f"{name} must be a number or null, got {value!r}")
+        readings[name] = value
+    return readings
+
+
+def _object(line: bytes) -> dict[str, Any]:
+    try:
+        data = json.loads(line)
+    except RecursionError:
+        raise ValueError("nested too deeply to be a record") from None
+    if not isinstance(data, dict):
+        raise ValueError(f"a record is a JSON object, not {type(data).__name__}")
+    return data
+
+
+class TimedLine(NamedTuple):
+    """Any record's line, of which only the time is read."""
+
+    timestamp: datetime
+
+    @classmethod
+    def of(cls, line: bytes) -> TimedLine:
+        """Parse one line; :class:`ValueError` if it is not a record."""
+        return cls(aware_time(_object(line), "timestamp"))
+
+
+class ObservationLine(NamedTuple):
+    """An ``observations`` line: its time and each sensor's reading (``None``: no value)."""
+
+    timestamp: datetime
+    sensors: dict[str, float | None]
+    """Readings by sensor name (``air_temperature_c``); ``None``: no value."""
+
+    @classmethod
+    def of(cls, line: bytes) -> ObservationLine:
+        """Parse one line; :class:`ValueError` (or a ``json`` error, a subclass) if it is not one."""
+        data = _object(line)
+        sensors = data.get("sensors")
+        if not isinstance(sensors, dict):
+            raise ValueError("sensors must be an object")
+        return cls(aware_time(data, "timestamp"), _readings(sensors))
+
+
+class StateLine(NamedTuple):
+    """A ``state`` line: the estimate's values, and the line itself for ``--json``."""
+
+    timestamp: datetime
+    values: dict[str, float | None]
+    vpd_kpa: float | None
+    dew_point_c: float | None
+    confidence: float
+    data: dict[str, Any]
+
+    @classmethod
+    def of(cls, line: bytes) -> StateLine:
+        """Parse one line; :class:`ValueError` if it is not one."""
+        data = _object(line)
+        confidence = _number(data, "confidence")
+        assert confidence is not None  # not optional
+        return cls(
+            timestamp=aware_time(data, "timestamp"),
+            values=_readings(data),
+            vpd_kpa=_number(data, "vpd_kpa", optional=True),
+            dew_point_c=_number(data, "dew_point_c", optional=True),
+            confidence=confidence,
+            data=data,
+        )
+
+    def get(self, key: str) -> float | None:
+        """The estimate of one sensor's quantity (as ``StateV1.get``), by its ``SensorKey`` or name."""
+        return self.values[key]
+
+
+class HealthLine(NamedTuple):
+    """A ``sensor_health`` line: which sensor, how far it is trusted, since when."""
+
+    timestamp: datetime
+    sensor: SensorKey
+    status: HealthStatus
+    fault: str
+    since: datetime
+
+    @classmethod
+    def of(cls, line: bytes) -> HealthLine:
+        """Parse one line; :class:`ValueError` if it is not one."""
+        data = _object(line)
+        return cls(
+            timestamp=aware_time(data, "timestamp"),
+            sensor=SensorKey(_text(data, "sensor")),
+            status=HealthStatus(_text(data, "status")),
+            fault=_text(data, "fault"),
+            since=aware_time(data, "since"),
+        )
+
+
+class AnomalyLine(NamedTuple):
+    """An ``anomalies`` line: what pairs records into episodes (:class:`brain.episodes.AnomalyRecord`)."""
+
+    timestamp: datetime
+    kind: AnomalyKind
+    metric: Metric
+    severity: Severity
+    started_at: datetime
+    ended_at: datetime | None
+    threshold: float
+    observed_value: float
+    message: str
+
+    @classmethod
+    def of(cls, line: bytes) -> AnomalyLine:
+        """Parse one line; :class:`ValueError` if it is not one."""
+        data = _object(line)
+        threshold, observed = _number(data, "threshold"), _number(data, "observed_value")
+        assert threshold is not None and observed is not None  # not optional
+        return cls(
+            timestamp=aware_time(data, "timestamp"),
+            kind=AnomalyKind(_text(data, "kind")),
+            metric=Metric(_text(data, "metric")),
+            severity=Severity(_text(data, "severity")),
+            started_at=aware_time(data, "started_at"),
+            ended_at=None if data.get("ended_at") is None else aware_time(data, "ended_at"),
+            threshold=threshold,
+            observed_value=observed,
+            message=_text(data, "message"),
+        )
+
+
+class Timed(Protocol):
+    """A parsed line: it has its record's time."""
+
+    @property
+    def timestamp(self) -> datetime:
+        """The record's own time."""
+        ...
+
+
+L = TypeVar("L", bound=Timed)
+
+
+def parse_lines(
+    lines: Iterable[bytes], parse: Callable[[bytes], L], until: datetime | None = None
+) -> list[L]:
+    """The lines that ``parse`` accepts, in order, up to ``until`` (inclusive) when given."""
+    records = []
+    for line in lines:
+        try:
+            record = parse(line)
+        except (ValueError, TypeError):
+            continue
+        if until is None or record.timestamp <= until:
+            records.append(record)
+    return records
