@@ -108,31 +108,46 @@ def uplink_flags(args: argparse.Namespace) -> dict[str, Any]:
     return flags
 
 
-def _fail(message: str, status: ExitCode = ExitCode.CONFIG) -> int:
+def _fail(message: str, status: ExitCode = ExitCode.CONFIG) -> ExitCode:
     print(f"{PROG}: {message}", file=sys.stderr)
     return status
 
 
 def run_uplink(args: argparse.Namespace) -> int:
     """Load the settings, check what can be checked before connecting, then run until stopped."""
-    from brain.errors import ConfigError
     from brain.logging import configure_logging
-    from brain.settings_core import COMMAND_LINE
-    from brain.uplink.publisher import UplinkError, read_password, require_paho, tls_context
-    from brain.uplink.settings import SecretFileError, load_uplink_settings
+    from brain.uplink.publisher import UplinkError, require_paho
 
     if args.give_up_after is not None and not args.exit_when_drained:
         return _fail("usage error: --give-up-after needs --exit-when-drained", ExitCode.USAGE)
+    try:
+        require_paho()
+    except UplinkError as exc:
+        return _fail(str(exc), ExitCode.UNAVAILABLE)
+    started = _settings_and_secrets(args)
+    if isinstance(started, ExitCode):
+        return started
+    settings, password, alerts = started
+    configure_logging(settings.logging.format, settings.logging.level)
+    give_up = (args.give_up_after or GIVE_UP_AFTER_S) if args.exit_when_drained else None
+    return _serve(settings, password, alerts, give_up_after_s=give_up)
+
+
+def _settings_and_secrets(
+    args: argparse.Namespace,
+) -> tuple[UplinkProcessSettings, str | None, AlertSettings] | ExitCode:
+    """The settings, the password and the alert channels; or the exit status that refuses them."""
+    from brain.errors import ConfigError
+    from brain.settings_core import COMMAND_LINE
+    from brain.uplink.publisher import UplinkError, read_password, tls_context
+    from brain.uplink.settings import SecretFileError, load_uplink_settings
+
     try:
         settings = load_uplink_settings(config_path(args.config), uplink_flags(args))
     except ConfigError as exc:
         if exc.origin == COMMAND_LINE and exc.key in FLAGS:
             return _fail(f"usage error: {FLAGS[exc.key]}: {exc}", ExitCode.USAGE)
         return _fail(f"configuration error: {exc}")
-    try:
-        require_paho()
-    except UplinkError as exc:
-        return _fail(str(exc), ExitCode.UNAVAILABLE)
     credentials = os.environ.get("CREDENTIALS_DIRECTORY")
     try:
         password = read_password(settings.uplink, credentials)
@@ -143,9 +158,7 @@ def run_uplink(args: argparse.Namespace) -> int:
         return _fail(str(exc))
     except OSError as exc:  # ssl.SSLError is one: a CA, certificate or key file that does not load
         return _fail(f"TLS files of [uplink] cannot be used: {exc}")
-    configure_logging(settings.logging.format, settings.logging.level)
-    give_up = (args.give_up_after or GIVE_UP_AFTER_S) if args.exit_when_drained else None
-    return _serve(settings, password, alerts, give_up_after_s=give_up)
+    return settings, password, alerts
 
 
 def _serve(
