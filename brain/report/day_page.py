@@ -138,7 +138,7 @@ def anomaly_table(summary: DaySummary) -> str:
         )
         classes.append(f"sev-{episode.severity.value}")
     header = ["anomaly", "severity", "from", "to", "worst value", "threshold crossed"]
-    return html.table(header, rows, classes)
+    return html.table(header, rows, classes, text=True)
 
 
 def _severity_text(summary: DaySummary, episode: Episode) -> str:
@@ -227,7 +227,7 @@ def method_lines(summary: DaySummary) -> list[str]:
         "Figures are computed from every observation; readings of a sensor marked faulty are left out "
         "(grey on the curves). VPD per observation uses brain's estimator formula (FAO-56 Magnus).",
         f"A figure from less than {summary.min_share_pct:g} % of the day's polls is partial: shown, marked "
-        "(partial) and not judged good or bad.",
+        "(partial), or * in the week's table, and not judged good or bad.",
         "Light integral = sum of PAR x seconds / 1,000,000; each reading counts until the next "
         "(two polls at most).",
         "Bands: temperature day 21-27 °C, night 16-18 °C (OMAFRA; Peet & Bartholomew 1996); VPD 0.5-1.2 kPa "

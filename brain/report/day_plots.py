@@ -37,6 +37,9 @@ CHART_HEIGHT_IN = 2.6
 
 METRIC_CHART = {
     Metric.AIR_TEMPERATURE_C: SensorKey.AIR_TEMPERATURE_C.value,
+    Metric.NIGHT_MEAN_AIR_TEMPERATURE_C: SensorKey.AIR_TEMPERATURE_C.value,
+    Metric.MEAN_24H_AIR_TEMPERATURE_C: SensorKey.AIR_TEMPERATURE_C.value,
+    Metric.DAILY_LIGHT_INTEGRAL_MOL_M2_D: SensorKey.PAR_UMOL_M2_S.value,
     Metric.RELATIVE_HUMIDITY_PCT: SensorKey.RELATIVE_HUMIDITY_PCT.value,
     Metric.DEW_POINT_MARGIN_C: SensorKey.RELATIVE_HUMIDITY_PCT.value,
     Metric.VPD_KPA: VPD,
@@ -44,7 +47,8 @@ METRIC_CHART = {
     Metric.PAR_UMOL_M2_S: SensorKey.PAR_UMOL_M2_S.value,
     Metric.SUBSTRATE_MOISTURE_PCT: SensorKey.SUBSTRATE_MOISTURE_PCT.value,
 }
-"""On which chart an anomaly of each metric is shaded (condensation risk on the humidity chart)."""
+"""On which chart an anomaly of each metric is shaded (condensation risk on the humidity chart, a warm
+night or a hot 24-hour mean on the temperature curve they are means of)."""
 
 
 def day_charts(summary: DaySummary) -> list[Chart]:
@@ -99,7 +103,7 @@ def _no_data_text(summary: DaySummary, key: str) -> str:
     return f"No {name} readings on this day"
 
 
-def _day_spans(summary: DaySummary) -> list[Span]:
+def day_spans(summary: DaySummary) -> list[Span]:
     """Contiguous runs of day (label ``day``) and night (``night``) over the observations."""
     times = summary.observation_times
     spans: list[Span] = []
@@ -115,7 +119,7 @@ def _day_spans(summary: DaySummary) -> list[Span]:
 
 def _temperature_bands(axes: Axes, summary: DaySummary) -> None:
     labelled: set[str] = set()
-    for span in _day_spans(summary):
+    for span in day_spans(summary):
         band = targets.DAY_TEMPERATURE_C if span.label == "day" else targets.NIGHT_TEMPERATURE_C
         colour = COLOURS["band"] if span.label == "day" else COLOURS["night_band"]
         label = band.label if band.label not in labelled else None

@@ -69,6 +69,7 @@ def week_report(
 ) -> Report:
     """The page of seven local days from ``first``."""
     from brain.report.plots import require_matplotlib
+    from brain.report.week_episodes import week_episodes
     from brain.report.week_page import week_page
     from brain.report.week_plots import week_charts
 
@@ -79,7 +80,10 @@ def week_report(
         summaries.append(summary)
         sites.append(_site_name(data_root, records, fallback=""))
     site = next((name for name in sites if name), _site_name(data_root, None))
-    page = week_page(summaries, week_charts(summaries), site, context_lines(data_root, zone))
+    episodes = week_episodes(summaries)
+    page = week_page(
+        summaries, week_charts(summaries, episodes), episodes, site, context_lines(data_root, zone)
+    )
     return Report(page, summaries, zone)
 
 
