@@ -7,6 +7,8 @@ to order), not copied from the report's own output.
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -21,6 +23,7 @@ from brain.report.daystats import VPD
 from brain.report.plots import new_figure, require_matplotlib, time_axis
 from brain.report.report import summarise_day
 from tests.report.conftest import DAY, write_day
+from tests.runs import clean_env
 
 UTC_ZONE = resolve_zone(None, None)
 HUMIDITY_BACK_AT = 835
@@ -146,3 +149,30 @@ def test_the_verdict_says_a_sensor_read_too_little_of_the_day(humidity_out_root:
     summary, _ = summarise_day(humidity_out_root, DAY, UTC_ZONE)
 
     assert day_verdict(summary) == ("Humidity read 42 % of the day: check it.", "warn")
+
+
+def test_brain_report_min_share_sets_when_a_figure_is_partial(
+    humidity_out_root: Path, tmp_path: Path
+) -> None:
+    from brain.cli.report import MIN_SHARE_PCT as CLI_DEFAULT
+    from brain.report.daystats import MIN_SHARE_PCT
+
+    pages = {}
+    for share in ("80", "40"):
+        out = tmp_path / f"share-{share}.html"
+        result = subprocess.run(
+            [sys.executable, "-m", "brain.cli", "report", str(humidity_out_root), "--day", str(DAY),
+             "--timezone", "UTC", "--out", str(out), "--min-share", share],
+            capture_output=True, text=True, env=clean_env(), check=False,
+        )  # fmt: skip
+        assert result.returncode == 0, result.stderr
+        pages[share] = out.read_text()
+    refused = subprocess.run(
+        [sys.executable, "-m", "brain.cli", "report", str(humidity_out_root), "--min-share", "120"],
+        capture_output=True, text=True, env=clean_env(), check=False,
+    )  # fmt: skip
+
+    assert CLI_DEFAULT == MIN_SHARE_PCT  # the command's default is the report's
+    assert "of the day with VPD in band (partial)" in pages["80"]
+    assert "of the day with VPD in band (partial)" not in pages["40"]
+    assert refused.returncode == 2 and "not a percentage from 0 to 100" in refused.stderr
