@@ -6,8 +6,9 @@ bad day's page has the same shape as a good one and says what is missing where i
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from datetime import timedelta
+import math
+from collections.abc import Callable, Sequence
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from brain.contracts import ActionV1, Metric, SensorKey
@@ -291,9 +292,10 @@ def draw_devices(summary: DaySummary) -> tuple[Figure, Axes, list[Mark]]:
             colour = COLOURS["device_on"] if span.label == "on" else COLOURS["unknown"]
             axes.barh(base[name], num(span.end) - num(span.start), left=num(span.start), height=ROW_HEIGHT,
                       align="edge", color=colour, alpha=0.85 if span.label == "on" else 0.6)  # fmt: skip
+    longest = timedelta(seconds=2 * (summary.poll_interval_s or 900))
     for name, (times, values) in summary.positions.items():
-        xs = [num(t) for t in times] + [num(summary.window.end)]
-        ys = [base[name] + ROW_HEIGHT * v / 100.0 for v in [*values, values[-1]]]
+        xs, ys = held_steps(times, values, longest, summary.window.end)
+        ys = [base[name] + ROW_HEIGHT * v / 100.0 for v in ys]
         axes.step(xs, ys, where="post", color=COLOURS["position"], linewidth=1.4)
         axes.fill_between(xs, base[name], ys, step="post", color=COLOURS["position"], alpha=0.18)
     ticks = [base[name] + ROW_HEIGHT / 2 for name in rows]
@@ -306,6 +308,27 @@ def draw_devices(summary: DaySummary) -> tuple[Figure, Axes, list[Mark]]:
     if not rows:
         say_no_data(axes, "No device status on this day")
     return figure, axes, marks
+
+
+def held_steps(
+    times: Sequence[datetime], values: Sequence[float], longest: timedelta, end: datetime
+) -> tuple[list[float], list[float]]:
+    """A position held from each reading to the next, at most ``longest`` (then a break: no data).
+
+    The points for a ``where="post"`` step line: each reading, its value held to the next
+    one or, after the last or across a gap, for ``longest`` only, then NaN so nothing is drawn
+    where no status was read.
+    """
+    xs: list[float] = []
+    ys: list[float] = []
+    for index, (moment, value) in enumerate(zip(times, values, strict=True)):
+        xs.append(num(moment))
+        ys.append(value)
+        following = times[index + 1] if index + 1 < len(times) else None
+        if following is None or following - moment > longest:
+            xs += [num(min(moment + longest, end)), num(min(moment + longest, end))]
+            ys += [value, math.nan]
+    return xs, ys
 
 
 def _row_label(summary: DaySummary, name: str) -> str:

@@ -1,4 +1,4 @@
-"""Periods of a day: sensor health, relay runs and gaps in the data, as spans of time.
+"""Periods of a day: sensor health, relay runs, positions, episode levels and gaps, as spans of time.
 
 Why spans: a record says what was true *from* a moment (a health record from its ``since``,
 a relay status until the next poll), and a chart or a sentence needs "from when to when".
@@ -15,9 +15,6 @@ from datetime import datetime, timedelta
 from brain.contracts import AnomalyV1, DeviceStatusV1, HealthStatus, RelayState, SensorHealthV1, SensorKey
 from brain.episodes import Episode, episode_key
 from brain.names import SEVERITY_RANK
-
-IRRIGATION_WORD = "irrigation"
-"""A relay whose name holds this word waters the crop (``irrigation_pump`` by default)."""
 
 
 @dataclass(frozen=True)
@@ -63,24 +60,6 @@ def faulty_spans(health: dict[SensorKey, list[Span]]) -> dict[SensorKey, list[Sp
         sensor: [s for s in spans if s.label.startswith(HealthStatus.FAULTY.value)]
         for sensor, spans in health.items()
     }
-
-
-def relay_spans(
-    records: Sequence[DeviceStatusV1], word: str, longest_step: timedelta, end: datetime
-) -> list[Span]:
-    """When a relay named with ``word`` was on; a status holds until the next, at most ``longest_step``."""
-    spans: list[Span] = []
-    for index, record in enumerate(records):
-        on = [name for name, state in record.devices.items() if word in name and state is RelayState.ON]
-        if not on:
-            continue
-        following = records[index + 1].timestamp if index + 1 < len(records) else end
-        stop = min(following, record.timestamp + longest_step, end)
-        if spans and spans[-1].end >= record.timestamp:
-            spans[-1] = Span(spans[-1].start, stop, spans[-1].label)
-        else:
-            spans.append(Span(record.timestamp, stop, ", ".join(on)))
-    return spans
 
 
 def device_spans(

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -176,3 +176,11 @@ def test_brain_report_min_share_sets_when_a_figure_is_partial(
     assert "of the day with VPD in band (partial)" in pages["80"]
     assert "of the day with VPD in band (partial)" not in pages["40"]
     assert refused.returncode == 2 and "not a percentage from 0 to 100" in refused.stderr
+
+
+def test_the_verdict_names_hours_without_data_and_an_empty_day(gap_root: Path) -> None:
+    summary, _ = summarise_day(gap_root, DAY, UTC_ZONE)
+    empty, _ = summarise_day(gap_root, DAY + timedelta(days=1), UTC_ZONE)
+
+    assert day_verdict(summary) == ("No data for 3.5 h.", "warn")
+    assert day_verdict(empty) == ("No observations on this day: nothing to judge.", "bad")

@@ -109,3 +109,16 @@ def test_the_osu_warm_spell_week_names_each_episode_once_over_a_continuous_curve
     notes = dom.split("<h2>What is missing</h2>")[1].split("</div>")[0]
     assert notes.count("PAR") == 1  # the sensors OSU never had: one line for the week, not one per day
     assert "No PAR or substrate moisture readings all week (not in source log)" in notes
+
+
+def test_a_day_of_partial_figures_is_starred_in_the_week_table(tmp_path: Path) -> None:
+    from tests.report.conftest import write_day
+
+    root = write_day(tmp_path / "data", humidity_out=(0, 835))  # humidity read 42 % of the day
+    report = week_report(root, DAY, UTC_ZONE)
+
+    row = next(r for r in report.html.split("<tr") if r.startswith("><td>Mon 01 Jun"))
+    cells = re.findall(r"<td>([^<]*)</td>", row)
+    assert cells[2] == "22.0"  # temperature read all day: a whole figure
+    assert cells[6:8] == ["1.01*", "100*"]  # VPD from 42 % of the day: its maximum and its time in band
+    assert "No anomaly episode this week." in report.html
