@@ -113,7 +113,6 @@ def run_report(args: argparse.Namespace) -> int:
         return ExitCode.CANNOT_CREATE
     observations = sum(summary.observation_count for summary in report.summaries)
     print(f"wrote {out} ({observations:,} observations, days in {zone.name})")
-    for summary in report.summaries:
-        for note in summary.notes:
-            print(f"  {summary.window.day}: {note}")
+    for note in report.notes:
+        print(f"  {note}")
     return ExitCode.OK

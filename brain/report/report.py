@@ -25,6 +25,8 @@ class Report:
     html: str
     summaries: list[DaySummary]
     zone: SiteZone
+    notes: list[str]
+    """What the period lacks, one line each, for the command's output (a sensor never read all week once)."""
 
 
 def summarise_day(
@@ -56,7 +58,7 @@ def day_report(
     summary, records = summarise_day(data_root, day, zone, now, min_share_pct=min_share_pct)
     site = _site_name(data_root, records)
     page = day_page(summary, day_charts(summary), site, context_lines(data_root, zone))
-    return Report(page, [summary], zone)
+    return Report(page, [summary], zone, [f"{day}: {note}" for note in summary.notes])
 
 
 def week_report(
@@ -70,7 +72,7 @@ def week_report(
     """The page of seven local days from ``first``."""
     from brain.report.plots import require_matplotlib
     from brain.report.week_episodes import week_episodes
-    from brain.report.week_page import week_page
+    from brain.report.week_page import week_notes, week_page
     from brain.report.week_plots import week_charts
 
     require_matplotlib()
@@ -84,7 +86,7 @@ def week_report(
     page = week_page(
         summaries, week_charts(summaries, episodes), episodes, site, context_lines(data_root, zone)
     )
-    return Report(page, summaries, zone)
+    return Report(page, summaries, zone, week_notes(summaries, "%Y-%m-%d"))
 
 
 def _site_name(data_root: Path, records: DayRecords | None, fallback: str | None = None) -> str:

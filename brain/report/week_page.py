@@ -86,7 +86,7 @@ def week_cards(summaries: Sequence[DaySummary]) -> list[html.Card]:
     ]
 
 
-def week_notes(summaries: Sequence[DaySummary]) -> list[str]:
+def week_notes(summaries: Sequence[DaySummary], day_format: str = "%a %d %b") -> list[str]:
     """Sensors never read all week, named once; then each day's missing items, prefixed with the day."""
     read = [s for s in summaries if s.observation_count]
     never = {key: why for key, why in (read[0].never_read.items() if read else ())
@@ -95,7 +95,9 @@ def week_notes(summaries: Sequence[DaySummary]) -> list[str]:
     for s in summaries:
         own = set(never_read_notes(s.never_read, "all day"))
         rest = never_read_notes({k: v for k, v in s.never_read.items() if k not in never}, "all day")
-        notes += [f"{s.window.day:%a %d %b}: {note}" for note in rest + [n for n in s.notes if n not in own]]
+        notes += [
+            f"{s.window.day:{day_format}}: {note}" for note in rest + [n for n in s.notes if n not in own]
+        ]
     return notes
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import subprocess
 import sys
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -61,17 +61,19 @@ def write_day(
     par: bool = True,
     humidity_out: tuple[int, int] | None = None,
     devices: Callable[[int], dict[str, str]] | None = None,
+    start: date = DAY,
 ) -> Path:
     """A day of 1-minute observations (minutes in ``skip`` left out), with or without a PAR sensor.
 
     ``humidity_out``: minutes with no humidity reading (the sensor out); ``devices``: the relay
-    states at each minute (default: the irrigation pump off all day).
+    states at each minute (default: the irrigation pump off all day); ``start``: the (UTC) day.
     """
+    midnight = datetime.combine(start, T0.timetz())
     writer = DatasetWriter(root, StorageSettings(fsync="never"))
     for minute in range(24 * 60):
         if skip and skip[0] <= minute < skip[1]:
             continue
-        moment = T0 + timedelta(minutes=minute)
+        moment = midnight + timedelta(minutes=minute)
         daytime = 6 * 60 <= minute < 18 * 60
         out = humidity_out is not None and humidity_out[0] <= minute < humidity_out[1]
         readings: dict[str, float | None] = {
@@ -90,7 +92,10 @@ def write_day(
         writer.write("device_status", device_status(moment, devices=relays))
         if minute % 15 == 0:
             for sensor in SensorKey:
-                payload = sensor_health_payload() | {"timestamp": moment.isoformat(), "since": T0.isoformat()}
+                payload = sensor_health_payload() | {
+                    "timestamp": moment.isoformat(),
+                    "since": midnight.isoformat(),
+                }
                 payload |= {"sensor": sensor.value, "status": "ok", "fault": "none", "evidence": None}
                 writer.write("sensor_health", SensorHealthV1.model_validate(payload))
     writer.close()

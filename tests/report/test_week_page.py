@@ -122,3 +122,25 @@ def test_a_day_of_partial_figures_is_starred_in_the_week_table(tmp_path: Path) -
     assert cells[2] == "22.0"  # temperature read all day: a whole figure
     assert cells[6:8] == ["1.01*", "100*"]  # VPD from 42 % of the day: its maximum and its time in band
     assert "No anomaly episode this week." in report.html
+
+
+def test_brain_report_week_names_a_sensor_the_site_never_had_once(tmp_path: Path) -> None:
+    from tests.report.conftest import write_day
+
+    root = write_day(tmp_path / "data", par=False)
+    for offset in (1, 2):  # three days from a greenhouse without a PAR sensor
+        write_day(root, par=False, start=DAY + timedelta(days=offset))
+    out = tmp_path / "week.html"
+
+    result = subprocess.run(
+        [sys.executable, "-m", "brain.cli", "report", str(root), "--week", str(DAY), "--timezone", "UTC",
+         "--out", str(out)],
+        capture_output=True, text=True, env=clean_env(), check=False,
+    )  # fmt: skip
+
+    assert result.returncode == 0, result.stderr
+    said = [line for line in result.stdout.splitlines() if "PAR" in line]
+    assert said == [
+        "  No PAR readings all week (not in source log): no light integral, day and night by the clock."
+    ]
+    assert "2026-06-04: No observations on this day: nothing to draw or to compute." in result.stdout
