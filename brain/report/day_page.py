@@ -8,6 +8,7 @@ from datetime import datetime
 from brain.contracts import SensorKey
 from brain.episodes import Episode
 from brain.report import html, targets
+from brain.report.day_plots import advice_words
 from brain.report.day_verdict import day_verdict
 from brain.report.daystats import QUANTITIES, VPD, DaySummary, Extreme
 from brain.report.html import NO_VALUE
@@ -155,15 +156,9 @@ def advice_section(summary: DaySummary) -> list[str]:
     if not summary.actions:
         return []
     rows = [
-        [
-            _when(summary, action.timestamp),
-            action.action_type.value.replace("_", " "),
-            action.target_device or NO_VALUE,
-            action.reason,
-        ]
-        for action in summary.actions
+        [_when(summary, action.timestamp), advice_words(action), action.reason] for action in summary.actions
     ]
-    return [html.heading("Advice"), html.table(["time", "advice", "device", "why"], rows, text=True)]
+    return [html.heading("Advice"), html.table(["time", "advice", "why"], rows, text=True)]
 
 
 def _when(summary: DaySummary, moment: datetime) -> str:

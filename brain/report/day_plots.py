@@ -289,6 +289,8 @@ def draw_devices(summary: DaySummary) -> tuple[Figure, Axes, list[Mark]]:
     base = device_row_base(summary)
     for name, spans in summary.devices.items():
         for span in spans:
+            if name in summary.positions and span.label == "on":
+                continue  # "on" is its position above 0 (DeviceStatusV1 1.1): the step line says more
             colour = COLOURS["device_on"] if span.label == "on" else COLOURS["unknown"]
             axes.barh(base[name], num(span.end) - num(span.start), left=num(span.start), height=ROW_HEIGHT,
                       align="edge", color=colour, alpha=0.85 if span.label == "on" else 0.6)  # fmt: skip
@@ -349,9 +351,20 @@ def _advice_marks(axes: Axes, summary: DaySummary, base: dict[str, float]) -> li
 
 
 def _advice_text(summary: DaySummary, action: ActionV1) -> str:
-    what = action.action_type.value.replace("_", " ")
-    device = f" {action.target_device}" if action.target_device else ""
-    return f"{summary.local(action.timestamp):%H:%M} {what}{device}: {action.reason}"
+    return f"{summary.local(action.timestamp):%H:%M} {advice_words(action)}: {action.reason}"
+
+
+def advice_words(action: ActionV1) -> str:
+    """``turn on vent_lee to 80 %``: the action, its device, and its target position where it has one.
+
+    ``target_position_pct`` arrives with ActionV1 1.1 (the advisor); read with ``getattr`` so a
+    1.0 model and log read the same.
+    """
+    words = action.action_type.value.replace("_", " ")
+    if action.target_device:
+        words += f" {action.target_device}"
+    target: float | None = getattr(action, "target_position_pct", None)
+    return words + (f" to {target:g} %" if target is not None else "")
 
 
 def _devices_legend(axes: Axes, positions: bool, advice: bool) -> None:

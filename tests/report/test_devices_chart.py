@@ -10,10 +10,11 @@ import io
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
-from brain.contracts import DeviceStatusV1
-from brain.report.day_plots import ROW_HEIGHT, device_row_base, draw_devices
+from brain.contracts import ActionV1, DeviceStatusV1, RelayState
+from brain.report.day_plots import ROW_HEIGHT, advice_words, device_row_base, draw_devices
 from brain.report.days import day_window, resolve_zone
 from brain.report.daystats import summarise
 from brain.report.plots import COLOURS, image_position, num, png_bytes, require_matplotlib
@@ -39,10 +40,13 @@ class PositionedStatus:
 
 
 def with_positions(status: DeviceStatusV1, positions: dict[str, float]) -> Any:
+    """``status`` with ``positions``, each positioned device in ``devices`` too: on above 0 % (as in 1.1)."""
+    on = {name: RelayState.ON if value > 0 else RelayState.OFF for name, value in positions.items()}
+    devices = {**status.devices, **on}
     if "positions" in DeviceStatusV1.model_fields:
         payload = status.model_dump(mode="json") | {"schema_version": "1.1", "positions": positions}
-        return DeviceStatusV1.model_validate(payload)
-    return PositionedStatus(status.timestamp, status.site_id, dict(status.devices), positions)
+        return DeviceStatusV1.model_validate(payload | {"devices": {k: v.value for k, v in devices.items()}})
+    return PositionedStatus(status.timestamp, status.site_id, devices, positions)
 
 
 def vent_opening(minute: int) -> float:
@@ -122,6 +126,22 @@ def test_positions_are_step_lines_read_from_device_status_where_present(advised_
     assert near(seen(11.0, 0.8), "#ffffff", 10)  # ... and not above it
     assert not near(seen(15.0, 0.8), "#ffffff", 10)  # open fully after 14:00
     assert near(seen(7.0, 0.5), "#ffffff", 10)  # shut before 09:00
+    assert summary.devices["vent_lee"][0].start == T0 + timedelta(
+        hours=9
+    )  # "on" too, but drawn as its opening
+
+
+def test_advice_with_a_target_position_says_it(advised_root: Path) -> None:
+    day = load_day(advised_root, day_window(DAY, UTC_ZONE.zone))
+    action = day.actions[0]
+    if "target_position_pct" in ActionV1.model_fields:  # ActionV1 1.1, the advisor's
+        payload = action.model_dump(mode="json") | {"schema_version": "1.1", "target_position_pct": 80.0}
+        target = ActionV1.model_validate(payload)
+    else:
+        target = SimpleNamespace(**dict(action), target_position_pct=80.0)
+
+    assert advice_words(action) == "turn on vent_fan"
+    assert advice_words(target) == "turn on vent_fan to 80 %"
 
 
 def test_a_log_without_positions_draws_relays_only(steady_root: Path) -> None:
