@@ -335,7 +335,7 @@ def held_steps(
 
 def _row_label(summary: DaySummary, name: str) -> str:
     label = name.replace("_", " ")
-    return f"{label} (0-100 %)" if name in summary.positions else label
+    return f"{label} %" if name in summary.positions else label
 
 
 def _advice_marks(axes: Axes, summary: DaySummary, base: dict[str, float]) -> list[Mark]:
