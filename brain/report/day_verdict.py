@@ -3,8 +3,9 @@
 A grower opening the page wants the answer before the charts: "10 h above 30 °C; humidity
 sensor stuck since 09:59: check it". The line is built from the same figures the page shows
 (hours past the heat and chill limits of :mod:`brain.report.targets`, sensors still faulty at
-the day's end, gaps, critical episodes) and says "nothing to check" on a good day, with the
-figures that make it good.
+the day's end or read too little, critical episodes, devices the advisor says to inspect,
+gaps, then the other episodes) and says "nothing to check" on a good day, with the figures
+that make it good.
 """
 
 from __future__ import annotations
@@ -54,9 +55,16 @@ def day_verdict(summary: DaySummary) -> tuple[str, str]:
     )
     if critical:
         clauses.append("critical: " + ", ".join(critical))
+    inspect = sorted({a.target_device for a in summary.actions if a.action_type.value.startswith("inspect")
+                      and a.target_device})  # fmt: skip
+    if inspect:
+        clauses.append("advice: inspect " + ", ".join(inspect))
     missing = sum(gap.hours for gap in summary.gaps)
     if missing >= MIN_HOURS:
         clauses.append(f"no data for {missing:.1f} h")
+    warnings = sorted({e.kind.value.replace("_", " ") for e in summary.episodes} - set(critical))
+    if warnings:
+        clauses.append("warning: " + ", ".join(warnings))
     if faulty or critical:
         level = "bad"
     elif missing >= MIN_HOURS or summary.episodes or clauses:

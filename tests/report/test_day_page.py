@@ -103,7 +103,7 @@ def test_the_verdict_counts_the_hot_hours_from_every_observation(heatwave_root: 
     line, level = day_verdict(summary)
 
     assert line.startswith(f"{hot_minutes / 60:.1f} h above 30 °C;")
-    assert "critical: temperature high" in line
+    assert "critical: temperature high" in line and "warning: temperature mean high" in line
     assert level == "bad"
 
 
@@ -184,3 +184,18 @@ def test_the_verdict_names_hours_without_data_and_an_empty_day(gap_root: Path) -
 
     assert day_verdict(summary) == ("No data for 3.5 h.", "warn")
     assert day_verdict(empty) == ("No observations on this day: nothing to judge.", "bad")
+
+
+def test_the_verdict_passes_on_advice_to_inspect_a_device(tmp_path: Path) -> None:
+    from brain.storage import DatasetWriter, StorageSettings
+    from tests.factories import T0
+    from tests.report.conftest import advice
+
+    root = write_day(tmp_path / "data")
+    writer = DatasetWriter(root, StorageSettings(fsync="never"))
+    reason = "exhaust_fans at 100 % for 45 min and the air still warming: inspect exhaust_fans."
+    writer.write("actions", advice(T0 + timedelta(hours=10), "inspect_sensor", "exhaust_fans", reason))
+    writer.close()
+    summary, _ = summarise_day(root, DAY, UTC_ZONE)
+
+    assert day_verdict(summary) == ("Advice: inspect exhaust_fans.", "warn")
