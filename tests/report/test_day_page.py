@@ -167,15 +167,23 @@ def test_brain_report_min_share_sets_when_a_figure_is_partial(
         )  # fmt: skip
         assert result.returncode == 0, result.stderr
         pages[share] = out.read_text()
-    refused = subprocess.run(
-        [sys.executable, "-m", "brain.cli", "report", str(humidity_out_root), "--min-share", "120"],
-        capture_output=True, text=True, env=clean_env(), check=False,
-    )  # fmt: skip
+    refused = [
+        subprocess.run(
+            [sys.executable, "-m", "brain.cli", "report", str(humidity_out_root), "--min-share", bad],
+            capture_output=True,
+            text=True,
+            env=clean_env(),
+            check=False,
+        )
+        for bad in ("120", "most")
+    ]
 
     assert CLI_DEFAULT == MIN_SHARE_PCT  # the command's default is the report's
     assert "of the day with VPD in band (partial)" in pages["80"]
     assert "of the day with VPD in band (partial)" not in pages["40"]
-    assert refused.returncode == 2 and "not a percentage from 0 to 100" in refused.stderr
+    assert [r.returncode for r in refused] == [2, 2]
+    assert "not a percentage from 0 to 100: '120'" in refused[0].stderr
+    assert "not a number: 'most'" in refused[1].stderr
 
 
 def test_the_verdict_names_hours_without_data_and_an_empty_day(gap_root: Path) -> None:
