@@ -18,6 +18,11 @@ from pathlib import Path
 from brain.cli.site_options import add_site_options, iso_date, open_site
 from brain.exit_codes import ExitCode
 
+MIN_SHARE_PCT = 80.0
+"""``--min-share``'s default: :data:`brain.report.daystats.MIN_SHARE_PCT` (not imported here: the
+report's modules load only when a report is made, so ``brain --help`` stays fast)."""
+
+
 LAST_WEEK = "last"
 """``--week`` without a date: Monday to Sunday of last week."""
 
@@ -52,7 +57,26 @@ def add_report(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     parser.add_argument(
         "--out", type=Path, help="HTML file to write (default: brain-report-<date>.html here)"
     )
+    parser.add_argument(
+        "--min-share",
+        type=_percent,
+        default=MIN_SHARE_PCT,
+        metavar="PCT",
+        help="a figure from less than this %% of the day's polls is marked partial and not judged "
+        f"(default: {MIN_SHARE_PCT:g})",
+    )
     parser.set_defaults(run=run_report)
+
+
+def _percent(text: str) -> float:
+    """``--min-share``'s type: a number from 0 to 100."""
+    try:
+        value = float(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from exc
+    if not 0.0 <= value <= 100.0:
+        raise argparse.ArgumentTypeError(f"not a percentage from 0 to 100: {text!r}")
+    return value
 
 
 def run_report(args: argparse.Namespace) -> int:
@@ -74,12 +98,12 @@ def run_report(args: argparse.Namespace) -> int:
     try:
         if args.week is not None:
             first = last_week_start(today) if args.week == LAST_WEEK else args.week
-            report = week_report(data_root, first, zone, now)
+            report = week_report(data_root, first, zone, now, min_share_pct=args.min_share)
             name = f"brain-report-week-{first}.html"
             asked = f"the week {first} to {first + timedelta(days=6)}"
         else:
             day = args.day or today - timedelta(days=1)
-            report = day_report(data_root, day, zone, now)
+            report = day_report(data_root, day, zone, now, min_share_pct=args.min_share)
             name, asked = f"brain-report-{day}.html", f"{day}"
     except MatplotlibMissingError as exc:
         print(f"brain report: {exc}", file=sys.stderr)
@@ -99,7 +123,6 @@ def run_report(args: argparse.Namespace) -> int:
         print(f"brain report: cannot write {out}: {exc.strerror}", file=sys.stderr)
         return ExitCode.CANNOT_CREATE
     print(f"wrote {out} ({observations:,} observations, days in {zone.name})")
-    for summary in report.summaries:
-        for note in summary.notes:
-            print(f"  {summary.window.day}: {printable(note)}")
+    for note in report.notes:
+        print(f"  {printable(note)}")
     return ExitCode.OK

@@ -14,20 +14,22 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from brain.contracts import ObservationV1, SensorKey
-from brain.episodes import Episode
+from brain.contracts import ActionV1, ObservationV1, SensorKey
+from brain.episodes import Episode, EpisodeKey
 from brain.estimator import PsychrometricInputError, vpd_kpa
 from brain.report import targets
 from brain.report.days import DayWindow
 from brain.report.records import DayRecords
 from brain.report.timeline import (
-    IRRIGATION_WORD,
     Span,
+    device_positions,
+    device_spans,
     faulty_spans,
     gap_spans,
     health_spans,
     poll_interval_s,
-    relay_spans,
+    severity_spans,
+    trigger_threshold,
 )
 
 VPD = "vpd_kpa"
@@ -42,6 +44,13 @@ QUANTITIES: dict[str, tuple[str, str]] = {
     SensorKey.SUBSTRATE_MOISTURE_PCT.value: ("Substrate moisture", "%"),
 }
 """Every series of the report: its name for a grower and its unit, in the page's order."""
+
+MIN_SHARE_PCT = 80.0
+"""A figure computed over less of the day than this (in % of the day's polls) is *partial*: shown,
+marked so, and never judged good. Why 80 %: a day missing a fifth of its readings can miss
+the whole afternoon peak or the night, which is what the day's figures are read for (a VPD
+"85 % in band" from 42 % of the day says nothing about the other 58 %). ``brain report
+--min-share`` sets another."""
 
 GAP_POLLS = 5
 """Missing this many polls in a row (and at least MIN_GAP) is a gap worth naming."""
@@ -93,11 +102,22 @@ class DaySummary:
     vpd_in_band_pct: float | None
     dli_mol_m2_d: float | None
     health: dict[SensorKey, list[Span]]
-    irrigation: list[Span]
+    devices: dict[str, list[Span]]
+    """Each relay's ``on`` (and ``unknown``) runs, by name."""
+    positions: dict[str, tuple[list[datetime], list[float]]]
+    """Each positioned device's opening in %, by name (DeviceStatusV1 1.1; empty for older logs)."""
+    actions: list[ActionV1]
     episodes: list[Episode]
+    severity_spans: dict[EpisodeKey, list[Span]]
+    """Each episode's levels as they happened (a warning escalated at 14:10 is critical from then)."""
+    trigger_thresholds: dict[EpisodeKey, float]
+    """The threshold crossed to reach each episode's worst level (not the release one)."""
     gaps: list[Span]
     notes: list[str]
     malformed_lines: int
+    sensor_errors: dict[str, str] = field(default_factory=dict)
+    """The last error the source gave for each sensor (``not in source log``)."""
+    min_share_pct: float = MIN_SHARE_PCT
 
     @property
     def observation_count(self) -> int:
@@ -117,12 +137,34 @@ class DaySummary:
             return None
         return min(100.0, 100.0 * self.stats[key].readings / self.expected_polls)
 
+    def is_partial(self, key: str) -> bool:
+        """Whether figures of ``key`` come from less than :attr:`min_share_pct` of the day's polls."""
+        share = self.sensor_completeness_pct(key)
+        return share is None or share < self.min_share_pct
+
+    @property
+    def never_read(self) -> dict[str, str]:
+        """Sensors without a single reading all day (trusted or not), with the source's reason if any.
+
+        A sensor a site never had (OSU logs no PAR) is named once for the day, not once per
+        figure it would have fed.
+        """
+        if not self.observation_count:
+            return {}
+        return {
+            key.value: self.sensor_errors.get(key.value, "")
+            for key in SensorKey
+            if not self.stats[key.value].readings and not self.series[key.value].excluded_values
+        }
+
     def local(self, moment: datetime) -> datetime:
         """An instant in the site's zone."""
         return moment.astimezone(self.zone)
 
 
-def summarise(day: DayRecords, zone: ZoneInfo, until: datetime | None = None) -> DaySummary:
+def summarise(
+    day: DayRecords, zone: ZoneInfo, until: datetime | None = None, *, min_share_pct: float = MIN_SHARE_PCT
+) -> DaySummary:
     """Compute the day's figures; ``until`` ends a day still in progress (now), else the window's end."""
     window = day.window
     end = min(until, window.end) if until is not None else window.end
@@ -150,11 +192,17 @@ def summarise(day: DayRecords, zone: ZoneInfo, until: datetime | None = None) ->
         vpd_in_band_pct=_in_band_pct(series[VPD].values, targets.VPD_KPA),
         dli_mol_m2_d=_light_integral(series[SensorKey.PAR_UMOL_M2_S.value], step),
         health=health,
-        irrigation=relay_spans(day.device_status, IRRIGATION_WORD, 2 * step, data_end),
+        devices=device_spans(day.device_status, 2 * step, data_end),
+        positions=device_positions(day.device_status),
+        actions=day.actions,
         episodes=day.episodes,
+        severity_spans={e.key: severity_spans(day.anomalies, e, end) for e in day.episodes},
+        trigger_thresholds={e.key: trigger_threshold(day.anomalies, e) for e in day.episodes},
         gaps=gap_spans(times, window.start, end, max(GAP_POLLS * step, MIN_GAP), step),
         notes=[],
         malformed_lines=day.malformed_lines,
+        sensor_errors={key.value: _error_text(day.observations, key) for key in SensorKey},
+        min_share_pct=min_share_pct,
     )
     summary.notes = missing_notes(summary, day.observations)
     return summary
@@ -290,22 +338,55 @@ def missing_notes(summary: DaySummary, observations: Sequence[ObservationV1]) ->
             f"No observations from {local(gap.start):%H:%M} to {_end_text(summary, gap.end)} "
             f"({gap.hours:.1f} h)."
         )
+    notes += never_read_notes(summary.never_read, "all day")
     for key in SensorKey:
         name = QUANTITIES[key.value][0]
-        if not summary.stats[key.value].readings and not summary.series[key.value].excluded_values:
-            why = _error_text(observations, key)
-            notes.append(f"No {name} readings all day{f' ({why})' if why else ''}.")
         for span in summary.health.get(key, []):
             if not span.label.startswith("faulty"):
                 continue
             whole = span.start <= summary.window.start and span.end >= observations[-1].timestamp
             when = "all day" if whole else f"from {local(span.start):%H:%M} to {_end_text(summary, span.end)}"
             notes.append(f"{name} sensor {span.label} {when}: its readings then are left out of the figures.")
-    if summary.stats[SensorKey.PAR_UMOL_M2_S.value].readings == 0:
+    par = SensorKey.PAR_UMOL_M2_S.value
+    if summary.stats[par].readings == 0 and par not in summary.never_read:
         notes.append("No light integral: no trusted PAR readings.")
+    partial = [
+        QUANTITIES[key][0] for key in QUANTITIES if key not in summary.never_read and summary.is_partial(key)
+    ]
+    if partial:
+        notes.append(
+            f"Partial figures (from less than {summary.min_share_pct:g} % of the day, not judged): "
+            + ", ".join(partial)
+            + "."
+        )
     if summary.malformed_lines:
         notes.append(f"{summary.malformed_lines} unreadable line(s) in the data root were skipped.")
     return notes
+
+
+def never_read_notes(never_read: dict[str, str], period: str) -> list[str]:
+    """One line per reason for the sensors never read, e.g. ``No PAR or CO₂ readings all day (...)``.
+
+    What the missing sensor would have fed is said in the same line (no PAR, no light integral),
+    so a site without a sensor reads one line about it, not one per figure.
+    """
+    by_reason: dict[str, list[str]] = {}
+    for key, why in never_read.items():
+        by_reason.setdefault(why, []).append(key)
+    lines = []
+    for why, keys in by_reason.items():
+        names = [_in_sentence(QUANTITIES[key][0]) for key in keys]
+        listed = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " or " + names[-1]
+        line = f"No {listed} readings {period}{f' ({why})' if why else ''}"
+        if SensorKey.PAR_UMOL_M2_S.value in keys:
+            line += ": no light integral, day and night by the clock"
+        lines.append(line + ".")
+    return lines
+
+
+def _in_sentence(name: str) -> str:
+    """``substrate moisture`` inside a sentence; ``PAR`` and ``CO₂`` stay as they are."""
+    return name if name[:2].isupper() else name[0].lower() + name[1:]
 
 
 def _end_text(summary: DaySummary, moment: datetime) -> str:

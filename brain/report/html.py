@@ -35,11 +35,22 @@ h2 { font-size: 19px; margin: 28px 0 10px; color: #2e6b3f; }
 figure { background: #fff; margin: 0 0 14px; padding: 10px 12px 6px; border-radius: 8px;
          box-shadow: 0 1px 3px rgba(0,0,0,.12); }
 figure img { width: 100%; height: auto; display: block; }
+.plot { position: relative; }
+.mark { position: absolute; width: 18px; height: 18px; margin: -9px 0 0 -9px; border-radius: 50%;
+        cursor: help; }
+.mark:hover { box-shadow: 0 0 0 2px #6a1b9a; }
+.verdict { font-size: 18px; font-weight: bold; background: #fff; border-left: 6px solid #9e9e9e;
+           padding: 12px 16px; border-radius: 6px; margin-top: 16px; box-shadow: 0 1px 3px rgba(0,0,0,.12); }
+.verdict.good { border-left-color: #27ae60; } .verdict.warn { border-left-color: #f39c12; }
+.verdict.bad { border-left-color: #e74c3c; }
+.partial { border-top-color: #9e9e9e; border-top-style: dashed; }
+.partial .value { color: #78909c; }
 figcaption { font-weight: bold; font-size: 15px; margin-bottom: 4px; }
 table { border-collapse: collapse; background: #fff; width: 100%; box-shadow: 0 1px 3px rgba(0,0,0,.12);
         border-radius: 8px; overflow: hidden; font-size: 14px; }
 th, td { padding: 7px 10px; text-align: right; border-bottom: 1px solid #eceff1; }
 th:first-child, td:first-child { text-align: left; }
+table.text th, table.text td { text-align: left; }
 th { background: #e8f0e9; color: #2e4d36; }
 .sev-critical { color: #c0392b; font-weight: bold; } .sev-warning { color: #b9770e; font-weight: bold; }
 footer { font-size: 12px; color: #607d8b; margin-top: 30px; line-height: 1.5; }
@@ -87,21 +98,39 @@ def notes(items: Sequence[str], *, empty: str) -> str:
 def figure(chart: Chart) -> str:
     """A chart as an inline PNG with its caption."""
     data = base64.b64encode(chart.png).decode("ascii")
+    marks = "".join(
+        f'<span class="mark" style="left:{mark.left_pct:.2f}%;top:{mark.top_pct:.2f}%" '
+        f'title="{escape(mark.title)}"></span>'
+        for mark in chart.marks
+    )
     return (
         f'<figure id="chart-{escape(chart.key)}"><figcaption>{escape(chart.title)}</figcaption>'
-        f'<img alt="{escape(chart.alt)}" src="data:image/png;base64,{data}"></figure>'
+        f'<div class="plot"><img alt="{escape(chart.alt)}" src="data:image/png;base64,{data}">{marks}</div>'
+        "</figure>"
     )
 
 
-def table(header: Sequence[str], rows: Sequence[Sequence[str]], row_classes: Sequence[str] = ()) -> str:
-    """A plain table; cells are text and are escaped here."""
+def verdict(text: str, level: str) -> str:
+    """The day in one line, above everything else; ``level`` (``good``, ``warn``, ``bad``) colours it."""
+    return f'<p class="verdict {level}" id="verdict">{escape(text)}</p>'
+
+
+def table(
+    header: Sequence[str],
+    rows: Sequence[Sequence[str]],
+    row_classes: Sequence[str] = (),
+    *,
+    text: bool = False,
+) -> str:
+    """A plain table; cells are text and are escaped here; ``text``: every column left-aligned (sentences)."""
     head = "".join(f"<th>{escape(cell)}</th>" for cell in header)
     body = []
     for index, row in enumerate(rows):
         css = row_classes[index] if index < len(row_classes) and row_classes[index] else ""
         cells = "".join(f"<td>{escape(cell)}</td>" for cell in row)
         body.append(f'<tr class="{css}">{cells}</tr>' if css else f"<tr>{cells}</tr>")
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+    opening = '<table class="text">' if text else "<table>"
+    return f"{opening}<thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
 
 
 def footer(lines: Sequence[str]) -> str:

@@ -45,6 +45,10 @@ COLOURS = {
     "ok": "#27ae60",
     "degraded": "#f39c12",
     "faulty": "#e74c3c",
+    "device_on": "#16a085",
+    "unknown": "#bdbdbd",
+    "position": "#1f5f99",
+    "advice": "#6a1b9a",
     "text": "#333333",
     "muted": "#777777",
 }
@@ -56,13 +60,33 @@ class MatplotlibMissingError(RuntimeError):
 
 
 @dataclass(frozen=True)
+class Mark:
+    """A point of a chart the page makes hoverable: where it is (in % of the image) and what it says."""
+
+    left_pct: float
+    top_pct: float
+    title: str
+
+
+@dataclass(frozen=True)
 class Chart:
-    """One rendered chart: a heading for the page, PNG bytes, and its alternative text."""
+    """One rendered chart: a heading for the page, PNG bytes, its alternative text, hoverable marks."""
 
     key: str
     title: str
     png: bytes
     alt: str
+    marks: tuple[Mark, ...] = ()
+
+
+def image_position(axes: Axes, x: float, y: float) -> tuple[float, float]:
+    """Where data point ``(x, y)`` lands in the saved image, as % from its left and from its top.
+
+    Valid once the axes' limits are final (the figure has fixed margins, no layout engine).
+    """
+    px, py = axes.transData.transform((x, y))
+    fx, fy = axes.figure.transFigure.inverted().transform((px, py))
+    return 100.0 * float(fx), 100.0 * (1.0 - float(fy))
 
 
 def require_matplotlib() -> None:
@@ -74,7 +98,15 @@ def require_matplotlib() -> None:
     matplotlib.use("Agg", force=True)
 
 
-def new_figure(height_in: float, *, left_in: float = 0.8, top_in: float = 0.35) -> tuple[Figure, Axes]:
+LEFT_IN = 1.5
+"""Every day chart's left margin, so their time axes line up (a device row under its hour of heat)
+and the longest row name (``Substrate moisture``, ``circulation_fan``) fits."""
+RIGHT_IN = 0.4
+"""Room right of the last hour: the closing ``00:00`` tick label is centred on the edge and
+would otherwise be cut in half."""
+
+
+def new_figure(height_in: float, *, left_in: float = LEFT_IN, top_in: float = 0.35) -> tuple[Figure, Axes]:
     """A figure of the report's width with one styled axes; margins in inches (room for labels, legend)."""
     from matplotlib.figure import Figure
 
@@ -82,7 +114,7 @@ def new_figure(height_in: float, *, left_in: float = 0.8, top_in: float = 0.35) 
     # Fixed margins, not a layout engine: constrained layout draws every chart twice.
     figure.subplots_adjust(
         left=left_in / WIDTH_IN,
-        right=1.0 - 0.15 / WIDTH_IN,
+        right=1.0 - RIGHT_IN / WIDTH_IN,
         top=1.0 - top_in / height_in,
         bottom=0.4 / height_in,
     )

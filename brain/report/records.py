@@ -16,12 +16,12 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import TypeVar
 
-from brain.contracts import AnomalyV1, DeviceStatusV1, ObservationV1, SensorHealthV1, StateV1
-from brain.episodes import Episode, episodes_from
+from brain.contracts import ActionV1, AnomalyV1, DeviceStatusV1, ObservationV1, SensorHealthV1, StateV1
+from brain.episodes import Episode, episode_key, episodes_from
 from brain.report.days import DayWindow
 from brain.storage import DatasetManager, MalformedLinePolicy, iter_records
 
-R = TypeVar("R", ObservationV1, DeviceStatusV1, StateV1, SensorHealthV1, AnomalyV1)
+R = TypeVar("R", ObservationV1, DeviceStatusV1, StateV1, SensorHealthV1, AnomalyV1, ActionV1)
 
 EPISODE_LOOKBACK_DAYS = 3
 """Folders read before the day for episodes open at its start (the estimator's 48 h window, plus one)."""
@@ -37,6 +37,10 @@ class DayRecords:
     states: list[StateV1] = field(default_factory=list)
     health: list[SensorHealthV1] = field(default_factory=list)
     episodes: list[Episode] = field(default_factory=list)
+    anomalies: list[AnomalyV1] = field(default_factory=list)
+    """The records of ``episodes`` (their severity changes and trigger thresholds are read from them)."""
+    actions: list[ActionV1] = field(default_factory=list)
+    """The advisor's advice in the day (an ``actions`` stream; none in a folder without one)."""
     malformed_lines: int = 0
 
 
@@ -56,6 +60,9 @@ def load_day(data_root: Path, window: DayWindow) -> DayRecords:
     day.health = list(_read(near, "sensor_health", SensorHealthV1, window, day))
     anomalies = list(_read(back, "anomalies", AnomalyV1, None, day))
     day.episodes = [e for e in episodes_from(anomalies) if e.overlaps(window.start, window.end)]
+    keys = {episode.key for episode in day.episodes}
+    day.anomalies = [record for record in anomalies if episode_key(record) in keys]
+    day.actions = list(_read(near, "actions", ActionV1, window, day))
     return day
 
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from brain.report.day_page import day_page
 from brain.report.days import SiteZone, day_window, week_days
-from brain.report.daystats import DaySummary, summarise
+from brain.report.daystats import MIN_SHARE_PCT, DaySummary, summarise
 from brain.report.folder import manifest_summary, read_manifest
 from brain.report.records import DayRecords, load_day
 
@@ -25,43 +25,68 @@ class Report:
     html: str
     summaries: list[DaySummary]
     zone: SiteZone
+    notes: list[str]
+    """What the period lacks, one line each, for the command's output (a sensor never read all week once)."""
 
 
 def summarise_day(
-    data_root: Path, day: date, zone: SiteZone, now: datetime | None = None
+    data_root: Path,
+    day: date,
+    zone: SiteZone,
+    now: datetime | None = None,
+    *,
+    min_share_pct: float = MIN_SHARE_PCT,
 ) -> tuple[DaySummary, DayRecords]:
-    """Read and summarise one local day."""
+    """Read and summarise one local day (figures from less than ``min_share_pct`` of it are partial)."""
     records = load_day(data_root, day_window(day, zone.zone))
-    return summarise(records, zone.zone, until=now), records
+    return summarise(records, zone.zone, until=now, min_share_pct=min_share_pct), records
 
 
-def day_report(data_root: Path, day: date, zone: SiteZone, now: datetime | None = None) -> Report:
+def day_report(
+    data_root: Path,
+    day: date,
+    zone: SiteZone,
+    now: datetime | None = None,
+    *,
+    min_share_pct: float = MIN_SHARE_PCT,
+) -> Report:
     """The page of one local day."""
     from brain.report.day_plots import day_charts
     from brain.report.plots import require_matplotlib
 
     require_matplotlib()
-    summary, records = summarise_day(data_root, day, zone, now)
+    summary, records = summarise_day(data_root, day, zone, now, min_share_pct=min_share_pct)
     site = _site_name(data_root, records)
     page = day_page(summary, day_charts(summary), site, context_lines(data_root, zone))
-    return Report(page, [summary], zone)
+    return Report(page, [summary], zone, [f"{day}: {note}" for note in summary.notes])
 
 
-def week_report(data_root: Path, first: date, zone: SiteZone, now: datetime | None = None) -> Report:
+def week_report(
+    data_root: Path,
+    first: date,
+    zone: SiteZone,
+    now: datetime | None = None,
+    *,
+    min_share_pct: float = MIN_SHARE_PCT,
+) -> Report:
     """The page of seven local days from ``first``."""
     from brain.report.plots import require_matplotlib
-    from brain.report.week_page import week_page
+    from brain.report.week_episodes import week_episodes
+    from brain.report.week_page import week_notes, week_page
     from brain.report.week_plots import week_charts
 
     require_matplotlib()
     summaries, sites = [], []
     for day in week_days(first):
-        summary, records = summarise_day(data_root, day, zone, now)
+        summary, records = summarise_day(data_root, day, zone, now, min_share_pct=min_share_pct)
         summaries.append(summary)
         sites.append(_site_name(data_root, records, fallback=""))
     site = next((name for name in sites if name), _site_name(data_root, None))
-    page = week_page(summaries, week_charts(summaries), site, context_lines(data_root, zone))
-    return Report(page, summaries, zone)
+    episodes = week_episodes(summaries)
+    page = week_page(
+        summaries, week_charts(summaries, episodes), episodes, site, context_lines(data_root, zone)
+    )
+    return Report(page, summaries, zone, week_notes(summaries, "%Y-%m-%d"))
 
 
 def _site_name(data_root: Path, records: DayRecords | None, fallback: str | None = None) -> str:

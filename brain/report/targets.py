@@ -9,6 +9,9 @@ Figures from the project's reference sheet (docs/operations.md cites them in ful
 - VPD: about 0.5-1.2 kPa; below about 0.3 kPa for hours favours Botrytis, above about
   1.5-2.0 kPa stomata close (Prenger & Ling, Ohio State AEX-800; Shamshiri et al. 2018,
   Int Agrophys 32:287).
+- Heat and chill: blossom injury and poor fruit set above about 29-30 degC held for hours
+  (OMAFRA; Peet & Bartholomew 1996; Sato et al. 2000, Plant Cell Environ 23:719); chilling
+  injury below about 10 degC (e-GRO alerts; Lyons 1973).
 - Relative humidity: above about 90 % for hours is a disease risk (same sources).
 - CO2: ambient about 420 ppm; enrichment targets 700-1000 ppm in light (AHDB CO2 guide;
   Hao et al. 2006, Can J Plant Sci 86).
@@ -33,6 +36,10 @@ class Band:
 DAY_TEMPERATURE_C = Band(21.0, 27.0, "day optimum 21-27 °C")
 NIGHT_TEMPERATURE_C = Band(16.0, 18.0, "night optimum 16-18 °C")
 VPD_KPA = Band(0.5, 1.2, "target 0.5-1.2 kPa")
+HOT_C = 30.0
+"""Above this for hours, blossoms are injured and fruit set fails: the day's verdict counts these hours."""
+CHILL_C = 10.0
+"""Below this, chilling injury begins: the day's verdict counts these hours."""
 RH_DISEASE_RISK_PCT = 90.0
 """Above this for hours, Botrytis and leaf mould thrive."""
 CO2_AMBIENT_PPM = 420.0

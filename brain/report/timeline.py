@@ -1,4 +1,4 @@
-"""Periods of a day: sensor health, relay runs and gaps in the data, as spans of time.
+"""Periods of a day: sensor health, relay runs, positions, episode levels and gaps, as spans of time.
 
 Why spans: a record says what was true *from* a moment (a health record from its ``since``,
 a relay status until the next poll), and a chart or a sentence needs "from when to when".
@@ -8,14 +8,13 @@ from __future__ import annotations
 
 import itertools
 import statistics
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from brain.contracts import DeviceStatusV1, HealthStatus, RelayState, SensorHealthV1, SensorKey
-
-IRRIGATION_WORD = "irrigation"
-"""A relay whose name holds this word waters the crop (``irrigation_pump`` by default)."""
+from brain.contracts import AnomalyV1, DeviceStatusV1, HealthStatus, RelayState, SensorHealthV1, SensorKey
+from brain.episodes import Episode, episode_key
+from brain.names import SEVERITY_RANK
 
 
 @dataclass(frozen=True)
@@ -63,22 +62,93 @@ def faulty_spans(health: dict[SensorKey, list[Span]]) -> dict[SensorKey, list[Sp
     }
 
 
-def relay_spans(
-    records: Sequence[DeviceStatusV1], word: str, longest_step: timedelta, end: datetime
-) -> list[Span]:
-    """When a relay named with ``word`` was on; a status holds until the next, at most ``longest_step``."""
-    spans: list[Span] = []
+def device_spans(
+    records: Sequence[DeviceStatusV1], longest_step: timedelta, end: datetime
+) -> dict[str, list[Span]]:
+    """Each relay's runs of ``on`` (label ``on``) and of ``unknown`` (label ``unknown``), by relay name.
+
+    A status holds until the next one, at most ``longest_step`` (a relay read once and then
+    never again is not drawn on for the rest of the day). Relays never on still get a key,
+    with no span: the chart shows them off all day.
+    """
+    spans: dict[str, list[Span]] = {}
     for index, record in enumerate(records):
-        on = [name for name, state in record.devices.items() if word in name and state is RelayState.ON]
-        if not on:
-            continue
         following = records[index + 1].timestamp if index + 1 < len(records) else end
         stop = min(following, record.timestamp + longest_step, end)
-        if spans and spans[-1].end >= record.timestamp:
-            spans[-1] = Span(spans[-1].start, stop, spans[-1].label)
-        else:
-            spans.append(Span(record.timestamp, stop, ", ".join(on)))
+        for name, state in record.devices.items():
+            own = spans.setdefault(name, [])
+            if state is RelayState.OFF or stop <= record.timestamp:
+                continue
+            label = state.value
+            if own and own[-1].label == label and own[-1].end >= record.timestamp:
+                own[-1] = Span(own[-1].start, stop, label)
+            else:
+                own.append(Span(record.timestamp, stop, label))
     return spans
+
+
+def device_positions(records: Sequence[DeviceStatusV1]) -> dict[str, tuple[list[datetime], list[float]]]:
+    """Each positioned device's opening (0-100 %) at every status that reports it, by device name.
+
+    Positions arrive in ``DeviceStatusV1`` 1.1 (the advisor's ``positions`` field); a 1.0
+    record has none, so an old log simply has no position lines. Read with ``getattr`` so
+    this reader works on either version of the model.
+    """
+    steps: dict[str, tuple[list[datetime], list[float]]] = {}
+    for record in records:
+        positions: Mapping[str, float] = getattr(record, "positions", None) or {}
+        for name, value in positions.items():
+            times, values = steps.setdefault(name, ([], []))
+            times.append(record.timestamp)
+            values.append(float(value))
+    return steps
+
+
+def episode_records(records: Sequence[AnomalyV1], episode: Episode) -> list[AnomalyV1]:
+    """The records of one episode (its start, severity changes and end), in file order."""
+    return [record for record in records if episode_key(record) == episode.key]
+
+
+def severity_spans(records: Sequence[AnomalyV1], episode: Episode, end: datetime) -> list[Span]:
+    """The episode's severity as it happened: one span per level, labelled with the severity.
+
+    The first level holds from ``started_at``; an escalation or an easing record starts the
+    next level at its time; the episode's end (or ``end`` while it is open) closes the last.
+    Without its records (a start older than the folders read), the worst level throughout.
+    """
+    stop = min(episode.ended_at or end, end)
+    spans: list[Span] = []
+    for record in episode_records(records, episode):
+        if record.ended_at is not None:
+            break
+        begin = episode.started_at if not spans else record.timestamp
+        label = record.severity.value
+        if spans and spans[-1].label == label:
+            continue
+        if spans:
+            spans[-1] = Span(spans[-1].start, begin, spans[-1].label)
+        spans.append(Span(begin, stop, label))
+    spans = [span for span in spans if span.end > span.start]
+    return spans or [Span(episode.started_at, stop, episode.severity.value)]
+
+
+def trigger_threshold(records: Sequence[AnomalyV1], episode: Episode) -> float:
+    """The threshold crossed to reach the episode's worst level (e.g. 35 degC for a critical heat episode).
+
+    Only a start or an escalation record carries a trigger threshold; an easing or an end
+    record carries the release one (the threshold less the hysteresis, e.g. 29 degC), which
+    :class:`brain.episodes.Episode` keeps when the end record is the worst one.
+    """
+    best: AnomalyV1 | None = None
+    best_rank = current = -1
+    for record in episode_records(records, episode):
+        if record.ended_at is not None:
+            break
+        rank = SEVERITY_RANK[record.severity]
+        if rank > current and rank > best_rank:  # a start or an escalation to a new worst level
+            best, best_rank = record, rank
+        current = rank
+    return best.threshold if best is not None else episode.threshold
 
 
 def gap_spans(

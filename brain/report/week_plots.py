@@ -1,31 +1,48 @@
-"""The week's charts: each day's lowest, mean and highest value of a quantity; light integral bars."""
+"""The week's charts: each quantity as one curve over the seven days with its episodes; light integral bars.
+
+Why one continuous curve rather than a bar per day: an episode (a warm spell, a humid night)
+runs across midnights, and only a curve shows where it began, how it escalated and when it
+ended; the daily lowest, mean and highest are in the page's table.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from brain.contracts import SensorKey
 from brain.report import targets
+from brain.report.day_plots import METRIC_CHART, day_spans
 from brain.report.daystats import QUANTITIES, VPD, DaySummary
-from brain.report.plots import COLOURS, Chart, legend_above, new_figure, num, png_bytes, say_no_data
+from brain.report.plots import (
+    COLOURS,
+    Chart,
+    broken_line,
+    legend_above,
+    new_figure,
+    num,
+    png_bytes,
+    say_no_data,
+)
+from brain.report.week_episodes import WeekEpisode
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
 CHART_HEIGHT_IN = 2.8
-RANGES = (
+CURVES = (
     SensorKey.AIR_TEMPERATURE_C.value,
     SensorKey.RELATIVE_HUMIDITY_PCT.value,
     VPD,
     SensorKey.CO2_PPM.value,
 )
-"""Quantities drawn as daily min-mean-max ranges, in the page's order."""
+"""Quantities drawn as one continuous curve over the seven days, in the page's order."""
 
 
-def week_charts(summaries: Sequence[DaySummary]) -> list[Chart]:
+def week_charts(summaries: Sequence[DaySummary], episodes: Sequence[WeekEpisode]) -> list[Chart]:
     """Every chart of the week, in the page's order."""
-    return [*(_ranges(summaries, key) for key in RANGES), _light_bars(summaries)]
+    return [*(_curve(summaries, key, episodes) for key in CURVES), _light_bars(summaries)]
 
 
 def _noon(summary: DaySummary) -> float:
@@ -38,6 +55,10 @@ def _day_axis(summaries: Sequence[DaySummary], axes: Axes) -> None:
 
     axes.set_xlim(num(summaries[0].window.start), num(summaries[-1].window.end))
     axes.set_xticks([_noon(s) for s in summaries])
+    axes.set_xticks([num(s.window.start) for s in summaries[1:]], minor=True)  # the midnights
+    axes.grid(False, axis="x")
+    axes.grid(True, which="minor", axis="x", color="#c8c8c8", linewidth=1.0)
+    axes.tick_params(axis="x", which="minor", length=0)
     axes.xaxis.set_major_formatter(mdates.DateFormatter("%a %d %b", tz=summaries[0].zone))  # type: ignore[no-untyped-call]
 
 
@@ -45,34 +66,80 @@ def _band(axes: Axes, band: targets.Band, colour: str) -> None:
     axes.axhspan(band.low, band.high, color=colour, alpha=0.12, label=band.label)
 
 
-def _ranges(summaries: Sequence[DaySummary], key: str) -> Chart:
+def _curve(summaries: Sequence[DaySummary], key: str, episodes: Sequence[WeekEpisode]) -> Chart:
+    """Seven days of one quantity as one line (broken only at gaps), its bands, and its episodes shaded.
+
+    Each episode of this chart's metric is shaded by severity as it happened and numbered
+    where it began, the number of the page's episode table.
+    """
     name, unit = QUANTITIES[key]
     figure, axes = new_figure(CHART_HEIGHT_IN)
-    colour = COLOURS[key]
-    width = 7 / 24
-    shown = [s for s in summaries if s.stats[key].minimum and s.stats[key].maximum]
-    if key == SensorKey.AIR_TEMPERATURE_C.value:
-        _band(axes, targets.DAY_TEMPERATURE_C, COLOURS["band"])
-        _band(axes, targets.NIGHT_TEMPERATURE_C, COLOURS["night_band"])
-    elif key == VPD:
-        _band(axes, targets.VPD_KPA, COLOURS["band"])
-    for index, summary in enumerate(shown):
-        stats = summary.stats[key]
-        assert stats.minimum is not None and stats.maximum is not None and stats.mean is not None
-        noon = _noon(summary)
-        axes.bar(noon, stats.maximum.value - stats.minimum.value, width=width, bottom=stats.minimum.value,
-                 color=colour, alpha=0.35, label="lowest to highest" if index == 0 else None)  # fmt: skip
-        axes.plot([noon], [stats.mean], "o", color=colour, markersize=7, label="mean" if index == 0 else None)
-        axes.annotate(f"{stats.maximum.value:.3g}", (noon, stats.maximum.value), xytext=(0, 3),
-                      textcoords="offset points", ha="center", fontsize=8, color=COLOURS["text"])  # fmt: skip
-    if shown:
+    times = [t for s in summaries for t in s.series[key].times]
+    values = [v for s in summaries for v in s.series[key].values]
+    poll_s = next((s.poll_interval_s for s in summaries if s.poll_interval_s), 900.0)
+    if values:
+        _bands(axes, summaries, key)
+        xs, ys = broken_line(times, values, timedelta(seconds=3 * poll_s))
+        axes.plot(xs, ys, color=COLOURS[key], linewidth=1.0, label=name)
+        _shade(axes, [e for e in episodes if METRIC_CHART.get(e.episode.metric) == key])
         legend_above(axes)
     else:
         say_no_data(axes, f"No {name} readings this week")
     axes.set_ylabel(unit, fontsize=9, color=COLOURS["text"])
     _day_axis(summaries, axes)
-    return Chart(f"week-{key}", f"{name} ({unit}): daily lowest, mean and highest", png_bytes(figure),
-                 f"{name} daily range over the week")  # fmt: skip
+    stats = [s.stats[key] for s in summaries]
+    lows = [st.minimum.value for st in stats if st.minimum]
+    highs = [st.maximum.value for st in stats if st.maximum]
+    alt = (
+        f"{name} over the week: from {min(lows):.3g} to {max(highs):.3g}" if lows else f"{name}: no readings"
+    )
+    return Chart(f"week-{key}", f"{name} ({unit}) over the week", png_bytes(figure), alt)
+
+
+def _bands(axes: Axes, summaries: Sequence[DaySummary], key: str) -> None:
+    if key == SensorKey.AIR_TEMPERATURE_C.value:
+        labelled: set[str] = set()
+        for summary in summaries:
+            for span in day_spans(summary) if summary.observation_count else []:
+                band = targets.DAY_TEMPERATURE_C if span.label == "day" else targets.NIGHT_TEMPERATURE_C
+                colour = COLOURS["band"] if span.label == "day" else COLOURS["night_band"]
+                label = band.label if band.label not in labelled else None
+                labelled.add(band.label)
+                axes.fill_between([num(span.start), num(span.end)], band.low, band.high, color=colour,
+                                  alpha=0.13, label=label)  # fmt: skip
+    elif key == VPD:
+        _band(axes, targets.VPD_KPA, COLOURS["band"])
+    elif key == SensorKey.CO2_PPM.value:
+        axes.axhline(targets.CO2_AMBIENT_PPM, color=COLOURS["muted"], linestyle="--", linewidth=1,
+                     label="outdoor air")  # fmt: skip
+    elif key == SensorKey.RELATIVE_HUMIDITY_PCT.value:
+        limit = targets.RH_DISEASE_RISK_PCT
+        axes.axhspan(
+            limit, 100.0, color=COLOURS["critical"], alpha=0.07, label=f"disease risk above {limit:g} %"
+        )
+
+
+LABEL_CLEARANCE_DAYS = 0.2
+"""Episode numbers closer than this (about 5 h, a number's width on a week's axis) are stacked."""
+
+
+def _shade(axes: Axes, episodes: Sequence[WeekEpisode]) -> None:
+    labelled: set[str] = set()
+    last_x, stack = -1.0, 0
+    for item in episodes:
+        for span in item.levels:
+            label = f"{span.label} anomaly" if span.label not in labelled else None
+            labelled.add(span.label)
+            axes.axvspan(num(span.start), num(span.end), color=COLOURS[span.label], alpha=0.22, label=label)
+        if item.levels:
+            x = num(item.levels[0].start)
+            stack = stack + 1 if x - last_x < LABEL_CLEARANCE_DAYS else 0
+            last_x = x
+            axes.annotate(
+                str(item.number), (x, 1.0), xycoords=("data", "axes fraction"),
+                xytext=(2, -11 - 11 * stack), textcoords="offset points", fontsize=9, fontweight="bold",
+                color=COLOURS["text"],
+            )  # fmt: skip
 
 
 def _light_bars(summaries: Sequence[DaySummary]) -> Chart:

@@ -62,7 +62,7 @@ def test_report_writes_one_page_and_says_what_the_day_lacks(tmp_path: Path) -> N
     assert result.returncode == ExitCode.OK, result.stderr
     assert f"wrote {out} (60 observations, days in UTC)" in result.stdout
     assert "2026-06-01: No observations from 01:00 to 24:00 (23.0 h)." in result.stdout
-    assert out.read_text().count("<img ") == 7
+    assert out.read_text().count("<img ") == 8  # six curves, the devices, the health timeline
 
 
 def test_without_matplotlib_report_says_how_to_install_it_and_the_daemon_runs(

@@ -9,14 +9,15 @@ from __future__ import annotations
 
 import subprocess
 import sys
-from datetime import timedelta
+from collections.abc import Callable
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
-from brain.contracts import SensorHealthV1, SensorKey
+from brain.contracts import ActionV1, SensorHealthV1, SensorKey
 from brain.storage import DatasetWriter, StorageSettings
-from tests.factories import T0, device_status, observation, sensor_health_payload
+from tests.factories import T0, action_payload, device_status, observation, sensor_health_payload
 from tests.runs import DAEMON, clean_env
 
 DAY = T0.date()
@@ -53,30 +54,48 @@ def stuck_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
     )  # fmt: skip
 
 
-def write_day(root: Path, *, skip: tuple[int, int] | None = None, par: bool = True) -> Path:
-    """A day of 1-minute observations (minutes in ``skip`` left out), with or without a PAR sensor."""
+def write_day(
+    root: Path,
+    *,
+    skip: tuple[int, int] | None = None,
+    par: bool = True,
+    humidity_out: tuple[int, int] | None = None,
+    devices: Callable[[int], dict[str, str]] | None = None,
+    start: date = DAY,
+) -> Path:
+    """A day of 1-minute observations (minutes in ``skip`` left out), with or without a PAR sensor.
+
+    ``humidity_out``: minutes with no humidity reading (the sensor out); ``devices``: the relay
+    states at each minute (default: the irrigation pump off all day); ``start``: the (UTC) day.
+    """
+    midnight = datetime.combine(start, T0.timetz())
     writer = DatasetWriter(root, StorageSettings(fsync="never"))
     for minute in range(24 * 60):
         if skip and skip[0] <= minute < skip[1]:
             continue
-        moment = T0 + timedelta(minutes=minute)
+        moment = midnight + timedelta(minutes=minute)
         daytime = 6 * 60 <= minute < 18 * 60
+        out = humidity_out is not None and humidity_out[0] <= minute < humidity_out[1]
         readings: dict[str, float | None] = {
             "air_temperature_c": 26.0 if daytime else 18.0,
-            "relative_humidity_pct": 70.0,
+            "relative_humidity_pct": None if out else 70.0,
             "substrate_moisture_pct": 60.0,
         }
-        errors = {}
+        errors = {"relative_humidity_pct": "read timeout"} if out else {}
         if par:
             readings["par_umol_m2_s"] = 500.0 if daytime else 0.0
         else:
             readings["par_umol_m2_s"] = None
-            errors = {"par_umol_m2_s": "not in source log"}
+            errors |= {"par_umol_m2_s": "not in source log"}
         writer.write("observations", observation(moment, errors=errors, **readings))
-        writer.write("device_status", device_status(moment, devices={"irrigation_pump": "off"}))
+        relays = devices(minute) if devices else {"irrigation_pump": "off"}
+        writer.write("device_status", device_status(moment, devices=relays))
         if minute % 15 == 0:
             for sensor in SensorKey:
-                payload = sensor_health_payload() | {"timestamp": moment.isoformat(), "since": T0.isoformat()}
+                payload = sensor_health_payload() | {
+                    "timestamp": moment.isoformat(),
+                    "since": midnight.isoformat(),
+                }
                 payload |= {"sensor": sensor.value, "status": "ok", "fault": "none", "evidence": None}
                 writer.write("sensor_health", SensorHealthV1.model_validate(payload))
     writer.close()
@@ -99,3 +118,33 @@ def no_par_root(tmp_path: Path) -> Path:
 def steady_root(tmp_path: Path) -> Path:
     """A complete day: 26 degC and PAR 500 from 06:00 to 18:00, 18 degC and dark otherwise."""
     return write_day(tmp_path / "data")
+
+
+REASON = "Air 27.5 °C and rising, vents shut: open the vents"
+
+
+def relays(minute: int) -> dict[str, str]:
+    """Heater on until 05:00, vent fan on 10:00-16:00, CO2 valve unreadable 12:00-13:00."""
+    return {
+        "heater": "on" if minute < 5 * 60 else "off",
+        "vent_fan": "on" if 10 * 60 <= minute < 16 * 60 else "off",
+        "co2_valve": "unknown" if 12 * 60 <= minute < 13 * 60 else "off",
+    }
+
+
+def advice(at: datetime, action_type: str, device: str | None, reason: str) -> ActionV1:
+    payload = action_payload() | {"timestamp": at.isoformat(), "action_type": action_type}
+    payload |= {"target_device": device, "reason": reason}
+    payload["in_response_to"] = payload["in_response_to"] | {"timestamp": at.isoformat()}
+    return ActionV1.model_validate(payload)
+
+
+@pytest.fixture
+def advised_root(tmp_path: Path) -> Path:
+    """A steady day with three relays and two pieces of advice in an ``actions`` stream."""
+    root = write_day(tmp_path / "data", devices=relays)
+    writer = DatasetWriter(root, StorageSettings(fsync="never"))
+    writer.write("actions", advice(T0 + timedelta(hours=10), "turn_on", "vent_fan", REASON))
+    writer.write("actions", advice(T0 + timedelta(hours=12), "inspect_sensor", None, "CO2 valve unreadable."))
+    writer.close()
+    return root

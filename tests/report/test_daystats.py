@@ -71,7 +71,9 @@ def test_a_greenhouse_without_par_sensor_has_no_light_integral_and_says_why(no_p
 
     assert summary.dli_mol_m2_d is None
     assert summary.stats[SensorKey.PAR_UMOL_M2_S.value].readings == 0
-    assert "No PAR readings all day (not in source log)." in summary.notes
+    assert summary.notes == [
+        "No PAR readings all day (not in source log): no light integral, day and night by the clock."
+    ]
     assert "no PAR readings" in summary.day_basis  # day and night by the clock instead
     # By the clock, day is 06:00-20:00: twelve warm hours at 26 degC and two cool ones at 18 degC.
     assert summary.temperature_means["day"] == pytest.approx((12 * 26.0 + 2 * 18.0) / 14)

@@ -6,6 +6,7 @@ every chart as an inline PNG that decodes, and reference nothing outside itself.
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from datetime import date
@@ -24,11 +25,11 @@ from tests.report.browser import (
     picture_facts,
     screenshot,
 )
-from tests.report.conftest import DAY
+from tests.report.conftest import DAY, REASON
 from tests.runs import DAEMON, clean_env
 
 UTC_ZONE = resolve_zone(None, None)
-DAY_CHARTS = 7  # temperature, humidity, VPD, CO2, PAR, substrate, health timeline
+DAY_CHARTS = 8  # temperature, humidity, VPD, CO2, PAR, substrate, devices, health timeline
 WEEK_CHARTS = 5  # temperature, humidity, VPD, CO2 ranges; light-integral bars
 
 
@@ -71,11 +72,28 @@ def test_week_report_opens_in_a_browser_and_says_which_days_are_empty(
     assert "Mon 01 Jun" in dom
 
 
+def test_the_day_page_draws_the_devices_and_marks_the_advice_with_its_reason(
+    advised_root: Path, tmp_path: Path
+) -> None:
+    report = day_report(advised_root, DAY, UTC_ZONE)
+    dom = check_in_browser(report, tmp_path, DAY_CHARTS)
+
+    devices = dom.split('id="chart-devices"')[1].split("</figure>")[0]
+    titles = re.findall(r'<span class="mark" style="left:([\d.]+)%;top:([\d.]+)%" title="([^"]+)"', devices)
+    assert [title for _, _, title in titles] == [
+        f"10:00 turn on vent_fan: {REASON}",
+        "12:00 inspect sensor: CO2 valve unreadable.",
+    ]
+    assert 0 < float(titles[0][0]) < float(titles[1][0]) < 100  # 10:00 left of 12:00, both on the chart
+    assert "<h2>Advice</h2>" in dom and REASON in dom.split("<h2>Advice</h2>")[1]
+    assert 'id="verdict"' in dom.split('class="cards"')[0]  # the verdict comes first
+
+
 @pytest.mark.parametrize(
     ("root", "day", "said"),
     [
         ("gap_root", DAY, "No observations from 02:00 to 05:30 (3.5 h)."),
-        ("no_par_root", DAY, "No PAR readings all day (not in source log)."),
+        ("no_par_root", DAY, "No PAR readings all day (not in source log): no light integral"),
         ("stuck_root", date(2026, 6, 2), "Relative humidity sensor faulty: stuck_at all day"),
         ("heatwave_root", date(2026, 6, 4), "No observations on this day: nothing to draw or to compute."),
     ],
@@ -124,5 +142,10 @@ def test_a_replayed_field_log_gives_a_report_in_the_site_local_day(field_data: P
     assert summary.window.start.utcoffset() is not None and summary.window.start.isoformat().endswith(
         "-04:00"
     )
-    assert "No PAR readings all day (not in source log)." in dom  # the OSU logger has no PAR sensor
+    # The OSU logger has no PAR or substrate sensor: named once, with what it costs, not once per figure.
+    assert summary.notes[0] == (
+        "No PAR or substrate moisture readings all day (not in source log): "
+        "no light integral, day and night by the clock."
+    )
+    assert sum("PAR" in note for note in summary.notes) == 1
     assert "America/New_York" in dom
