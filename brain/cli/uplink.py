@@ -7,8 +7,10 @@ It loads only the settings the uplink reads
 uplink's memory budget (docs/performance.md); ``tests/uplink/test_process.py``
 checks which modules it loads.
 Exit statuses: 0 after SIGTERM/SIGINT (or, with ``--exit-when-drained``, once
-everything is delivered), 78 for a configuration that cannot work (bad
-settings, paho-mqtt missing, an unreadable password file or CA file): systemd
+everything is delivered), never otherwise: a thread that dies (MQTT or alerts) ends the
+process with 1 so that systemd restarts it; 75 when another uplink holds the data
+root; 78 for a configuration that cannot work (bad settings, paho-mqtt missing, an
+unreadable password file or CA file): systemd
 does not restart it in a loop (``RestartPreventExitStatus=78``). A broker that
 is down or refuses the login is not an exit: it is logged and retried.
 """
@@ -20,6 +22,7 @@ import os
 import signal
 import sys
 import threading
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -94,28 +97,42 @@ def _serve(settings: UplinkProcessSettings, password: str | None, *, exit_when_d
     )
     stop = threading.Event()
     uplink = Uplink(plan, Credentials(password))
-    failures: list[BaseException] = []
-
-    def deliver() -> None:
-        try:
-            uplink.run(stop, exit_when_drained=exit_when_drained)
-        except BaseException as exc:  # re-raised in the main thread: an uplink that failed is not exit 0
-            failures.append(exc)
-
-    workers = [threading.Thread(target=deliver, name="uplink")]
+    workers = [Worker("uplink", lambda: uplink.run(stop, exit_when_drained=exit_when_drained))]
     if channels(settings.uplink.alerts):
         alerts = AlertRunner(
             settings.data_root, settings.site_id, settings.uplink.alerts, sensors=settings.uplink.sensors
         )
-        workers.append(threading.Thread(target=alerts.run, args=(stop,), name="alerts", daemon=True))
-    _run_until_stopped(workers, stop)
-    if failures:
-        raise failures[0]
-    return ExitCode.OK
+        workers.append(Worker("alerts", lambda: alerts.run(stop)))
+    return _run_until_stopped(workers, stop, may_finish="uplink" if exit_when_drained else None)
 
 
-def _run_until_stopped(workers: list[threading.Thread], stop: threading.Event) -> None:
-    """Run ``workers`` (the first is the uplink) until it ends or SIGTERM/SIGINT sets ``stop``.
+class Worker:
+    """One thread of the uplink and how it ended: ``failure`` is set if it raised or returned unasked."""
+
+    def __init__(self, name: str, target: Callable[[], None]) -> None:
+        self.name = name
+        self.failure: str | None = None
+        self._target = target
+        self.thread = threading.Thread(target=self._run, name=name, daemon=True)
+
+    def _run(self) -> None:
+        try:
+            self._target()
+        except BaseException as exc:  # any death of a worker ends the process non-zero (systemd restarts it)
+            import structlog
+
+            self.failure = f"{type(exc).__name__}: {exc}"
+            structlog.get_logger(__name__).error(
+                "uplink_thread_died",
+                thread=self.name,
+                reason=self.failure,
+                exc_info=exc,
+                consequence="the process exits 1 and systemd starts it again",
+            )
+
+
+def _run_until_stopped(workers: list[Worker], stop: threading.Event, *, may_finish: str | None) -> int:
+    """Run ``workers`` until SIGTERM/SIGINT, a worker's death (exit 1) or ``may_finish`` ending (exit 0).
 
     Why the signals are waited for, not handled: a Python handler runs in the main thread
     between two bytecodes, and ``Event.set`` takes the event's lock; a handler that lands
@@ -123,21 +140,40 @@ def _run_until_stopped(workers: list[threading.Thread], stop: threading.Event) -
     (a CI run saw ``brain uplink`` ignore SIGTERM for 30 s while it retried an untrusted
     broker). So the stop signals are blocked in every thread (the workers inherit the mask)
     and the main thread takes them with ``sigtimedwait``, in plain code, then sets ``stop``.
+
+    Why the signal number is checked: after SIGSTOP and SIGCONT (a pause, a debugger)
+    ``sigtimedwait`` returns a result whose ``si_signo`` is 0 instead of ``None``
+    (CPython 3.12 on Linux, issue 24); taking that for SIGTERM made the uplink exit 0, and
+    ``Restart=on-failure`` then left it dead. Only SIGTERM and SIGINT stop it.
+
+    Why any worker that ends is a failure: the alerts thread dying while the MQTT one goes on
+    looked healthy to systemd and delivered no alert again. A worker that ends without being
+    asked (an exception, or a return) stops the others and the process exits 1, which
+    ``Restart=on-failure`` answers.
     """
+    from brain.exit_codes import ExitCode
+
     stop_signals = {signal.SIGTERM, signal.SIGINT}
     signal.pthread_sigmask(signal.SIG_BLOCK, stop_signals)
+    ended: Worker | None = None
     try:
         for worker in workers:
-            worker.start()
-        uplink = workers[0]
-        while uplink.is_alive():
-            if signal.sigtimedwait(stop_signals, 0.2) is not None:
-                stop.set()
+            worker.thread.start()
+        while ended is None:
+            info = signal.sigtimedwait(stop_signals, 0.2)
+            if info is not None and info.si_signo in stop_signals:
                 break
+            ended = next((w for w in workers if not w.thread.is_alive()), None)
         stop.set()
         for worker in workers:
-            worker.join(timeout=30)
-        while signal.sigtimedwait(stop_signals, 0) is not None:
+            worker.thread.join(timeout=30)
+        while (info := signal.sigtimedwait(stop_signals, 0)) is not None and info.si_signo:
             pass  # a second SIGTERM while stopping: already answered, not a kill once unblocked
     finally:
         signal.pthread_sigmask(signal.SIG_UNBLOCK, stop_signals)
+    failed = [w for w in workers if w.failure is not None]
+    if ended is not None and not failed and ended.name != may_finish:
+        failed, ended.failure = [ended], "it returned without being asked to stop"
+    for worker in failed:
+        print(f"brain uplink: the {worker.name} thread died ({worker.failure}); exiting 1", file=sys.stderr)
+    return ExitCode.FAILURE if failed else ExitCode.OK
