@@ -77,7 +77,21 @@ def run_uplink(args: argparse.Namespace) -> int:
     except OSError as exc:  # ssl.SSLError is one: a CA, certificate or key file that does not load
         return _fail(f"TLS files of [uplink] cannot be used: {exc}")
     configure_logging(settings.logging.format, settings.logging.level)
-    return _serve(settings, password, exit_when_drained=args.exit_when_drained)
+    from brain.uplink.lock import UplinkBusyError, UplinkLock
+
+    lock = UplinkLock(settings.data_root)
+    try:
+        lock.acquire()
+    except UplinkBusyError as exc:
+        print(f"brain uplink: {exc}", file=sys.stderr)
+        return ExitCode.TEMP_FAILURE
+    except OSError as exc:
+        print(f"brain uplink: cannot take {lock.path}: {exc.strerror}", file=sys.stderr)
+        return ExitCode.CANNOT_CREATE
+    try:
+        return _serve(settings, password, exit_when_drained=args.exit_when_drained)
+    finally:
+        lock.release()
 
 
 def _serve(settings: UplinkProcessSettings, password: str | None, *, exit_when_drained: bool) -> int:

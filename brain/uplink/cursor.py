@@ -52,6 +52,27 @@ MQTT_CONSUMER = "mqtt"
 """The MQTT delivery's cursors: ``mqtt.<stream>.cursor.json``, which ``uplink_lag`` reads."""
 
 
+def make_private_dirs(path: Path) -> None:
+    """Create ``path`` and its missing parents as 0750 whatever the umask (issue 24: umask 000 made 0777).
+
+    Each missing level is made with ``mkdir(0o750)`` and then set to exactly 0750 (``mkdir``
+    applies the umask, which may take bits away but never adds any, so ``chmod`` settles it);
+    folders that exist are left as they are.
+    """
+    missing: list[Path] = []
+    while not path.is_dir():
+        missing.append(path)
+        if path.parent == path:
+            break
+        path = path.parent
+    for folder in reversed(missing):
+        try:
+            folder.mkdir(mode=0o750)
+        except FileExistsError:
+            continue
+        folder.chmod(0o750)
+
+
 def cursor_path(data_root: Path, consumer: str, stream: str) -> Path:
     """Where a cursor lives: ``DATA_ROOT/uplink/<consumer>.<stream>.cursor.json``."""
     return data_root / CURSOR_DIR / f"{consumer}.{stream}.cursor.json"
@@ -220,10 +241,11 @@ class CursorStore:
             updated_at=datetime.now(UTC).isoformat(timespec="seconds"),
             state=cursor.state,
         ).model_dump_json()
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        make_private_dirs(self.path.parent)
         temporary = self.path.with_name(self.path.name + ".tmp")
-        fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o640)
+        fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o640)
         try:
+            os.fchmod(fd, 0o640)  # 0640 whatever the umask, and a leftover temp file of other modes too
             data = memoryview(body.encode())
             while data:
                 data = data[os.write(fd, data) :]

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import signal
+import subprocess
+import sys
 import time
 from pathlib import Path
 
 import pytest
 
+from tests.runs import clean_env
 from tests.uplink.broker import Broker, Subscriber
 from tests.uplink.drills import delivered_times, expected_times, wait_until, write
-from tests.uplink.test_process import config, events_until, start, stop
+from tests.uplink.test_process import TOOLS, config, events_until, start, stop
 
 
 def test_a_five_second_pause_is_not_a_stop_and_delivery_goes_on(
@@ -66,3 +69,46 @@ def test_a_thread_that_dies_ends_the_process_with_1_so_systemd_restarts_it(
     _, err = process.communicate(timeout=60)
     assert process.returncode == 1
     assert f"the {thread} thread died (RuntimeError: a bug in the {thread} thread)" in err
+
+
+def test_a_second_uplink_on_the_same_data_root_is_refused_with_75_naming_the_first(
+    tmp_path: Path, data_root: Path, broker: Broker
+) -> None:
+    write(data_root, 0, 5)
+    cfg = config(tmp_path, data_root, broker.port)
+    first = start(cfg)
+    try:
+        events_until(first, "uplink_connected")
+        second = start(cfg)
+        _, err = second.communicate(timeout=60)
+        assert second.returncode == 75
+        assert f"pid {first.pid}" in err and ".uplink.lock" in err and "Traceback" not in err
+        assert stop(first)[0] == 0
+    finally:
+        if first.poll() is None:
+            first.kill()
+            first.communicate()
+    drained = start(cfg, "--exit-when-drained")  # the lock went with the first one
+    assert drained.wait(timeout=60) == 0
+
+
+def test_under_umask_000_nothing_it_creates_is_world_writable(tmp_path: Path, broker: Broker) -> None:
+    data_root = tmp_path / "new" / "data"
+    process = subprocess.Popen(
+        [sys.executable, "-c", TOOLS, "uplink", "--config", str(config(tmp_path, data_root, broker.port))],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=clean_env(),
+        umask=0,
+    )
+    try:
+        events_until(process, "uplink_connected")
+        write(data_root, 0, 3)
+        cursor = data_root / "uplink" / "mqtt.observations.cursor.json"
+        wait_until(lambda: cursor.exists() and b'"next_seq":3' in cursor.read_bytes(), "3 delivered")
+    finally:
+        stop(process)
+    created = [tmp_path / "new", data_root, data_root / "uplink", *(data_root / "uplink").iterdir()]
+    modes = {str(path): oct(path.stat().st_mode & 0o777) for path in created}
+    assert all(int(mode, 8) & 0o002 == 0 for mode in modes.values()), modes
