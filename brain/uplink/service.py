@@ -26,9 +26,9 @@ from pathlib import Path
 
 import structlog
 
-from brain.uplink.cursor import MQTT_CONSUMER, CursorStore, cursor_path
+from brain.uplink.cursor import MQTT_CONSUMER, CursorStore, FilePosition, cursor_path, new_epoch
 from brain.uplink.discovery import Cadence, discovery_configs
-from brain.uplink.follow import Line, PartIndex, StreamFollower
+from brain.uplink.follow import Line, Part, PartIndex, StreamFollower
 from brain.uplink.live import LiveFeed, OpenEpisodes
 from brain.uplink.messages import AVAILABILITY_OFFLINE, AVAILABILITY_ONLINE, Topics, envelope, is_fresh
 from brain.uplink.publisher import BrokerConnection, ConnectError, Credentials
@@ -77,17 +77,74 @@ class StreamDelivery:
         )
         cursor = self.store.load()
         self.window = DeliveryWindow(cursor)
-        self.follower = StreamFollower(index, stream, cursor.files)
+        self.follower = StreamFollower(index, stream, cursor.files, cursor.sealed)
         self.delivered = 0
         self.skipped = 0
         self.drained = False
         """The last read found nothing new."""
+        self.checked_frontier = False
+        """Whether the cursor's last known part was compared with what retention left (first listing)."""
+        if self.store.fresh_start and index.parts(stream):
+            log.warning(
+                "uplink_cursor_missing",
+                file=str(self.store.path),
+                stream=stream,
+                parts_kept=len(index.parts(stream)),
+                epoch=cursor.epoch,
+                consequence="every record kept is delivered from the oldest, under this new epoch",
+            )
 
     def rewind(self) -> None:
         """Read again from what the broker acknowledged."""
         self.window.rewind()
-        self.follower.reset(self.window.committed.files)
+        self.follower.reset(self.window.committed.files, self.window.committed.sealed)
         self.drained = False
+
+    def after_full_listing(self, index: PartIndex) -> list[tuple[str, int | None]]:
+        """Keep the cursor small and true after a full listing; return the parts lost to retention.
+
+        Each lost part comes with the bytes lost (``None``: not known, the uplink was not running
+        when retention deleted its run). Entries of deleted runs are dropped; unreadable parts get
+        an entry (so that sealing never covers them); compressed parts delivered to their end are
+        sealed (:meth:`brain.uplink.cursor.Cursor.seal`).
+        """
+        committed = self.window.committed
+        lost: list[tuple[str, int | None]] = []
+        for part, size in index.vanished:
+            if part.key.rsplit("/", 1)[-1].split(".", 1)[0] != self.stream:
+                continue
+            done = committed.files.get(part.key)
+            delivered = (
+                size if committed.is_sealed(part.key, part.compressed) else (done.offset if done else 0)
+            )
+            if size > delivered:
+                lost.append((part.key, size - delivered))
+        oldest = index.oldest_run
+        if not self.checked_frontier:
+            self.checked_frontier = True
+            known = [*committed.files, *([committed.sealed] if committed.sealed else [])]
+            frontier = max(known, default=None)
+            if frontier is not None and oldest is not None and frontier.split("/", 1)[0] < oldest:
+                lost.append((frontier, None))
+        if oldest is not None:
+            for key in [key for key in committed.files if key.split("/", 1)[0] < oldest]:
+                del committed.files[key]
+        parts = {part.key: part for part in index.parts(self.stream)}
+        for key in self.follower.unreadable:
+            if key not in committed.files and not committed.is_sealed(
+                key, parts[key].compressed if key in parts else False
+            ):
+                committed.files[key] = FilePosition(0, 0)
+        committed.seal(
+            [key for key, position in committed.files.items() if _complete(parts.get(key), position, index)]
+        )
+        self.follower.sealed = committed.sealed
+        return lost
+
+
+def _complete(part: Part | None, position: FilePosition, index: PartIndex) -> bool:
+    """A compressed part delivered to its end (its size from the last full listing)."""
+    return part is not None and part.compressed and index.sizes.get(part.key) == position.offset
 
 
 class Uplink:
@@ -108,6 +165,7 @@ class Uplink:
         settings = plan.settings
         self.topics = Topics(settings.topic_prefix, plan.site)
         self.index = PartIndex(plan.data_root)
+        self.index.refresh(full=True)
         self.deliveries = [StreamDelivery(plan, self.index, stream) for stream in settings.streams]
         self.episodes = OpenEpisodes.from_log(plan.data_root) if settings.discovery else OpenEpisodes()
         self.live = LiveFeed(plan.site, self.topics, settings.sensors, self.episodes)
@@ -162,9 +220,9 @@ class Uplink:
     def _turn(self, connection: BrokerConnection) -> bool:
         """List, read and publish what the windows have room for; True if anything was read."""
         self.index.refresh()
-        if self.index.scans != self._scans:
+        if self.index.scans != self._scans or self.index.vanished:
             self._scans = self.index.scans
-            self._forget_deleted_runs()
+            self._after_full_listing()
         if self._republish:
             self._republish = False
             self._announce(connection)
@@ -184,6 +242,10 @@ class Uplink:
 
     def _deliver(self, connection: BrokerConnection, delivery: StreamDelivery, line: Line) -> int:
         """Publish one line (history, and live if fresh); return 1 if it entered the window."""
+        if line.too_long:  # logged by the follower with its part and offset
+            delivery.window.skip(line.key, line.end)
+            delivery.skipped += 1
+            return 0
         try:
             record = read_record(line.data)
             anomaly = AnomalyLine.of(record) if delivery.stream == "anomalies" else None
@@ -228,15 +290,46 @@ class Uplink:
     def _all_delivered(self) -> bool:
         return all(d.drained and d.window.empty for d in self.deliveries)
 
-    def _forget_deleted_runs(self) -> None:
-        """Drop cursor entries of runs older than the oldest listed one: retention deleted them."""
-        oldest = self.index.oldest_run
-        if oldest is None:
-            return
+    def _after_full_listing(self) -> None:
         for delivery in self.deliveries:
-            files = delivery.window.committed.files
-            for key in [key for key in files if key.split("/", 1)[0] < oldest]:
-                del files[key]
+            lost = delivery.after_full_listing(self.index)
+            if lost:
+                self._new_epoch_after_loss(delivery, lost)
+
+    def _new_epoch_after_loss(self, delivery: StreamDelivery, lost: list[tuple[str, int | None]]) -> None:
+        """Retention deleted records before they were delivered: count, log, and begin a new epoch.
+
+        Why a new epoch and not a jump in ``seq``: how many records a deleted part held is not
+        known (its bytes are, while the uplink saw it), and a wrong jump would be worse than
+        none; a new epoch tells every consumer that records may be missing between the last
+        message of the old epoch and the first of the new (docs/fleet.md, "Sequence numbers").
+        """
+        committed = delivery.window.committed
+        known = [size for _, size in lost if size is not None]
+        lines = sum(p.lines for p in committed.files.values())
+        mean_line = sum(p.offset for p in committed.files.values()) / lines if lines else 300.0
+        old_epoch = committed.epoch
+        for mid in [mid for mid, (owner, _) in self._sent.items() if owner is delivery]:
+            del self._sent[mid]
+        committed.epoch, committed.next_seq = new_epoch(), 0
+        committed.lost_parts += len(lost)
+        committed.lost_bytes += sum(known)
+        delivery.rewind()
+        delivery.store.save(committed, force=True)
+        log.error(
+            "uplink_records_lost_to_retention",
+            stream=delivery.stream,
+            parts=[key for key, _ in lost][:10],
+            parts_count=len(lost),
+            bytes=sum(known) if len(known) == len(lost) else None,
+            records_estimated=round(sum(known) / mean_line) if len(known) == len(lost) else None,
+            reason="retention deleted runs that were not delivered yet"
+            if len(known) == len(lost)
+            else "the last delivered part is gone: runs after it may have been deleted undelivered",
+            old_epoch=old_epoch,
+            new_epoch=committed.epoch,
+            consequence="sequence numbers start again at 0 under the new epoch",
+        )
 
     # connecting
 
