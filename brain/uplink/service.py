@@ -12,7 +12,16 @@ Connection trouble never ends the process: each failed attempt is logged with
 its reason (``uplink_connect_failed``: refused login, untrusted certificate,
 unreachable host) and retried after 1, 2, 4, ... up to 300 seconds, so a fixed
 broker is used again without anyone restarting brain, and a wrong password does
-not become a crash loop.
+not become a crash loop. The back-off goes back to 1 s only after a connection
+has lasted :data:`STABLE_S`: a broker that accepts the connection and then drops
+it (Mosquitto does, after refusing a message by ACL or size) is retried ever more
+slowly too, not every second forever (issue 24). A refused message is logged with
+its topic and reason code (``uplink_publish_refused``) and never counted as
+delivered.
+
+Home Assistant's birth message (``online`` on ``<discovery_prefix>/status``) makes
+the uplink publish the discovery configs again, at most once a minute (a later one
+is done when the minute is up); anything longer than a few bytes there is ignored.
 """
 
 from __future__ import annotations
@@ -39,6 +48,11 @@ from brain.uplink.window import DeliveryWindow, Sent
 log = structlog.get_logger(__name__)
 
 MAX_BACKOFF_S = 300.0
+STABLE_S = 60.0
+"""A connection that lasted this long was a working one: the back-off starts again at 1 s."""
+REANNOUNCE_S = 60.0
+"""Least time between two publications of the discovery configs for Home Assistant's birth message."""
+_BIRTH_MAX_BYTES = 16
 _IDLE_S = 0.2
 _READ_BATCH = 256
 
@@ -186,7 +200,10 @@ class Uplink:
         self._sent: dict[int, tuple[StreamDelivery, Sent]] = {}
         self._backoff_s = 1.0
         self._next_attempt = 0.0
+        self._connected_at = 0.0
+        self._mqtt5 = True
         self._republish = False
+        self._announced_at: float | None = None
         self._scans = -1
         self.connections = 0
         """Successful connections so far."""
@@ -214,6 +231,8 @@ class Uplink:
                     self._lost(connection)
                 self._take_acks(connection)
                 self._commit()
+                if self._connection is not None and self._monotonic() - self._connected_at >= STABLE_S:
+                    self._backoff_s = 1.0
         finally:
             self._stop()
 
@@ -223,9 +242,13 @@ class Uplink:
         if self.index.scans != self._scans or self.index.vanished:
             self._scans = self.index.scans
             self._after_full_listing()
-        if self._republish:
+        if self._republish and (
+            self._announced_at is None or self._monotonic() - self._announced_at >= REANNOUNCE_S
+        ):
             self._republish = False
+            self._announced_at = self._monotonic()
             self._announce(connection)
+            log.info("uplink_home_assistant_online", action="discovery configs published again")
         room = self.plan.settings.max_in_flight - sum(d.window.in_flight for d in self.deliveries)
         worked = False
         for delivery in self.deliveries:
@@ -281,6 +304,22 @@ class Uplink:
             entry = self._sent.pop(mid, None)
             if entry is not None:
                 entry[0].window.ack(entry[1])
+        refused, connection.refused = connection.refused, []
+        for refusal in refused:
+            entry = self._sent.get(refusal.mid)
+            log.error(
+                "uplink_publish_refused",
+                topic=refusal.topic,
+                reason=refusal.reason,
+                reason_code=refusal.code,
+                stream=entry[0].stream if entry else None,
+                seq=entry[1].seq if entry else None,
+                consequence="not delivered: sent again after the back-off until the broker takes it "
+                "(check the broker's ACL for this topic and its message size limit)",
+            )
+        if refused and self._connection is connection:
+            connection.lost_reason = f"the broker refused a message ({refused[0].reason})"
+            self._lost(connection)
 
     def _commit(self, *, force: bool = False) -> None:
         for delivery in self.deliveries:
@@ -344,6 +383,7 @@ class Uplink:
             client_id=self.plan.client_id,
             will_topic=self.topics.availability,
             on_message=self._message,
+            mqtt5=self._mqtt5,
         )
         try:
             connection.connect()
@@ -351,10 +391,13 @@ class Uplink:
             log.error(
                 "uplink_connect_failed", reason=str(exc), refused=exc.refused, retry_in_s=self._backoff_s
             )
+            if self._mqtt5 and "protocol" in str(exc).lower():
+                self._mqtt5 = False  # a broker of MQTT 3.1.1 only: refusals then go unseen (docs/fleet.md)
+                log.warning("uplink_mqtt5_unsupported", action="trying MQTT 3.1.1 at the next attempt")
             self._next_attempt = self._monotonic() + self._backoff_s
             self._backoff_s = min(self._backoff_s * 2, MAX_BACKOFF_S)
             return None
-        self._backoff_s = 1.0
+        self._connected_at = self._monotonic()
         self.connections += 1
         for delivery in self.deliveries:
             delivery.rewind()
@@ -377,20 +420,33 @@ class Uplink:
             connection.publish(topic, payload, qos=1, retain=True)
 
     def _message(self, topic: str, payload: bytes) -> None:
-        if topic == self.ha_status_topic and payload.strip() == b"online":
+        """Home Assistant's birth message: publish the configs again (once a minute at most)."""
+        if (
+            topic == self.ha_status_topic
+            and len(payload) <= _BIRTH_MAX_BYTES
+            and payload.strip() == b"online"
+        ):
             self._republish = True
-            log.info("uplink_home_assistant_online", action="discovery configs published again")
 
     def _lost(self, connection: BrokerConnection) -> None:
+        """The connection died: reconnect after the back-off, which keeps growing unless it had lasted."""
+        lasted = self._monotonic() - self._connected_at
+        if lasted >= STABLE_S:
+            self._backoff_s = 1.0
+        oldest = min(self._sent, default=None)
         log.warning(
             "uplink_connection_lost",
             reason=connection.lost_reason,
+            lasted_s=round(lasted, 1),
             unacknowledged=sum(d.window.in_flight for d in self.deliveries),
+            oldest_unacknowledged_topic=connection.topic_of(oldest) if oldest is not None else None,
+            retry_in_s=self._backoff_s,
             consequence="reconnecting; what was not acknowledged is sent again",
         )
         connection.close()
         self._connection = None
         self._next_attempt = self._monotonic() + self._backoff_s
+        self._backoff_s = min(self._backoff_s * 2, MAX_BACKOFF_S)
 
     def _stop(self) -> None:
         connection, self._connection = self._connection, None
