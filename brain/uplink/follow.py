@@ -288,6 +288,15 @@ class _OpenPart:
         self.handle.close()
 
 
+_NO_FILE = (-1, -1)
+
+
+def _unchanged_under(reader: _OpenPart) -> bool:
+    """The same file, not cut back below what was read of it (crash repair moves a torn tail aside)."""
+    status = reader.path.stat()
+    return _identity(status) == reader.identity and status.st_size >= reader.handle.tell()
+
+
 def _identity(status: os.stat_result) -> tuple[int, int]:
     return status.st_dev, status.st_ino
 
@@ -353,6 +362,10 @@ class StreamFollower:
                 continue
             try:
                 size = self.index.content_size(part)
+                if not part.compressed and self._identities.get(part.key, _NO_FILE) != _identity(
+                    part.path.stat()
+                ):
+                    self._checked.discard(part.key)  # deleted and written again (maybe to the same size)
             except OSError:
                 continue
             if position is not None and (part.key in self._checked or part.compressed):
@@ -481,7 +494,7 @@ class StreamFollower:
                 reader.key == part.key
                 and reader.offset == position.offset
                 and part.key in self._checked
-                and (part.compressed or _identity(part.path.stat()) == reader.identity)
+                and (part.compressed or _unchanged_under(reader))
             ):
                 return reader
             reader.close()

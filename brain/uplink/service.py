@@ -53,6 +53,7 @@ STABLE_S = 60.0
 REANNOUNCE_S = 60.0
 """Least time between two publications of the discovery configs for Home Assistant's birth message."""
 _BIRTH_MAX_BYTES = 16
+_EPISODES = "open_episodes"
 _IDLE_S = 0.2
 _READ_BATCH = 256
 
@@ -149,11 +150,17 @@ class StreamDelivery:
                 key, parts[key].compressed if key in parts else False
             ):
                 committed.files[key] = FilePosition(0, 0)
+        self.seal(index)
+        return lost
+
+    def seal(self, index: PartIndex) -> None:
+        """Drop the cursor entries of compressed parts delivered to their end (the cursor stays small)."""
+        committed = self.window.committed
+        parts = {part.key: part for part in index.parts(self.stream)}
         committed.seal(
             [key for key, position in committed.files.items() if _complete(parts.get(key), position, index)]
         )
         self.follower.sealed = committed.sealed
-        return lost
 
 
 def _complete(part: Part | None, position: FilePosition, index: PartIndex) -> bool:
@@ -181,7 +188,7 @@ class Uplink:
         self.index = PartIndex(plan.data_root)
         self.index.refresh(full=True)
         self.deliveries = [StreamDelivery(plan, self.index, stream) for stream in settings.streams]
-        self.episodes = OpenEpisodes.from_log(plan.data_root) if settings.discovery else OpenEpisodes()
+        self.episodes = self._open_episodes() if settings.discovery else OpenEpisodes()
         self.live = LiveFeed(plan.site, self.topics, settings.sensors, self.episodes)
         self.discovery = (
             discovery_configs(
@@ -202,11 +209,30 @@ class Uplink:
         self._next_attempt = 0.0
         self._connected_at = 0.0
         self._mqtt5 = True
+        self._cautious = False
+        """One message in flight at a time, no live messages: the last connection died soon after
+        CONNACK, and a broker that refuses a message closes the connection right after its PUBACK,
+        which paho reads only if nothing else was being written (the refused topic is then known)."""
         self._republish = False
         self._announced_at: float | None = None
         self._scans = -1
         self.connections = 0
         """Successful connections so far."""
+
+    def _open_episodes(self) -> OpenEpisodes:
+        """From the anomalies cursor; from the log only when the cursor does not hold them (live.py)."""
+        delivery = next((d for d in self.deliveries if d.stream == "anomalies"), None)
+        if delivery is not None and delivery.store.fresh_start:
+            return OpenEpisodes()  # every anomaly is delivered from the start: they are found on the way
+        saved = delivery.window.committed.state.get(_EPISODES) if delivery is not None else None
+        if isinstance(saved, list):
+            try:
+                return OpenEpisodes.from_state(saved)
+            except (ValueError, KeyError, TypeError) as exc:
+                log.warning(
+                    "uplink_open_episodes_unreadable", reason=str(exc)[:200], action="read from the log"
+                )
+        return OpenEpisodes.from_log(self.plan.data_root)
 
     # the loop
 
@@ -232,7 +258,7 @@ class Uplink:
                 self._take_acks(connection)
                 self._commit()
                 if self._connection is not None and self._monotonic() - self._connected_at >= STABLE_S:
-                    self._backoff_s = 1.0
+                    self._backoff_s, self._cautious = 1.0, False
         finally:
             self._stop()
 
@@ -249,7 +275,8 @@ class Uplink:
             self._announced_at = self._monotonic()
             self._announce(connection)
             log.info("uplink_home_assistant_online", action="discovery configs published again")
-        room = self.plan.settings.max_in_flight - sum(d.window.in_flight for d in self.deliveries)
+        most = 1 if self._cautious else self.plan.settings.max_in_flight
+        room = most - sum(d.window.in_flight for d in self.deliveries)
         worked = False
         for delivery in self.deliveries:
             if room <= 0:
@@ -293,7 +320,8 @@ class Uplink:
             self._sent[mid] = (delivery, sent)
         if anomaly is not None:
             self.episodes.update(anomaly)
-        if self.plan.settings.discovery and is_fresh(timestamp, self._now(), self.plan.live_max_age_s):
+        live = self.plan.settings.discovery and not self._cautious
+        if live and is_fresh(timestamp, self._now(), self.plan.live_max_age_s):
             for topic, payload in self.live.messages(delivery.stream, record, message):
                 connection.publish(topic, payload, qos=0)
         return 1
@@ -324,6 +352,8 @@ class Uplink:
     def _commit(self, *, force: bool = False) -> None:
         for delivery in self.deliveries:
             delivery.delivered += delivery.window.advance()
+            if delivery.stream == "anomalies" and self.plan.settings.discovery:
+                delivery.window.committed.state = {_EPISODES: self.episodes.to_state()}
             delivery.store.save(delivery.window.committed, force=force)
 
     def _all_delivered(self) -> bool:
@@ -414,10 +444,17 @@ class Uplink:
         return connection
 
     def _announce(self, connection: BrokerConnection) -> None:
-        """Availability ``online`` and every discovery config, retained."""
-        connection.publish(self.topics.availability, AVAILABILITY_ONLINE.encode(), qos=1, retain=True)
-        for topic, payload in self.discovery:
-            connection.publish(topic, payload, qos=1, retain=True)
+        """Availability ``online`` and every discovery config, retained (one at a time when cautious)."""
+        messages = [(self.topics.availability, AVAILABILITY_ONLINE.encode()), *self.discovery]
+        for topic, payload in messages:
+            mid = connection.publish(topic, payload, qos=1, retain=True)
+            if self._cautious and mid is not None:
+                deadline = self._monotonic() + 5.0
+                while connection.topic_of(mid) is not None and self._monotonic() < deadline:
+                    if not connection.loop(0.05):
+                        return
+                if connection.refused:
+                    return  # logged and answered by _take_acks
 
     def _message(self, topic: str, payload: bytes) -> None:
         """Home Assistant's birth message: publish the configs again (once a minute at most)."""
@@ -433,6 +470,8 @@ class Uplink:
         lasted = self._monotonic() - self._connected_at
         if lasted >= STABLE_S:
             self._backoff_s = 1.0
+        else:
+            self._cautious = True
         oldest = min(self._sent, default=None)
         log.warning(
             "uplink_connection_lost",
@@ -458,6 +497,9 @@ class Uplink:
             self._take_acks(connection)
             self._commit(force=True)
             connection.close(goodbye=(self.topics.availability, AVAILABILITY_OFFLINE.encode()), drain_s=1.0)
+        for delivery in self.deliveries:
+            delivery.delivered += delivery.window.advance()
+            delivery.seal(self.index)
         self._commit(force=True)
         for delivery in self.deliveries:
             delivery.follower.close()

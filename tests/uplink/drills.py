@@ -12,11 +12,14 @@ from tests.factories import T0, minutes, record
 from tests.uplink.broker import Subscriber
 
 
-def write(data_root: Path, first_minute: int, count: int, stream: str = "observations") -> None:
-    """``count`` records of ``stream``, one a minute from ``T0 + first_minute`` minutes, by a real writer."""
+def write(
+    data_root: Path, first_minute: int, count: int, stream: str = "observations", step_minutes: int = 1
+) -> None:
+    """``count`` records of ``stream``, ``step_minutes`` apart from ``T0 + first_minute``: a real writer."""
     writer = DatasetWriter(data_root, StorageSettings(fsync=FsyncPolicy.NEVER))
     try:
-        for moment in minutes(count, start=T0 + timedelta(minutes=first_minute)):
+        step = timedelta(minutes=step_minutes)
+        for moment in minutes(count, start=T0 + timedelta(minutes=first_minute), step=step):
             writer.write(stream, record(stream, moment))
     finally:
         writer.close()

@@ -112,7 +112,7 @@ def test_a_cursor_ahead_of_the_log_resumes_at_the_last_line_and_says_so(data_roo
 
 
 def test_a_part_cut_back_below_the_position_is_read_again_from_its_start(data_root: Path) -> None:
-    """The delivered line is gone, so nothing after the part's start is known to be delivered: at least once."""
+    """The delivered line is gone: nothing after the part's start is known to be delivered (at least once)."""
     written = write(data_root, "state", 10)
     follower = StreamFollower(PartIndex(data_root), "state", {})
     read_all(follower)
