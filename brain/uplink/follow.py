@@ -56,7 +56,7 @@ from typing import BinaryIO
 import structlog
 
 from brain.layout import part_file_name, run_date, stream_parts
-from brain.uplink.cursor import FilePosition, line_digest
+from brain.uplink.cursor import Cursor, FilePosition, line_digest
 
 log = structlog.get_logger(__name__)
 
@@ -593,6 +593,22 @@ def _line_boundary(part: Part, limit: int) -> FilePosition:
                 lines += count
                 offset = base + chunk.rfind(b"\n") + 1
     return FilePosition(offset=offset, lines=lines)
+
+
+def seal_complete(cursor: Cursor, index: PartIndex) -> None:
+    """Seal the compressed parts ``cursor`` has delivered to their end (sizes from the last full listing).
+
+    What keeps a cursor small (:meth:`brain.uplink.cursor.Cursor.seal`); a follower of the
+    same cursor is given ``cursor.sealed`` so that it does not open those parts again.
+    """
+    parts = {part.key: part for part in index.parts(cursor.stream)}
+    cursor.seal(
+        [
+            key
+            for key, position in cursor.files.items()
+            if key in parts and parts[key].compressed and index.sizes.get(key) == position.offset
+        ]
+    )
 
 
 def part_key(run_dir_name: str, stream: str, number: int) -> str:

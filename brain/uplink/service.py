@@ -37,7 +37,7 @@ import structlog
 
 from brain.uplink.cursor import MQTT_CONSUMER, CursorStore, FilePosition, cursor_path, new_epoch
 from brain.uplink.discovery import Cadence, discovery_configs
-from brain.uplink.follow import Line, Part, PartIndex, StreamFollower
+from brain.uplink.follow import Line, PartIndex, StreamFollower, seal_complete
 from brain.uplink.live import LiveFeed, OpenEpisodes
 from brain.uplink.messages import AVAILABILITY_OFFLINE, AVAILABILITY_ONLINE, Topics, envelope, is_fresh
 from brain.uplink.publisher import BrokerConnection, ConnectError, Credentials
@@ -155,17 +155,8 @@ class StreamDelivery:
 
     def seal(self, index: PartIndex) -> None:
         """Drop the cursor entries of compressed parts delivered to their end (the cursor stays small)."""
-        committed = self.window.committed
-        parts = {part.key: part for part in index.parts(self.stream)}
-        committed.seal(
-            [key for key, position in committed.files.items() if _complete(parts.get(key), position, index)]
-        )
-        self.follower.sealed = committed.sealed
-
-
-def _complete(part: Part | None, position: FilePosition, index: PartIndex) -> bool:
-    """A compressed part delivered to its end (its size from the last full listing)."""
-    return part is not None and part.compressed and index.sizes.get(part.key) == position.offset
+        seal_complete(self.window.committed, index)
+        self.follower.sealed = self.window.committed.sealed
 
 
 class Uplink:
