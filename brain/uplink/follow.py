@@ -68,6 +68,8 @@ longest record brain writes (a state record, about 600 bytes)."""
 READ_BUDGET_BYTES = 1024 * 1024
 """Bytes one :meth:`StreamFollower.read` reads at most: one turn of one stream."""
 _CHUNK = 64 * 1024
+_CHECK_BYTES = 4096
+"""Bytes read before a position to find the line that ends there: records are under 2 KB."""
 _HOT_RUNS = 2
 UNREADABLE = (OSError, EOFError, zlib.error)
 """What reading a part may raise besides a vanished file: EIO, a damaged ``.gz`` (``BadGzipFile``,
@@ -128,9 +130,17 @@ class PartIndex:
     """The parts of every stream under a data root, kept current cheaply (see the module docstring)."""
 
     def __init__(
-        self, data_root: Path, *, full_scan_s: float = 30.0, monotonic: Callable[[], float] = time.monotonic
+        self,
+        data_root: Path,
+        *,
+        full_scan_s: float = 30.0,
+        monotonic: Callable[[], float] = time.monotonic,
+        track_sizes: bool = True,
     ) -> None:
         self.data_root = data_root
+        self._track_sizes = track_sizes
+        """Take every part's size at each full listing (``sizes``, ``vanished``): the uplink's need,
+        not ``brain status``'s, which reads sizes only where it needs them."""
         self.full_scan_s = full_scan_s
         self._monotonic = monotonic
         self._runs: dict[str, dict[str, list[Part]]] = {}
@@ -181,7 +191,8 @@ class PartIndex:
             self.scans += 1
             listed = {part.path for run in runs.values() for parts in run.values() for part in parts}
             self._gzip_sizes = {path: size for path, size in self._gzip_sizes.items() if path in listed}
-            self._take_sizes()
+            if self._track_sizes:
+                self._take_sizes()
 
     def _take_sizes(self) -> None:
         sizes = {}
@@ -513,7 +524,9 @@ class StreamFollower:
         if size < position.offset:
             event, reason = "uplink_cursor_ahead_of_log", "the part is shorter than the cursor says"
         else:
-            before = _bytes_before(part, position.offset, MAX_LINE_BYTES + 2)
+            before = _bytes_before(part, position.offset, _CHECK_BYTES)
+            if b"\n" not in before[:-1] and len(before) < position.offset:
+                before = _bytes_before(part, position.offset, MAX_LINE_BYTES + 2)  # a long last line
             if not before.endswith(b"\n"):
                 event, reason = "uplink_cursor_misaligned", "the cursor does not fall on a line boundary"
             elif position.tail is None or _last_line_digest(before, position.offset) in (position.tail, None):

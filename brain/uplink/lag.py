@@ -52,7 +52,7 @@ class StreamLag:
 
 def uplink_lag(data_root: Path) -> dict[str, StreamLag]:
     """The lag of every stream that has parts on disk or an MQTT cursor, by stream name."""
-    index = PartIndex(data_root)
+    index = PartIndex(data_root, track_sizes=False)
     index.refresh(full=True)
     cursor_dir = data_root / CURSOR_DIR
     streams = index.streams()
