@@ -320,3 +320,21 @@ def test_400_days_of_history_small_cursors_no_decompression_to_resume_and_a_warn
     assert missing["stream"] == "state" and missing["level"] == "warning"
     assert out.index('"uplink_cursor_missing"') < out.index('"uplink_connected"')
     assert json.loads((data_root / "uplink" / "mqtt.state.cursor.json").read_text())["next_seq"] == 400
+
+
+def test_a_last_delivered_day_deleted_while_it_was_stopped_is_announced_as_a_possible_gap(
+    tmp_path: Path, data_root: Path, broker: Broker
+) -> None:
+    """Across a restart the bytes are unknown: the gap is announced (``bytes`` None) with a new epoch."""
+    cfg = config(tmp_path, data_root, broker.port)
+    write(data_root, 0, 30)
+    drained(cfg)
+    write(data_root, 1440, 30)
+    apply_retention(data_root, date(2026, 6, 3), retention_days=1, compress_after_days=1)
+    events, _ = drained(cfg)
+    [lost] = named(events, "uplink_records_lost_to_retention")
+    assert lost["stream"] == "observations" and lost["parts"] == [PART] and lost["bytes"] is None
+    assert "may have been deleted" in lost["reason"]
+    assert [e["stream"] for e in named(events, "uplink_records_lost_to_retention")] == ["observations"]
+    cursor = json.loads((data_root / "uplink" / "mqtt.observations.cursor.json").read_text())
+    assert cursor["epoch"] == lost["new_epoch"] and cursor["next_seq"] == 30
