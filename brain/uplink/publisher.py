@@ -186,9 +186,13 @@ class BrokerConnection:
                 break
         if self._refusal is not None:
             self.close()
+            hint = (
+                "it does not speak this MQTT version"
+                if "protocol" in self._refusal.lower()
+                else "check uplink.username and the password"
+            )
             raise ConnectError(
-                f"{where}: the broker refused the connection ({self._refusal}); "
-                "check uplink.username and the password",
+                f"{where}: the broker refused the connection ({self._refusal}); {hint}",
                 refused=True,
             )
         if not self.connected:
