@@ -139,9 +139,9 @@ class StreamDelivery:
             self.checked_frontier = True
             known = [*committed.files, *([committed.sealed] if committed.sealed else [])]
             frontier = max(known, default=None)
-            if frontier is not None and oldest is not None and frontier.split("/", 1)[0] < oldest:
-                if index.parts(self.stream):  # a stream no longer written has nothing after it
-                    lost.append((frontier, None))
+            deleted = frontier is not None and oldest is not None and frontier.split("/", 1)[0] < oldest
+            if frontier is not None and deleted and index.parts(self.stream):  # else: no longer written
+                lost.append((frontier, None))
         if oldest is not None:
             for key in [key for key in committed.files if key.split("/", 1)[0] < oldest]:
                 del committed.files[key]
