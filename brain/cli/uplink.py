@@ -12,9 +12,11 @@ Like the other tools it takes the data root as its argument, and ``--host`` and
 needs no configuration file (docs/fleet.md, "On a laptop").
 
 Exit statuses: 0 after SIGTERM/SIGINT (or, with ``--exit-when-drained``, once
-everything is delivered), 78 for a configuration that cannot work (bad
-settings, paho-mqtt missing, an unreadable password file or CA file): systemd
-does not restart it in a loop (``RestartPreventExitStatus=78``); 2 for a bad flag.
+everything is delivered), never otherwise: a thread that dies (MQTT or alerts) ends the
+process with 1 so that systemd restarts it; 75 when another uplink holds the data root;
+78 for a configuration that cannot work (bad settings, an unreadable password file or CA
+file) and 69 without paho-mqtt: systemd does not restart it in a loop
+(``RestartPreventExitStatus=``); 2 for a bad flag.
 A broker that is down or refuses the login is not an exit for the service: it is
 logged and retried. With ``--exit-when-drained`` (a one-off catch-up, a laptop, a
 script) it is: after ``--give-up-after`` seconds without a broker, or when stopped
@@ -29,6 +31,7 @@ import os
 import signal
 import sys
 import threading
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -130,7 +133,19 @@ def run_uplink(args: argparse.Namespace) -> int:
     settings, password, alerts = started
     configure_logging(settings.logging.format, settings.logging.level)
     give_up = (args.give_up_after or GIVE_UP_AFTER_S) if args.exit_when_drained else None
-    return _serve(settings, password, alerts, give_up_after_s=give_up)
+    from brain.uplink.lock import UplinkBusyError, UplinkLock
+
+    lock = UplinkLock(settings.data_root)
+    try:
+        lock.acquire()
+    except UplinkBusyError as exc:
+        return _fail(str(exc), ExitCode.TEMP_FAILURE)
+    except OSError as exc:
+        return _fail(f"cannot take {lock.path}: {exc.strerror}", ExitCode.CANNOT_CREATE)
+    try:
+        return _serve(settings, password, alerts, give_up_after_s=give_up)
+    finally:
+        lock.release()
 
 
 def _settings_and_secrets(
@@ -187,26 +202,16 @@ def _serve(
     uplink = Uplink(plan, Credentials(password))
     uplink.give_up_after_s = give_up_after_s
     exit_when_drained = give_up_after_s is not None
-    failures: list[BaseException] = []
-
-    def deliver() -> None:
-        try:
-            uplink.run(stop, exit_when_drained=exit_when_drained)
-        except BaseException as exc:  # re-raised in the main thread: an uplink that failed is not exit 0
-            failures.append(exc)
-
-    workers = [threading.Thread(target=deliver, name="uplink")]
+    workers = [Worker("uplink", lambda: uplink.run(stop, exit_when_drained=exit_when_drained))]
     if channels(alert_settings):
         alerts = AlertRunner(
             settings.data_root, settings.site_id, alert_settings, sensors=settings.uplink.sensors
         )
-        workers.append(threading.Thread(target=alerts.run, args=(stop,), name="alerts", daemon=True))
-    _run_until_stopped(workers, stop)
-    if failures:
-        raise failures[0]
-    if exit_when_drained and not uplink.drained:
+        workers.append(Worker("alerts", lambda: alerts.run(stop)))
+    status = _run_until_stopped(workers, stop, may_finish="uplink" if exit_when_drained else None)
+    if status is ExitCode.OK and exit_when_drained and not uplink.drained:
         return _fail(_not_drained(uplink), ExitCode.UNAVAILABLE)
-    return ExitCode.OK
+    return status
 
 
 def _not_drained(uplink: Uplink) -> str:
@@ -219,8 +224,33 @@ def _not_drained(uplink: Uplink) -> str:
     return "stopped before everything on disk was delivered; the next run goes on from there"
 
 
-def _run_until_stopped(workers: list[threading.Thread], stop: threading.Event) -> None:
-    """Run ``workers`` (the first is the uplink) until it ends or SIGTERM/SIGINT sets ``stop``.
+class Worker:
+    """One thread of the uplink and how it ended: ``failure`` is set if it raised or returned unasked."""
+
+    def __init__(self, name: str, target: Callable[[], None]) -> None:
+        self.name = name
+        self.failure: str | None = None
+        self._target = target
+        self.thread = threading.Thread(target=self._run, name=name, daemon=True)
+
+    def _run(self) -> None:
+        try:
+            self._target()
+        except BaseException as exc:  # any death of a worker ends the process non-zero (systemd restarts it)
+            import structlog
+
+            self.failure = f"{type(exc).__name__}: {exc}"
+            structlog.get_logger(__name__).error(
+                "uplink_thread_died",
+                thread=self.name,
+                reason=self.failure,
+                exc_info=exc,
+                consequence="the process exits 1 and systemd starts it again",
+            )
+
+
+def _run_until_stopped(workers: list[Worker], stop: threading.Event, *, may_finish: str | None) -> ExitCode:
+    """Run ``workers`` until SIGTERM/SIGINT, a worker's death (exit 1) or ``may_finish`` ending (exit 0).
 
     Why the signals are waited for, not handled: a Python handler runs in the main thread
     between two bytecodes, and ``Event.set`` takes the event's lock; a handler that lands
@@ -228,21 +258,38 @@ def _run_until_stopped(workers: list[threading.Thread], stop: threading.Event) -
     (a CI run saw ``brain uplink`` ignore SIGTERM for 30 s while it retried an untrusted
     broker). So the stop signals are blocked in every thread (the workers inherit the mask)
     and the main thread takes them with ``sigtimedwait``, in plain code, then sets ``stop``.
+
+    Why the signal number is checked: after SIGSTOP and SIGCONT (a pause, a debugger)
+    ``sigtimedwait`` returns a result whose ``si_signo`` is 0 instead of ``None``
+    (CPython 3.12 on Linux, issue 24); taking that for SIGTERM made the uplink exit 0, and
+    ``Restart=on-failure`` then left it dead. Only SIGTERM and SIGINT stop it.
+
+    Why any worker that ends is a failure: the alerts thread dying while the MQTT one goes on
+    looked healthy to systemd and delivered no alert again. A worker that ends without being
+    asked (an exception, or a return) stops the others and the process exits 1, which
+    ``Restart=on-failure`` answers.
     """
     stop_signals = {signal.SIGTERM, signal.SIGINT}
     signal.pthread_sigmask(signal.SIG_BLOCK, stop_signals)
+    ended: Worker | None = None
     try:
         for worker in workers:
-            worker.start()
-        uplink = workers[0]
-        while uplink.is_alive():
-            if signal.sigtimedwait(stop_signals, 0.2) is not None:
-                stop.set()
+            worker.thread.start()
+        while ended is None:
+            info = signal.sigtimedwait(stop_signals, 0.2)
+            if info is not None and info.si_signo in stop_signals:
                 break
+            ended = next((w for w in workers if not w.thread.is_alive()), None)
         stop.set()
         for worker in workers:
-            worker.join(timeout=30)
-        while signal.sigtimedwait(stop_signals, 0) is not None:
+            worker.thread.join(timeout=30)
+        while (info := signal.sigtimedwait(stop_signals, 0)) is not None and info.si_signo:
             pass  # a second SIGTERM while stopping: already answered, not a kill once unblocked
     finally:
         signal.pthread_sigmask(signal.SIG_UNBLOCK, stop_signals)
+    failed = [w for w in workers if w.failure is not None]
+    if ended is not None and not failed and ended.name != may_finish:
+        failed, ended.failure = [ended], "it returned without being asked to stop"
+    for worker in failed:
+        print(f"brain uplink: the {worker.name} thread died ({worker.failure}); exiting 1", file=sys.stderr)
+    return ExitCode.FAILURE if failed else ExitCode.OK

@@ -18,7 +18,7 @@ Modules: :mod:`~brain.uplink.settings` (``[uplink]``), :mod:`~brain.uplink.curso
 :mod:`~brain.uplink.records` (a line read as JSON), :mod:`~brain.uplink.discovery`
 (Home Assistant), :mod:`~brain.uplink.publisher` (paho-mqtt, imported only when
 ``brain uplink`` runs), :mod:`~brain.uplink.service` (the loop), :mod:`~brain.uplink.alerts`
-(ntfy, webhook), :mod:`~brain.uplink.lag`.
+(ntfy, webhook), :mod:`~brain.uplink.lag`, :mod:`~brain.uplink.lock` (one uplink per data root).
 """
 
 from __future__ import annotations

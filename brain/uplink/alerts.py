@@ -470,12 +470,17 @@ class AlertRunner:
     # the loop
 
     def run(self, stop: threading.Event) -> None:
-        """Deliver until ``stop`` is set; nothing that goes wrong ends the thread (logged, retried)."""
+        """Deliver until ``stop`` is set; a disk or folder error is logged and retried.
+
+        Anything else is a bug: it ends the thread, and so the process with 1
+        (``brain.cli.uplink``), which systemd restarts from the cursor, rather than a loop that
+        fails every turn while the process looks healthy.
+        """
         backoff = self.retry_s
         while not stop.is_set():
             try:
                 self.turn(stop)
-            except Exception as exc:  # a bug or a disk error: logged, retried; an alert thread must not die
+            except OSError as exc:  # an unmounted card, EIO, a folder gone for a while: logged, retried
                 log.exception("uplink_alerts_turn_failed", reason=f"{type(exc).__name__}: {exc}"[:200])
                 stop.wait(backoff)
                 backoff = min(backoff * 2, MAX_BACKOFF_S)

@@ -3,21 +3,43 @@
 A cursor is one small JSON file per consumer and stream under
 ``DATA_ROOT/uplink/`` (``mqtt.state.cursor.json``, ``alerts.anomalies.cursor.json``)::
 
-    {"format": 1, "stream": "state", "epoch": "5f0c2a9e41d7", "next_seq": 1441,
-     "files": {"run_20260601/state.0000.jsonl": {"offset": 412800, "lines": 1440}},
+    {"format": 2, "stream": "state", "epoch": "5f0c2a9e41d7", "next_seq": 1441,
+     "sealed": "run_20260524/state.0000.jsonl",
+     "files": {"run_20260601/state.0000.jsonl": [412800, 1440, "9c1e0f3a5b7d2e48"]},
      "last_timestamp": "2026-06-01T23:59:00+00:00", "updated_at": "2026-06-02T00:00:01+00:00",
-     "state": {}}
+     "lost": {"parts": 0, "bytes": 0}, "state": {}}
 
-- ``files``: for every part of the stream (named as written, ``.gz`` or not),
-  the bytes and lines at its start that are delivered. Everything before is
-  delivered, nothing after: a record appended later to an older day's part
-  (the clock stepped back) is still found.
+- ``files``: for a part of the stream (named as written, ``.gz`` or not), the bytes
+  and lines at its start that are delivered, and the identity of the last of those
+  lines (:func:`line_digest`: 64 bits of BLAKE2b of its bytes). Everything before is
+  delivered, nothing after: a record appended later to an older day's part (the clock
+  stepped back) is still found.
+- ``sealed``: every *compressed* part whose key sorts at or before this one and that
+  has no entry in ``files`` is delivered to its end. Why: retention compresses every
+  run after ``compress_after_days`` (at least 1) and the daemon never appends to a
+  ``.gz`` (it starts a new part), so a compressed part delivered to its end needs no
+  entry. Without this the file listed every part ever delivered (issue 24: tens of
+  KB at 400 days, rewritten every second); with it, ``files`` holds the uncompressed
+  parts of the last ``compress_after_days`` days and any part not yet delivered or
+  unreadable: well under 4 KB with the defaults, however old the data root
+  (``tests/uplink/test_cursor_identity.py`` measures 400 days).
 - ``next_seq``: the sequence number the next delivered record gets. Sequence
-  numbers count delivered records per stream from 0; with ``epoch`` (a new one
-  only when a cursor had to be started afresh) they let any consumer detect gaps
-  and drop duplicates.
+  numbers count delivered records per stream from 0; with ``epoch`` they let any
+  consumer detect gaps and drop duplicates. A new epoch begins when a cursor had to
+  be started afresh (none, or corrupt: all kept history again) and when retention
+  deleted records before they were delivered (``lost`` counts those parts and bytes):
+  a consumer that sees a new epoch knows that records may be missing between the
+  last message of the old one and the first of the new.
 - ``state``: what a consumer must remember besides positions (the alerts keep
   each sensor's last reported status there).
+
+Why the identity of the last line: a byte offset alone skipped records when the file
+under it changed (issue 24): after a power cut lost the unsynced tail and the daemon
+wrote new records there, or when a part was deleted and written again, the old offset
+fell inside new records. The follower checks the line before the offset whenever it
+(re)opens a part (:mod:`brain.uplink.follow`); when it is not the one delivered, the
+part is delivered again from the record after that line if it is still there, from
+its start otherwise: at least once, never skipped.
 
 Why temp file, fsync, rename, and at most one write a second: a power cut
 leaves either the old cursor or the new one, never half of one, and the SD card
@@ -26,11 +48,13 @@ fsynced: if a rename is lost, the old cursor comes back and records after it
 are delivered again, which the sequence numbers make harmless; nothing is ever
 skipped. A corrupt cursor (a bad medium, a hand edit) is moved aside and
 logged, and delivery starts again from the oldest record kept, under a new
-epoch: every record again, rather than silently none.
+epoch: every record again, rather than silently none. Format 1 cursors (no
+``sealed``, positions without a line identity) are read and written back as format 2.
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
 import secrets
 import time
@@ -47,9 +71,30 @@ log = structlog.get_logger(__name__)
 
 CURSOR_DIR = "uplink"
 """Directory of the cursors, inside the data root (read-only for the uplink everywhere else)."""
-CURSOR_FORMAT: Literal[1] = 1
+CURSOR_FORMAT: Literal[2] = 2
 MQTT_CONSUMER = "mqtt"
 """The MQTT delivery's cursors: ``mqtt.<stream>.cursor.json``, which ``uplink_lag`` reads."""
+
+
+def make_private_dirs(path: Path) -> None:
+    """Create ``path`` and its missing parents as 0750 whatever the umask (issue 24: umask 000 made 0777).
+
+    Each missing level is made with ``mkdir(0o750)`` and then set to exactly 0750 (``mkdir``
+    applies the umask, which may take bits away but never adds any, so ``chmod`` settles it);
+    folders that exist are left as they are.
+    """
+    missing: list[Path] = []
+    while not path.is_dir():
+        missing.append(path)
+        if path.parent == path:
+            break
+        path = path.parent
+    for folder in reversed(missing):
+        try:
+            folder.mkdir(mode=0o750)
+        except FileExistsError:
+            continue
+        folder.chmod(0o750)
 
 
 def cursor_path(data_root: Path, consumer: str, stream: str) -> Path:
@@ -57,22 +102,35 @@ def cursor_path(data_root: Path, consumer: str, stream: str) -> Path:
     return data_root / CURSOR_DIR / f"{consumer}.{stream}.cursor.json"
 
 
+def line_digest(line: bytes) -> str:
+    """The identity of one stored line (without its newline): 16 hex digits of BLAKE2b."""
+    return hashlib.blake2b(line, digest_size=8).hexdigest()
+
+
 @dataclass(frozen=True, slots=True)
 class FilePosition:
-    """How much of one part is delivered: ``offset`` bytes holding ``lines`` complete lines.
+    """How much of one part is delivered: ``offset`` bytes holding ``lines`` lines, the last one ``tail``.
 
-    A plain dataclass, not a pydantic model: one is made for every line read, and up to
-    ``uplink.max_in_flight`` of them wait in the delivery window (memory budget,
-    docs/performance.md). Pydantic checks the fields' bounds when a cursor file is read
-    (:class:`_CursorFile`).
+    ``tail`` is :func:`line_digest` of the line that ends at ``offset`` (``None`` at offset 0,
+    or when read from a format 1 cursor). A plain dataclass, not a pydantic model: one is
+    made for every line read, and up to ``uplink.max_in_flight`` of them wait in the
+    delivery window (memory budget, docs/performance.md).
     """
+
+    offset: int
+    lines: int
+    tail: str | None = None
+
+
+class _PositionV1(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
 
     offset: Annotated[int, Field(ge=0)]
     lines: Annotated[int, Field(ge=0)]
 
 
-class _CursorFile(BaseModel):
-    """The file format above, checked on load: anything else is a corrupt cursor."""
+class _CursorFileV1(BaseModel):
+    """Format 1, read once and written back as format 2."""
 
     model_config = ConfigDict(extra="forbid", strict=True)
 
@@ -80,9 +138,40 @@ class _CursorFile(BaseModel):
     stream: str
     epoch: Annotated[str, Field(min_length=1, max_length=64)]
     next_seq: Annotated[int, Field(ge=0)]
-    files: dict[str, FilePosition]
+    files: dict[str, _PositionV1]
     last_timestamp: str | None
     updated_at: str
+    state: dict[str, Any] = Field(default_factory=dict)
+
+
+class _Lost(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    parts: Annotated[int, Field(ge=0)] = 0
+    bytes: Annotated[int, Field(ge=0)] = 0
+
+
+_Position = tuple[
+    Annotated[int, Field(ge=0)],
+    Annotated[int, Field(ge=0)],
+    Annotated[str, Field(max_length=16)] | None,
+]
+
+
+class _CursorFile(BaseModel):
+    """The file format above, checked on load: anything else is a corrupt cursor."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    format: Literal[2]
+    stream: str
+    epoch: Annotated[str, Field(min_length=1, max_length=64)]
+    next_seq: Annotated[int, Field(ge=0)]
+    sealed: str | None = None
+    files: dict[str, _Position]
+    last_timestamp: str | None
+    updated_at: str
+    lost: _Lost = Field(default_factory=_Lost)
     state: dict[str, Any] = Field(default_factory=dict)
 
 
@@ -96,12 +185,35 @@ class Cursor:
     files: dict[str, FilePosition] = field(default_factory=dict)
     last_timestamp: str | None = None
     state: dict[str, Any] = field(default_factory=dict)
+    sealed: str | None = None
+    """Compressed parts at or before this key without an entry in ``files`` are delivered (see above)."""
+    lost_parts: int = 0
+    lost_bytes: int = 0
 
     def copy(self) -> Cursor:
         """A copy whose maps may change without touching this one."""
         return Cursor(
-            self.stream, self.epoch, self.next_seq, dict(self.files), self.last_timestamp, dict(self.state)
+            self.stream,
+            self.epoch,
+            self.next_seq,
+            dict(self.files),
+            self.last_timestamp,
+            dict(self.state),
+            self.sealed,
+            self.lost_parts,
+            self.lost_bytes,
         )
+
+    def is_sealed(self, key: str, compressed: bool) -> bool:
+        """Whether a part is delivered to its end without an entry: compressed, at or before ``sealed``."""
+        return compressed and key not in self.files and self.sealed is not None and key <= self.sealed
+
+    def seal(self, done: list[str]) -> None:
+        """Drop the entries of ``done``, compressed parts delivered to their end (module docstring)."""
+        for key in done:
+            self.files.pop(key, None)
+            if self.sealed is None or key > self.sealed:
+                self.sealed = key
 
 
 def new_epoch() -> str:
@@ -116,13 +228,25 @@ def read_cursor(path: Path) -> Cursor | None:
     except FileNotFoundError:
         return None
     try:
+        if b'"format":1,' in raw[:40].replace(b" ", b""):
+            old = _CursorFileV1.model_validate_json(raw)
+            files = {key: FilePosition(p.offset, p.lines) for key, p in old.files.items()}
+            return Cursor(old.stream, old.epoch, old.next_seq, files, old.last_timestamp, old.state)
         parsed = _CursorFile.model_validate_json(raw)
     except ValidationError as exc:
         first = exc.errors(include_url=False, include_input=False)[0]
         where = ".".join(str(part) for part in first["loc"])
         raise ValueError(f"{where}: {first['msg']}" if where else first["msg"]) from None
     return Cursor(
-        parsed.stream, parsed.epoch, parsed.next_seq, parsed.files, parsed.last_timestamp, parsed.state
+        parsed.stream,
+        parsed.epoch,
+        parsed.next_seq,
+        {key: FilePosition(*position) for key, position in parsed.files.items()},
+        parsed.last_timestamp,
+        parsed.state,
+        parsed.sealed,
+        parsed.lost.parts,
+        parsed.lost.bytes,
     )
 
 
@@ -215,15 +339,18 @@ class CursorStore:
             stream=cursor.stream,
             epoch=cursor.epoch,
             next_seq=cursor.next_seq,
-            files=cursor.files,
+            sealed=cursor.sealed,
+            files={key: (p.offset, p.lines, p.tail) for key, p in cursor.files.items()},
             last_timestamp=cursor.last_timestamp,
             updated_at=datetime.now(UTC).isoformat(timespec="seconds"),
+            lost=_Lost(parts=cursor.lost_parts, bytes=cursor.lost_bytes),
             state=cursor.state,
         ).model_dump_json()
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        make_private_dirs(self.path.parent)
         temporary = self.path.with_name(self.path.name + ".tmp")
-        fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o640)
+        fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o640)
         try:
+            os.fchmod(fd, 0o640)  # 0640 whatever the umask, and a leftover temp file of other modes too
             data = memoryview(body.encode())
             while data:
                 data = data[os.write(fd, data) :]
@@ -234,10 +361,4 @@ class CursorStore:
 
 
 def _same(a: Cursor, b: Cursor) -> bool:
-    return (a.epoch, a.next_seq, a.files, a.last_timestamp, a.state) == (
-        b.epoch,
-        b.next_seq,
-        b.files,
-        b.last_timestamp,
-        b.state,
-    )
+    return a == b

@@ -11,14 +11,13 @@ MQTT cursors (``DATA_ROOT/uplink/mqtt.<stream>.cursor.json``, format in
 
 from __future__ import annotations
 
-import gzip
 import json
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
 from brain.uplink.cursor import CURSOR_DIR, MQTT_CONSUMER, read_cursor
-from brain.uplink.follow import Part, PartIndex
+from brain.uplink.follow import UNREADABLE, Part, PartIndex, open_part
 
 _TAIL = 64 * 1024
 
@@ -53,7 +52,7 @@ class StreamLag:
 
 def uplink_lag(data_root: Path) -> dict[str, StreamLag]:
     """The lag of every stream that has parts on disk or an MQTT cursor, by stream name."""
-    index = PartIndex(data_root)
+    index = PartIndex(data_root, track_sizes=False)
     index.refresh(full=True)
     cursor_dir = data_root / CURSOR_DIR
     streams = index.streams()
@@ -73,20 +72,24 @@ def _stream_lag(index: PartIndex, cursor_dir: Path, stream: str) -> StreamLag:
         cursor = read_cursor(cursor_dir / f"{MQTT_CONSUMER}.{stream}.cursor.json")
     except (ValueError, OSError) as exc:
         cursor, error = None, str(exc)
-    files = cursor.files if cursor is not None else {}
     parts = index.parts(stream)
     pending = 0
     for part in parts:
+        if cursor is not None and cursor.is_sealed(part.key, part.compressed):
+            continue  # delivered to its end: not even its size is read
         try:
             size = index.content_size(part)
         except OSError:
             continue
-        done = files.get(part.key)
+        done = cursor.files.get(part.key) if cursor is not None else None
         pending += max(0, size - (done.offset if done is not None else 0))
     updated = None
     if cursor is not None:
-        raw = json.loads((cursor_dir / f"{MQTT_CONSUMER}.{stream}.cursor.json").read_bytes())
-        updated = datetime.fromisoformat(raw["updated_at"])
+        try:
+            raw = json.loads((cursor_dir / f"{MQTT_CONSUMER}.{stream}.cursor.json").read_bytes())
+            updated = datetime.fromisoformat(raw["updated_at"])
+        except (OSError, ValueError, KeyError, TypeError):
+            updated = None  # rewritten since, or hand-edited: the lag itself does not need it
     return StreamLag(
         stream=stream,
         pending_bytes=pending,
@@ -99,20 +102,29 @@ def _stream_lag(index: PartIndex, cursor_dir: Path, stream: str) -> StreamLag:
 
 
 def _parse(value: str | None) -> datetime | None:
-    return datetime.fromisoformat(value) if value else None
+    try:
+        return datetime.fromisoformat(value) if value else None
+    except ValueError:
+        return None
 
 
 def _newest_timestamp(part: Part) -> datetime | None:
-    """The timestamp of the last complete line of ``part``."""
+    """The timestamp of the last complete line of ``part``, reading at most its last 64 KB of content.
+
+    A regular file only (:func:`brain.uplink.follow.open_part`: a FIFO or a device named like a
+    part is refused, never waited on or read without end); a ``.gz`` is decompressed in chunks,
+    keeping only the last ``_TAIL`` bytes.
+    """
     try:
-        if part.compressed:
-            with gzip.open(part.path, "rb") as handle:
-                tail = handle.read()[-_TAIL:]
-        else:
-            with part.path.open("rb") as handle:
-                handle.seek(max(0, part.path.stat().st_size - _TAIL))
-                tail = handle.read()
-    except OSError:
+        with open_part(part) as handle:
+            if part.compressed:
+                tail = b""
+                while chunk := handle.read(_TAIL):
+                    tail = (tail + chunk)[-_TAIL:]
+            else:
+                handle.seek(max(0, handle.seek(0, 2) - _TAIL))
+                tail = handle.read(_TAIL)
+    except UNREADABLE:
         return None
     for line in reversed(tail.split(b"\n")):
         try:

@@ -7,6 +7,11 @@ into episodes by :mod:`brain.episodes`, as ``brain status`` and the report pair 
 a start opens an episode, its end with the same ``kind`` and ``started_at`` closes it),
 so they are known after a restart too and sent with every live observation,
 which keeps the Home Assistant problem sensor within its ``expire_after``.
+
+Why they are kept in the ``anomalies`` cursor (``state.open_episodes``): finding them
+again from the log at each start decompressed the whole compressed anomaly history
+(issue 24: a start must not decompress history). The log is read only when the cursor
+has no such state yet (a format 1 cursor, or anomalies not delivered over MQTT).
 """
 
 from __future__ import annotations
@@ -14,14 +19,19 @@ from __future__ import annotations
 import json
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from brain.episodes import Episode, EpisodeKey, episode_key, with_record
-from brain.names import SensorKey
+from brain.names import AnomalyKind, Metric, SensorKey, Severity
 from brain.uplink.follow import PartIndex, StreamFollower
 from brain.uplink.messages import Topics
 from brain.uplink.records import AnomalyLine, Record, read_record
 
 _READ_BATCH = 1000
+SAVED_EPISODES = 8
+"""Open episodes kept in the cursor: the newest; more at once means a log no daemon writes (each
+episode of one kind and metric ends before the next begins), and the cursor must stay under 4 KB."""
+_MESSAGE_CHARS = 120
 
 
 class OpenEpisodes:
@@ -48,6 +58,42 @@ class OpenEpisodes:
         finally:
             follower.close()
         return episodes
+
+    @classmethod
+    def from_state(cls, saved: list[dict[str, Any]]) -> OpenEpisodes:
+        """The episodes :meth:`to_state` saved; :class:`ValueError` (or ``KeyError``) if damaged."""
+        episodes = cls()
+        for item in saved:
+            episode = Episode(
+                kind=AnomalyKind(item["kind"]),
+                metric=Metric(item["metric"]),
+                severity=Severity(item["severity"]),
+                started_at=datetime.fromisoformat(item["started_at"]),
+                ended_at=None,
+                threshold=float(item["threshold"]),
+                first_value=float(item["first_value"]),
+                last_value=float(item["last_value"]),
+                message=str(item["message"]),
+            )
+            episodes._open[episode.key] = episode
+        return episodes
+
+    def to_state(self) -> list[dict[str, Any]]:
+        """The newest :data:`SAVED_EPISODES` open episodes as JSON values, for the cursor (kept small)."""
+        newest = sorted(self._open.values(), key=lambda e: e.started_at)[-SAVED_EPISODES:]
+        return [
+            {
+                "kind": e.kind.value,
+                "metric": e.metric.value,
+                "severity": e.severity.value,
+                "started_at": e.started_at.isoformat(),
+                "threshold": e.threshold,
+                "first_value": e.first_value,
+                "last_value": e.last_value,
+                "message": e.message[:_MESSAGE_CHARS],
+            }
+            for e in newest
+        ]
 
     def update(self, anomaly: AnomalyLine) -> None:
         """One more record: a start opens its episode, an end closes it (a repeat changes nothing)."""

@@ -1,4 +1,4 @@
-"""The broker connection: paho-mqtt 2.x (callback API version 2), driven from the uplink's one thread.
+"""The broker connection: paho-mqtt 2.x (callback API version 2), MQTT 5, driven from the uplink's one thread.
 
 Why paho's loop is called from the uplink's own loop instead of paho's thread:
 acknowledgements then arrive on the thread that owns the delivery windows (no
@@ -7,6 +7,18 @@ certificate is logged with its real reason (paho's own reconnect loop reports
 only that it failed). A connection is used once: after a disconnect the uplink
 builds a new one and reads again from the cursors, so nothing paho held in its
 queues is needed to be right.
+
+Why MQTT 5 (3.1.1 only for a broker that does not speak 5): a broker that refuses a
+message says so only in MQTT 5. Mosquitto 2.0 answers a PUBLISH its ACL denies, or one
+over ``message_size_limit``, with a PUBACK whose reason code says why (135 "Not
+authorized", 149 "Packet too large"), and then closes the connection; to a 3.1.1 client
+the same PUBACK reads as a plain acknowledgement (3.1.1 has no reason codes), so the
+record would count as delivered while the broker dropped it (docs/fleet.md, "A broker
+that refuses"). A refusal is therefore never taken as an acknowledgement: it is logged
+with the topic and the reason code, and the record is sent again after the back-off.
+MQTT 5 also lets the uplink say the largest packet it accepts (``Maximum Packet Size``,
+:data:`MAX_INCOMING_PACKET`): the broker then never sends it a message bigger than that
+(a 100 MB message on ``homeassistant/status`` took it from 43 to 346 MB, issue 24).
 
 The password is passed to paho and nowhere else: it is not an attribute of
 this class, not in a log line, not in an exception message.
@@ -29,6 +41,19 @@ from brain.uplink.settings import SecretFileError, UplinkSettings, read_secret_f
 log = structlog.get_logger(__name__)
 
 INSTALL_HINT = "pip install 'brain[uplink]' (paho-mqtt 2.x)"
+MAX_INCOMING_PACKET = 64 * 1024
+"""The largest MQTT packet the uplink accepts (MQTT 5 ``Maximum Packet Size``): it subscribes only to
+Home Assistant's birth message (``online``), and acknowledgements are a few bytes."""
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """A QoS 1 message the broker answered with a failure reason code (MQTT 5 PUBACK)."""
+
+    mid: int
+    topic: str
+    reason: str
+    code: int
 
 
 class UplinkError(BrainError):
@@ -79,6 +104,7 @@ class BrokerConnection:
         will_topic: str,
         on_message: Callable[[str, bytes], None],
         connect_timeout_s: float = 10.0,
+        mqtt5: bool = True,
     ) -> None:
         import paho.mqtt.client as mqtt
         from paho.mqtt.enums import CallbackAPIVersion
@@ -86,14 +112,22 @@ class BrokerConnection:
         self.settings = settings
         self.acked: list[int] = []
         """Message ids acknowledged (QoS 1) or sent (QoS 0) since the caller last emptied it."""
+        self.refused: list[Refusal] = []
+        """QoS 1 messages the broker refused since the caller last emptied it (never in ``acked``)."""
         self.connected = False
         self.lost_reason: str | None = None
+        self.mqtt5 = mqtt5
         self._refusal: str | None = None
         self._on_message = on_message
         self._connect_timeout_s = connect_timeout_s
-        client = mqtt.Client(
-            CallbackAPIVersion.VERSION2, client_id=client_id, clean_session=True, protocol=mqtt.MQTTv311
-        )
+        self._topics: dict[int, str] = {}
+        protocol = mqtt.MQTTv5 if mqtt5 else mqtt.MQTTv311
+        if mqtt5:
+            client = mqtt.Client(CallbackAPIVersion.VERSION2, client_id=client_id, protocol=protocol)
+        else:
+            client = mqtt.Client(
+                CallbackAPIVersion.VERSION2, client_id=client_id, clean_session=True, protocol=protocol
+            )
         client.max_inflight_messages_set(settings.max_in_flight)
         client.max_queued_messages_set(0)
         if settings.username is not None:
@@ -111,7 +145,23 @@ class BrokerConnection:
         """Open the connection and wait for the broker's yes; raise :class:`ConnectError` otherwise."""
         where = f"{self.settings.host}:{self.settings.port}"
         try:
-            self._client.connect(self.settings.host, self.settings.port, keepalive=self.settings.keepalive_s)
+            if self.mqtt5:
+                from paho.mqtt.packettypes import PacketTypes
+                from paho.mqtt.properties import Properties
+
+                properties = Properties(PacketTypes.CONNECT)  # type: ignore[no-untyped-call]
+                properties.MaximumPacketSize = MAX_INCOMING_PACKET
+                self._client.connect(
+                    self.settings.host,
+                    self.settings.port,
+                    keepalive=self.settings.keepalive_s,
+                    clean_start=True,
+                    properties=properties,
+                )
+            else:
+                self._client.connect(
+                    self.settings.host, self.settings.port, keepalive=self.settings.keepalive_s
+                )
         except ssl.SSLCertVerificationError as exc:
             raise ConnectError(
                 f"{where}: the broker's certificate is not trusted ({exc.verify_message}); "
@@ -135,9 +185,13 @@ class BrokerConnection:
                 break
         if self._refusal is not None:
             self.close()
+            hint = (
+                "it does not speak this MQTT version"
+                if "protocol" in self._refusal.lower()
+                else "check uplink.username and the password"
+            )
             raise ConnectError(
-                f"{where}: the broker refused the connection ({self._refusal}); "
-                "check uplink.username and the password",
+                f"{where}: the broker refused the connection ({self._refusal}); {hint}",
                 refused=True,
             )
         if not self.connected:
@@ -165,7 +219,13 @@ class BrokerConnection:
             if info.rc == mqtt.MQTT_ERR_NO_CONN:
                 self.connected = False
             return None
+        if qos:
+            self._topics[info.mid] = topic
         return info.mid
+
+    def topic_of(self, mid: int) -> str | None:
+        """The topic of a QoS 1 message not yet answered."""
+        return self._topics.get(mid)
 
     def subscribe(self, topic: str) -> None:
         """Subscribe with QoS 1 (Home Assistant's birth message)."""
@@ -203,7 +263,11 @@ class BrokerConnection:
         self.connected = False
 
     def _published(self, client: Any, userdata: Any, mid: int, reason_code: Any, properties: Any) -> None:
-        self.acked.append(mid)
+        topic = self._topics.pop(mid, "")
+        if getattr(reason_code, "is_failure", False):
+            self.refused.append(Refusal(mid, topic, str(reason_code), int(reason_code.value)))
+        else:
+            self.acked.append(mid)
 
     def _message(self, client: Any, userdata: Any, message: Any) -> None:
         self._on_message(message.topic, bytes(message.payload))

@@ -101,3 +101,41 @@ def test_a_failing_write_is_logged_once_and_retried(tmp_path: Path) -> None:
     with capture_logs() as logs:
         assert store.save(cursor, force=True)
     assert [e["event"] for e in logs] == ["uplink_cursor_write_recovered"]
+
+
+def test_a_format_1_cursor_is_read_and_written_back_as_format_2(tmp_path: Path) -> None:
+    path = tmp_path / "mqtt.state.cursor.json"
+    old = {
+        "format": 1,
+        "stream": "state",
+        "epoch": "5f0c2a9e41d7",
+        "next_seq": 3,
+        "files": {"run_20260601/state.0000.jsonl": {"offset": 300, "lines": 3}},
+        "last_timestamp": None,
+        "updated_at": "2026-06-02T00:00:01+00:00",
+        "state": {},
+    }
+    path.write_text(json.dumps(old))
+    store = CursorStore(path, "state")
+    cursor = store.load()
+    assert not store.fresh_start and cursor.epoch == "5f0c2a9e41d7"
+    assert cursor.files == {"run_20260601/state.0000.jsonl": FilePosition(300, 3, None)}
+    cursor.next_seq = 4
+    assert store.save(cursor, force=True)
+    written = json.loads(path.read_text())
+    assert written["format"] == 2 and written["files"] == {"run_20260601/state.0000.jsonl": [300, 3, None]}
+
+
+def test_sealing_drops_compressed_parts_delivered_to_their_end_and_nothing_else() -> None:
+    cursor = Cursor(
+        "state",
+        "e",
+        files={f"run_2026060{day}/state.0000.jsonl": FilePosition(9, 1, "t") for day in (1, 2, 3)},
+    )
+    cursor.seal(["run_20260601/state.0000.jsonl", "run_20260602/state.0000.jsonl"])
+    assert list(cursor.files) == ["run_20260603/state.0000.jsonl"]
+    assert cursor.sealed == "run_20260602/state.0000.jsonl"
+    assert cursor.is_sealed("run_20260601/state.0000.jsonl", compressed=True)
+    assert cursor.is_sealed("run_20260602/state.0001.jsonl", compressed=False) is False  # a plain part: never
+    assert not cursor.is_sealed("run_20260603/state.0000.jsonl", compressed=True)  # has an entry
+    assert not cursor.is_sealed("run_20260604/state.0000.jsonl", compressed=True)  # after the seal

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -111,17 +112,18 @@ def test_a_cursor_ahead_of_the_log_resumes_at_the_last_line_and_says_so(data_roo
     assert written[-1] < more[0]
 
 
-def test_a_part_cut_back_below_the_position_is_resynchronised(data_root: Path) -> None:
-    write(data_root, "state", 10)
+def test_a_part_cut_back_below_the_position_is_read_again_from_its_start(data_root: Path) -> None:
+    """The delivered line is gone: nothing after the part's start is known to be delivered (at least once)."""
+    written = write(data_root, "state", 10)
     follower = StreamFollower(PartIndex(data_root), "state", {})
     read_all(follower)
     key = "run_20260601/state.0000.jsonl"
     lines = (data_root / key).read_bytes().splitlines(keepends=True)
     (data_root / key).write_bytes(b"".join(lines[:8]))  # two lines gone (a restored backup, say)
     with capture_logs() as logs:
-        assert read_all(follower) == []
-    assert any(e["event"] == "uplink_cursor_ahead_of_log" and e["resumed_line"] == 8 for e in logs)
-    assert follower.positions[key] == FilePosition(offset=len(b"".join(lines[:8])), lines=8)
+        assert timestamps(read_all(follower)) == written[:8]
+    assert any(e["event"] == "uplink_cursor_ahead_of_log" and e["resumed_line"] == 0 for e in logs)
+    assert follower.positions[key].offset == len(b"".join(lines[:8]))
 
 
 def test_a_cursor_inside_a_line_goes_back_to_the_line_start(data_root: Path) -> None:
@@ -163,3 +165,33 @@ def test_a_run_deleted_by_retention_is_forgotten_without_an_error(data_root: Pat
     index.refresh()
     assert timestamps(read_all(follower)) == written[1440:]
     assert index.oldest_run == "run_20260602"
+
+
+def test_a_delivered_line_found_elsewhere_in_a_changed_part_resumes_after_it(data_root: Path) -> None:
+    """A line before the cursor was rewritten shorter: the delivered line is still there, further up."""
+    written = write(data_root, "state", 6)
+    key = "run_20260601/state.0000.jsonl"
+    follower = StreamFollower(PartIndex(data_root), "state", {})
+    delivered = read_all(follower)[3]  # the first four are delivered
+    part = data_root / key
+    lines = part.read_bytes().splitlines(keepends=True)
+    part.write_bytes(b'{"short": 1}\n' + b"".join(lines[1:]))  # line 1 changed, shorter
+    again = StreamFollower(PartIndex(data_root), "state", {key: delivered.end})
+    with capture_logs() as logs:
+        assert timestamps(read_all(again)) == written[4:]
+    [event] = [e for e in logs if e["event"] in ("uplink_part_changed", "uplink_cursor_misaligned")]
+    assert event["resumed_line"] == 4 and event["cursor_lines"] == 4
+
+
+def test_a_fifo_named_as_a_part_is_refused_once_and_the_parts_after_it_are_read(data_root: Path) -> None:
+    write(data_root, "state", 3)
+    os.mkfifo(data_root / "run_20260601" / "state.0001.jsonl")
+    later = write(data_root, "state", 2, start_minute=1440)  # the next day
+    follower = StreamFollower(PartIndex(data_root), "state", {})
+    with capture_logs() as logs:
+        lines = read_all(follower)
+        follower.index.refresh(full=True)
+        assert read_all(follower) == []  # tried again after a full listing, not logged again
+    assert timestamps(lines)[-2:] == later and len(lines) == 5
+    [event] = [e for e in logs if e["event"] == "uplink_part_unreadable"]
+    assert "FIFO" in event["reason"] and follower.unreadable_parts == 1

@@ -67,3 +67,24 @@ def test_compressed_parts_count_by_their_content(data_root: Path, writer: Datase
     assert uplink_lag(data_root)["state"].pending_bytes >= plain_size
     deliver(data_root, "state", 1440 + 10)
     assert uplink_lag(data_root)["state"].pending_bytes == 0
+
+
+def test_sealed_compressed_parts_are_not_pending_and_an_odd_cursor_time_is_no_crash(
+    data_root: Path, writer: DatasetWriter
+) -> None:
+    for moment in minutes(72, step=timedelta(minutes=60)):
+        writer.write("state", record("state", moment))
+    writer.close()
+    apply_retention(data_root, date(2026, 6, 4), retention_days=400, compress_after_days=1)
+    store = CursorStore(cursor_path(data_root, "mqtt", "state"), "state")
+    cursor = store.load()
+    cursor.sealed = "run_20260602/state.0000.jsonl"  # June 1 and 2 compressed and delivered
+    store.save(cursor, force=True)
+    raw = cursor_path(data_root, "mqtt", "state").read_text()
+    cursor_path(data_root, "mqtt", "state").write_text(
+        raw.replace('"updated_at":"', '"updated_at":"yesterday ')
+    )
+    lag = uplink_lag(data_root)["state"]
+    june_3 = sum(p.stat().st_size for p in data_root.glob("run_2026060[3-9]/state.*.jsonl"))
+    assert lag.pending_bytes == june_3 > 0
+    assert lag.cursor_updated_at is None and lag.error is None

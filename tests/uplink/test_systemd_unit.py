@@ -34,6 +34,17 @@ def test_it_runs_brain_uplink_on_the_daemons_configuration_and_data_read_only() 
     assert service["ReadOnlyPaths"] == [str(settings.data_root)]
     assert service["StateDirectory"] == ["brain/uplink"]  # the cursors: DATA_ROOT/uplink
     assert service["User"] == ["brain"] and service["CapabilityBoundingSet"] == [""]
-    assert str(int(ExitCode.CONFIG)) in service["RestartPreventExitStatus"][0].split()
+    prevented = service["RestartPreventExitStatus"][0].split()
+    assert {str(int(code)) for code in (ExitCode.CONFIG, ExitCode.TEMP_FAILURE, ExitCode.UNAVAILABLE)} <= set(
+        prevented
+    )
+
+
+def test_its_memory_and_tasks_are_bounded() -> None:
+    """A runaway (a hostile file, a huge message) is ended by the kernel, then restarted (issue 24)."""
+    service = directives(UNIT_TEXT)
+    memory_max_mb = int(service["MemoryMax"][0].removesuffix("M"))
+    assert 40 < int(service["MemoryHigh"][0].removesuffix("M")) < memory_max_mb <= 128
+    assert 3 <= int(service["TasksMax"][0]) <= 32
     assert service["LoadCredential"] == ["mqtt-password:/etc/brain/mqtt-password"]
     assert "AF_INET" in service["RestrictAddressFamilies"][0].split()

@@ -1,0 +1,48 @@
+"""What the uplink's drills share: records written by a real writer, what reached the broker, counted."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from datetime import timedelta
+from pathlib import Path
+
+from brain.storage import DatasetWriter, FsyncPolicy, StorageSettings
+from tests.factories import T0, minutes, record
+from tests.uplink.broker import Subscriber
+
+
+def write(
+    data_root: Path, first_minute: int, count: int, stream: str = "observations", step_minutes: int = 1
+) -> None:
+    """``count`` records of ``stream``, ``step_minutes`` apart from ``T0 + first_minute``: a real writer."""
+    writer = DatasetWriter(data_root, StorageSettings(fsync=FsyncPolicy.NEVER))
+    try:
+        step = timedelta(minutes=step_minutes)
+        for moment in minutes(count, start=T0 + timedelta(minutes=first_minute), step=step):
+            writer.write(stream, record(stream, moment))
+    finally:
+        writer.close()
+
+
+def delivered_times(subscriber: Subscriber, stream: str = "observations") -> set[str]:
+    """The record timestamps that reached the broker on ``stream``'s history topic."""
+    return {m.json()["record"]["timestamp"] for m in subscriber.on(f"/history/{stream}")}
+
+
+def expected_times(first_minute: int, count: int) -> set[str]:
+    """The timestamps :func:`write` gave its records, as stored (UTC with ``Z``)."""
+    return {
+        moment.isoformat().replace("+00:00", "Z")
+        for moment in minutes(count, start=T0 + timedelta(minutes=first_minute))
+    }
+
+
+def wait_until(condition: Callable[[], bool], what: str, timeout: float = 30) -> None:
+    """Poll ``condition`` until true; fail naming ``what`` after ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return
+        time.sleep(0.05)
+    raise AssertionError(f"not within {timeout} s: {what}")
