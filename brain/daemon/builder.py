@@ -1,4 +1,4 @@
-"""Builds the parts the daemon runs from the settings: source, clock, estimator, storage.
+"""Builds the parts the daemon runs from the settings: source, clock, estimator, advisor, storage.
 
 Kept apart from the main loop so it stays one screen long; every choice that
 depends on the mode (hardware, synthetic, replay) is made here. The builder only
@@ -16,6 +16,7 @@ from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from brain.advisor import Advisor
 from brain.clock.clocks import Clock, RealClock, SimClock
 from brain.config import BrainSettings, LoadedSettings, SourceKind
 from brain.daemon.notify import Notifier
@@ -70,6 +71,8 @@ class Parts:
     notifier: Notifier
     flush_every_poll: bool
     """Group-commit at the end of every poll: the loop sleeps longer than ``storage.batch_seconds``."""
+    advisor: Advisor | None = None
+    """Advice after every estimate, for the ``actions`` stream; ``None`` with ``advisor.enabled = false``."""
 
     def close(self) -> None:
         """Flush and fsync every stream, then release the source (a shutdown hook)."""
@@ -151,6 +154,7 @@ def build_parts(loaded: LoadedSettings) -> Parts:
         notifier=Notifier(),
         flush_every_poll=storage.fsync is FsyncPolicy.BATCH
         and _wall_seconds_between_polls(settings) >= storage.batch_seconds,
+        advisor=Advisor(settings.advisor, timezone=settings.timezone) if settings.advisor.enabled else None,
     )
 
 

@@ -1,4 +1,4 @@
-"""brain-daemon: source -> estimator -> storage, on the scheduler: the jobs and the run.
+"""brain-daemon: source -> estimator -> advisor -> storage, on the scheduler: the jobs and the run.
 
 The same loop runs on the Pi (hardware source, real clock), on a laptop
 (``--simulate``: synthetic source, simulated clock) and for analysts
@@ -16,9 +16,10 @@ from datetime import datetime, timedelta
 import structlog
 from apscheduler.triggers.cron import CronTrigger
 
+from brain.advisor import Advice, Advisor
 from brain.clock.clocks import Clock
 from brain.config import LoadedSettings, SourceKind
-from brain.contracts import DeviceStatusV1, ObservationV1
+from brain.contracts import ActionV1, DeviceStatusV1, ObservationV1
 from brain.daemon.builder import Parts, build_parts
 from brain.daemon.identity import claim_data_root
 from brain.daemon.notify import Notifier
@@ -51,6 +52,8 @@ class MainLoop:
     def __init__(self, parts: Parts, scheduler: Scheduler, progress: Progress) -> None:
         self.source: Source = parts.source
         self.estimator: Estimator = parts.estimator
+        self.advisor: Advisor | None = parts.advisor
+        self._degraded: dict[str, str] = {}
         self.sink: BacklogSink = parts.sink
         self.notifier: Notifier = parts.notifier
         self.scheduler = scheduler
@@ -105,10 +108,13 @@ class MainLoop:
         self.counters.observations += 1
         self.counters.last_poll = observation.timestamp
         estimate: Estimate | None = None
+        actions: list[ActionV1] = []
         try:
             estimate = self._estimate(observation, device_status)
+            if estimate is not None and self.advisor is not None:
+                actions = self._advise(self.advisor, estimate)
         finally:  # raw data first: even if the estimator fails, the reading itself is kept
-            self._store(poll_records(observation, device_status, estimate))
+            self._store(poll_records(observation, device_status, estimate, actions=actions))
         if estimate is not None:
             self._poll_log.revealed(estimate)
         if self._flush_every_poll:
@@ -137,6 +143,21 @@ class MainLoop:
         self._latest, self._latest_written = estimate, False
         self.counters.anomalies += estimate.episodes_started  # episodes, not their records
         return estimate
+
+    def _advise(self, advisor: Advisor, estimate: Estimate) -> list[ActionV1]:
+        """The advice on this estimate; a kind or device that cannot be advised on is logged as it starts."""
+        advice: Advice = advisor.step(estimate)
+        if advice.degraded != self._degraded:
+            for what, why in advice.degraded.items():
+                if self._degraded.get(what) != why:
+                    log.info(  # the failing sensor itself is the warning (journalctl -p warning)
+                        "advice_degraded", about=what, reason=why, timestamp=estimate.timestamp.isoformat()
+                    )
+            for what in self._degraded.keys() - advice.degraded.keys():
+                log.info("advice_restored", about=what, timestamp=estimate.timestamp.isoformat())
+            self._degraded = advice.degraded
+        self.counters.actions += len(advice.actions)
+        return advice.actions
 
     def base_cycle(self, fire_time: datetime) -> None:
         """Every base cycle: the latest state with its sensor-health records, unless already stored."""

@@ -1,4 +1,4 @@
-"""Issue 27's minor versions: 1.0 lines read and write back byte for byte; 1.1 adds positions, outside, targets."""
+"""Issue 27's minor versions: 1.0 lines read and write back byte for byte; 1.1 adds positions and more."""
 
 import pytest
 from pydantic import ValidationError
@@ -68,7 +68,7 @@ def test_outside_needs_1_1_and_round_trips() -> None:
     observation = ObservationV1.model_validate_json(line)
     assert observation.outside is not None and observation.outside.air_temperature_c == -2.5
     assert observation.model_dump_json() == line
-    with pytest.raises(ValidationError, match="outside needs schema_version 1.1"):
+    with pytest.raises(ValidationError, match=r"outside needs schema_version 1\.1"):
         ObservationV1.model_validate_json(line.replace('"1.1"', '"1.0"'))
 
 

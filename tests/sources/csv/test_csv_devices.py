@@ -1,4 +1,4 @@
-"""CSV import of actuator columns (device status 1.1) and outside readings (observation 1.1), and their replay."""
+"""CSV import of actuator columns (device status 1.1) and outside readings (observation 1.1); their replay."""
 
 from __future__ import annotations
 

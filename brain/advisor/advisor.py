@@ -1,0 +1,355 @@
+"""The advisor: an estimate in, the desired state of every device kind and advisory actions out.
+
+Pure like the estimator: no clock, no I/O, no randomness; time comes in with the estimate,
+so the same estimates give the same advice, byte for byte. Per step:
+
+1. refill the :class:`~brain.advisor.situation.Situation`: the estimator's *trusted*
+   readings, the weather outside (ObservationV1 1.1), day or night, the local hour, the
+   day's light integral, the air's 30-minute trend, each kind's actual position;
+2. decide each kind the site has, in the table's order (:data:`~brain.advisor.kinds.KINDS`):
+   no advice when an input it needs is not trusted; otherwise its rule, held by the kind's
+   minimum on or off time (no relay chattering);
+3. for each device: when its actual state has differed from its kind's advice for
+   ``act_after_s``, one ``turn_on``/``turn_off`` action (with a target position where the
+   device has one), answering the anomaly it concerns or else the state of this instant;
+4. device faults (:mod:`~brain.advisor.faults`): one ``inspect`` action per faulty run.
+
+An action is written once per disagreement: a device that stays wrong is not nagged at every
+poll; it is advised again when the advice changes or after the device agreed in between.
+A device whose state is ``unknown``, or a device status older than the observation, gets
+no action (docs/advisor.md, "Bad input").
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass
+from datetime import datetime
+
+from brain.advisor.daylight import DAY_PAR_UMOL_M2_S, LightIntegral, LocalClock, SunClock
+from brain.advisor.faults import FAULT_CHECKS, FaultCheck, Run, faulty
+from brain.advisor.kinds import KINDS, NEEDS_WORDS, KindSpec
+from brain.advisor.settings import AdvisorSettings
+from brain.advisor.situation import Desire, Situation
+from brain.contracts import (
+    ACTION_SCHEMA_VERSION,
+    ActionType,
+    ActionV1,
+    DeviceStatusV1,
+    RecordRef,
+    ReferencedStream,
+)
+from brain.estimator import Estimate
+from brain.names import DeviceKind
+
+AGREEMENT_TOLERANCE_PCT = 20.0
+"""A positioned device agrees with its target within this many points (the issue's "above 20 %")."""
+TREND_SAMPLE_S = 300.0
+TREND_WINDOW_S = 1800.0
+
+
+@dataclass(frozen=True, slots=True)
+class Advice:
+    """What one step decided."""
+
+    timestamp: datetime
+    desired: dict[DeviceKind, Desire | None]
+    """Each kind the site has: its desired state, or ``None`` when it cannot be advised now."""
+    actions: list[ActionV1]
+    """Actions written at this step (usually none)."""
+    degraded: dict[str, str]
+    """Kinds, devices or the device status that could not be advised on, and why."""
+
+
+@dataclass(slots=True)
+class _Held:
+    desire: Desire
+    since_s: float
+
+
+@dataclass(slots=True)
+class _Pending:
+    on: bool
+    since_s: float
+    written: bool = False
+
+
+class Advisor:
+    """Advice for one site, step by step (module docstring); ``step`` after every ``Estimator.step``."""
+
+    def __init__(self, settings: AdvisorSettings | None = None, *, timezone: str = "UTC") -> None:
+        self.settings = settings or AdvisorSettings()
+        self._setpoints = self.settings.setpoints
+        devices: dict[DeviceKind, list[str]] = {}
+        for name, kind in self.settings.devices.items():
+            devices.setdefault(kind, []).append(name)
+        self._devices = {kind: tuple(names) for kind, names in devices.items()}
+        self._kinds: tuple[tuple[DeviceKind, KindSpec], ...] = tuple(
+            (kind, spec) for kind, spec in KINDS.items() if kind in self._devices
+        )
+        self._checks = tuple(check for check in FAULT_CHECKS if check.kind in self._devices)
+        place = self.settings.latitude, self.settings.longitude
+        self._sun = SunClock(place[0], place[1]) if place[0] is not None and place[1] is not None else None
+        self._clock = LocalClock(timezone)
+        self._light = LightIntegral()
+        self._situation = Situation()
+        self._held: dict[DeviceKind, _Held] = {}
+        self._pending: dict[DeviceKind, _Pending] = {}
+        self._runs: dict[tuple[str, int], Run] = {}
+        self._trend: deque[tuple[float, float]] = deque()
+        self._names_seen: frozenset[str] = frozenset()
+        self._unconfigured: dict[str, str] = {}
+
+    def step(self, estimate: Estimate) -> Advice:
+        """Advise on the situation ``estimate`` describes; estimates must come in time order."""
+        moment = estimate.timestamp
+        s = self._situation
+        degraded = self._refill(s, estimate, moment)
+        status = estimate.device_status
+        actual = self._actual(s, status, moment, degraded)
+        self._decide(s, degraded)
+        actions: list[ActionV1] = []
+        if actual:
+            self._advise_devices(s, estimate, status, actual, actions)
+            if self._checks:
+                self._check_faults(s, estimate, status, actual, actions)
+        return Advice(moment, dict(s.desired), actions, degraded)
+
+    # 1. the situation
+    def _refill(self, s: Situation, estimate: Estimate, moment: datetime) -> dict[str, str]:
+        epoch = moment.timestamp()
+        s.epoch_s = epoch
+        s.local_s = self._clock.local_seconds(moment, epoch)
+        s.air_c, s.rh_pct, s.co2_ppm, s.par, s.substrate_pct = estimate.values
+        s.vpd_kpa = estimate.vpd_kpa
+        outside = estimate.observation.outside
+        s.outside_c = outside.air_temperature_c if outside is not None else None
+        s.outside_rh_pct = outside.relative_humidity_pct if outside is not None else None
+        s.light_integral_mol_m2 = self._light.add(s.local_s, s.par)
+        s.air_trend_k = self._air_trend(epoch, s.air_c)
+        s.desired.clear()
+        return dict(self._unconfigured)
+
+    def _air_trend(self, epoch: float, air: float | None) -> float | None:
+        trend = self._trend
+        if air is None:
+            trend.clear()  # an untrusted reading breaks the trend: no "and rising" built on it
+            return None
+        if not trend or epoch - trend[-1][0] >= TREND_SAMPLE_S:
+            trend.append((epoch, air))
+        while epoch - trend[0][0] > TREND_WINDOW_S + TREND_SAMPLE_S:
+            trend.popleft()
+        first_s, first = trend[0]
+        return air - first if epoch - first_s >= TREND_WINDOW_S - TREND_SAMPLE_S else None
+
+    def _actual(
+        self, s: Situation, status: DeviceStatusV1, moment: datetime, degraded: dict[str, str]
+    ) -> dict[str, float]:
+        """Each configured device's known position; none at all from a stale status."""
+        s.actual.clear()
+        names = status.devices.keys()
+        if names != self._names_seen:
+            self._names_seen = frozenset(names)
+            self._unconfigured = {
+                name: "no kind configured (advisor.devices): no advice"
+                for name in names
+                if name not in self.settings.devices
+            }
+            degraded.update(self._unconfigured)
+        if status.timestamp != moment:
+            degraded["device_status"] = "the device status is older than the observation: no action"
+            self._day_and_light(s, None)
+            return {}
+        actual: dict[str, float] = {}
+        for kind, devices in self._devices.items():
+            highest: float | None = None
+            for name in devices:
+                position = status.position(name)
+                if position is None:
+                    if name in status.devices:
+                        degraded[name] = "state unknown: no action"
+                    continue
+                actual[name] = position
+                if highest is None or position > highest:
+                    highest = position
+            s.actual[kind] = highest
+        self._day_and_light(s, s.actual.get(DeviceKind.LAMPS))
+        return actual
+
+    def _day_and_light(self, s: Situation, lamps_pct: float | None) -> None:
+        p = self._setpoints
+        par = s.par
+        s.natural_par = (
+            None if par is None else max(0.0, par - p.lamp_par_umol_m2_s * (lamps_pct or 0.0) / 100.0)
+        )
+        if self._sun is not None:
+            s.is_day = self._sun.is_day(s.epoch_s)
+        else:
+            s.is_day = None if s.natural_par is None else s.natural_par >= DAY_PAR_UMOL_M2_S
+        s.heating_c = p.heating_night_c if s.is_day is False else p.heating_day_c
+
+    # 2. the desired state per kind
+    def _decide(self, s: Situation, degraded: dict[str, str]) -> None:
+        epoch = s.epoch_s
+        for kind, spec in self._kinds:
+            missing = [need for need in spec.needs if getattr(s, need) is None]
+            if missing:
+                s.desired[kind] = None
+                degraded[kind.value] = (
+                    "no advice: " + ", ".join(NEEDS_WORDS[m] for m in missing) + " not known"
+                )
+                continue
+            held = self._held.get(kind)
+            desire = spec.rule(s, self._setpoints, held is not None and held.desire.on)
+            if held is None or desire.on != held.desire.on:
+                if held is not None and epoch - held.since_s < (
+                    spec.min_on_s if held.desire.on else spec.min_off_s
+                ):
+                    desire = held.desire  # too soon to switch back: the minimum on or off time holds
+                else:
+                    self._held[kind] = _Held(desire, epoch)
+            else:
+                held.desire = desire
+            s.desired[kind] = desire
+
+    # 3. actions where a kind's devices differ from the advice
+    def _advise_devices(
+        self,
+        s: Situation,
+        estimate: Estimate,
+        status: DeviceStatusV1,
+        actual: dict[str, float],
+        actions: list[ActionV1],
+    ) -> None:
+        """Write an action for each kind whose devices have differed from the advice long enough.
+
+        A kind is on when any of its devices is above :data:`AGREEMENT_TOLERANCE_PCT`; the action
+        names the device furthest from the advice (the most closed one to open, the most open to close).
+        """
+        epoch = s.epoch_s
+        for kind, spec in self._kinds:
+            desire = s.desired.get(kind)
+            highest = s.actual.get(kind)
+            if desire is None or highest is None or (highest > AGREEMENT_TOLERANCE_PCT) == desire.on:
+                self._pending.pop(kind, None)
+                continue
+            pending = self._pending.get(
+                kind
+            )  # a target that moves (a warming house) is the same disagreement
+            if pending is None or pending.on != desire.on:
+                pending = self._pending[kind] = _Pending(desire.on, epoch)
+            if not pending.written and epoch - pending.since_s >= self.settings.act_after_s:
+                pending.written = True
+                known = [(actual[name], name) for name in self._devices[kind] if name in actual]
+                position, name = min(known) if desire.on else max(known)
+                positioned = status.positions is not None and name in status.positions
+                action = self._action(
+                    estimate, spec=spec, name=name, desire=desire, position=position, positioned=positioned
+                )
+                actions.append(action)
+
+    def _action(
+        self,
+        estimate: Estimate,
+        *,
+        spec: KindSpec,
+        name: str,
+        desire: Desire,
+        position: float,
+        positioned: bool,
+    ) -> ActionV1:
+        now = f"{name} at {position:.0f} %" if positioned else f"{name} {'on' if position > 0 else 'off'}"
+        target = desire.position if positioned and desire.on else None
+        verb = f"{spec.turn_on} {name}" if desire.on else f"{spec.turn_off} {name}"
+        if target is not None:
+            verb += f" to {target:.0f} %"
+        return self._record(
+            estimate,
+            ActionType.TURN_ON if desire.on else ActionType.TURN_OFF,
+            name,
+            reason=f"{desire.reason()}, {now}: {verb}.",
+            spec=spec,
+            target=target if target is not None else (0.0 if positioned else None),
+        )
+
+    def _record(
+        self,
+        estimate: Estimate,
+        action_type: ActionType,
+        name: str,
+        *,
+        reason: str,
+        spec: KindSpec | None,
+        target: float | None,
+    ) -> ActionV1:
+        moment = estimate.timestamp
+        answer = RecordRef(stream=ReferencedStream.STATE, timestamp=moment)
+        if spec is not None:
+            for anomaly in estimate.anomalies:
+                if anomaly.kind in spec.answers and anomaly.ended_at is None:
+                    answer = RecordRef(
+                        stream=ReferencedStream.ANOMALIES,
+                        timestamp=anomaly.timestamp,
+                        kind=anomaly.kind.value,
+                    )
+                    break
+        return ActionV1(
+            schema_version=ACTION_SCHEMA_VERSION,
+            timestamp=moment,
+            site_id=estimate.observation.site_id,
+            action_type=action_type,
+            target_device=name,
+            reason=reason[:500],
+            in_response_to=answer,
+            mode="advisory",
+            target_position_pct=target,
+        )
+
+    # 4. device faults
+    def _check_faults(
+        self,
+        s: Situation,
+        estimate: Estimate,
+        status: DeviceStatusV1,
+        actual: dict[str, float],
+        actions: list[ActionV1],
+    ) -> None:
+        for index, check in enumerate(self._checks):
+            for name in self._devices[check.kind]:
+                self._check_one(s, estimate, (check, index, name), actual.get(name), actions)
+
+    def _check_one(
+        self,
+        s: Situation,
+        estimate: Estimate,
+        which: tuple[FaultCheck, int, str],
+        position: float | None,
+        actions: list[ActionV1],
+    ) -> None:
+        check, index, name = which
+        value = getattr(s, check.reading)
+        key = (name, index)
+        level = getattr(self._setpoints, check.above) if check.above is not None else None
+        if (
+            position is None
+            or position < check.on_pct
+            or value is None
+            or (level is not None and value < level)
+        ):
+            self._runs.pop(key, None)
+            return
+        run = self._runs.get(key)
+        if run is None:
+            self._runs[key] = Run(s.epoch_s, value, value)
+            return
+        run.highest = max(run.highest, value)
+        window = check.window_s if check.window_s is not None else self.settings.fault_after_s
+        minutes = (s.epoch_s - run.since_s) / 60.0
+        if run.flagged or minutes * 60.0 < window or not faulty(check, run, value):
+            return
+        run.flagged = True
+        symptom = check.symptom.format(name, position, minutes, run.start, value)
+        reason = f"{symptom}: inspect {name}."
+        actions.append(
+            self._record(estimate, ActionType.INSPECT, name, reason=reason, spec=None, target=None)
+        )
