@@ -23,8 +23,10 @@ no action (docs/advisor.md, "Bad input").
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from operator import attrgetter
 
 from brain.advisor.daylight import DAY_PAR_UMOL_M2_S, LightIntegral, LocalClock, SunClock
 from brain.advisor.faults import FAULT_CHECKS, FaultCheck, Run, faulty
@@ -38,6 +40,7 @@ from brain.contracts import (
     DeviceStatusV1,
     RecordRef,
     ReferencedStream,
+    RelayState,
 )
 from brain.estimator import Estimate
 from brain.names import DeviceKind
@@ -62,16 +65,21 @@ class Advice:
 
 
 @dataclass(slots=True)
-class _Held:
-    desire: Desire
-    since_s: float
+class _KindState:
+    """One kind's memory between steps: the advice in force, and the disagreement being timed."""
 
-
-@dataclass(slots=True)
-class _Pending:
-    on: bool
-    since_s: float
+    kind: DeviceKind
+    spec: KindSpec
+    inputs: Callable[[Situation], tuple[object, ...]]
+    """The kind's inputs as a tuple (``None`` in it: no advice); ``epoch_s`` makes it a tuple however few."""
+    held: Desire | None = None
+    since_s: float = 0.0
+    """When ``held`` last switched on or off (the minimum on and off times count from here)."""
+    pending_on: bool | None = None
+    """The advice the devices have disagreed with since ``pending_since_s`` (``None``: they agree)."""
+    pending_since_s: float = 0.0
     written: bool = False
+    """The action for this disagreement is written (once per disagreement)."""
 
 
 class Advisor:
@@ -84,18 +92,23 @@ class Advisor:
         for name, kind in self.settings.devices.items():
             devices.setdefault(kind, []).append(name)
         self._devices = {kind: tuple(names) for kind, names in devices.items()}
+        self._device_table = tuple(self._devices.items())
         self._kinds: tuple[tuple[DeviceKind, KindSpec], ...] = tuple(
             (kind, spec) for kind, spec in KINDS.items() if kind in self._devices
         )
-        self._checks = tuple(check for check in FAULT_CHECKS if check.kind in self._devices)
+        self._plan = tuple(
+            _KindState(kind, spec, attrgetter(*spec.needs, "epoch_s")) for kind, spec in self._kinds
+        )
+        self._watches = [
+            _Watch(check, name, getattr(self._setpoints, check.above) if check.above is not None else None)
+            for check in FAULT_CHECKS
+            for name in self._devices.get(check.kind, ())
+        ]
         place = self.settings.latitude, self.settings.longitude
         self._sun = SunClock(place[0], place[1]) if place[0] is not None and place[1] is not None else None
         self._clock = LocalClock(timezone)
         self._light = LightIntegral()
         self._situation = Situation()
-        self._held: dict[DeviceKind, _Held] = {}
-        self._pending: dict[DeviceKind, _Pending] = {}
-        self._runs: dict[tuple[str, int], Run] = {}
         self._trend: deque[tuple[float, float]] = deque()
         self._names_seen: frozenset[str] = frozenset()
         self._unconfigured: dict[str, str] = {}
@@ -107,12 +120,10 @@ class Advisor:
         degraded = self._refill(s, estimate, moment)
         status = estimate.device_status
         actual = self._actual(s, status, moment, degraded)
-        self._decide(s, degraded)
         actions: list[ActionV1] = []
-        if actual:
-            self._advise_devices(s, estimate, status, actual, actions)
-            if self._checks:
-                self._check_faults(s, estimate, status, actual, actions)
+        self._decide(s, degraded, estimate, actual, actions)
+        if actual and self._watches:
+            self._check_faults(s, estimate, actual, actions)
         return Advice(moment, dict(s.desired), actions, degraded)
 
     # 1. the situation
@@ -160,15 +171,24 @@ class Advisor:
             degraded["device_status"] = "the device status is older than the observation: no action"
             self._day_and_light(s, None)
             return {}
+        # Why not ``status.position``: this loop runs at every poll; the two dictionaries are read directly.
+        positions = status.positions or _NO_POSITIONS
+        relays = status.devices
         actual: dict[str, float] = {}
-        for kind, devices in self._devices.items():
+        for kind, devices in self._device_table:
             highest: float | None = None
             for name in devices:
-                position = status.position(name)
+                position = positions.get(name)
                 if position is None:
-                    if name in status.devices:
-                        degraded[name] = "state unknown: no action"
-                    continue
+                    state = relays.get(name)
+                    if state is RelayState.ON:
+                        position = 100.0
+                    elif state is RelayState.OFF:
+                        position = 0.0
+                    else:
+                        if state is not None:
+                            degraded[name] = "state unknown: no action"
+                        continue
                 actual[name] = position
                 if highest is None or position > highest:
                     highest = position
@@ -188,65 +208,63 @@ class Advisor:
             s.is_day = None if s.natural_par is None else s.natural_par >= DAY_PAR_UMOL_M2_S
         s.heating_c = p.heating_night_c if s.is_day is False else p.heating_day_c
 
-    # 2. the desired state per kind
-    def _decide(self, s: Situation, degraded: dict[str, str]) -> None:
-        epoch = s.epoch_s
-        for kind, spec in self._kinds:
-            missing = [need for need in spec.needs if getattr(s, need) is None]
-            if missing:
-                s.desired[kind] = None
-                degraded[kind.value] = (
-                    "no advice: " + ", ".join(NEEDS_WORDS[m] for m in missing) + " not known"
-                )
-                continue
-            held = self._held.get(kind)
-            desire = spec.rule(s, self._setpoints, held is not None and held.desire.on)
-            if held is None or desire.on != held.desire.on:
-                if held is not None and epoch - held.since_s < (
-                    spec.min_on_s if held.desire.on else spec.min_off_s
-                ):
-                    desire = held.desire  # too soon to switch back: the minimum on or off time holds
-                else:
-                    self._held[kind] = _Held(desire, epoch)
-            else:
-                held.desire = desire
-            s.desired[kind] = desire
-
-    # 3. actions where a kind's devices differ from the advice
-    def _advise_devices(
+    # 2. the desired state per kind, and 3. an action where a kind's devices differ from it
+    def _decide(
         self,
         s: Situation,
+        degraded: dict[str, str],
         estimate: Estimate,
-        status: DeviceStatusV1,
         actual: dict[str, float],
         actions: list[ActionV1],
     ) -> None:
-        """Write an action for each kind whose devices have differed from the advice long enough.
+        """Decide every kind in the table's order; write an action where its devices disagree long enough.
 
-        A kind is on when any of its devices is above :data:`AGREEMENT_TOLERANCE_PCT`; the action
-        names the device furthest from the advice (the most closed one to open, the most open to close).
+        A kind is on when any of its devices is above :data:`AGREEMENT_TOLERANCE_PCT`. The wait
+        counts from the first step of a disagreement, whatever the target does meanwhile (a warming
+        house moves the vents' target at every step; it is still one disagreement).
         """
         epoch = s.epoch_s
-        for kind, spec in self._kinds:
-            desire = s.desired.get(kind)
-            highest = s.actual.get(kind)
-            if desire is None or highest is None or (highest > AGREEMENT_TOLERANCE_PCT) == desire.on:
-                self._pending.pop(kind, None)
-                continue
-            pending = self._pending.get(
-                kind
-            )  # a target that moves (a warming house) is the same disagreement
-            if pending is None or pending.on != desire.on:
-                pending = self._pending[kind] = _Pending(desire.on, epoch)
-            if not pending.written and epoch - pending.since_s >= self.settings.act_after_s:
-                pending.written = True
-                known = [(actual[name], name) for name in self._devices[kind] if name in actual]
-                position, name = min(known) if desire.on else max(known)
-                positioned = status.positions is not None and name in status.positions
-                action = self._action(
-                    estimate, spec=spec, name=name, desire=desire, position=position, positioned=positioned
+        setpoints = self._setpoints
+        desired = s.desired
+        for state in self._plan:
+            spec = state.spec
+            if None in state.inputs(s):
+                missing = [need for need in spec.needs if getattr(s, need) is None]
+                desired[state.kind] = state.pending_on = None
+                degraded[state.kind.value] = (
+                    "no advice: " + ", ".join(NEEDS_WORDS[m] for m in missing) + " not known"
                 )
-                actions.append(action)
+                continue
+            held = state.held
+            desire = spec.rule(s, setpoints, held is not None and held.on)
+            if held is None or desire.on != held.on:
+                if held is not None and epoch - state.since_s < (
+                    spec.min_on_s if held.on else spec.min_off_s
+                ):
+                    desire = held  # too soon to switch back: the minimum on or off time holds
+                else:
+                    state.since_s = epoch
+            state.held = desired[state.kind] = desire
+            highest = s.actual.get(state.kind)
+            if highest is None or (highest > AGREEMENT_TOLERANCE_PCT) == desire.on:
+                state.pending_on = None
+            elif state.pending_on is not desire.on:
+                state.pending_on, state.pending_since_s, state.written = desire.on, epoch, False
+            elif not state.written and epoch - state.pending_since_s >= self.settings.act_after_s:
+                state.written = True
+                actions.append(self._device_action(estimate, state, desire, actual))
+
+    def _device_action(
+        self, estimate: Estimate, state: _KindState, desire: Desire, actual: dict[str, float]
+    ) -> ActionV1:
+        """The action for a kind: it names the device furthest from the advice (the most closed to open)."""
+        known = [(actual[name], name) for name in self._devices[state.kind] if name in actual]
+        position, name = min(known) if desire.on else max(known)
+        positions = estimate.device_status.positions
+        positioned = positions is not None and name in positions
+        return self._action(
+            estimate, spec=state.spec, name=name, desire=desire, position=position, positioned=positioned
+        )
 
     def _action(
         self,
@@ -307,49 +325,46 @@ class Advisor:
 
     # 4. device faults
     def _check_faults(
-        self,
-        s: Situation,
-        estimate: Estimate,
-        status: DeviceStatusV1,
-        actual: dict[str, float],
-        actions: list[ActionV1],
+        self, s: Situation, estimate: Estimate, actual: dict[str, float], actions: list[ActionV1]
     ) -> None:
-        for index, check in enumerate(self._checks):
-            for name in self._devices[check.kind]:
-                self._check_one(s, estimate, (check, index, name), actual.get(name), actions)
+        for watch in self._watches:
+            check = watch.check
+            position = actual.get(watch.name)
+            value = getattr(s, check.reading)
+            if (
+                position is None
+                or position < check.on_pct
+                or value is None
+                or (watch.level is not None and value < watch.level)
+            ):
+                watch.run = None
+                continue
+            run = watch.run
+            if run is None:
+                watch.run = Run(s.epoch_s, value, value)
+                continue
+            run.highest = max(run.highest, value)
+            window = check.window_s if check.window_s is not None else self.settings.fault_after_s
+            seconds = s.epoch_s - run.since_s
+            if run.flagged or seconds < window or not faulty(check, run, value):
+                continue
+            run.flagged = True
+            symptom = check.symptom.format(watch.name, position, seconds / 60.0, run.start, value)
+            reason = f"{symptom}: inspect {watch.name}."
+            actions.append(
+                self._record(estimate, ActionType.INSPECT, watch.name, reason=reason, spec=None, target=None)
+            )
 
-    def _check_one(
-        self,
-        s: Situation,
-        estimate: Estimate,
-        which: tuple[FaultCheck, int, str],
-        position: float | None,
-        actions: list[ActionV1],
-    ) -> None:
-        check, index, name = which
-        value = getattr(s, check.reading)
-        key = (name, index)
-        level = getattr(self._setpoints, check.above) if check.above is not None else None
-        if (
-            position is None
-            or position < check.on_pct
-            or value is None
-            or (level is not None and value < level)
-        ):
-            self._runs.pop(key, None)
-            return
-        run = self._runs.get(key)
-        if run is None:
-            self._runs[key] = Run(s.epoch_s, value, value)
-            return
-        run.highest = max(run.highest, value)
-        window = check.window_s if check.window_s is not None else self.settings.fault_after_s
-        minutes = (s.epoch_s - run.since_s) / 60.0
-        if run.flagged or minutes * 60.0 < window or not faulty(check, run, value):
-            return
-        run.flagged = True
-        symptom = check.symptom.format(name, position, minutes, run.start, value)
-        reason = f"{symptom}: inspect {name}."
-        actions.append(
-            self._record(estimate, ActionType.INSPECT, name, reason=reason, spec=None, target=None)
-        )
+
+_NO_POSITIONS: dict[str, float] = {}
+
+
+@dataclass(slots=True)
+class _Watch:
+    """One device under one fault check, and its current run (``None`` when not running)."""
+
+    check: FaultCheck
+    name: str
+    level: float | None
+    """The set point the reading must stay at or above (``FaultCheck.above``), or ``None``."""
+    run: Run | None = None

@@ -28,7 +28,8 @@ def _below(value: float, threshold: float, band: float, was_on: bool) -> bool:
 
 
 def _step(position: float) -> float:
-    return min(100.0, max(0.0, round(position / POSITION_STEP_PCT) * POSITION_STEP_PCT))
+    """``position`` in whole tens of percent (it is already within 0-100)."""
+    return round(position / POSITION_STEP_PCT) * POSITION_STEP_PCT
 
 
 def _air(s: Situation) -> float:
