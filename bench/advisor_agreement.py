@@ -23,13 +23,14 @@ from pathlib import Path
 
 import structlog
 
-from brain.advisor import AGREEMENT_TOLERANCE_PCT, Advisor, AdvisorSettings, Setpoints
+from brain.advisor import AGREEMENT_TOLERANCE_PCT, Advice, Advisor, AdvisorSettings, Setpoints
 from brain.contracts import DeviceStatusV1, ObservationV1
 from brain.estimator import Estimator, EstimatorSettings
 from brain.names import DeviceKind
 from brain.sources.csv.importer import ImportSummary, iter_csv_records
 from brain.sources.csv.mapping import load_mapping
 
+CHUNK = 1000
 FIELD = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "field"
 SITES = {
     # name: (csv file, mapping, latitude, longitude, set points other than the defaults);
@@ -106,37 +107,80 @@ def replay(name: str) -> SiteResult | None:
         by_kind.setdefault(kind, []).append(device)
     result = SiteResult(name, tallies={kind: Tally() for kind in by_kind})
     clock = time.perf_counter
-    for observation, status in pairs:
+    # Timed in chunks, the estimator over a chunk and then the advisor over its estimates, so that
+    # neither pays for the other's timer calls or cache misses; 1,000 estimates are held at most.
+    for first in range(0, len(pairs), CHUNK):
+        chunk = pairs[first : first + CHUNK]
         t0 = clock()
-        estimate = estimator.step(observation, status)
+        estimates = [estimator.step(observation, status) for observation, status in chunk]
         t1 = clock()
-        advice = advisor.step(estimate)
+        advices = []
+        for estimate in estimates:
+            advices.append((advisor.step(estimate), advisor._situation.is_day))  # the rules' own day
         t2 = clock()
         result.estimator_s += t1 - t0
         result.advisor_s += t2 - t1
-        result.steps += 1
-        sun = advisor._situation.is_day  # the bench reads the same day/night the rules did
-        part = "day" if sun else "night"
-        for kind, names in by_kind.items():
-            tally = result.tallies[kind]
-            desire = advice.desired.get(kind)
-            actual = _kind_on(status, names)
-            if desire is None:
-                tally.no_advice += 1
-                continue
-            if actual is None:
-                tally.unknown_actual += 1
-                continue
-            for each in (part, "all"):
-                tally.steps[each] += 1
-                tally.agree[each] += desire.on == actual
-        for action in advice.actions:
-            result.actions[action.action_type.value] += 1
-            if action.action_type.value == "inspect" or len(result.examples) < 3:
-                result.examples.append(
-                    f"{action.timestamp:%Y-%m-%d %H:%M} {action.action_type}: {action.reason}"
-                )
+        for (advice, is_day), (_, status) in zip(advices, chunk, strict=True):
+            _tally(result, by_kind, advice, is_day, status)
     return result
+
+
+def _tally(
+    result: SiteResult,
+    by_kind: dict[DeviceKind, list[str]],
+    advice: Advice,
+    is_day: bool | None,
+    status: DeviceStatusV1,
+) -> None:
+    result.steps += 1
+    part = "day" if is_day else "night"
+    for kind, names in by_kind.items():
+        tally = result.tallies[kind]
+        desire = advice.desired.get(kind)
+        actual = _kind_on(status, names)
+        if desire is None:
+            tally.no_advice += 1
+            continue
+        if actual is None:
+            tally.unknown_actual += 1
+            continue
+        for each in (part, "all"):
+            tally.steps[each] += 1
+            tally.agree[each] += desire.on == actual
+    for action in advice.actions:
+        result.actions[action.action_type.value] += 1
+        if action.action_type.value == "inspect" or len(result.examples) < 3:
+            result.examples.append(f"{action.timestamp:%Y-%m-%d %H:%M} {action.action_type}: {action.reason}")
+
+
+def step_times(name: str, *, steps: int = 5000, repeat: int = 3) -> tuple[float, float] | None:
+    """Best-of-``repeat`` mean ``Estimator.step`` and ``Advisor.step``, us, over the log's first ``steps``.
+
+    Why apart from the agreement replay: that one pays for tallies between chunks; here each
+    pass times the estimator over a chunk, then the advisor over the same estimates, and the
+    best pass is the one the rest of the machine disturbed least (2 shared cores).
+    """
+    loaded = _records(name)
+    if loaded is None:
+        return None
+    pairs, settings, zone = loaded
+    pairs = pairs[:steps]
+    best_estimator = best_advisor = float("inf")
+    for _ in range(repeat):
+        estimator = Estimator(EstimatorSettings.load(None), timezone=zone)
+        advisor = Advisor(settings, timezone=zone)
+        spent_estimator = spent_advisor = 0.0
+        for first in range(0, len(pairs), CHUNK):
+            t0 = time.perf_counter()
+            estimates = [estimator.step(o, s) for o, s in pairs[first : first + CHUNK]]
+            t1 = time.perf_counter()
+            for estimate in estimates:
+                advisor.step(estimate)
+            spent_estimator += t1 - t0
+            spent_advisor += time.perf_counter() - t1
+        best_estimator = min(best_estimator, spent_estimator)
+        best_advisor = min(best_advisor, spent_advisor)
+    return 1e6 * best_estimator / len(pairs), 1e6 * best_advisor / len(pairs)
 
 
 def _pct(share: float | None) -> str:
@@ -154,12 +198,19 @@ def report(result: SiteResult) -> list[str]:
     per_day = result.steps / 288.0
     counts = ", ".join(f"{kind} {count}" for kind, count in sorted(result.actions.items()))
     lines.append(f"  actions: {counts or 'none'} over {per_day:.0f} days")
-    lines += [f"    {example}" for example in result.examples[:12]]
-    ratio = result.advisor_s / result.estimator_s
-    lines.append(
-        f"  Advisor.step {1e6 * result.advisor_s / result.steps:.2f} us, "
-        f"Estimator.step {1e6 * result.estimator_s / result.steps:.2f} us: ratio {100 * ratio:.0f} % (budget <= 25 %)"
-    )
+    lines += [f"    {example}" for example in result.examples[:3]]
+    inspects = [example for example in result.examples if " inspect: " in example]
+    lines.append(f"  inspect findings ({len(inspects)}):")
+    lines += [f"    {example}" for example in inspects[:8]]
+    if len(inspects) > 8:
+        lines.append(f"    ... and {len(inspects) - 8} more")
+    times = step_times(result.name)
+    if times is not None:
+        estimator_us, advisor_us = times
+        lines.append(
+            f"  Advisor.step {advisor_us:.2f} us, Estimator.step {estimator_us:.2f} us (best of 3 over 5,000 steps): "
+            f"ratio {100 * advisor_us / estimator_us:.0f} % (budget <= 25 %)"
+        )
     return lines
 
 
@@ -170,7 +221,14 @@ def measure() -> dict[str, object]:
     if osu is None:
         return {"skipped": f"no field data in {FIELD}"}
     vent = osu.tallies[DeviceKind.VENTILATION].share("day") or 0.0
-    return {"osu_ventilation_day": vent, "ratio": osu.advisor_s / osu.estimator_s}
+    times = step_times("osu2024")
+    assert times is not None
+    return {
+        "osu_ventilation_day": vent,
+        "estimator_us": times[0],
+        "advisor_us": times[1],
+        "ratio": times[1] / times[0],
+    }
 
 
 def main() -> None:

@@ -29,7 +29,7 @@ from datetime import datetime
 from operator import attrgetter
 
 from brain.advisor.daylight import DAY_PAR_UMOL_M2_S, LightIntegral, LocalClock, SunClock
-from brain.advisor.faults import FAULT_CHECKS, FaultCheck, Run, faulty
+from brain.advisor.faults import FAULT_CHECKS, FaultCheck, Run, counts, faulty
 from brain.advisor.kinds import KINDS, NEEDS_WORDS, KindSpec
 from brain.advisor.settings import AdvisorSettings
 from brain.advisor.situation import Desire, Situation
@@ -331,12 +331,7 @@ class Advisor:
             check = watch.check
             position = actual.get(watch.name)
             value = getattr(s, check.reading)
-            if (
-                position is None
-                or position < check.on_pct
-                or value is None
-                or (watch.level is not None and value < watch.level)
-            ):
+            if position is None or position < check.on_pct or not counts(check, value, watch.level):
                 watch.run = None
                 continue
             run = watch.run

@@ -79,6 +79,17 @@ class Run:
     flagged: bool = False
 
 
+def counts(check: FaultCheck, value: float | None, level: float | None) -> bool:
+    """Whether this reading continues a run: trusted, at or above ``level``, and dark for PAR checks.
+
+    Why a dark check restarts at light: the lamps may have run since the afternoon, while
+    daylight lit the sensor; the fault is the stretch of darkness under running lamps.
+    """
+    if value is None or (level is not None and value < level):
+        return False
+    return check.expect is not Expect.NOT_STAY_BELOW or value <= check.limit
+
+
 def faulty(check: FaultCheck, run: Run, value: float) -> bool:
     """Whether the reading did what the running device should have prevented."""
     if check.expect is Expect.NOT_RISE:
