@@ -23,7 +23,8 @@ def test_the_library_loop_prints_the_actions_the_daemon_wrote(tmp_path: Path) ->
     ).stdout.splitlines()  # fmt: skip
     assert printed[0].startswith(f"1800 steps, {len(stored)} actions")
     expected = [
-        f"{datetime.fromisoformat(a['timestamp']):%Y-%m-%d %H:%M} {a['action_type']} {a['target_device']}: {a['reason']}"
+        f"{datetime.fromisoformat(a['timestamp']):%Y-%m-%d %H:%M} {a['action_type']} "
+        f"{a['target_device']}: {a['reason']}"
         for a in stored
     ]
     assert [line for line in printed if line[:2] == "20"] == expected
