@@ -1,4 +1,4 @@
-"""Whatever the readings and device states, the advisor answers: no crash, advice within bounds, actions valid."""
+"""Whatever the readings and device states, the advisor answers: no crash, bounded advice, valid actions."""
 
 from __future__ import annotations
 
