@@ -15,7 +15,7 @@ so the same estimates give the same advice, byte for byte. Per step:
 4. device faults (:mod:`~brain.advisor.faults`): one ``inspect`` action per faulty run.
 
 An action is written once per disagreement: a device that stays wrong is not nagged at every
-poll; it is advised again when the advice changes or after the device agreed in between.
+poll; it is advised again when the advice flips (on to off) or after the devices agreed in between.
 A device whose state is ``unknown``, or a device status older than the observation, gets
 no action (docs/advisor.md, "Bad input").
 """
