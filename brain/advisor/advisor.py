@@ -9,7 +9,7 @@ so the same estimates give the same advice, byte for byte. Per step:
 2. decide each kind the site has, in the table's order (:data:`~brain.advisor.kinds.KINDS`):
    no advice when an input it needs is not trusted; otherwise its rule, held by the kind's
    minimum on or off time (no relay chattering);
-3. for each device: when its actual state has differed from its kind's advice for
+3. for each kind: when its devices have differed from the advice for
    ``act_after_s``, one ``turn_on``/``turn_off`` action (with a target position where the
    device has one), answering the anomaly it concerns or else the state of this instant;
 4. device faults (:mod:`~brain.advisor.faults`): one ``inspect`` action per faulty run.
