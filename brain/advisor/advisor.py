@@ -126,6 +126,22 @@ class Advisor:
             self._check_faults(s, estimate, actual, actions)
         return Advice(moment, dict(s.desired), actions, degraded)
 
+    def device_positions(self, advice: Advice) -> dict[str, float]:
+        """Each configured device's position under ``advice``, 0-100 % (100 for "on" without one).
+
+        Kinds without advice at this step are left out: a device follows the last advice it had.
+        What a simulated greenhouse follows in the closed loop (``simulation.control = "advice"``).
+        """
+        positions: dict[str, float] = {}
+        for kind, names in self._device_table:
+            desire = advice.desired.get(kind)
+            if desire is None:
+                continue
+            position = (100.0 if desire.position is None else desire.position) if desire.on else 0.0
+            for name in names:
+                positions[name] = position
+        return positions
+
     # 1. the situation
     def _refill(self, s: Situation, estimate: Estimate, moment: datetime) -> dict[str, str]:
         epoch = moment.timestamp()

@@ -80,12 +80,17 @@ def ventilation(s: Situation, p: Setpoints, was_on: bool) -> Desire:
 
 
 def heating(s: Situation, p: Setpoints, was_on: bool) -> Desire:
-    """Heat below the set point; heat a little when humid (the "minimum pipe"), unless the house is hot."""
+    """Heat below the set point, in proportion over a band; heat a little when humid, unless hot.
+
+    The position is a mixing valve's (a relay is simply on); "a little" is the minimum pipe.
+    """
     air = _air(s)
     if _below(air, s.heating_c, p.heating_hysteresis_k, was_on):
+        deficit = s.heating_c + p.heating_hysteresis_k - air
+        share = min(1.0, deficit / p.heating_band_k) if p.heating_band_k else 1.0
         return Desire(
             True,
-            None,
+            max(p.crack_pct, _step(100.0 * share)),
             "Air {:.1f} °C{}, below the heating set point {:.1f} °C",
             (air, s.trend_words(), s.heating_c),
         )
@@ -94,11 +99,11 @@ def heating(s: Situation, p: Setpoints, was_on: bool) -> Desire:
     if rh is not None and air < line and _past(rh, p.humidity_high_pct, p.humidity_hysteresis_pct, was_on):
         return Desire(
             True,
-            None,
+            p.crack_pct,
             "RH {:.0f} % above {:.0f} % at {:.1f} °C: heat a little with the vents cracked",
             (rh, p.humidity_high_pct, air),
         )
-    return Desire(False, None, "Air {:.1f} °C, above the heating set point {:.1f} °C", (air, s.heating_c))
+    return Desire(False, 0.0, "Air {:.1f} °C, above the heating set point {:.1f} °C", (air, s.heating_c))
 
 
 def cooling(s: Situation, p: Setpoints, was_on: bool) -> Desire:

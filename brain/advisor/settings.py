@@ -58,6 +58,8 @@ class Setpoints(BaseModel):
     """Heat below this at night (GreenLight ``tSpNight``; OMAFRA's night optimum 16-18 °C)."""
     heating_hysteresis_k: _Kelvin = 0.5
     """Heating stops this far above its set point."""
+    heating_band_k: _Kelvin = 1.0
+    """Heating rises from a little to full over this band below the stop line (GreenLight ``tHeatBand``)."""
     ventilation_above_heating_k: _Kelvin = 2.0
     """The ventilation line: this far above the heating set point (Dutch practice 2-5 K)."""
     ventilation_band_k: _Kelvin = 4.0

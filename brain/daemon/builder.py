@@ -116,6 +116,11 @@ def check_settings(loaded: LoadedSettings) -> CheckedSettings:
     scenarios = [parse_scenario(text) for text in settings.simulation.scenarios]
     if settings.source is SourceKind.REPLAY:
         _check_replay_path(settings.replay.path)
+    if settings.simulation.control == "advice" and not settings.advisor.enabled:
+        raise ConfigError(
+            'simulation.control = "advice" needs the advisor: advisor.enabled is false',
+            key="simulation.control",
+        )
     if settings.source is SourceKind.HARDWARE or settings.hardware:
         # No file for the plugin to name: the section may mix the file and BRAIN_HARDWARE* variables,
         # so the caller adds the bad key's own origin (``loaded.origin_of``).
@@ -194,6 +199,7 @@ def build_source(
             site_id=settings.site_id,
             scenarios=checked.scenarios,
             devices=settings.devices,
+            control=sim.control,
         )
     if settings.source is SourceKind.REPLAY:
         from brain.sources.replay import ReplaySource

@@ -9,6 +9,7 @@ at its own timestamp). See docs/operations.md for modes, signals and exit codes.
 from __future__ import annotations
 
 import signal
+from collections.abc import Callable, Mapping
 from contextlib import ExitStack
 from dataclasses import asdict
 from datetime import datetime, timedelta
@@ -53,6 +54,11 @@ class MainLoop:
         self.source: Source = parts.source
         self.estimator: Estimator = parts.estimator
         self.advisor: Advisor | None = parts.advisor
+        follow = (
+            getattr(parts.source, "follow", None) if parts.settings.simulation.control == "advice" else None
+        )
+        self._follow: Callable[[Mapping[str, float]], None] | None = follow
+        """The closed loop: a simulated greenhouse whose devices follow the advice (docs/advisor.md)."""
         self._degraded: dict[str, str] = {}
         self.sink: BacklogSink = parts.sink
         self.notifier: Notifier = parts.notifier
@@ -157,6 +163,8 @@ class MainLoop:
                 log.info("advice_restored", about=what, timestamp=estimate.timestamp.isoformat())
             self._degraded = advice.degraded
         self.counters.actions += len(advice.actions)
+        if self._follow is not None:
+            self._follow(advisor.device_positions(advice))
         return advice.actions
 
     def base_cycle(self, fire_time: datetime) -> None:

@@ -62,7 +62,9 @@ def test_no_venting_for_humidity_into_freezing_air_or_a_cold_house() -> None:
 
 def test_heating_below_its_set_point_day_and_night() -> None:
     heat = DeviceKind.HEATING
-    assert _desire(_advisor(heat), heat, air=19.0).on  # day: 19.5
+    cold = _desire(_advisor(heat), heat, air=19.0)  # day: 19.5, stop at 20.0, a 1 K band below it
+    assert cold.on and cold.position == 100.0
+    assert _desire(_advisor(heat), heat, air=19.4).position == 60.0
     assert not _desire(_advisor(heat), heat, air=17.0, par=0.0, at=MIDNIGHT).on  # night: 16.5
     assert _desire(_advisor(heat), heat, air=16.0, par=0.0, at=MIDNIGHT).on
 
