@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 
@@ -100,3 +101,29 @@ def test_without_the_advisor_no_actions_are_written(tmp_path: Path) -> None:
     assert run.returncode == 0, run.stderr
     assert not list((tmp_path / "data").glob("run_*/actions.*"))
     assert json.loads(json.dumps(read_stream(tmp_path / "data", "state")))  # the rest is written as before
+
+
+def test_in_the_closed_loop_the_daemon_hands_the_advice_to_the_greenhouse(tmp_path: Path) -> None:
+    from datetime import UTC, datetime
+
+    from brain.daemon.main_loop import serve
+    from brain.sources.synthetic.source import SyntheticSource
+    from tests.daemon.parts import scripted_parts
+
+    start = datetime(2026, 1, 12, tzinfo=UTC)
+    source = SyntheticSource(
+        seed=3,
+        start=start,
+        poll_interval_s=60.0,
+        duration_s=6 * 3600.0,
+        site_id="greenhouse-1",
+        control="advice",
+    )
+    parts = scripted_parts(tmp_path / "data", source, start)
+    loop_settings = parts.settings.model_copy(
+        update={"simulation": parts.settings.simulation.model_copy(update={"control": "advice"})}
+    )
+    parts = dataclasses.replace(parts, settings=loop_settings)
+    assert serve(parts) == 0
+    heater = [s["devices"]["heater"] for s in read_stream(tmp_path / "data", "device_status")]
+    assert "on" in heater, "the advice heats the January night, and the modelled heater follows it"
