@@ -49,6 +49,8 @@ from brain.names import DeviceKind
 AGREEMENT_TOLERANCE_PCT = 20.0
 """A positioned device agrees with its target within this many points (the issue's "above 20 %")."""
 TREND_SAMPLE_S = 300.0
+MAX_STEP_S = 900.0
+"""A longer gap between estimates counts as this long (the integral of the heating is not run away)."""
 TREND_WINDOW_S = 1800.0
 
 
@@ -145,6 +147,8 @@ class Advisor:
     # 1. the situation
     def _refill(self, s: Situation, estimate: Estimate, moment: datetime) -> dict[str, str]:
         epoch = moment.timestamp()
+        s.step_s = min(MAX_STEP_S, epoch - s.epoch_s) if s.epoch_s else 0.0
+        s.previous_air_c = s.air_c
         s.epoch_s = epoch
         s.local_s = self._clock.local_seconds(moment, epoch)
         s.air_c, s.rh_pct, s.co2_ppm, s.par, s.substrate_pct = estimate.values
@@ -252,7 +256,7 @@ class Advisor:
                 )
                 continue
             held = state.held
-            desire = spec.rule(s, setpoints, held is not None and held.on)
+            desire = spec.rule(s, setpoints, held)
             if held is None or desire.on != held.on:
                 if held is not None and epoch - state.since_s < (
                     spec.min_on_s if held.on else spec.min_off_s

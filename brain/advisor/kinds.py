@@ -22,7 +22,7 @@ from brain.advisor.settings import Setpoints
 from brain.advisor.situation import Desire, Situation
 from brain.names import AnomalyKind, DeviceKind
 
-Rule = Callable[[Situation, Setpoints, bool], Desire]
+Rule = Callable[[Situation, Setpoints, Desire | None], Desire]
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,8 +47,8 @@ KINDS: dict[DeviceKind, KindSpec] = {
     DeviceKind.VENTILATION: KindSpec(
         rules.ventilation,
         ("air_c",),
-        300.0,
-        300.0,
+        900.0,
+        900.0,
         "open",
         "close",
         frozenset({AnomalyKind.TEMPERATURE_HIGH, AnomalyKind.HUMIDITY_HIGH, AnomalyKind.VPD_LOW}),

@@ -37,8 +37,9 @@ def _air(s: Situation) -> float:
     return s.air_c
 
 
-def ventilation(s: Situation, p: Setpoints, was_on: bool) -> Desire:
+def ventilation(s: Situation, p: Setpoints, held: Desire | None) -> Desire:
     """Vent for heat over a proportional band; for humidity a crack, never into frost or a cold house."""
+    was_on = held is not None and held.on
     air = _air(s)
     line = s.heating_c + p.ventilation_above_heating_k
     if _past(air, line, p.ventilation_hysteresis_k, was_on):
@@ -79,18 +80,26 @@ def ventilation(s: Situation, p: Setpoints, was_on: bool) -> Desire:
     )
 
 
-def heating(s: Situation, p: Setpoints, was_on: bool) -> Desire:
+def heating(s: Situation, p: Setpoints, held: Desire | None) -> Desire:
     """Heat below the set point, in proportion over a band; heat a little when humid, unless hot.
 
     The position is a mixing valve's (a relay is simply on); "a little" is the minimum pipe.
     """
+    was_on = held is not None and held.on
     air = _air(s)
+    if was_on and held is not None and held.position and s.previous_air_c is not None:
+        position = _heating_position(s, p, held, air)
+        if position > 0.0:  # a modulating valve closes by itself: it is off only once shut
+            return Desire(
+                True,
+                position,
+                "Air {:.1f} °C{}, heating set point {:.1f} °C",
+                (air, s.trend_words(), s.heating_c),
+            )
     if _below(air, s.heating_c, p.heating_hysteresis_k, was_on):
-        deficit = s.heating_c + p.heating_hysteresis_k - air
-        share = min(1.0, deficit / p.heating_band_k) if p.heating_band_k else 1.0
         return Desire(
             True,
-            max(p.crack_pct, _step(100.0 * share)),
+            _heating_position(s, p, held, air),
             "Air {:.1f} °C{}, below the heating set point {:.1f} °C",
             (air, s.trend_words(), s.heating_c),
         )
@@ -106,8 +115,26 @@ def heating(s: Situation, p: Setpoints, was_on: bool) -> Desire:
     return Desire(False, 0.0, "Air {:.1f} °C, above the heating set point {:.1f} °C", (air, s.heating_c))
 
 
-def cooling(s: Situation, p: Setpoints, was_on: bool) -> Desire:
+def _heating_position(s: Situation, p: Setpoints, held: Desire | None, air: float) -> float:
+    """A mixing valve's position: proportional on the first step, then proportional-integral.
+
+    Velocity form (the change of the position from the error's change and the error itself),
+    so the advice in force is the controller's whole memory. Aimed at the middle of the
+    hysteresis band, so that a settled house stays between the on and the off lines.
+    """
+    aim = s.heating_c + p.heating_hysteresis_k / 2.0
+    error = aim - air
+    previous = s.previous_air_c
+    if held is None or not held.on or held.position is None or previous is None:
+        start = 100.0 * (error + p.heating_hysteresis_k / 2.0) / p.heating_band_k
+        return round(min(100.0, max(p.crack_pct, start)), 1)
+    change = p.heating_gain_pct_per_k * ((error - (aim - previous)) + error * s.step_s / p.heating_integral_s)
+    return round(min(100.0, max(0.0, held.position + change)), 1)
+
+
+def cooling(s: Situation, p: Setpoints, held: Desire | None) -> Desire:
     """Evaporative cooling when hot and dry; never into air already humid."""
+    was_on = held is not None and held.on
     air = _air(s)
     vpd = s.vpd_kpa
     assert vpd is not None
@@ -120,8 +147,9 @@ def cooling(s: Situation, p: Setpoints, was_on: bool) -> Desire:
     return Desire(True, 100.0, "Air {:.1f} °C{} and VPD {:.2f} kPa", (air, s.trend_words(), vpd))
 
 
-def energy_screen(s: Situation, p: Setpoints, was_on: bool) -> Desire:
+def energy_screen(s: Situation, p: Setpoints, held: Desire | None) -> Desire:
     """Closed on cold nights (and very cold days), opened a gap when humid."""
+    was_on = held is not None and held.on
     outside = s.outside_c
     assert outside is not None
     night = not s.is_day
@@ -140,8 +168,9 @@ def energy_screen(s: Situation, p: Setpoints, was_on: bool) -> Desire:
     return Desire(False, 0.0, "{}, outside {:.1f} °C", (when, outside))
 
 
-def shade_screen(s: Situation, p: Setpoints, was_on: bool) -> Desire:
+def shade_screen(s: Situation, p: Setpoints, held: Desire | None) -> Desire:
     """Closed at night while the lamps are on (blackout); by day, closed part way in the heat."""
+    was_on = held is not None and held.on
     if not s.is_day:
         lamps = s.position_of(DeviceKind.LAMPS)
         if lamps > 0.0:
@@ -153,8 +182,9 @@ def shade_screen(s: Situation, p: Setpoints, was_on: bool) -> Desire:
     return Desire(False, 0.0, "Day", ())
 
 
-def co2_dosing(s: Situation, p: Setpoints, was_on: bool) -> Desire:
+def co2_dosing(s: Situation, p: Setpoints, held: Desire | None) -> Desire:
     """Dose in light with vents closed; only to ambient with vents open; never in the dark or wide open."""
+    was_on = held is not None and held.on
     co2 = s.co2_ppm
     assert co2 is not None
     if not s.is_day:
@@ -172,8 +202,9 @@ def co2_dosing(s: Situation, p: Setpoints, was_on: bool) -> Desire:
     return Desire(False, None, "CO2 {:.0f} ppm, target {:.0f} ppm reached", (co2, target))
 
 
-def lamps(s: Situation, p: Setpoints, was_on: bool) -> Desire:
+def lamps(s: Situation, p: Setpoints, held: Desire | None) -> Desire:
     """In the lamps' hours, on while daylight is low and the day's light integral is short of its target."""
+    was_on = held is not None and held.on
     hour = s.local_hour
     start, stop = p.lamps_on_hour, p.lamps_off_hour
     in_hours = start <= hour < stop if start <= stop else (hour >= start or hour < stop)
@@ -199,8 +230,9 @@ def lamps(s: Situation, p: Setpoints, was_on: bool) -> Desire:
     )
 
 
-def irrigation(s: Situation, p: Setpoints, was_on: bool) -> Desire:
+def irrigation(s: Situation, p: Setpoints, held: Desire | None) -> Desire:
     """Water below the dry line, stop a band above it."""
+    was_on = held is not None and held.on
     water = s.substrate_pct
     assert water is not None
     if _below(water, p.irrigation_below_pct, p.irrigation_hysteresis_pct, was_on):
@@ -208,8 +240,9 @@ def irrigation(s: Situation, p: Setpoints, was_on: bool) -> Desire:
     return Desire(False, None, "Substrate {:.0f} %", (water,))
 
 
-def circulation(s: Situation, p: Setpoints, was_on: bool) -> Desire:
+def circulation(s: Situation, p: Setpoints, held: Desire | None) -> Desire:
     """Keep the air moving when it is humid or the heating runs."""
+    was_on = held is not None and held.on
     vpd = s.vpd_kpa
     assert vpd is not None
     if _below(vpd, p.circulation_vpd_below_kpa, 0.1, was_on):

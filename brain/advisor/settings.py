@@ -59,7 +59,11 @@ class Setpoints(BaseModel):
     heating_hysteresis_k: _Kelvin = 0.5
     """Heating stops this far above its set point."""
     heating_band_k: _Kelvin = 1.0
-    """Heating rises from a little to full over this band below the stop line (GreenLight ``tHeatBand``)."""
+    """The first heating position: proportional over this band below the stop (GreenLight ``tHeatBand``)."""
+    heating_gain_pct_per_k: Annotated[float, Field(ge=0.0, le=1000.0)] = 3.0
+    """Then the position moves this many percent per kelvin of error (proportional-integral)."""
+    heating_integral_s: Annotated[float, Field(gt=0.0, le=86_400.0)] = 600.0
+    """... and the error's integral over this many seconds adds as much again (the integral time)."""
     ventilation_above_heating_k: _Kelvin = 2.0
     """The ventilation line: this far above the heating set point (Dutch practice 2-5 K)."""
     ventilation_band_k: _Kelvin = 4.0
@@ -70,8 +74,8 @@ class Setpoints(BaseModel):
     """No venting, for humidity either, this far below the heating set point (GreenLight ``tVentOff``)."""
     humidity_high_pct: _Percent = 85.0
     """Vent a crack and heat a little above this RH (GreenLight rule-based ``rh_max``; disease risk >90 %)."""
-    humidity_hysteresis_pct: _Percent = 3.0
-    """Humidity control stops this far below ``humidity_high_pct``."""
+    humidity_hysteresis_pct: _Percent = 5.0
+    """Humidity control stops this far below ``humidity_high_pct`` (GreenLight ``ventRhPband``)."""
     crack_pct: _Percent = 10.0
     """The vent opening for humidity: a crack."""
     no_humidity_venting_below_outside_c: _Celsius = 0.0

@@ -36,12 +36,13 @@ def test_hysteresis_keeps_vents_open_just_below_the_line_and_min_times_hold_the_
     assert advisor.step(estimate(NOON, air=22.0)).desired[V].on
     # 0.3 K below the line is within the 0.5 K band: still open, whatever the time.
     assert advisor.step(estimate(NOON + timedelta(minutes=10), air=21.2)).desired[V].on
-    # 1 K below: off is due, but the minimum on time (300 s) counts from the last switch...
+    # 1 K below: off is due, but the minimum on time (900 s) counts from the last switch...
     advisor = _advisor(V)
     advisor.step(estimate(NOON, air=22.0))
     held = advisor.step(estimate(NOON + timedelta(minutes=2), air=20.0)).desired[V]
     assert held.on, "two minutes after opening, the advice stays open"
-    assert not advisor.step(estimate(NOON + timedelta(minutes=6), air=20.0)).desired[V].on
+    assert advisor.step(estimate(NOON + timedelta(minutes=14), air=20.0)).desired[V].on  # 15 min for vents
+    assert not advisor.step(estimate(NOON + timedelta(minutes=16), air=20.0)).desired[V].on
 
 
 def test_humid_air_vents_a_crack_and_heats_a_little() -> None:
@@ -67,6 +68,20 @@ def test_heating_below_its_set_point_day_and_night() -> None:
     assert _desire(_advisor(heat), heat, air=19.4).position == 60.0
     assert not _desire(_advisor(heat), heat, air=17.0, par=0.0, at=MIDNIGHT).on  # night: 16.5
     assert _desire(_advisor(heat), heat, air=16.0, par=0.0, at=MIDNIGHT).on
+
+
+def test_heating_then_modulates_like_a_valve_and_is_off_only_once_shut() -> None:
+    heat = DeviceKind.HEATING
+    advisor = _advisor(heat)
+    start = advisor.step(estimate(NOON, air=19.0)).desired[heat]
+    assert start.on and start.position == 100.0
+    # The air rose to the aim (19.75 °C): the position eases by the gain, 3 % per K of change...
+    eased = advisor.step(estimate(NOON + timedelta(minutes=5), air=19.75)).desired[heat]
+    assert eased.on and eased.position == pytest.approx(100.0 - 3.0 * 0.75, abs=0.05)
+    # ...and above the stop line (20.0 °C) it stays on while the valve is open, closing step by step.
+    warm = advisor.step(estimate(NOON + timedelta(minutes=10), air=20.3)).desired[heat]
+    assert warm.on and warm.position < eased.position
+    assert warm.reason() == "Air 20.3 °C, heating set point 19.5 °C"
 
 
 @pytest.mark.parametrize(
