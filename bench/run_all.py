@@ -16,6 +16,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import advisor_agreement
 import estimator
 import memory
 import replay_floor
@@ -92,6 +93,19 @@ def _rows(days: int) -> list[Row]:
         ("brain status, year-old data root", f"{pages['status_s']:.3f} s (CPU {pages['status_cpu_s']:.3f} s)", "<= 0.5 s", "", _judge(pages["status_s"] <= 0.5)),
         ("  its imports (floor)", f"{pages['status_floor_s']:.3f} s (CPU {pages['status_floor_cpu_s']:.3f} s)", "", "", ""),
         *_uplink_rows(),
+        *_advisor_rows(),
+    ]  # fmt: skip
+
+
+def _advisor_rows() -> list[Row]:
+    _progress("the advisor against the OSU climate computer (bench/advisor_agreement.py)")
+    adv = advisor_agreement.measure()
+    if "skipped" in adv:
+        return [("advisor (bench/advisor_agreement.py)", f"skipped: {adv['skipped']}", "", "", "")]
+    vent, ratio = float(adv["osu_ventilation_day"]), float(adv["ratio"])
+    return [
+        ("advisor: OSU ventilation agreement, day", f"{100 * vent:.1f} %", ">= 80 %", "", _judge(vent >= 0.8)),
+        ("  Advisor.step / Estimator.step", f"{100 * ratio:.0f} % ({adv['advisor_us']:.2f} / {adv['estimator_us']:.2f} us)", "<= 25 %", "", _judge(ratio <= 0.25)),
     ]  # fmt: skip
 
 

@@ -27,7 +27,8 @@ Each section is owned by the package that reads it (``[storage]`` is
 :class:`brain.storage.settings.StorageSettings`, ``[simulation]``
 :class:`brain.sources.synthetic.settings.SimulationSettings`, ``[replay]``
 :class:`brain.sources.replay.ReplaySettings`, ``[estimator]``
-:class:`brain.estimator.settings.EstimatorSection`, ``[logging]``
+:class:`brain.estimator.settings.EstimatorSection`, ``[advisor]``
+:class:`brain.advisor.settings.AdvisorSettings`, ``[logging]``
 :class:`brain.logging.LoggingSettings`, ``[uplink]``
 :class:`brain.uplink.settings.UplinkSettings`); this module composes them, holds the
 top-level keys, and does the loading, precedence and origins. Nothing below it
@@ -47,6 +48,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from pydantic.fields import FieldInfo
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
+from brain.advisor.settings import AdvisorSettings
 from brain.contracts import DEFAULT_DEVICES, Identifier
 from brain.estimator.settings import EstimatorSection
 from brain.settings_core import flatten, origin_of, read_layers
@@ -122,6 +124,8 @@ class BrainSettings(BaseSettings, UplinkProcessSettings):
     """``[replay]``: what to replay and how to treat bad lines."""
     estimator: EstimatorSection = EstimatorSection()
     """``[estimator]``: where the thresholds come from."""
+    advisor: AdvisorSettings = AdvisorSettings()
+    """``[advisor]``: the site's devices and their kinds, its place, its set points (docs/advisor.md)."""
     hardware: dict[str, Any] = Field(default_factory=dict)
     """The hardware plugin's own section (sensors, relays); it validates it itself."""
 

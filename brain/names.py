@@ -92,3 +92,26 @@ class HealthStatus(StrEnum):
     OK = "ok"
     DEGRADED = "degraded"
     FAULTY = "faulty"
+
+
+class DeviceKind(StrEnum):
+    """What a device does for the climate: the advisor's table of kinds (docs/advisor.md, "Device kinds").
+
+    Why here and not in the advisor: a CSV mapping and a settings file name the kind of each
+    device too, and neither should import the advisor's rules to do so.
+    """
+
+    HEATING = "heating"
+    VENTILATION = "ventilation"
+    """Roof or side vents and exhaust fans: whatever lets outside air in."""
+    COOLING = "cooling"
+    """Pad-and-fan or fogging: evaporative cooling."""
+    ENERGY_SCREEN = "energy_screen"
+    """A thermal (energy) screen, closed on cold nights."""
+    SHADE_SCREEN = "shade_screen"
+    """A shade or blackout screen."""
+    CO2_DOSING = "co2_dosing"
+    LAMPS = "lamps"
+    IRRIGATION = "irrigation"
+    CIRCULATION = "circulation"
+    """Horizontal air-flow fans inside the house."""

@@ -1,4 +1,4 @@
-"""``brain export-csv``: states, or observations with VPD, as CSV for a spreadsheet (local-time column).
+"""``brain export-csv``: states, observations with VPD, or actions, as CSV (with a local-time column).
 
 stdout is the CSV when no ``--out`` is given, so everything else goes to stderr: the row
 count, and log lines (a ``malformed_line_skipped`` for the torn last line a power cut
@@ -23,15 +23,18 @@ def add_export_csv(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> 
     """Register ``brain export-csv``."""
     parser = sub.add_parser(
         "export-csv",
-        help="states (or observations with VPD) as CSV with a local-time column",
-        description="Write the state records (default) or every observation with its VPD as CSV. "
+        help="states (or observations with VPD, or actions) as CSV with a local-time column",
+        description="Write the state records (default), every observation with its VPD, or the advisor's "
+        "actions with their reasons as CSV. "
         "Columns: timestamp_utc, local_time, timezone, site_id, then the values. A range without "
         "records exits 65, naming the days the folder holds.",
     )
     add_site_options(parser)
-    parser.add_argument(
+    what = parser.add_mutually_exclusive_group()
+    what.add_argument(
         "--observations", action="store_true", help="every observation with VPD, not the states"
     )
+    what.add_argument("--actions", action="store_true", help="the advisor's actions and their reasons")
     parser.add_argument("--from", dest="first", type=iso_date, metavar="YYYY-MM-DD", help="first local day")
     parser.add_argument(
         "--to", dest="last", type=iso_date, metavar="YYYY-MM-DD", help="last local day (inclusive)"
@@ -43,7 +46,7 @@ def add_export_csv(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> 
 def run_export_csv(args: argparse.Namespace) -> int:
     """Write the CSV; the row count goes to stderr so stdout stays pure CSV."""
     from brain.logging import configure_logging
-    from brain.report.export_csv import Period, export_observations, export_states
+    from brain.report.export_csv import Period, export_actions, export_observations, export_states
     from brain.report.folder import days_held
 
     site = open_site(args, "brain export-csv")
@@ -51,7 +54,7 @@ def run_export_csv(args: argparse.Namespace) -> int:
         return site
     configure_logging("auto", "warning", stream=sys.stderr)
     data_root, zone = site.data_root, site.zone
-    export = export_observations if args.observations else export_states
+    export = export_actions if args.actions else export_observations if args.observations else export_states
     period = Period(args.first, args.last)
     try:
         if args.out is None:
@@ -64,7 +67,7 @@ def run_export_csv(args: argparse.Namespace) -> int:
         return ExitCode.CANNOT_CREATE
     if rows < 0:
         return ExitCode.OK  # the reader closed the pipe: nothing more to say
-    kind = "observations" if args.observations else "states"
+    kind = "actions" if args.actions else "observations" if args.observations else "states"
     if rows == 0:
         if args.out is not None:
             args.out.unlink(missing_ok=True)

@@ -18,10 +18,23 @@ plugins that hold the same values; the span of time brain acts on
 from __future__ import annotations
 
 from brain.contracts._base import SCHEMA_VERSION, Contract
-from brain.contracts.action import ActionType, ActionV1, RecordRef, ReferencedStream
+from brain.contracts.action import ACTION_SCHEMA_VERSION, ActionType, ActionV1, RecordRef, ReferencedStream
 from brain.contracts.anomaly import ANOMALY_SCHEMA_VERSION, AnomalyV1
-from brain.contracts.device_status import DEFAULT_DEVICES, DeviceStatusV1, RelayState
-from brain.contracts.observation import ObservationSource, ObservationV1, Reading, SensorReadings
+from brain.contracts.device_status import (
+    DEFAULT_DEVICES,
+    DEVICE_STATUS_SCHEMA_VERSION,
+    DeviceStatusV1,
+    PositionPct,
+    RelayState,
+)
+from brain.contracts.observation import (
+    OBSERVATION_SCHEMA_VERSION,
+    ObservationSource,
+    ObservationV1,
+    OutsideReadings,
+    Reading,
+    SensorReadings,
+)
 from brain.contracts.sensor_health import EVIDENCE_STATISTICS, Evidence, SensorFault, SensorHealthV1
 from brain.contracts.state import ExclusionReason, StateV1
 from brain.contracts.time_range import FIXED_OFFSET_ZONES, SCHEDULABLE, TimeRange, UnschedulableTimeError
@@ -39,11 +52,14 @@ STREAMS: dict[str, type[Contract]] = dict(
 """Stream name (the JSONL file stem, :data:`brain.names.STREAM_NAMES`) to the contract its lines hold."""
 
 __all__ = [
+    "ACTION_SCHEMA_VERSION",
     "ANOMALY_SCHEMA_VERSION",
     "DEFAULT_DEVICES",
+    "DEVICE_STATUS_SCHEMA_VERSION",
     "EVIDENCE_STATISTICS",
     "FIXED_OFFSET_ZONES",
     "LAX_ENUM",
+    "OBSERVATION_SCHEMA_VERSION",
     "SCHEDULABLE",
     "SCHEMA_VERSION",
     "SENSOR_KEYS",
@@ -61,6 +77,8 @@ __all__ = [
     "Metric",
     "ObservationSource",
     "ObservationV1",
+    "OutsideReadings",
+    "PositionPct",
     "Reading",
     "RecordRef",
     "ReferencedStream",

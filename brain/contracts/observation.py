@@ -12,14 +12,28 @@ Example payload (one JSON line of the ``observations`` stream)::
                  "co2_ppm": 610.0, "par_umol_m2_s": 850.0,
                  "substrate_moisture_pct": null},
      "errors": {"substrate_moisture_pct": "ADS1115 at 0x48: no ACK"}}
+
+Schema ``1.1`` adds ``outside``: the weather outside the greenhouse where the site
+logs it (an outside station, a climate computer's weather mast), which the advisor
+reads (never venting for humidity into freezing air, closing the energy screen on
+cold nights). It is context, not a sensor of the crop: the estimator does not judge
+it and no state carries it. Absent means "not known" and is not written, so a 1.0
+log read and written again is byte for byte the same; brain writes "1.1" only for
+observations that carry it (docs/advisor.md, "Contracts")::
+
+    {"schema_version": "1.1", "timestamp": "2024-11-02T06:00:00+00:00",
+     "site_id": "osu2024-reference", "source": "replay",
+     "sensors": {"air_temperature_c": 17.9, "relative_humidity_pct": 88.0,
+                 "co2_ppm": 452.0, "par_umol_m2_s": null, "substrate_moisture_pct": null},
+     "errors": {}, "outside": {"air_temperature_c": -2.5, "relative_humidity_pct": 91.0}}
 """
 
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Annotated
+from typing import Annotated, Literal
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from brain.contracts._base import Contract, StrictModel
 from brain.contracts.types import LAX_ENUM, Timestamp
@@ -58,8 +72,28 @@ class SensorReadings(StrictModel):
         return value
 
 
+OBSERVATION_SCHEMA_VERSION: Literal["1.1"] = "1.1"
+"""The version of an observation that carries ``outside`` (observations without it stay "1.0")."""
+
+
+class OutsideReadings(StrictModel):
+    """The weather outside the greenhouse at the observation's time; ``None`` where the log has no value."""
+
+    air_temperature_c: Reading
+    """Outside air temperature, degrees Celsius."""
+    relative_humidity_pct: Reading
+    """Outside relative humidity, percent (0-100)."""
+
+
+def _not_known(value: object) -> bool:
+    return value is None
+
+
 class ObservationV1(Contract):
     """One poll of all sensors at one instant (see the module docstring for an example)."""
+
+    schema_version: Literal["1.0", "1.1"]  # type: ignore[assignment]  # a wider version set than Contract's
+    """1.0: the greenhouse's sensors; 1.1: also ``outside``."""
 
     timestamp: Timestamp
     """When the sensors were read, ISO 8601 with UTC offset."""
@@ -73,3 +107,12 @@ class ObservationV1(Contract):
         default_factory=dict
     )
     """Short read-error text per sensor whose read failed (its reading is then ``null``)."""
+    outside: OutsideReadings | None = Field(default=None, exclude_if=_not_known)
+    """Since 1.1: the weather outside, where the site logs it; absent (not written) when unknown."""
+
+    @model_validator(mode="after")
+    def _outside_needs_1_1(self) -> ObservationV1:
+        """Why: a 1.0 reader refuses the key; the version tells it why."""
+        if self.outside is not None and self.schema_version == "1.0":
+            raise ValueError("outside needs schema_version 1.1")
+        return self

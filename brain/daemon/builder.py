@@ -1,4 +1,4 @@
-"""Builds the parts the daemon runs from the settings: source, clock, estimator, storage.
+"""Builds the parts the daemon runs from the settings: source, clock, estimator, advisor, storage.
 
 Kept apart from the main loop so it stays one screen long; every choice that
 depends on the mode (hardware, synthetic, replay) is made here. The builder only
@@ -16,6 +16,7 @@ from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from brain.advisor import Advisor
 from brain.clock.clocks import Clock, RealClock, SimClock
 from brain.config import BrainSettings, LoadedSettings, SourceKind
 from brain.daemon.notify import Notifier
@@ -70,6 +71,8 @@ class Parts:
     notifier: Notifier
     flush_every_poll: bool
     """Group-commit at the end of every poll: the loop sleeps longer than ``storage.batch_seconds``."""
+    advisor: Advisor | None = None
+    """Advice after every estimate, for the ``actions`` stream; ``None`` with ``advisor.enabled = false``."""
 
     def close(self) -> None:
         """Flush and fsync every stream, then release the source (a shutdown hook)."""
@@ -113,6 +116,11 @@ def check_settings(loaded: LoadedSettings) -> CheckedSettings:
     scenarios = [parse_scenario(text) for text in settings.simulation.scenarios]
     if settings.source is SourceKind.REPLAY:
         _check_replay_path(settings.replay.path)
+    if settings.simulation.control == "advice" and not settings.advisor.enabled:
+        raise ConfigError(
+            'simulation.control = "advice" needs the advisor: advisor.enabled is false',
+            key="simulation.control",
+        )
     if settings.source is SourceKind.HARDWARE or settings.hardware:
         # No file for the plugin to name: the section may mix the file and BRAIN_HARDWARE* variables,
         # so the caller adds the bad key's own origin (``loaded.origin_of``).
@@ -151,6 +159,7 @@ def build_parts(loaded: LoadedSettings) -> Parts:
         notifier=Notifier(),
         flush_every_poll=storage.fsync is FsyncPolicy.BATCH
         and _wall_seconds_between_polls(settings) >= storage.batch_seconds,
+        advisor=Advisor(settings.advisor, timezone=settings.timezone) if settings.advisor.enabled else None,
     )
 
 
@@ -190,6 +199,7 @@ def build_source(
             site_id=settings.site_id,
             scenarios=checked.scenarios,
             devices=settings.devices,
+            control=sim.control,
         )
     if settings.source is SourceKind.REPLAY:
         from brain.sources.replay import ReplaySource

@@ -1,4 +1,4 @@
-"""brain-daemon: source -> estimator -> storage, on the scheduler: the jobs and the run.
+"""brain-daemon: source -> estimator -> advisor -> storage, on the scheduler: the jobs and the run.
 
 The same loop runs on the Pi (hardware source, real clock), on a laptop
 (``--simulate``: synthetic source, simulated clock) and for analysts
@@ -9,6 +9,7 @@ at its own timestamp). See docs/operations.md for modes, signals and exit codes.
 from __future__ import annotations
 
 import signal
+from collections.abc import Callable, Mapping
 from contextlib import ExitStack
 from dataclasses import asdict
 from datetime import datetime, timedelta
@@ -16,9 +17,10 @@ from datetime import datetime, timedelta
 import structlog
 from apscheduler.triggers.cron import CronTrigger
 
+from brain.advisor import Advice, Advisor
 from brain.clock.clocks import Clock
 from brain.config import LoadedSettings, SourceKind
-from brain.contracts import DeviceStatusV1, ObservationV1
+from brain.contracts import ActionV1, DeviceStatusV1, ObservationV1
 from brain.daemon.builder import Parts, build_parts
 from brain.daemon.identity import claim_data_root
 from brain.daemon.notify import Notifier
@@ -51,6 +53,13 @@ class MainLoop:
     def __init__(self, parts: Parts, scheduler: Scheduler, progress: Progress) -> None:
         self.source: Source = parts.source
         self.estimator: Estimator = parts.estimator
+        self.advisor: Advisor | None = parts.advisor
+        follow = (
+            getattr(parts.source, "follow", None) if parts.settings.simulation.control == "advice" else None
+        )
+        self._follow: Callable[[Mapping[str, float]], None] | None = follow
+        """The closed loop: a simulated greenhouse whose devices follow the advice (docs/advisor.md)."""
+        self._degraded: dict[str, str] = {}
         self.sink: BacklogSink = parts.sink
         self.notifier: Notifier = parts.notifier
         self.scheduler = scheduler
@@ -105,10 +114,13 @@ class MainLoop:
         self.counters.observations += 1
         self.counters.last_poll = observation.timestamp
         estimate: Estimate | None = None
+        actions: list[ActionV1] = []
         try:
             estimate = self._estimate(observation, device_status)
+            if estimate is not None and self.advisor is not None:
+                actions = self._advise(self.advisor, estimate)
         finally:  # raw data first: even if the estimator fails, the reading itself is kept
-            self._store(poll_records(observation, device_status, estimate))
+            self._store(poll_records(observation, device_status, estimate, actions=actions))
         if estimate is not None:
             self._poll_log.revealed(estimate)
         if self._flush_every_poll:
@@ -137,6 +149,23 @@ class MainLoop:
         self._latest, self._latest_written = estimate, False
         self.counters.anomalies += estimate.episodes_started  # episodes, not their records
         return estimate
+
+    def _advise(self, advisor: Advisor, estimate: Estimate) -> list[ActionV1]:
+        """The advice on this estimate; a kind or device that cannot be advised on is logged as it starts."""
+        advice: Advice = advisor.step(estimate)
+        if advice.degraded != self._degraded:
+            for what, why in advice.degraded.items():
+                if self._degraded.get(what) != why:
+                    log.info(  # the failing sensor itself is the warning (journalctl -p warning)
+                        "advice_degraded", about=what, reason=why, timestamp=estimate.timestamp.isoformat()
+                    )
+            for what in self._degraded.keys() - advice.degraded.keys():
+                log.info("advice_restored", about=what, timestamp=estimate.timestamp.isoformat())
+            self._degraded = advice.degraded
+        self.counters.actions += len(advice.actions)
+        if self._follow is not None:
+            self._follow(advisor.device_positions(advice))
+        return advice.actions
 
     def base_cycle(self, fire_time: datetime) -> None:
         """Every base cycle: the latest state with its sensor-health records, unless already stored."""

@@ -13,8 +13,10 @@ A poll stores, in this order:
    are unchanged; the state still carries it);
 3. the anomaly starts and ends its estimate revealed;
 4. the state with its sensor-health records when an anomaly started or ended, a
-   sensor's health changed, or the poll falls on a base cycle: a detection carries
-   the timestamp of the observation that revealed it.
+   sensor's health changed, the advisor wrote an action (the action answers that
+   state), or the poll falls on a base cycle: a detection carries the timestamp of
+   the observation that revealed it;
+5. the advisor's actions, after the state and anomalies they answer.
 
 A base cycle then stores the latest state with its sensor-health records unless
 the poll that estimated it already did: one state per estimate at most.
@@ -25,9 +27,11 @@ status only; the next base cycle stores that poll's state and five health record
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from pydantic import BaseModel
 
-from brain.contracts import DeviceStatusV1, ObservationV1
+from brain.contracts import ActionV1, DeviceStatusV1, ObservationV1
 from brain.estimator import Estimate
 
 StreamRecord = tuple[str, BaseModel]
@@ -39,6 +43,7 @@ def poll_records(
     device_status: DeviceStatusV1 | None,
     estimate: Estimate | None,
     *,
+    actions: Sequence[ActionV1] = (),
     base_cycle_due: bool = False,
 ) -> list[StreamRecord]:
     """The records one poll stores, in the order they are written.
@@ -46,7 +51,8 @@ def poll_records(
     ``device_status`` is ``None`` when it is not known (a live sensor cannot be read
     again after a restart); ``estimate`` is ``None`` when the estimator refused the
     observation (a duplicate or out-of-order timestamp): the raw records are still
-    stored. ``base_cycle_due`` says the state is due anyway at this instant.
+    stored. ``actions`` are the advisor's for this estimate. ``base_cycle_due`` says the
+    state is due anyway at this instant.
     """
     records: list[StreamRecord] = [("observations", observation)]
     if device_status is not None and device_status.devices:
@@ -54,8 +60,9 @@ def poll_records(
     if estimate is None:
         return records
     records.extend(("anomalies", anomaly) for anomaly in estimate.anomalies)
-    if estimate.anomalies or estimate.health_changed or base_cycle_due:
+    if estimate.anomalies or estimate.health_changed or base_cycle_due or actions:
         records.extend(_state_records(estimate, device_status))
+    records.extend(("actions", action) for action in actions)
     return records
 
 

@@ -28,6 +28,8 @@ class Counters:
     observations: int = 0
     states: int = 0
     anomalies: int = 0
+    actions: int = 0
+    """Advisory actions written (docs/advisor.md)."""
     rejected: int = 0
     """Observations stored but not estimated (duplicate or out-of-order timestamp)."""
     failed_polls: int = 0

@@ -6,7 +6,11 @@ Before the first poll, :func:`resume`
 1. repairs the tails a power cut tore in the last run directories;
 2. feeds the estimator back the observations stored there (its 48-hour history,
    open anomaly episodes and sensor health come back as they were: an episode
-   open at the cut gets its end record later, not a second start);
+   open at the cut gets its end record later, not a second start), and the advisor
+   the estimates (its held advice, pending disagreements and fault runs come back,
+   so an action written before the cut is not written again). The newest estimate
+   is advised on last, with the device status a timed source gives again for it: a
+   kill may have cut that poll's status from the disk;
 3. skips a timed source (simulate, replay) past what is already stored, so nothing
    is written twice;
 4. completes the last stored poll if a kill cut it short between its writes.
@@ -17,6 +21,7 @@ simulated clock starts: at the next observation the source will give.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -24,7 +29,8 @@ from pathlib import Path
 import structlog
 from pydantic import BaseModel
 
-from brain.contracts import SCHEDULABLE, STREAMS, AnomalyV1, DeviceStatusV1, SensorHealthV1
+from brain.advisor import Advisor
+from brain.contracts import SCHEDULABLE, STREAMS, ActionV1, AnomalyV1, DeviceStatusV1, SensorHealthV1
 from brain.daemon.builder import Parts
 from brain.daemon.poll_rule import StreamRecord, poll_records
 from brain.daemon.sink import BacklogSink
@@ -66,7 +72,9 @@ class _LastPoll:
 def resume(parts: Parts) -> Recovery:
     """Bring the estimator, the source and the data root to where the last run stopped (module docstring)."""
     data_root = parts.settings.data_root
-    last, last_poll = _warm_up(parts.estimator, data_root, durable=parts.settings.storage.fsync != "never")
+    last, last_poll, unadvised = _warm_up(
+        parts.estimator, parts.advisor, data_root, durable=parts.settings.storage.fsync != "never"
+    )
     source = parts.source
     skipped = 0
     status: DeviceStatusV1 | None = None
@@ -80,25 +88,43 @@ def resume(parts: Parts) -> Recovery:
         log.info(
             "resuming_after_stored_data", data_root=str(data_root), last_stored=last.isoformat(), **timed
         )
+    actions = _advise_last(parts.advisor, unadvised, status)
     completed = 0
     if last_poll is not None:
         due = _cut_poll_records(
-            last_poll.estimate, status=status, base_cycle_s=parts.settings.base_cycle_s, next_poll=next_poll
+            last_poll,
+            status=status,
+            actions=actions if unadvised is last_poll.estimate else [],
+            base_cycle_s=parts.settings.base_cycle_s,
+            next_poll=next_poll,
         )
         completed = _write_missing(parts.sink, due, last_poll)
     return Recovery(last_stored=last, next_poll=next_poll, skipped=skipped, completed=completed)
 
 
+def _advise_last(
+    advisor: Advisor | None, estimate: Estimate | None, status: DeviceStatusV1 | None
+) -> list[ActionV1]:
+    """Advise on the newest stored estimate, with its poll's own device status if the source gave it again."""
+    if advisor is None or estimate is None:
+        return []
+    if status is not None and status.timestamp == estimate.timestamp and status != estimate.device_status:
+        estimate = dataclasses.replace(estimate, device_status=status)
+    return advisor.step(estimate).actions
+
+
 def _warm_up(
-    estimator: Estimator, data_root: Path, *, durable: bool
-) -> tuple[datetime | None, _LastPoll | None]:
+    estimator: Estimator, advisor: Advisor | None, data_root: Path, *, durable: bool
+) -> tuple[datetime | None, _LastPoll | None, Estimate | None]:
     """Repair and feed the estimator what the last run directories hold.
 
-    Returns the last stored observation time, and that observation's estimate with
-    its run directory (``None`` if the estimator refused it: no records were due).
+    Returns the last stored observation time, that observation's estimate with its
+    run directory (``None`` if the estimator refused it: no records were due), and the
+    newest estimate, which the advisor has not seen yet (:func:`_advise_last`).
     """
     last: datetime | None = None
     last_poll: _LastPoll | None = None
+    unadvised: Estimate | None = None
     run_dirs = _warm_up_runs(data_root)
     for run_dir in run_dirs:
         try:
@@ -115,13 +141,16 @@ def _warm_up(
                 estimate = estimator.step(observation, stored.device_status())
             except ObservationOrderError:
                 continue  # the live run did not estimate it either, and logged it then
+            if advisor is not None and unadvised is not None:
+                advisor.step(unadvised)  # one step behind: the newest poll's status may be cut
+            unadvised = estimate
             # A part lies directly in its run directory.
             last_poll = _LastPoll(estimate, stored.location[0].parent if stored.location else run_dirs[-1])
     finally:
         stored.close()
     if last_poll is not None and last_poll.estimate.timestamp != last:
         last_poll = None  # the newest observation was not estimated: no events were due for it
-    return last, last_poll
+    return last, last_poll, unadvised
 
 
 def _warm_up_runs(data_root: Path) -> list[Path]:
@@ -140,7 +169,12 @@ def _warm_up_runs(data_root: Path) -> list[Path]:
 
 
 def _cut_poll_records(
-    estimate: Estimate, *, status: DeviceStatusV1 | None, base_cycle_s: float, next_poll: datetime | None
+    last_poll: _LastPoll,
+    *,
+    status: DeviceStatusV1 | None,
+    actions: list[ActionV1],
+    base_cycle_s: float,
+    next_poll: datetime | None,
 ) -> list[StreamRecord]:
     """What the last stored poll stored, or should have, besides its observation (the poll rule).
 
@@ -158,12 +192,15 @@ def _cut_poll_records(
     starts at ``next_poll``, past it). A live source's base cycles during the
     downtime never ran, so only the poll's own instant counts there.
     """
+    estimate = last_poll.estimate
     at = estimate.timestamp
     if status is not None and status.timestamp != at:
         status = None
     cycle: datetime | None = every(timedelta(seconds=base_cycle_s)).get_next_fire_time(None, at)
     on_base_cycle = cycle is not None and (cycle == at or (next_poll is not None and cycle < next_poll))
-    records = poll_records(estimate.observation, status, estimate, base_cycle_due=on_base_cycle)
+    records = poll_records(
+        estimate.observation, status, estimate, actions=actions, base_cycle_due=on_base_cycle
+    )
     # The observation is stored: the warm-up found the poll there.
     return [(stream, record) for stream, record in records if stream != "observations"]
 
@@ -195,6 +232,8 @@ def _identity(record: BaseModel) -> tuple[object, ...]:
         return (record.kind, record.ended_at is not None)
     if isinstance(record, SensorHealthV1):
         return (record.sensor,)
+    if isinstance(record, ActionV1):
+        return (record.target_device, record.action_type)
     return ()
 
 

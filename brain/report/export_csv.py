@@ -1,4 +1,4 @@
-"""``brain export-csv``: states (or observations, with VPD per observation) as CSV for a spreadsheet.
+"""``brain export-csv``: states (or observations with VPD, or the advisor's actions) as CSV for a spreadsheet.
 
 Two time columns, because a spreadsheet wants the grower's clock and an analyst wants an
 unambiguous instant: ``local_time`` (``YYYY-MM-DD HH:MM:SS`` in the site zone, named in the
@@ -16,7 +16,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import TextIO, TypeVar
 
-from brain.contracts import SENSOR_KEYS, ObservationV1, RelayState, StateV1
+from brain.contracts import SENSOR_KEYS, ActionV1, ObservationV1, RelayState, StateV1
 from brain.report.days import SiteZone, day_window
 from brain.report.daystats import vpd_or_none
 from brain.storage import DatasetManager, MalformedLinePolicy, iter_records
@@ -32,6 +32,15 @@ STATE_COLUMNS = [
     "relays_on",
 ]
 OBSERVATION_COLUMNS = [*TIME_COLUMNS, "source", *(key.value for key in SENSOR_KEYS), "vpd_kpa", "errors"]
+ACTION_COLUMNS = [
+    *TIME_COLUMNS,
+    "action_type",
+    "target_device",
+    "target_position_pct",
+    "reason",
+    "in_response_to",
+    "mode",
+]
 
 
 @dataclass(frozen=True)
@@ -68,7 +77,7 @@ def _runs(data_root: Path, period: Period) -> list[Path]:
     return [path for day, path in runs if first <= day <= last]
 
 
-R = TypeVar("R", bound=StateV1 | ObservationV1)
+R = TypeVar("R", bound=StateV1 | ObservationV1 | ActionV1)
 
 
 def _within(records: Iterable[R], start: datetime | None, end: datetime | None) -> Iterator[R]:
@@ -97,6 +106,19 @@ def _observation_row(obs: ObservationV1) -> list[str]:
         *(_cell(sensors.get(key)) for key in SENSOR_KEYS),
         _cell(vpd_or_none(sensors.air_temperature_c, sensors.relative_humidity_pct)),
         ";".join(f"{key}: {text}" for key, text in obs.errors.items()),
+    ]
+
+
+def _action_row(action: ActionV1) -> list[str]:
+    ref = action.in_response_to
+    answered = f"{ref.stream.value}@{ref.timestamp.astimezone(UTC).isoformat().replace('+00:00', 'Z')}"
+    return [
+        action.action_type.value,
+        action.target_device or "",
+        _cell(action.target_position_pct),
+        action.reason,
+        answered + (f":{ref.kind}" if ref.kind else ""),
+        action.mode,
     ]
 
 
@@ -133,3 +155,9 @@ def export_observations(data_root: Path, period: Period, zone: SiteZone, out: Te
     """Write the raw observations of ``period`` as CSV with VPD per observation; return the number of rows."""
     stream = ("observations", ObservationV1, OBSERVATION_COLUMNS)
     return _export(data_root, period, zone, out, stream=stream, columns_of=_observation_row)
+
+
+def export_actions(data_root: Path, period: Period, zone: SiteZone, out: TextIO) -> int:
+    """Write the advisor's actions of ``period`` as CSV, one per row with its reason; return the row count."""
+    stream = ("actions", ActionV1, ACTION_COLUMNS)
+    return _export(data_root, period, zone, out, stream=stream, columns_of=_action_row)

@@ -36,7 +36,8 @@ Replayed observations carry ``source = "replay"``, so the records of a replay
 run say where their input came from. The device status of each observation is
 the ``device_status`` record with the same timestamp and site, when the path
 holds that stream; otherwise a status with no devices (nothing is known). A
-single file has no device status stream.
+single file has no device status stream of its own, unless its sidecar names one
+(``brain import-csv`` of a mapping with ``[devices]`` writes ``OUT.device_status.jsonl``).
 """
 
 from __future__ import annotations
@@ -51,9 +52,10 @@ from typing import TypeVar
 from pydantic import BaseModel, ConfigDict
 
 from brain.contracts import DeviceStatusV1, ObservationSource, ObservationV1
-from brain.errors import SourceError, StorageError
+from brain.errors import BrainError, SourceError, StorageError
 from brain.settings_types import SettingPath
 from brain.sources.replay_input import ReplayInputError, not_a_file_or_folder, nothing_to_replay
+from brain.sources.sidecar import read_sidecar
 from brain.sources.time_order import InTimeOrder
 from brain.storage import MalformedLinePolicy, RecordStream, UnrecognisedInputError
 from brain.storage.reader import Located
@@ -111,10 +113,11 @@ class ReplaySource:
             observations = RecordStream(
                 paths, "observations", ObservationV1, policy=policy, give_up_after=give_up_after
             )
+            status_paths = _status_paths(single, paths)
             statuses = (
                 None
-                if single is not None and single.is_file()
-                else RecordStream(paths, "device_status", DeviceStatusV1, policy=policy)
+                if not status_paths
+                else RecordStream(status_paths, "device_status", DeviceStatusV1, policy=policy)
             )
         except StorageError as exc:
             raise SourceError(f"cannot replay {path}: {exc}") from exc
@@ -243,3 +246,18 @@ def _refuse_special_file(path: Path) -> None:
         return  # missing or unreadable: the reader says so, naming the path
     if not (stat.S_ISREG(mode) or stat.S_ISDIR(mode)):
         raise not_a_file_or_folder(path, mode)
+
+
+def _status_paths(single: Path | None, paths: list[Path]) -> list[Path]:
+    """Where the device statuses are: beside the observations in a folder, or the file a sidecar names."""
+    if single is None or not single.is_file():
+        return paths
+    try:
+        meta = read_sidecar(single)
+    except BrainError:  # a broken sidecar: the zone check reports it; the statuses are simply not known
+        return []
+    name = meta.get("device_status") if meta is not None else None
+    if not isinstance(name, str) or "/" in name:
+        return []
+    beside = single.with_name(name)
+    return [beside] if beside.is_file() else []

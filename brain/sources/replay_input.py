@@ -10,7 +10,7 @@ Example hint, for a field log given as it is::
     it looks like a CSV field log: convert it to observations first, then replay that:
       brain import-csv --mapping NAME|PATH --output /data/osu2024.jsonl /data/osu2024.csv
       brain-daemon --replay /data/osu2024.jsonl ...
-    NAME is a shipped mapping (agc2019_grodansens, cornell2020, osu2024) or PATH your own
+    NAME is a shipped mapping (agc2019_grodansens, agc2019_weather, cornell2020, osu2024) or PATH your own
     .toml mapping (docs/sources.md, "CSV import")
 """
 

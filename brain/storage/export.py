@@ -60,10 +60,16 @@ from brain.storage.reader import MalformedLinePolicy, RecordStream
 log = structlog.get_logger(__name__)
 
 _SENSOR_VALUES = {key.value: True for key in SENSOR_KEYS}
-_DEVICE_STATUS = {"schema_version": True, "timestamp": True, "devices": True}
+_DEVICE_STATUS = {"schema_version": True, "timestamp": True, "devices": True, "positions": True}
 
 PUBLIC_FIELDS: Mapping[str, Mapping[str, Any]] = {
-    "observations": {"schema_version": True, "timestamp": True, "source": True, "sensors": True},
+    "observations": {
+        "schema_version": True,
+        "timestamp": True,
+        "source": True,
+        "sensors": True,
+        "outside": True,
+    },
     "device_status": _DEVICE_STATUS,
     "state": {
         "schema_version": True,
@@ -102,6 +108,7 @@ PUBLIC_FIELDS: Mapping[str, Mapping[str, Any]] = {
         "target_device": True,
         "in_response_to": True,
         "mode": True,
+        "target_position_pct": True,
     },
 }
 """Per stream, the fields (nested as pydantic's ``include``) that may leave the greenhouse."""
@@ -184,6 +191,8 @@ class _Closed:
         for status in (data, data.get("device_status")):
             if isinstance(status, dict) and isinstance(status.get("devices"), dict):
                 status["devices"] = {self.device(name): state for name, state in status["devices"].items()}
+            if isinstance(status, dict) and isinstance(status.get("positions"), dict):
+                status["positions"] = {self.device(name): pct for name, pct in status["positions"].items()}
         evidence = data.get("evidence")
         if isinstance(evidence, dict) and evidence.get("statistic") not in EVIDENCE_STATISTICS:
             evidence["statistic"] = "other"

@@ -17,8 +17,9 @@ def test_all_contracts_export_json_schema(tmp_path: Path) -> None:
         assert "schema_version" in schema["required"]
         assert schema["additionalProperties"] is False
         version = schema["properties"]["schema_version"]
-        if model.__name__ == "AnomalyV1":  # 1.1 since issue 18; 1.0 logs stay readable
-            assert version["enum"] == ["1.0", "1.1"]
+        # AnomalyV1 1.1 since issue 18; observations, device status and actions 1.1 since issue 27.
+        if model.__name__ in {"AnomalyV1", "ObservationV1", "DeviceStatusV1", "ActionV1"}:
+            assert version["enum"] == ["1.0", "1.1"]  # 1.0 logs stay readable
         else:
             assert version["const"] == "1.0"
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from pathlib import Path
 
+from brain.advisor import Advisor
 from brain.config import load_settings
 from brain.daemon.builder import ClockPlan, Parts
 from brain.daemon.notify import Notifier
@@ -29,4 +30,5 @@ def scripted_parts(
         storage_lock=writer.lock,
         notifier=Notifier(environ={}),
         flush_every_poll=False,
+        advisor=Advisor(settings.advisor),
     )

@@ -39,8 +39,9 @@ def test_24h_simclock_run_produces_expected_state_count(day_runs: tuple[Run, Run
     assert set(base) <= set(states), "every 2-hour base cycle must have a state record"
     assert len(states) >= 12
     assert states == sorted(states) and len(set(states)) == len(states)
-    # Every state beyond the base cycle is event-driven: an anomaly started or ended, or health changed.
-    events = {_parse(a["timestamp"]) for a in run.records("anomalies")}
+    # Every state beyond the base cycle is event-driven: an anomaly started or ended, health changed,
+    # or the advisor wrote an action (it answers the state of its instant).
+    events = {_parse(a["timestamp"]) for a in [*run.records("anomalies"), *run.records("actions")]}
     health = run.records("sensor_health")
     by_time: dict[datetime, dict[str, tuple[str, str]]] = {}
     for record in health:

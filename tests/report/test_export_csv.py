@@ -53,3 +53,25 @@ def test_observations_carry_their_own_vpd_and_a_period_selects_local_days(
     for row in rows[:50]:
         expected = vpd_kpa(float(row["air_temperature_c"]), float(row["relative_humidity_pct"]))
         assert float(row["vpd_kpa"]) == pytest.approx(expected, rel=1e-12)
+
+
+def test_actions_one_row_each_with_reason_target_and_the_record_answered(heatwave_root: Path) -> None:
+    from zoneinfo import ZoneInfo
+
+    from brain.report.days import SiteZone
+    from brain.report.export_csv import ACTION_COLUMNS, Period, export_actions
+
+    parts = sorted(heatwave_root.glob("run_*/actions.*.jsonl"))
+    actions = [json.loads(line) for part in parts for line in part.read_text().splitlines()]
+    assert actions, "the heatwave gives the advisor something to say"
+    out = io.StringIO()
+    rows_written = export_actions(heatwave_root, Period(), SiteZone(ZoneInfo("UTC"), "command line"), out)
+    rows = list(csv.DictReader(io.StringIO(out.getvalue())))
+    assert rows_written == len(rows) == len(actions)
+    assert list(rows[0]) == ACTION_COLUMNS
+    first = actions[0]
+    assert rows[0]["reason"] == first["reason"] and rows[0]["action_type"] == first["action_type"]
+    assert rows[0]["in_response_to"].startswith(first["in_response_to"]["stream"] + "@")
+    assert rows[0]["mode"] == "advisory"
+    result = export(str(heatwave_root), "--actions")
+    assert result.returncode == 0 and f"{len(actions):,} actions" in result.stderr

@@ -15,6 +15,12 @@ Example (``brain/sources/csv/mappings/cornell2020.toml``)::
     [sensors]
     air_temperature_c = { column = "Temp (F)", unit = "degF" }
     relative_humidity_pct = { column = "RH (%)" }
+
+    [devices]   # actuator columns, percent, imported as device status (DeviceStatusV1 1.1 positions)
+    shade_roof = { column = "Shade Roof Current Timed Position (%)", kind = "shade_screen", invert = true }
+
+An ``[outside]`` table maps the log's outside temperature and humidity columns
+(ObservationV1 1.1 ``outside``), in the same form as ``[sensors]``.
 """
 
 from __future__ import annotations
@@ -28,6 +34,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from brain.contracts import Identifier, SensorKey
 from brain.errors import ConfigError
+from brain.names import DeviceKind
 from brain.timezones import TimeZoneName
 from brain.toml_file import read_toml
 
@@ -78,6 +85,33 @@ class ColumnSpec(BaseModel):
     """One of :data:`UNITS`; omitted means the unit the sensor key names."""
 
 
+OUTSIDE_KEYS: tuple[SensorKey, ...] = (SensorKey.AIR_TEMPERATURE_C, SensorKey.RELATIVE_HUMIDITY_PCT)
+"""The outside readings a log can carry (:class:`brain.contracts.OutsideReadings`)."""
+
+
+class DeviceColumn(BaseModel):
+    """Where one device's position is in the CSV, in percent, and what kind of device it is."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    column: str
+    """Header name of the column (surrounding spaces ignored); values 0-100 %."""
+    kind: DeviceKind
+    """What the device does (:class:`brain.names.DeviceKind`); the advisor's settings take it from here."""
+    invert: bool = False
+    """The log counts the other way (Cornell's shade: 100 = retracted): position = 100 - value."""
+
+
+def _check_units(sensors: dict[SensorKey, ColumnSpec]) -> dict[SensorKey, ColumnSpec]:
+    for key, spec in sensors.items():
+        unit = spec.unit or DEFAULT_UNIT[key]
+        if unit not in UNITS:
+            raise ValueError(f"{key.value}: unknown unit {unit!r}; known: {', '.join(UNITS)}")
+        if key not in UNITS[unit][0]:
+            raise ValueError(f"{key.value}: {unit!r} is not a unit of {key.value}")
+    return sensors
+
+
 class CsvMapping(BaseModel):
     """How to turn one logger's CSV rows into observations."""
 
@@ -99,22 +133,32 @@ class CsvMapping(BaseModel):
     """Field separator."""
     sensors: dict[SensorKey, ColumnSpec]
     """Sensor key -> its column; sensors not listed are written as null, "not in source log"."""
+    outside: dict[SensorKey, ColumnSpec] = Field(default_factory=dict)
+    """Outside temperature and humidity columns (:data:`OUTSIDE_KEYS`); none: observations stay 1.0."""
+    devices: dict[Identifier, DeviceColumn] = Field(default_factory=dict)
+    """Device name -> its position column; none: no device status is written."""
 
     @field_validator("sensors")
     @classmethod
     def _units_fit_sensors(cls, sensors: dict[SensorKey, ColumnSpec]) -> dict[SensorKey, ColumnSpec]:
-        for key, spec in sensors.items():
-            unit = spec.unit or DEFAULT_UNIT[key]
-            if unit not in UNITS:
-                raise ValueError(f"{key.value}: unknown unit {unit!r}; known: {', '.join(UNITS)}")
-            if key not in UNITS[unit][0]:
-                raise ValueError(f"{key.value}: {unit!r} is not a unit of {key.value}")
-        return sensors
+        return _check_units(sensors)
 
-    def converter(self, key: SensorKey) -> Converter:
-        """The conversion of ``key``'s column to the unit the key names."""
-        spec = self.sensors[key]
+    @field_validator("outside")
+    @classmethod
+    def _outside_keys(cls, outside: dict[SensorKey, ColumnSpec]) -> dict[SensorKey, ColumnSpec]:
+        for key in outside:
+            if key not in OUTSIDE_KEYS:
+                raise ValueError(f"{key.value}: not an outside reading; known: {', '.join(OUTSIDE_KEYS)}")
+        return _check_units(outside)
+
+    def converter(self, key: SensorKey, *, outside: bool = False) -> Converter:
+        """The conversion of ``key``'s column (an outside one with ``outside``) to the unit the key names."""
+        spec = (self.outside if outside else self.sensors)[key]
         return UNITS[spec.unit or DEFAULT_UNIT[key]][1]
+
+    def device_kinds(self) -> dict[str, DeviceKind]:
+        """Device name -> kind, as the advisor's settings want them (``[advisor.devices]``)."""
+        return {name: column.kind for name, column in self.devices.items()}
 
 
 def shipped_mappings() -> list[str]:

@@ -120,6 +120,31 @@ class Snapshot:
     relays_on: frozenset[str]
 
 
+@dataclass(frozen=True, slots=True)
+class Controls:
+    """Devices set from outside the model, in place of its built-in climate computer.
+
+    Why: to close the loop in simulation (``simulation.control = "advice"``): the devices follow
+    brain's advice and the climate answers them, so the advice can be judged by the climate it
+    makes. With every field at its default nothing runs (``simulation.control = "none"``).
+    """
+
+    heating: float = 0.0
+    """Share of the heating capacity (``Conditions.heating_capacity_k``), 0-1: a mixing valve's position."""
+    vents: float = 0.0
+    """Vent opening, 0-1 (limited by ``Conditions.vent_limit``)."""
+    misting: bool = False
+    """The fog system at full capacity, by day."""
+    dosing: bool = False
+    """CO2 dosing at full rate."""
+    lamps: bool = False
+    """The top-up lamps at full output."""
+    irrigation: bool = False
+    """The irrigation pump running."""
+    circulation: bool = False
+    """The circulation fans (no effect on the modelled climate; reported as they are set)."""
+
+
 def saturation_vapour_pressure_kpa(temperature_c: float) -> float:
     """Magnus formula over water (Alduchov & Eskridge 1996, J. Appl. Meteor. 35:601)."""
     return 0.61094 * math.exp(17.625 * temperature_c / (temperature_c + 243.04))
@@ -156,26 +181,44 @@ class GreenhouseModel:
         self._a_vapour = 1.0 - math.exp(-step_s / VAPOUR_TIME_CONSTANT_S)
         self._a_storage = 1.0 - math.exp(-step_s / HEAT_STORAGE_TIME_CONSTANT_S)
 
-    def step(self, conditions: Conditions, local_hour: float, day_of_year: float) -> Snapshot:
-        """Decide the controls for now, return the state now, then integrate to the next grid instant."""
+    def step(
+        self, conditions: Conditions, local_hour: float, day_of_year: float, controls: Controls | None = None
+    ) -> Snapshot:
+        """Decide the controls for now (or take ``controls``), return the state now, then integrate."""
         sin_elevation = sin_solar_elevation(self.latitude_deg, day_of_year, local_hour)
         natural_par = clear_sky_par(sin_elevation) * conditions.cloud_factor * TRANSMISSION
-        lamp_par = _lamp_par(natural_par, local_hour)
+        lamp_par = (
+            _lamp_par(natural_par, local_hour) if controls is None else LAMP_TARGET_PAR * controls.lamps
+        )
         par = natural_par + lamp_par
         solar = natural_par / FULL_SUN_PAR
         daylight = _clamp(sin_elevation / 0.25, 0.0, 1.0)
         outside_c = outside_temperature_c(conditions, local_hour)
 
-        target_c, heating, vents = _temperature_control(conditions, outside_c, self._stored_solar, daylight)
-        vapour_target, misting = self._vapour_target(conditions, par / FULL_SUN_PAR, vents, daylight)
-        dosing = self._co2_dosing(conditions, par, vents)
-        pumping = self._irrigation(sin_elevation, local_hour)
+        if controls is None:
+            target_c, heating, vents = _temperature_control(
+                conditions, outside_c, self._stored_solar, daylight
+            )
+            vapour_target, misting = self._vapour_target(conditions, par / FULL_SUN_PAR, vents, daylight)
+            dosing = self._co2_dosing(conditions, par, vents)
+            pumping = self._irrigation(sin_elevation, local_hour)
+        else:
+            target_c, heating, vents = _controlled_temperature(
+                conditions, outside_c, self._stored_solar, controls
+            )
+            vapour_target, misting = self._controlled_vapour(
+                conditions, par / FULL_SUN_PAR, vents, daylight, controls
+            )
+            dosing = MAX_DOSING_PPM_H if controls.dosing and conditions.co2_supply else 0.0
+            pumping = controls.irrigation
+            if pumping:
+                self._shot_left_s = max(self._shot_left_s, self.step_s)
 
         saturation = saturation_vapour_pressure_kpa(self._air_c)
         relays = {
             "heater": heating > 0.02,
             "vent_fan": vents > 0.05,
-            "circulation_fan": vents < 0.2,
+            "circulation_fan": vents < 0.2 if controls is None else controls.circulation,
             "irrigation_pump": pumping,
             "misting": misting > 0.01,
             "grow_lights": lamp_par > 1.0,
@@ -208,6 +251,17 @@ class GreenhouseModel:
             target = min(target, max(DEHUMIDIFY_ABOVE_RH * saturation, outside + 0.1))
         misting = _clamp(saturation - MAX_VPD_KPA - target, 0.0, MIST_CAPACITY_KPA * daylight)
         return target + misting, misting
+
+    def _controlled_vapour(
+        self, conditions: Conditions, light: float, vents: float, daylight: float, controls: Controls
+    ) -> tuple[float, float]:
+        """As :meth:`_vapour_target` without the climate computer: only the vents dry, only the fog wets."""
+        outside = saturation_vapour_pressure_kpa(conditions.outside_dew_point_c)
+        excess = (conditions.night_vapour_excess_kpa + DAY_VAPOUR_EXCESS_KPA * light) / (
+            1.0 + VENT_DILUTION * vents
+        )
+        misting = MIST_CAPACITY_KPA * daylight if controls.misting else 0.0
+        return outside + excess + misting, misting
 
     def _co2_dosing(self, conditions: Conditions, par: float, vents: float) -> float:
         """Dosing rate, ppm/h, in light (sun or lamps): the set point falls as the vents open."""
@@ -290,3 +344,18 @@ def _temperature_control(
     if free > vent_line and free > fully_open:
         vents = min(conditions.vent_limit, (free - vent_line) / (free - fully_open))
     return target, heating, vents
+
+
+def _controlled_temperature(
+    conditions: Conditions, outside_c: float, solar: float, controls: Controls
+) -> tuple[float, float, float]:
+    """The air temperature the devices make (no climate computer), the heating share and the vent opening.
+
+    The same physics as :func:`_temperature_control`: the shut, unheated house sits at ``free``;
+    open vents pull it towards ``fully_open``; the heating lifts it by its share of the capacity.
+    """
+    free = outside_c + 1.0 + CLOSED_SOLAR_GAIN_K * solar
+    fully_open = outside_c + OPEN_SOLAR_GAIN_K * solar
+    vents = _clamp(controls.vents, 0.0, conditions.vent_limit)
+    heating = _clamp(controls.heating, 0.0, 1.0)
+    return free + (fully_open - free) * vents + conditions.heating_capacity_k * heating, heating, vents

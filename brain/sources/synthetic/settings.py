@@ -7,7 +7,7 @@ run is made, so nothing here depends on the wall clock.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import (
     AfterValidator,
@@ -44,6 +44,9 @@ class SimulationSettings(BaseModel):
     """How much logical time to simulate."""
     scenarios: list[str] = Field(default_factory=list)
     """Scenario specs (``brain-daemon --scenario help`` lists them)."""
+    control: Literal["builtin", "advice", "none"] = "builtin"
+    """Who runs the modelled devices: the model's climate computer, brain's advice (the closed loop,
+    docs/advisor.md), or nothing."""
 
     @field_validator("duration_hours")
     @classmethod

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import math
 import random
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -44,7 +44,7 @@ from brain.contracts import (
     check_site_id,
 )
 from brain.errors import ConfigError, SourceError
-from brain.sources.synthetic.greenhouse_model import GreenhouseModel, Snapshot
+from brain.sources.synthetic.greenhouse_model import Controls, GreenhouseModel, Snapshot
 from brain.sources.synthetic.scenarios import Scenario
 from brain.sources.synthetic.weather import Weather
 
@@ -117,6 +117,7 @@ class SyntheticSource:
         scenarios: Sequence[Scenario] = (),
         devices: Sequence[str] = DEFAULT_DEVICES,
         latitude_deg: float = DEFAULT_LATITUDE_DEG,
+        control: str = "builtin",
     ) -> None:
         _check_arguments(start, poll_interval_s, duration_s, site_id, latitude_deg)
         self._start = start
@@ -124,6 +125,8 @@ class SyntheticSource:
         self._duration_s = float(duration_s)
         self._site_id = site_id
         self._devices = tuple(devices)
+        self._controls: Controls | None = None if control == "builtin" else Controls()
+        """``None``: the model's own climate computer; else the devices as :meth:`follow` last set them."""
         master = random.Random(seed)
         physics = random.Random(master.getrandbits(64))
         self._noise = random.Random(master.getrandbits(64))
@@ -201,6 +204,25 @@ class SyntheticSource:
             raise SourceError("device_status() was called before the first observation")
         return self._status
 
+    def follow(self, positions: Mapping[str, float]) -> None:
+        """Set the modelled devices (name to position, 0-100 %) from now on; only in ``control = "advice"``.
+
+        The model has already stepped to the next grid minute, so a change takes effect one
+        minute later: as a relay switched now changes the climate a little after.
+        """
+        if self._controls is None or not positions:
+            return
+        c = self._controls
+        self._controls = Controls(
+            heating=positions.get("heater", 100.0 * c.heating) / 100.0,
+            vents=positions.get("vent_fan", 100.0 * c.vents) / 100.0,
+            misting=positions.get("misting", 100.0 * c.misting) > 0.0,
+            dosing=positions.get("co2_valve", 100.0 * c.dosing) > 0.0,
+            lamps=positions.get("grow_lights", 100.0 * c.lamps) > 0.0,
+            irrigation=positions.get("irrigation_pump", 100.0 * c.irrigation) > 0.0,
+            circulation=positions.get("circulation_fan", 100.0 * c.circulation) > 0.0,
+        )
+
     def close(self) -> None:
         """Stop the run: nothing is held open, so this only ends the stream; safe to call twice."""
         self._closed = True
@@ -215,7 +237,7 @@ class SyntheticSource:
             hook = scenario.kind.climate
             if hook is not None and scenario.active(elapsed):
                 conditions = hook(conditions, scenario.params)
-        snapshot = self._model.step(conditions, (local_s / 3600.0) % 24.0, day_of_year)
+        snapshot = self._model.step(conditions, (local_s / 3600.0) % 24.0, day_of_year, self._controls)
         self._weather.step()
         self._grid_elapsed_s += GRID_STEP_S
         return elapsed, snapshot

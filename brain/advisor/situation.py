@@ -1,0 +1,91 @@
+"""What the rules read at one step: trusted readings, the weather outside, the time of day, the devices.
+
+One object, refilled in place at every step (no allocation per poll: the advisor's budget is a
+quarter of the estimator's step). Every reading is the estimator's *trusted* value: a sensor the
+estimator excluded (stuck, drifting, disconnected, stale) is ``None`` here, and a rule that needs
+it gives no advice (docs/advisor.md, "Bad input"). ``None`` always means "not known".
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import NamedTuple
+
+from brain.names import DeviceKind
+
+
+class Desire(NamedTuple):
+    """What a kind of device should do now, and why.
+
+    ``why`` is a format string over ``args`` (formatted only when an action is written, so a
+    quiet step costs no string work), one clause citing the readings: ``"Air {:.1f} °C{}"``.
+    """
+
+    on: bool
+    position: float | None
+    """Target position, percent, for devices that have one; ``None`` for on/off only."""
+    why: str
+    args: tuple[object, ...] = ()
+
+    def reason(self) -> str:
+        """The clause with its readings filled in."""
+        return self.why.format(*self.args)
+
+
+@dataclass(slots=True)
+class Situation:
+    """The inputs of one step (module docstring)."""
+
+    epoch_s: float = 0.0
+    """The observation's time, seconds since 1970 UTC."""
+    local_s: float = 0.0
+    """The same instant on the site's wall clock (local midnight is a multiple of 86,400)."""
+    is_day: bool | None = None
+    """Sun up (or daylight at the PAR sensor); ``None`` when neither can tell."""
+    air_c: float | None = None
+    rh_pct: float | None = None
+    co2_ppm: float | None = None
+    par: float | None = None
+    """PAR at the sensor, lamps included."""
+    natural_par: float | None = None
+    """PAR minus what the lamps add (``lamp_par_umol_m2_s`` times their share on)."""
+    substrate_pct: float | None = None
+    vpd_kpa: float | None = None
+    outside_c: float | None = None
+    outside_rh_pct: float | None = None
+    step_s: float = 0.0
+    """Seconds since the previous step (0 at the first; gaps over 15 min count as 15 min)."""
+    previous_air_c: float | None = None
+    """The trusted air temperature of the previous step, ``None`` when it was not trusted."""
+    air_trend_k: float | None = None
+    """Change of the air temperature over the last 30 min, K; ``None`` until known."""
+    light_integral_mol_m2: float = 0.0
+    """The local day's light integral so far."""
+    heating_c: float = 0.0
+    """The heating set point in force (day or night)."""
+    actual: dict[DeviceKind, float | None] = field(default_factory=dict)
+    """Per kind, the highest known position of its devices (``None``: none known, or none there)."""
+    desired: dict[DeviceKind, Desire | None] = field(default_factory=dict)
+    """The kinds decided so far at this step (the table's order: CO2 reads ventilation's)."""
+
+    @property
+    def local_hour(self) -> float:
+        """Hours since local midnight."""
+        return (self.local_s % 86_400.0) / 3600.0
+
+    def position_of(self, kind: DeviceKind) -> float:
+        """What the devices of ``kind`` are at (actual when known, else the advice, else 0 %)."""
+        actual = self.actual.get(kind)
+        if actual is not None:
+            return actual
+        desire = self.desired.get(kind)
+        if desire is None or not desire.on:
+            return 0.0
+        return desire.position if desire.position is not None else 100.0
+
+    def trend_words(self) -> str:
+        """``" and rising"`` / ``" and falling"`` when the air moved 0.3 K or more in 30 min, else ``""``."""
+        trend = self.air_trend_k
+        if trend is None or abs(trend) < 0.3:
+            return ""
+        return " and rising" if trend > 0 else " and falling"
