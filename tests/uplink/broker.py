@@ -155,7 +155,7 @@ class Subscriber:
         client.connect("127.0.0.1", self.port, keepalive=10)
         client.loop_start()
         self._client = client
-        assert self._subscribed.wait(10), "subscriber not subscribed within 10 s"
+        assert self._subscribed.wait(30), "subscriber not subscribed within 30 s"
 
     def _on_connect(self, client: Any, userdata: Any, flags: Any, reason_code: Any, properties: Any) -> None:
         client.subscribe([(topic, 1) for topic in self.topics])
