@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from collections.abc import Iterator
 from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -126,8 +127,10 @@ def test_an_alert_raised_while_the_network_is_down_arrives_once_afterwards_then_
     with capture_logs() as logs:
         thread.start()
         try:
-            threading.Event().wait(0.5)
-            assert any(e["event"] == "uplink_alert_delivery_failed" for e in logs)
+            deadline = time.monotonic() + 30
+            while not any(e["event"] == "uplink_alert_delivery_failed" for e in logs):
+                assert time.monotonic() < deadline, "no failed delivery logged while the network was down"
+                threading.Event().wait(0.05)
             catcher = Catcher(port)  # the network is back
             requests = catcher.wait(4)
             threading.Event().wait(0.5)
