@@ -111,7 +111,7 @@ def daemon_on_shifted_clock(
         listener.close()
 
 
-def polls_after(listener: NotifyListener, count: int, timeout: float = 30) -> list[datetime]:
+def polls_after(listener: NotifyListener, count: int, timeout: float = 60) -> list[datetime]:
     """Wait for ``count`` more polls than seen so far; the last-poll times of all of them."""
     wanted = len(listener.statuses()) + count
     listener.wait_for(lambda _m: len(listener.statuses()) >= wanted, timeout=timeout)

@@ -240,7 +240,7 @@ def test_sigterm_stops_a_replay_of_a_folder_holding_a_fifo(
         while not list((tmp_path / "out").glob("run_*/observations.*.jsonl")) and time.monotonic() < deadline:
             time.sleep(0.05)  # replaying: past the FIFO, which is read (and refused) first
         process.popen.send_signal(signal.SIGTERM)
-        status = process.finish(timeout=10)
+        status = process.finish(timeout=60)
     finally:
         process.kill()
     assert status == 0
