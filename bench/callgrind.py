@@ -74,16 +74,20 @@ def available() -> str | None:
     return None
 
 
-def _run(args: list[str], out: Path) -> tuple[list[int], int]:
-    """Run ``python ARGS`` under callgrind; (instructions of each bracketed region, of the whole run)."""
+def _run(args: list[str], out: Path, *, bracketed: bool) -> tuple[list[int], int]:
+    """Run ``python ARGS`` under callgrind; (instructions of each bracketed region, of the whole run).
+
+    ``bracketed``: zero and dump at the marks (:data:`MARK_START`, :data:`MARK_END`); without it
+    the whole run is one count, whatever the program calls.
+    """
     env = {k: v for k, v in os.environ.items() if not k.startswith("BRAIN_") and k != "NOTIFY_SOCKET"}
     env["PYTHONHASHSEED"] = "0"
+    marks = ["--zero-before=getppid", "--dump-before=getpgrp"] if bracketed else []
     done = subprocess.run(
         [
             "valgrind",
             "--tool=callgrind",
-            "--zero-before=getppid",
-            "--dump-before=getpgrp",
+            *marks,
             f"--callgrind-out-file={out}/callgrind.out",
             sys.executable,
             *args,
@@ -117,7 +121,7 @@ def regions(code: str) -> list[int]:
     """
     program = f"import os\n{MARK_START}\n{MARK_END}\n{code}"
     with tempfile.TemporaryDirectory(prefix="brain-callgrind-") as scratch:
-        counts, _ = _run(["-c", program], Path(scratch))
+        counts, _ = _run(["-c", program], Path(scratch), bracketed=True)
     if not counts:
         raise RuntimeError("callgrind wrote no region: the code never reached its end mark")
     empty, *measured = counts
@@ -127,7 +131,7 @@ def regions(code: str) -> list[int]:
 def whole_run(args: list[str]) -> int:
     """Instructions of a whole fresh ``python ARGS`` process (start-up and imports included)."""
     with tempfile.TemporaryDirectory(prefix="brain-callgrind-") as scratch:
-        return _run(args, Path(scratch))[1]
+        return _run(args, Path(scratch), bracketed=False)[1]
 
 
 def main() -> None:
