@@ -7,8 +7,12 @@ STAMP  := $(VENV)/.installed
 # Coverage gate over brain/; it only ever goes up.
 COV_MIN ?= 90
 DATA   ?= ./data
+# pytest-xdist workers: one per core. Coverage of the workers and of every daemon they start
+# (coverage's subprocess patch) is combined into one report (docs/performance.md, "The test suite").
+WORKERS ?= auto
+PYTEST_ALL := $(BIN)/pytest -n $(WORKERS) --dist worksteal --cov --cov-report=term --cov-fail-under=$(COV_MIN)
 
-.PHONY: test lint format typecheck simulate bench drills schemas clean
+.PHONY: test lint format typecheck simulate bench drills hog-check schemas clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -20,7 +24,7 @@ test: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
-	$(BIN)/pytest --cov --cov-report=term --cov-fail-under=$(COV_MIN)
+	$(PYTEST_ALL)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
@@ -44,6 +48,10 @@ bench: $(STAMP)
 
 drills: $(STAMP)
 	$(BIN)/pytest -m slow --no-cov -v
+
+# The suite's tests, five times over with three CPU hogs beside it: no test may race the clock.
+hog-check: $(STAMP)
+	scripts/hog_check.sh $(PYTEST_ALL)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .coverage htmlcov

@@ -3,6 +3,12 @@
 The table holds the figures the project's goals are stated in, each judged against its
 "required" line (PASS/FAIL) and its goal; the part benchmarks follow as they print
 themselves. Nothing here is a test: speed is measured, never asserted in CI.
+
+Why the budgets are counts or ratios (issue 29): this VM's speed moves by a factor of two
+from hour to hour, so a line set in microseconds fails whatever the code does. Where a
+budget is judged, the table shows beside the wall-clock figure either an instruction count
+from callgrind (the same on a quiet and a loaded machine; ``bench/callgrind.py``) or a ratio
+to a reference measured in the same run; the wall-clock figure is kept for reading.
 Run: ``python bench/run_all.py [--quick]`` (``--quick``: a 30-day replay instead of a year).
 """
 
@@ -63,6 +69,12 @@ def _rows(days: int) -> list[Row]:
     floor = replay_floor.measure(days=30)
     _progress("Estimator.step (bench/estimator.py)")
     est = estimator.measure()
+    _progress(
+        f"instructions per Estimator.step, callgrind over {estimator.COUNTED_DAYS} days (about a minute)"
+    )
+    step_count = estimator.step_instructions()
+    _progress("instructions per replayed observation, callgrind (a few minutes)")
+    replay_count = replay_vs_pandas.instructions_per_observation()
     _progress("brain report and brain status (bench/report.py)")
     pages = report.measure(repeat=3)
     ratio = replay["ratio"]
@@ -71,11 +83,13 @@ def _rows(days: int) -> list[Row]:
     return [
         (f"replay {replay['lines']:,.0f} lines: brain", f"{replay['brain_s']:.2f} s ({replay['brain_lines_per_s']:,.0f}/s)", "", "", ""),
         ("  pandas.read_json (load only)", f"{replay['pandas_s']:.2f} s ({replay['pandas_lines_per_s']:,.0f}/s)", "", "", ""),
-        ("  ratio brain / pandas", f"{ratio:.2f}", ">= 0.25", ">= 0.5", _judge(ratio >= 0.25)),
+        ("  ratio brain / pandas, same run", f"{ratio:.2f}", f">= {replay_vs_pandas.RATIO_MIN}", ">= 0.5", _judge(ratio >= replay_vs_pandas.RATIO_MIN)),
+        _count_row("  instructions per replayed observation", replay_count),
         ("  brain's loop, in process", f"{floor['daemon_us']:.1f} us/observation", "", "", ""),
         ("  the parts alone, no loop", f"{floor['parts_us']:.1f} us/observation", "", "", ""),
         ("  best ratio with no loop at all", f"{best:.2f}", "", "", ""),
-        ("Estimator.step, a month of 60 s polls", f"{est['step_us']:.2f} us", "<= 8 us", "", _judge(est["step_us"] <= 8)),
+        ("Estimator.step, a month of 60 s polls", f"{est['step_us']:.2f} us", "", "", ""),
+        _count_row(f"  instructions per step ({estimator.COUNTED_DAYS} days)", step_count, estimator.STEP_INSTRUCTIONS_MAX, 60_000),
         ("  on the replay's month file", f"{est['month_file_step_us']:.2f} us", "", "", ""),
         ("  with state and health records", f"{est['with_records_us']:.2f} us", "", "", ""),
         ("simulated day, 60 s poll", f"{day['day_60s_s']:.3f} s", "<= 1.5 s", "work < imports", _judge(day["day_60s_s"] <= 1.5)),
@@ -84,9 +98,13 @@ def _rows(days: int) -> list[Row]:
         ("  same day, 2 h base cycle", f"{day['day_2h_s']:.3f} s", "", "", ""),
         ("peak RSS, 30 days at 60 s", f"{mem['peak_30d_mb']:.1f} MB", "<= 80 MB", "", _judge(mem["peak_30d_mb"] <= 80)),
         ("  growth 3 -> 30 days", f"{mem['growth_mb']:.1f} MB", "<= 5 MB", "", _judge(mem["growth_mb"] <= 5)),
-        ("start-up: python -c pass", f"{start['python_pass_s']:.3f} s", "", "", ""),
+        ("  anonymous memory at exit (RssAnon)", f"{mem['anon_30d_mb']:.1f} MB", "", "", ""),
+        ("  python -c 'import pydantic'", f"{mem['pydantic_mb']:.1f} MB (anonymous {mem['pydantic_anon_mb']:.2f} MB)", "", "", ""),
+        ("  anonymous / pydantic's, same run", f"{mem['anon_ratio']:.2f}", f"<= {memory.ANON_RATIO_MAX}", "", _judge(mem["anon_ratio"] <= memory.ANON_RATIO_MAX)),
+        ("start-up: python -c pass", f"{start['python_pass_s']:.3f} s (CPU {start['python_pass_cpu_s']:.3f} s)", "", "", ""),
         ("  brain-daemon --help", f"{start['help_s']:.3f} s", "", "", ""),
-        ("  brain-daemon to READY", f"{start['ready_s']:.3f} s", "", "", ""),
+        ("  brain-daemon to READY", f"{start['ready_s']:.3f} s (CPU {start['ready_cpu_s']:.3f} s)", "", "", ""),
+        ("  READY / python -c pass, CPU, same run", f"{start['ready_ratio']:.1f}", f"<= {startup.READY_RATIO_MAX}", "", _judge(start["ready_ratio"] <= startup.READY_RATIO_MAX)),
         ("bytes written per simulated day", f"{day['day_bytes']:,} B", "", "", ""),
         ("brain report --day, 1-minute data", f"{pages['day_s']:.2f} s (CPU {pages['day_cpu_s']:.2f} s)", "<= 3 s", "", _judge(pages["day_s"] <= 3)),
         ("brain report --week, 1-minute data", f"{pages['week_s']:.2f} s (CPU {pages['week_cpu_s']:.2f} s)", "<= 10 s", "", _judge(pages["week_s"] <= 10)),
@@ -107,6 +125,21 @@ def _advisor_rows() -> list[Row]:
         ("advisor: OSU ventilation agreement, day", f"{100 * vent:.1f} %", ">= 80 %", "", _judge(vent >= 0.8)),
         ("  Advisor.step / Estimator.step", f"{100 * ratio:.0f} % ({adv['advisor_us']:.2f} / {adv['estimator_us']:.2f} us)", "<= 25 %", "", _judge(ratio <= 0.25)),
     ]  # fmt: skip
+
+
+def _count_row(name: str, count: float | str, required: int | None = None, goal: int | None = None) -> Row:
+    """An instruction count, judged when it has a budget; a skip message when callgrind could not run."""
+    if isinstance(count, str):
+        return (name, count, f"<= {required:,}" if required else "", "", "")
+    if required is None:
+        return (name, f"{count:,.0f}", "", "", "")
+    return (
+        name,
+        f"{count:,.0f}",
+        f"<= {required:,}",
+        f"<= {goal:,}" if goal else "",
+        _judge(count <= required),
+    )
 
 
 def _uplink_rss_rows(up: dict[str, Any]) -> list[Row]:

@@ -17,7 +17,7 @@ def test_set_from_another_thread_wakes_the_sleeper() -> None:
     threading.Timer(0.05, stop.set).start()
     began = time.monotonic()
     assert stop.sleep(10) is True
-    assert time.monotonic() - began < 1.0
+    assert time.monotonic() - began < 5.0  # woken by the set, not by the 10 s (room for a loaded machine)
 
 
 def test_once_set_it_stays_set_and_sleeps_return_at_once() -> None:

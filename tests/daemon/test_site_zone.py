@@ -8,7 +8,9 @@ used too where ``../shared`` is present.
 from __future__ import annotations
 
 import json
+from datetime import date, datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -97,14 +99,49 @@ def test_a_replayed_data_root_keeps_the_days_of_the_zone_it_was_written_in(tmp_p
     assert _days(replayed) == _days(original)
 
 
-@pytest.mark.field_data
-def test_the_osu_log_is_replayed_in_ohio_days(field_data: Path, tmp_path: Path) -> None:
+def _import_osu(field_data: Path, tmp_path: Path) -> Path:
     log = tmp_path / "osu.jsonl"
     csv_path = field_data / "osu2024_tomato_reference_environment.csv"
     imported = run_process(
         [*TOOLS, "import-csv", str(csv_path), "--mapping", "osu2024", "--output", str(log)], tmp_path
     )
     assert imported.returncode == 0, imported.stderr
+    return log
+
+
+@pytest.mark.field_data
+def test_the_osu_logs_first_fall_back_and_last_days_are_replayed_in_ohio_days(
+    field_data: Path, tmp_path: Path
+) -> None:
+    """The whole season's cheaper twin: three local days of the imported log, its sidecar kept."""
+    log = _import_osu(field_data, tmp_path)
+    kept = tmp_path / "osu-three-days.jsonl"
+    ohio = ZoneInfo("America/New_York")
+    wanted = {date(2024, 6, 24), date(2024, 11, 3), date(2024, 11, 15)}  # first, fall-back (25 h), last
+    lines = [
+        line
+        for line in log.read_text().splitlines(keepends=True)
+        if datetime.fromisoformat(json.loads(line)["timestamp"]).astimezone(ohio).date() in wanted
+    ]
+    kept.write_text("".join(lines))
+    sidecar = json.loads(log.with_name(log.name + ".meta.json").read_text())
+    kept.with_name(kept.name + ".meta.json").write_text(json.dumps({**sidecar, "observations": len(lines)}))
+    replayed = daemon(tmp_path / "out", "--replay", str(kept))
+    assert replayed.returncode == 0, replayed.stderr
+    days = _days(replayed)
+    assert sorted(days) == ["run_20240624", "run_20241103", "run_20241115"]
+    assert days["run_20240624"][-1] == "2024-06-25T03:55:00Z"  # 23:55 EDT
+    assert days["run_20241103"][0] == "2024-11-03T04:00:00Z"  # 00:00 EDT
+    fall_back = days["run_20241103"]
+    assert {"2024-11-03T05:00:00Z", "2024-11-03T06:00:00Z"} <= set(fall_back)  # 01:00 EDT, then 01:00 EST
+    assert fall_back[-1] == "2024-11-04T03:55:00Z"  # 22:55 EST: the log lacks that day's 23:00 hour (README)
+    assert days["run_20241115"][-1] == "2024-11-16T04:55:00Z"  # 23:55 EST, after the fall-back
+
+
+@pytest.mark.slow
+@pytest.mark.field_data
+def test_the_osu_log_is_replayed_in_ohio_days(field_data: Path, tmp_path: Path) -> None:
+    log = _import_osu(field_data, tmp_path)
     replayed = daemon(tmp_path / "out", "--replay", str(log), timeout=300)
     assert replayed.returncode == 0, replayed.stderr
     days = _days(replayed)

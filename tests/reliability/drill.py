@@ -6,6 +6,7 @@ import contextlib
 import json
 import os
 import re
+import signal
 import socket
 import subprocess
 import sys
@@ -140,6 +141,16 @@ def is_ready(message: Message) -> bool:
     return message.text.startswith("READY=1")
 
 
+def polled(count: int) -> Callable[[Message], bool]:
+    """A :meth:`NotifyListener.wait_for` predicate: the daemon has stored ``count`` observations."""
+
+    def done(message: Message) -> bool:
+        status = message.status
+        return status is not None and not status.ready and status.observations >= count
+
+    return done
+
+
 def part_files(data_root: Path) -> list[Path]:
     """Every plain part file under ``data_root``, in date then stream then number order."""
     return sorted(data_root.glob("run_*/*.jsonl"))
@@ -203,6 +214,21 @@ class Process:
         if self.popen.poll() is None:
             self.popen.kill()
             self.popen.wait()
+
+    @contextlib.contextmanager
+    def paused(self) -> Iterator[None]:
+        """The daemon stopped (SIGSTOP) for the block, then continued (SIGCONT).
+
+        Why: a fault made while the daemon runs races it (``rmtree`` against the daemon
+        recreating files; a paced run reaching the moment the fault was meant to precede while
+        a loaded machine keeps the test waiting). Made while it is stopped, the fault lands
+        between two of its steps, at a moment the test has seen, whatever the machine's load.
+        """
+        self.popen.send_signal(signal.SIGSTOP)
+        try:
+            yield
+        finally:
+            self.popen.send_signal(signal.SIGCONT)
 
 
 def start_daemon(

@@ -50,8 +50,13 @@ def child(data_root: Path, run: int, ack_fd: int) -> None:
     writer.close()
 
 
-def run_and_kill(data_root: Path, run: int, delay_s: float) -> dict[str, int]:
-    """Fork a writer, SIGKILL it after ``delay_s``, return the durable counts it acknowledged."""
+def run_and_kill(data_root: Path, run: int, delay_s: float, *, after_ack: bool = False) -> dict[str, int]:
+    """Fork a writer, SIGKILL it after ``delay_s``, return the durable counts it acknowledged.
+
+    ``after_ack``: the ``delay_s`` starts at its first acknowledgement, not at the fork (an event:
+    on a loaded machine whose disk is slow to fsync, no kill 0-60 ms after the fork may come late
+    enough to find anything acknowledged).
+    """
     read_fd, write_fd = os.pipe()
     pid = os.fork()
     if pid == 0:  # pragma: no cover - the child's coverage dies with it
@@ -61,11 +66,14 @@ def run_and_kill(data_root: Path, run: int, delay_s: float) -> dict[str, int]:
         finally:
             os._exit(0)
     os.close(write_fd)
+    first = b""
+    while after_ack and b"\n" not in first and (chunk := os.read(read_fd, 4096)):
+        first += chunk
     time.sleep(delay_s)
     os.kill(pid, signal.SIGKILL)
     os.waitpid(pid, 0)
     with os.fdopen(read_fd, "rb") as pipe:
-        acks = pipe.read().decode().split()
+        acks = (first + pipe.read()).decode().split()
     acked = dict.fromkeys(STREAM_NAMES, 0)
     for stream, count in zip(acks[::2], acks[1::2], strict=True):
         acked[stream] = max(acked[stream], int(count))
@@ -74,7 +82,9 @@ def run_and_kill(data_root: Path, run: int, delay_s: float) -> dict[str, int]:
 
 def crash_drill(data_root: Path, kills: int, seed: int) -> None:
     rng = random.Random(seed)
-    acked_per_run = [run_and_kill(data_root, run, rng.uniform(0.0, 0.06)) for run in range(kills)]
+    acked_per_run = [
+        run_and_kill(data_root, run, rng.uniform(0.0, 0.06), after_ack=run % 4 == 3) for run in range(kills)
+    ]
     assert sum(acks["observations"] for acks in acked_per_run) > 0, (
         "no kill came late enough to test anything"
     )

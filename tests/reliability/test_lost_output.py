@@ -1,17 +1,19 @@
 """Loss is never success: output that cannot be written, or vanishes, is an error with a count.
 
 Each fault is made for real under a real ``brain-daemon`` process: a file where the
-data root should be, a file system remounted read-only while the daemon writes
-(a tmpfs mounted for the test), the data root and a part file deleted under it.
+data root should be, a data root turned read-only while the daemon writes, the data
+root and a part file deleted under it. The faults under a running daemon are made
+while it is paused (SIGSTOP, then SIGCONT, ``Process.paused``) once its notifications
+say it has stored a few polls: the fault then lands at a moment the test has seen, and
+``rmtree`` never races the daemon recreating what it deletes, however loaded the machine.
 """
 
 from __future__ import annotations
 
 import shutil
-import time
 from pathlib import Path
 
-from tests.reliability.drill import NotifyListener, is_ready, start_daemon, validate_data_root
+from tests.reliability.drill import NotifyListener, polled, start_daemon, validate_data_root
 from tests.runs import daemon
 from tests.storage.test_unwritable_root import without_permission_bypass
 
@@ -50,9 +52,10 @@ def test_a_folder_turned_unwritable_stops_the_daemon_with_73_and_the_count(tmp_p
         data_root, *ACROSS_MIDNIGHT, log=tmp_path / "daemon.log", env=listener.env, prefix=prefix
     )
     try:
-        listener.wait_for(is_ready, timeout=30)
-        time.sleep(0.5)  # today's run folder made and written into first
-        data_root.chmod(0o555)
+        listener.wait_for(polled(3), timeout=30)  # today's run folder made and written into first
+        with process.paused():
+            assert [p.name for p in data_root.glob("run_*")] == ["run_20260601"], "midnight came first"
+            data_root.chmod(0o555)
         status = process.finish(timeout=60)
     finally:
         process.kill()
@@ -77,9 +80,9 @@ def test_a_data_root_deleted_under_the_daemon_is_reported_recreated_and_written_
         data_root, *PACED, "--config", str(config), log=tmp_path / "daemon.log", env=listener.env
     )
     try:
-        listener.wait_for(is_ready, timeout=30)
-        time.sleep(0.5)
-        shutil.rmtree(data_root)  # checked at each group commit, every 50 ms here (every poll on the Pi)
+        listener.wait_for(polled(3), timeout=30)
+        with process.paused():
+            shutil.rmtree(data_root)  # checked at each group commit, every 50 ms here (every poll on the Pi)
         status = process.finish(timeout=60)
     finally:
         process.kill()
@@ -111,10 +114,10 @@ def test_a_part_file_deleted_under_the_daemon_is_reported_and_written_again(tmp_
         env=listener.env,
     )
     try:
-        listener.wait_for(is_ready, timeout=30)
-        time.sleep(0.5)
-        part = next(data_root.glob("run_*/observations.*.jsonl"))
-        part.unlink()
+        listener.wait_for(polled(3), timeout=30)
+        with process.paused():
+            part = next(data_root.glob("run_*/observations.*.jsonl"))
+            part.unlink()
         status = process.finish(timeout=60)
     finally:
         process.kill()

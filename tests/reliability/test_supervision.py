@@ -25,8 +25,15 @@ from pathlib import Path
 from typing import Any
 
 from tests.conftest import PROJECT_ROOT
-from tests.reliability.drill import NotifyListener, is_ready, log_events, start_daemon, validate_data_root
-from tests.reliability.test_clock_jumps import daemon_on_shifted_clock, step_clock
+from tests.reliability.drill import (
+    NotifyListener,
+    is_ready,
+    log_events,
+    polled,
+    start_daemon,
+    validate_data_root,
+)
+from tests.reliability.test_clock_jumps import check_no_burst_no_stall, daemon_on_shifted_clock, step_clock
 from tests.runs import DAEMON, clean_env
 
 POLL_S = 0.5
@@ -47,11 +54,13 @@ def test_a_wall_clock_in_1970_still_polls_and_pings_the_watchdog(tmp_path: Path)
     ):
         listener.wait_for(is_ready, timeout=30)
         ready_at = time.monotonic()
-        listener.wait_for(lambda _m: len(listener.statuses()) >= 6, timeout=15)
+        listener.wait_for(lambda _m: len(listener.statuses()) >= 6, timeout=30)
         in_1970 = len(listener.messages)
         step_clock(offset_file, NTP_STEP_S)  # NTP answers: the clock jumps to 2026
+        # Generous: coalescing 56 years of missed runs takes 1.3 s of a quiet machine's CPU, and a
+        # loaded one with the coverage tracer took over 15 s.
         listener.wait_for(
-            lambda m: (s := m.status) is not None and bool(s.last_poll and s.last_poll.year == 2026), 15
+            lambda m: (s := m.status) is not None and bool(s.last_poll and s.last_poll.year == 2026), 90
         )
     messages = listener.messages
 
@@ -59,12 +68,14 @@ def test_a_wall_clock_in_1970_still_polls_and_pings_the_watchdog(tmp_path: Path)
     polls = [(m.received, s.last_poll) for m in early if (s := m.status) is not None and not s.ready]
     assert len(polls) >= 6 and all(stamp is not None and stamp.year == 1970 for _, stamp in polls)
     gaps = [b[0] - a[0] for a, b in itertools.pairwise(polls)]
-    # On the grid: one poll per interval; a machine busy with other work may delay one a little.
-    assert all(0.5 * POLL_S < gap < 2 * POLL_S for gap in gaps), f"polls every {POLL_S} s, got gaps {gaps}"
+    # On the grid: one poll per interval, judged over the whole span (a machine busy with other
+    # work delays a poll, and the next one, on the grid, then comes sooner: so no single gap is judged).
+    check_no_burst_no_stall([(m, None) for m in early if (s := m.status) is not None and not s.ready], POLL_S)
     pings = [m.received for m in early if m.text == "WATCHDOG=1"]
-    # One ping per poll, plus the watchdog job's every 0.2 s: more pings than polls, none far apart.
+    # One ping per poll, plus the watchdog job's every 0.2 s: more pings than polls, none far apart
+    # (far: a stall of the daemon, beyond what a loaded machine's scheduling delays).
     assert len(pings) >= 1.5 * len(polls), (len(pings), len(polls))
-    assert max(b - a for a, b in itertools.pairwise(pings)) < POLL_S + 0.5, "the job pings between polls"
+    assert max(b - a for a, b in itertools.pairwise(pings)) < 4 * POLL_S, "the job pings between polls"
     events = log_events(log)
     implausible = [e for e in events if e["event"] == "wall_clock_implausible"]
     assert len(implausible) == 1 and implausible[0]["level"] == "warning"
@@ -89,7 +100,7 @@ def test_a_notify_socket_nobody_reads_never_blocks_the_daemon(tmp_path: Path) ->
         )  # fmt: skip
         try:
             first_drop = _wait_for_event(log, "sd_notify_failed", timeout=30)
-            time.sleep(3)  # 30 more polls, if it still polls
+            _wait_for_lines(tmp_path / "data", "observations", 40, timeout=60)  # it polls on
             process.popen.send_signal(signal.SIGTERM)
             assert process.finish(timeout=20) == 0, log.read_text()[-3000:]
         finally:
@@ -113,22 +124,25 @@ def test_a_notify_socket_nobody_reads_never_blocks_the_daemon(tmp_path: Path) ->
 
 def test_sighup_flushes_sigusr1_reports_and_neither_stops_the_daemon(tmp_path: Path) -> None:
     log = tmp_path / "daemon.log"
+    listener = NotifyListener(tmp_path / "notify.sock")
     process = start_daemon(
-        tmp_path / "data", "--simulate", "--time-scale", "600", "--duration-hours", "24", log=log
-    )
+        tmp_path / "data", "--simulate", "--time-scale", "600", "--duration-hours", "24", log=log,
+        env=listener.env,
+    )  # fmt: skip
     try:
-        _wait_for_event(log, "daemon_started", timeout=30)
-        time.sleep(0.5)
+        listener.wait_for(polled(3), timeout=30)  # records written, to be flushed
         process.popen.send_signal(signal.SIGHUP)
-        flushed = _wait_for_event(log, "sighup_flushed", timeout=10)
+        flushed = _wait_for_event(log, "sighup_flushed", timeout=30)
         process.popen.send_signal(signal.SIGUSR1)
-        status = _wait_for_event(log, "status", timeout=10)
-        time.sleep(0.5)
+        status = _wait_for_event(log, "status", timeout=30)
+        polls = len(listener.statuses())
+        listener.wait_for(lambda _m: len(listener.statuses()) >= polls + 3, timeout=30)
         assert process.popen.poll() is None, "SIGHUP and SIGUSR1 leave the daemon running"
         process.popen.send_signal(signal.SIGTERM)
         assert process.finish(timeout=20) == 0, log.read_text()[-3000:]
     finally:
         process.kill()
+        listener.close()
     stopped = next(e for e in log_events(log) if e["event"] == "daemon_stopped")
     assert flushed["level"] == "info" and 0 < flushed["storage_written"] < stopped["storage_written"]
     assert status["status"].startswith("last poll 2026-06-01T") and "observations" in status["status"]
@@ -146,16 +160,19 @@ def test_sighup_inherited_as_ignored_stays_ignored(tmp_path: Path) -> None:
         "import sys; "
     )
     log = tmp_path / "daemon.log"
+    listener = NotifyListener(tmp_path / "notify.sock")
     with log.open("wb") as out:
         popen = subprocess.Popen(
             [sys.executable, "-c", "import sys; " + nohup, "--output-dir", str(tmp_path / "data"),
              "--log-format", "json", "--simulate", "--time-scale", "600"],
-            stdout=out, stderr=subprocess.STDOUT, env=clean_env(), cwd=PROJECT_ROOT,
+            stdout=out, stderr=subprocess.STDOUT, env=clean_env(**listener.env), cwd=PROJECT_ROOT,
         )  # fmt: skip
     try:
-        _wait_for_event(log, "daemon_started", timeout=30)
+        listener.wait_for(polled(1), timeout=30)
         popen.send_signal(signal.SIGHUP)
-        time.sleep(1)
+        # A hang-up that was not ignored would end it at once, before it polls again: three more polls.
+        polls = len(listener.statuses())
+        listener.wait_for(lambda _m: len(listener.statuses()) >= polls + 3, timeout=30)
         assert popen.poll() is None
         popen.send_signal(signal.SIGTERM)
         assert popen.wait(timeout=20) == 0
@@ -163,6 +180,7 @@ def test_sighup_inherited_as_ignored_stays_ignored(tmp_path: Path) -> None:
         if popen.poll() is None:
             popen.kill()
             popen.wait()
+        listener.close()
     assert not [e for e in log_events(log) if e["event"] == "sighup_flushed"]
 
 
@@ -190,6 +208,16 @@ def test_a_closed_stdout_never_stops_a_run(tmp_path: Path) -> None:
     records = validate_data_root(tmp_path / "data")
     assert len(records["observations"]) == 6 * 60, "every poll of the run was stored"
     print(f"closed stdout: {len(records['observations'])} of {6 * 60} polls stored, exit 0")
+
+
+def _wait_for_lines(data_root: Path, stream: str, count: int, timeout: float) -> None:
+    """Wait until the parts of ``stream`` hold ``count`` whole lines; fail after ``timeout`` s."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if sum(p.read_bytes().count(b"\n") for p in data_root.glob(f"run_*/{stream}.*.jsonl")) >= count:
+            return
+        time.sleep(0.05)
+    raise AssertionError(f"fewer than {count} {stream} lines within {timeout} s")
 
 
 def _wait_for_event(log: Path, event: str, timeout: float) -> dict[str, Any]:

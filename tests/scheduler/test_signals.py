@@ -60,7 +60,9 @@ CHILD = textwrap.dedent(
 
     def poll(fire_time):
         say("job start")
-        time.sleep(0.5)  # the parent's SIGTERM lands in here
+        deadline = time.monotonic() + 30
+        while not scheduler.stop_requested and time.monotonic() < deadline:
+            time.sleep(0.01)  # the parent's SIGTERM lands in here, however long the parent takes
         say("job end")
 
     scheduler.add_job(poll, every(timedelta(milliseconds=100)), name="poll")

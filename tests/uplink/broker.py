@@ -16,6 +16,7 @@ from __future__ import annotations
 import getpass
 import json
 import os
+import random
 import shutil
 import signal
 import socket
@@ -45,11 +46,33 @@ def require_mosquitto() -> str:
     return MOSQUITTO
 
 
+PORTS_BELOW = 32768
+"""Where Linux starts handing out ports for outgoing connections (``ip_local_port_range``'s default)."""
+PORTS_FROM = 20000
+PORT_SLICE = 1000
+"""Each pytest-xdist worker picks in its own slice of 1,000 ports: gw0 20000-20999, gw1 21000-21999..."""
+_PICK = random.Random()  # its own generator: a test that seeds the global one does not make picks repeat
+
+
 def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
+    """A loopback port nobody listens on, chosen where no other test and no client can take it meanwhile.
+
+    Why not the kernel's free port (``bind`` to 0): that port comes from the range the kernel
+    also gives every outgoing connection, so between the probe closing it and Mosquitto binding
+    it (or while a broker is stopped for an outage), a client of another test could be handed
+    it. Ports below that range are only ever taken deliberately, and each parallel worker
+    (``PYTEST_XDIST_WORKER``) draws from its own slice, so two workers never pick the same one.
+    """
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0")
+    first = PORTS_FROM + PORT_SLICE * (int(worker.removeprefix("gw") or 0) % 12)
+    for port in _PICK.sample(range(first, min(first + PORT_SLICE, PORTS_BELOW)), 50):
+        with socket.socket() as probe:
+            try:
+                probe.bind(("127.0.0.1", port))
+            except OSError:  # taken by a test of another run on this machine
+                continue
+            return port
+    raise RuntimeError(f"no free loopback port in {first}-{first + PORT_SLICE - 1}")
 
 
 class Broker:
@@ -132,7 +155,7 @@ class Subscriber:
         client.connect("127.0.0.1", self.port, keepalive=10)
         client.loop_start()
         self._client = client
-        assert self._subscribed.wait(10), "subscriber not subscribed within 10 s"
+        assert self._subscribed.wait(30), "subscriber not subscribed within 30 s"
 
     def _on_connect(self, client: Any, userdata: Any, flags: Any, reason_code: Any, properties: Any) -> None:
         client.subscribe([(topic, 1) for topic in self.topics])

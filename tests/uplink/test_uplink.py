@@ -188,10 +188,9 @@ def test_discovery_configs_are_retained_and_sent_again_when_home_assistant_comes
     thread = threading.Thread(target=uplink.run, args=(stop,))
     thread.start()
     try:
-        deadline = time.monotonic() + 10
-        while not uplink.connections and time.monotonic() < deadline:
-            time.sleep(0.05)
-        time.sleep(0.5)  # the configs are on the broker before Home Assistant subscribes
+        probe = subscribe("homeassistant/#", client_id="probe")
+        # The configs are on the broker before Home Assistant subscribes: seen by another client first.
+        probe.wait_for(lambda: len(probe.messages) >= len(uplink.discovery), timeout=30)
         late = subscribe("homeassistant/#", client_id="home-assistant")
         late.wait_for(lambda: len(late.messages) >= len(uplink.discovery))
         assert all(m.retain for m in late.messages)
