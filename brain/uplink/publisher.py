@@ -24,12 +24,11 @@ from typing import Any
 import structlog
 
 from brain.errors import BrainError
+from brain.install_hint import install_command
 from brain.uplink.messages import AVAILABILITY_OFFLINE
 from brain.uplink.settings import UplinkSettings
 
 log = structlog.get_logger(__name__)
-
-INSTALL_HINT = "pip install 'brain[uplink]' (paho-mqtt 2.x)"
 
 
 class UplinkError(BrainError):
@@ -50,7 +49,8 @@ def require_paho() -> None:
     try:
         import paho.mqtt.client  # noqa: F401
     except ImportError:
-        raise UplinkError(f"brain uplink needs paho-mqtt: {INSTALL_HINT}") from None
+        hint = install_command("uplink")
+        raise UplinkError(f"brain uplink needs paho-mqtt 2.x: {hint}") from None
 
 
 @dataclass(frozen=True)

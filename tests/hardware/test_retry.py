@@ -26,7 +26,7 @@ def test_missing_library_says_how_to_install_it() -> None:
     link: DeviceLink[object] = DeviceLink(
         "par", open_device, retry=RetryPolicy(), monotonic=FakeTime().monotonic
     )
-    with pytest.raises(SensorReadError, match=r"brain\[pi\]"):
+    with pytest.raises(SensorReadError, match=r"-m pip install .*\[pi\]"):
         link.acquire()
 
 
