@@ -8,7 +8,7 @@ STAMP  := $(VENV)/.installed
 COV_MIN ?= 90
 DATA   ?= ./data
 
-.PHONY: test lint format typecheck simulate bench drills schemas clean
+.PHONY: test lint format typecheck simulate bench drills schemas pi-check clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -44,6 +44,11 @@ bench: $(STAMP)
 
 drills: $(STAMP)
 	$(BIN)/pytest -m slow --no-cov -v
+
+# brain installed and run on an emulated Raspberry Pi OS (bookworm arm64 under qemu): scripts/pi_check.py.
+# Needs root; caches the root in /var/cache/brain-pi-check; skipped (fails in CI) without binfmt_misc.
+pi-check:
+	$(PYTHON) scripts/pi_check.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .coverage htmlcov

@@ -99,7 +99,7 @@ class DeviceLink(Generic[T]):
         try:
             device = self._open()
         except self._open_errors as exc:
-            self._record_failure(_describe(exc), now)
+            self._record_failure(describe_error(exc), now)
             raise DeviceNotFoundError(f"cannot open: {self._last_error}") from exc
         if self._failures:
             log.info("device_reopened", device=self._label, after_failures=self._failures)
@@ -110,7 +110,7 @@ class DeviceLink(Generic[T]):
     def lost(self, error: BaseException) -> None:
         """Drop the handle after a read showed the device is gone; reopen it after the backoff."""
         self._drop()
-        self._record_failure(_describe(error), self._monotonic())
+        self._record_failure(describe_error(error), self._monotonic())
 
     def close(self) -> None:
         """Release the device; idempotent. A later :meth:`acquire` opens it again."""
@@ -122,7 +122,7 @@ class DeviceLink(Generic[T]):
             try:
                 self._release(device)
             except Exception as exc:  # releasing a device that is already gone must not raise
-                log.warning("device_release_failed", device=self._label, error=_describe(exc))
+                log.warning("device_release_failed", device=self._label, error=describe_error(exc))
 
     def _record_failure(self, error: str, now: float) -> None:
         self._failures += 1
@@ -133,7 +133,8 @@ class DeviceLink(Generic[T]):
             log.warning("device_unavailable", device=self._label, error=error, retry_in_s=delay)
 
 
-def _describe(exc: BaseException) -> str:
+def describe_error(exc: BaseException) -> str:
+    """An exception as one line for logs and errors; a missing library says how to install it."""
     text = str(exc) or type(exc).__name__
     if isinstance(exc, ImportError):
         return f"{text} (install the Pi libraries: {install_command('pi')})"

@@ -1,0 +1,109 @@
+"""scripts/pi_check.py's parts that run without root, and that it installs what docs/deployment.md says.
+
+The check itself (debootstrap, qemu, a day under emulation) is long and needs
+root: ``make pi-check`` runs it and ``.ci/run`` calls that; here are only its
+promises to the docs and its skip/fail rule.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import re
+import sys
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+
+from tests.conftest import PROJECT_ROOT
+
+SCRIPT = PROJECT_ROOT / "scripts" / "pi_check.py"
+DEPLOYMENT = (PROJECT_ROOT / "docs" / "deployment.md").read_text()
+
+
+def _module() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("pi_check", SCRIPT)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["pi_check"] = module  # dataclasses look their module up
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_the_root_gets_the_docs_apt_line() -> None:
+    (line,) = re.findall(r"^sudo apt install (.+)$", DEPLOYMENT, re.MULTILINE)
+    assert tuple(line.split()) == _module().DOCS_APT_PACKAGES
+
+
+def test_the_venv_gets_the_docs_install_line() -> None:
+    pi_check = _module()
+    assert "sudo python3 -m venv /opt/brain/venv\n" in DEPLOYMENT
+    assert f"sudo /opt/brain/venv/bin/pip install '/home/pi/brain[{pi_check.EXTRAS}]'" in DEPLOYMENT
+    assert pi_check.VENV == "/opt/brain/venv" and pi_check.CHECKOUT == "/home/pi/brain"
+
+
+def test_make_and_ci_run_it() -> None:
+    assert re.search(
+        r"^pi-check:.*\n\t\$\(PYTHON\) scripts/pi_check.py$", (PROJECT_ROOT / "Makefile").read_text(), re.M
+    )
+    ci = (PROJECT_ROOT / ".ci" / "run").read_text().splitlines()
+    assert ci.index("make test") < next(i for i, line in enumerate(ci) if line.startswith("make pi-check"))
+
+
+@pytest.mark.parametrize(("ci", "status", "word"), [("true", 1, "FAILED"), ("", 0, "SKIPPED")])
+def test_a_machine_that_cannot_run_it_fails_in_ci_and_skips_elsewhere(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], ci: str, status: int, word: str
+) -> None:
+    pi_check = _module()
+
+    def no_binfmt() -> None:
+        raise pi_check.UnavailableError("binfmt_misc is not mounted and cannot be: permission denied")
+
+    monkeypatch.setattr(pi_check, "prepare_host", no_binfmt)
+    monkeypatch.setenv("CI", ci)
+    assert pi_check.main([]) == status
+    out = capsys.readouterr().out
+    assert f"pi-check: {word}: this machine cannot run the Pi check: binfmt_misc is not mounted" in out
+
+
+def test_without_root_it_is_unavailable(monkeypatch: pytest.MonkeyPatch) -> None:
+    pi_check = _module()
+    monkeypatch.setattr(os, "geteuid", lambda: 1000)
+    with pytest.raises(pi_check.UnavailableError, match="needs root"):
+        pi_check.prepare_host()
+
+
+def test_the_root_is_keyed_on_what_goes_into_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    pi_check = _module()
+    before = pi_check.root_key()
+    monkeypatch.setattr(pi_check, "DOCS_APT_PACKAGES", (*pi_check.DOCS_APT_PACKAGES, "rsync"))
+    assert pi_check.root_key() != before
+
+
+def test_native_memory_is_this_process_resident_set() -> None:
+    pi_check = _module()
+    status = Path("/proc/self/status").read_text()
+    vm_rss = int(re.search(r"^VmRSS:\s+(\d+) kB", status, re.M).group(1))  # type: ignore[union-attr]
+    measured = pi_check.smaps_rss_kib(os.getpid(), emulated=False)
+    assert 0.8 * vm_rss < measured < 1.2 * vm_rss
+
+
+def test_the_emulator_own_mappings_are_left_out(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    pi_check = _module()
+    smaps = (
+        "00400000-00800000 r-xp 00000000 fe:01 1 /usr/bin/qemu-aarch64-static\nRss: 3000 kB\n"
+        "7f0000000000-7f0040000000 rwxp 00000000 00:00 0 \nRss: 50000 kB\n"
+        "01000000-02000000 rw-p 00000000 00:00 0 [heap]\nRss: 7000 kB\n"
+        "5500000000-5500100000 r--p 00000000 fe:01 2 /opt/brain/venv/bin/python3.11\nRss: 4000 kB\n"
+        "5600000000-5604000000 rw-p 00000000 00:00 0 \nRss: 30000 kB\n"
+    )
+    proc = tmp_path / "proc" / "42"
+    proc.mkdir(parents=True)
+    (proc / "smaps").write_text(smaps)
+    real_path = pi_check.Path
+    monkeypatch.setattr(
+        pi_check, "Path", lambda p: real_path(str(p).replace("/proc", str(tmp_path / "proc"), 1))
+    )
+    assert pi_check.smaps_rss_kib(42, emulated=True) == 34000
+    assert pi_check.smaps_rss_kib(42, emulated=False) == 94000
