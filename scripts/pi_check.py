@@ -56,8 +56,6 @@ from typing import Any
 PROJECT = Path(__file__).resolve().parent.parent
 SUITE = "bookworm"
 """Raspberry Pi OS Bookworm is built on Debian 12 (bookworm), Python 3.11."""
-ARCH = "arm64"
-QEMU_BINFMT = "qemu-aarch64"
 MIRROR = "http://deb.debian.org/debian"
 DOCS_APT_PACKAGES = ("python3-venv", "i2c-tools", "gpiod")
 """The apt line of docs/deployment.md, section 3 (tests/scripts/test_pi_check.py keeps the two equal).
@@ -138,8 +136,24 @@ def timed(step: str, timings: dict[str, float]) -> Iterator[None]:
 # --- the machine ------------------------------------------------------------------------------------
 
 
-def prepare_host() -> None:
-    """Install qemu-user-static and debootstrap, mount binfmt_misc, make sure arm64 binaries run."""
+@dataclass(frozen=True)
+class Target:
+    """One Debian architecture the check builds a root for."""
+
+    arch: str
+    binfmt: str
+    """The binfmt_misc entry of its qemu (``/proc/sys/fs/binfmt_misc/<binfmt>``)."""
+    packages: tuple[str, ...]
+
+
+ARM64 = Target("arm64", "qemu-aarch64", tuple(sorted({*DOCS_APT_PACKAGES, *ROOT_EXTRA_PACKAGES})))
+"""Raspberry Pi OS Bookworm 64-bit: the supported image."""
+ARMHF = Target("armhf", "qemu-arm", ("ca-certificates", "python3", "python3-venv"))
+"""The 32-bit image, only to see ``[pi]`` refused at install time (docs/deployment.md, section 3)."""
+
+
+def prepare_host(targets: Sequence[Target]) -> None:
+    """Install qemu-user-static and debootstrap, mount binfmt_misc, make sure the targets' binaries run."""
     if os.geteuid() != 0:
         raise UnavailableError("needs root (debootstrap, chroot and mount)")
     if not (shutil.which("debootstrap") and shutil.which("qemu-aarch64-static")):
@@ -157,51 +171,56 @@ def prepare_host() -> None:
         )
         if mounted.returncode != 0:
             raise UnavailableError(f"binfmt_misc is not mounted and cannot be: {mounted.stderr.strip()}")
-    entry = binfmt / QEMU_BINFMT
-    if not entry.exists():
-        subprocess.run(["update-binfmts", "--enable", QEMU_BINFMT], check=False, capture_output=True)
-    if not entry.exists():
-        raise UnavailableError(f"no binfmt_misc entry {entry} (update-binfmts --enable {QEMU_BINFMT} failed)")
-    text = entry.read_text()
-    if not text.startswith("enabled"):
-        raise UnavailableError(f"{entry} is disabled")
-    flags = re.search(r"^flags: *(\S*)", text, re.MULTILINE)
-    if flags is None or "F" not in flags.group(1):
-        # Without F the kernel looks for the interpreter inside the chroot, where it is not.
-        raise UnavailableError(f"{entry} lacks the F (fix binary) flag, so qemu cannot run inside a chroot")
+    for target in targets:
+        entry = binfmt / target.binfmt
+        if not entry.exists():
+            subprocess.run(["update-binfmts", "--enable", target.binfmt], check=False, capture_output=True)
+        if not entry.exists():
+            raise UnavailableError(
+                f"no binfmt_misc entry {entry} (update-binfmts --enable {target.binfmt} failed)"
+            )
+        text = entry.read_text()
+        if not text.startswith("enabled"):
+            raise UnavailableError(f"{entry} is disabled")
+        flags = re.search(r"^flags: *(\S*)", text, re.MULTILINE)
+        if flags is None or "F" not in flags.group(1):
+            # Without F the kernel looks for the interpreter inside the chroot, where it is not.
+            raise UnavailableError(
+                f"{entry} lacks the F (fix binary) flag, so qemu cannot run inside a chroot"
+            )
 
 
-def root_key() -> str:
-    packages = sorted({*DOCS_APT_PACKAGES, *ROOT_EXTRA_PACKAGES})
-    inputs = json.dumps({"suite": SUITE, "arch": ARCH, "mirror": MIRROR, "packages": packages, "layout": 1})
-    return hashlib.sha256(inputs.encode()).hexdigest()[:16]
+def root_key(target: Target) -> str:
+    """What goes into a root: a change to any of it makes a new root."""
+    inputs = {"suite": SUITE, "arch": target.arch, "mirror": MIRROR, "packages": sorted(target.packages)}
+    return hashlib.sha256(json.dumps({**inputs, "layout": 1}).encode()).hexdigest()[:16]
 
 
-def ensure_root() -> tuple[Path, bool]:
-    """The cached arm64 root for the current inputs, made with debootstrap if absent; (root, was cached)."""
-    CACHE.mkdir(parents=True, exist_ok=True)
-    root = CACHE / f"root-{ARCH}-{root_key()}"
+def ensure_root(target: Target) -> tuple[Path, bool]:
+    """The cached root of ``target``, made with debootstrap if absent; (root, was cached)."""
+    root = CACHE / f"root-{target.arch}-{root_key(target)}"
     if (root / ".complete").exists():
         return root, True
-    for stale in CACHE.glob(f"root-{ARCH}-*"):  # an older key, or a build that was interrupted
-        say(f"removing stale root {stale}")
+    for stale in [*CACHE.glob(f"root-{target.arch}-*"), *CACHE.glob(f"building-root-{target.arch}-*")]:
+        say(f"removing stale root {stale}")  # an older key, or a build that was interrupted
         shutil.rmtree(stale)
     building = CACHE / f"building-{root.name}"
-    shutil.rmtree(building, ignore_errors=True)
-    packages = ",".join(sorted({*DOCS_APT_PACKAGES, *ROOT_EXTRA_PACKAGES}))
-    run(
-        [
-            "debootstrap",
-            f"--arch={ARCH}",
-            "--variant=minbase",
-            f"--include={packages}",
-            SUITE,
-            str(building),
-            MIRROR,
-        ],
-        timeout=3600,
-    )
-    (building / ".complete").write_text(root_key() + "\n")
+    command = [
+        "debootstrap",
+        f"--arch={target.arch}",
+        "--variant=minbase",
+        f"--include={','.join(target.packages)}",
+    ]
+    for attempt in (1, 2, 3):  # a mirror hiccup should not fail CI; a real error fails three times
+        try:
+            run([*command, SUITE, str(building), MIRROR], timeout=3600)
+            break
+        except CheckFailedError as exc:
+            if attempt == 3:
+                raise
+            say(f"debootstrap failed (attempt {attempt}), retrying: {str(exc).splitlines()[0]}")
+            shutil.rmtree(building, ignore_errors=True)
+    (building / ".complete").write_text(root_key(target) + "\n")
     building.rename(root)
     return root, False
 
@@ -341,6 +360,34 @@ class Results:
             self.failures.append(text)
 
 
+PI_PLATFORMS = ("manylinux2014_aarch64", "manylinux_2_28_aarch64", "manylinux_2_34_aarch64")
+"""The wheel tags docs/deployment.md downloads for a Pi without internet (lgpio's is manylinux_2_34)."""
+
+
+def check_offline_install(root: Path, workdir: Path) -> None:
+    """docs/deployment.md, "A Pi without internet access": wheels fetched here, installed with no index."""
+    wheels = workdir / "pi-wheels"
+    run(
+        [sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "-w", str(wheels), str(PROJECT)],
+        timeout=900,
+    )
+    (brain_wheel,) = wheels.glob("brain-*.whl")
+    platforms = [arg for tag in PI_PLATFORMS for arg in ("--platform", tag)]
+    download = ["download", "--quiet", "-d", str(wheels), "--only-binary=:all:", "--python-version", "3.11"]
+    run([sys.executable, "-m", "pip", *download, *platforms, f"{brain_wheel}[{EXTRAS}]"], timeout=900)
+    inside = root / "home/pi/pi-wheels"
+    shutil.rmtree(inside, ignore_errors=True)
+    shutil.copytree(wheels, inside)
+    script = (
+        "rm -rf /var/tmp/offline-venv && python3 -m venv /var/tmp/offline-venv && "
+        "/var/tmp/offline-venv/bin/pip install --quiet --no-index --find-links /home/pi/pi-wheels "
+        f"'brain[{EXTRAS}]' && "
+        f"/var/tmp/offline-venv/bin/brain config check {CHECKOUT}/config/brain.toml && "
+        "rm -rf /var/tmp/offline-venv"
+    )
+    run(guest(root, ["sh", "-c", script]), timeout=3600)
+
+
 def check_imports(root: Path) -> None:
     code = "; ".join(f"import {name}" for name in DRIVER_IMPORTS) + "; print(board.board_id)"
     done = run(guest(root, [f"{VENV}/bin/python", "-c", code], env=BOARD_ENV), timeout=900)
@@ -361,7 +408,13 @@ def simulate_day(results: Results, root: Path, host: Path, workdir: Path) -> Non
     with timed("arm64: brain-daemon --simulate, one day", results.timings):
         cmd = ["sh", "-c", f'cd {CHECKOUT} && exec "$0" "$@"', f"{VENV}/bin/brain-daemon", *SIM_ARGS]
         run(guest(root, [*cmd, "--output-dir", "/var/tmp/pi-check-sim"]), timeout=7200)
+    # The manifest also holds where the data root is and when it was started: only its identity must match.
     ours, theirs = files_of(host_out), files_of(guest_out)
+    identities = [json.loads(files.pop("manifest.json"))["identity"] for files in (ours, theirs)]
+    if identities[0] != identities[1]:
+        raise CheckFailedError(
+            f"the manifests' identities differ: host {identities[0]}, arm64 {identities[1]}"
+        )
     if ours.keys() != theirs.keys():
         raise CheckFailedError(
             f"the emulated day wrote other files: host {sorted(ours)}, arm64 {sorted(theirs)}"
@@ -369,7 +422,8 @@ def simulate_day(results: Results, root: Path, host: Path, workdir: Path) -> Non
     differing = [name for name in ours if ours[name] != theirs[name]]
     if differing:
         raise CheckFailedError(f"the emulated day wrote other bytes in {differing}")
-    say(f"ok: the emulated day wrote the same {len(ours)} files, {sum(map(len, ours.values()))} bytes")
+    size = sum(map(len, ours.values()))
+    say(f"ok: the emulated day wrote the same records: {len(ours)} files, {size} bytes")
     ratio = results.timings["arm64: brain-daemon --simulate, one day"] / max(
         results.timings["host: brain-daemon --simulate, one day"], 0.1
     )
@@ -404,6 +458,10 @@ class LogWatch:
         with self._changed:
             self._changed.notify_all()
 
+    def join(self, timeout_s: float) -> None:
+        """Wait for the pipe to close (the process exited and its last lines are in)."""
+        self._thread.join(timeout_s)
+
     def wait_for(self, test: Any, deadline_s: float, what: str) -> None:
         end = time.monotonic() + deadline_s
         with self._changed:
@@ -419,8 +477,9 @@ def hardware_run(
     command: list[str], data_root: Path, *, emulated: bool, env: Mapping[str, str]
 ) -> dict[str, Any]:
     """Start ``brain-daemon --hardware``, wait for its self-test and first poll, then SIGTERM it."""
-    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=env)
-    watch = LogWatch(process.stderr)
+    # The daemon logs JSON lines on stdout (the journal's stream); stderr joins them.
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
+    watch = LogWatch(process.stdout)
     try:
         expected = configured_devices()
         watch.wait_for(
@@ -445,6 +504,7 @@ def hardware_run(
         rss_kib = smaps_rss_kib(process.pid, emulated=emulated)
         process.send_signal(signal.SIGTERM)
         code = process.wait(STOP_DEADLINE_S)
+        watch.join(30)
     finally:
         if process.poll() is None:
             process.kill()
@@ -453,6 +513,8 @@ def hardware_run(
         raise CheckFailedError(
             f"brain-daemon --hardware exited {code} on SIGTERM:\n" + "\n".join(watch.lines[-30:])
         )
+    if not any(e.get("event") == "daemon_stopped" for e in watch.events):
+        raise CheckFailedError("brain-daemon --hardware exited 0 without its daemon_stopped line")
     tests = {e["device"]: e for e in watch.events if e.get("event") == SELF_TEST}
     return {"rss_kib": rss_kib, "self_test": tests, "log": watch.lines}
 
@@ -514,6 +576,35 @@ def check_hardware(results: Results, root: Path, host: Path) -> None:
     )
 
 
+REFUSAL = "/brain-needs-the-64-bit-Raspberry-Pi-OS--see-docs-deployment.md"
+"""The path pip names when ``[pi]`` is installed on 32-bit ARM (pyproject.toml's ``pi`` extra)."""
+
+
+def check_armhf_refused(results: Results) -> None:
+    """On the 32-bit OS, the docs' install must stop at once, naming the reason (docs/deployment.md, 3)."""
+    root, cached = ensure_root(ARMHF)
+    results.measured["armhf_root_cached"] = cached
+    copy_host_network_config(root)
+    copy_project(root / CHECKOUT.lstrip("/"))
+    machine = run(guest(root, ["python3", "-c", "import platform; print(platform.machine())"])).stdout.strip()
+    script = (
+        "rm -rf /var/tmp/venv && python3 -m venv /var/tmp/venv && "
+        f"exec /var/tmp/venv/bin/pip install '{CHECKOUT}[{EXTRAS}]'"
+    )
+    done = subprocess.run(
+        guest(root, ["sh", "-c", script]), capture_output=True, text=True, timeout=3600, check=False
+    )
+    output = done.stdout + done.stderr
+    if done.returncode == 0:
+        raise CheckFailedError(f"pip installed '[{EXTRAS}]' on armhf ({machine}); it must refuse")
+    if REFUSAL not in output:
+        raise CheckFailedError(
+            f"pip on armhf ({machine}) failed, but not with the refusal:\n{output[-3000:]}"
+        )
+    message = next(line for line in output.splitlines() if REFUSAL in line)
+    say(f"ok: armhf ({machine}): pip refuses the install: {message.strip()}")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.parse_args(argv)
@@ -521,7 +612,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     results = Results()
     try:
         with timed("prepare the host (qemu-user-static, debootstrap, binfmt_misc)", results.timings):
-            prepare_host()
+            prepare_host((ARM64, ARMHF))
         CACHE.mkdir(parents=True, exist_ok=True)
         lock = (CACHE / ".lock").open("w")
         try:
@@ -530,7 +621,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             say(f"waiting for another pi-check using {CACHE}")
             fcntl.flock(lock, fcntl.LOCK_EX)  # released when this process exits
         with timed("the bookworm arm64 root", results.timings):
-            root, cached = ensure_root()
+            root, cached = ensure_root(ARM64)
         results.measured["root_cached"] = cached
         run(guest(root, ["/bin/true"]), timeout=120)  # binfmt works inside the chroot
         with timed(f"arm64: venv + pip install '.[{EXTRAS}]'", results.timings):
@@ -552,7 +643,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             host = host_venv()
         with tempfile.TemporaryDirectory(prefix="pi-check-") as workdir:
             simulate_day(results, root, host, Path(workdir))
+            with timed("arm64: the offline install from wheels downloaded on this machine", results.timings):
+                check_offline_install(root, Path(workdir))
         check_hardware(results, root, host)
+        with timed("armhf: the install is refused", results.timings):
+            check_armhf_refused(results)
     except UnavailableError as exc:
         if in_ci:
             say(f"FAILED: this machine cannot run the Pi check: {exc}")

@@ -57,7 +57,7 @@ def test_a_machine_that_cannot_run_it_fails_in_ci_and_skips_elsewhere(
 ) -> None:
     pi_check = _module()
 
-    def no_binfmt() -> None:
+    def no_binfmt(targets: object) -> None:
         raise pi_check.UnavailableError("binfmt_misc is not mounted and cannot be: permission denied")
 
     monkeypatch.setattr(pi_check, "prepare_host", no_binfmt)
@@ -71,14 +71,15 @@ def test_without_root_it_is_unavailable(monkeypatch: pytest.MonkeyPatch) -> None
     pi_check = _module()
     monkeypatch.setattr(os, "geteuid", lambda: 1000)
     with pytest.raises(pi_check.UnavailableError, match="needs root"):
-        pi_check.prepare_host()
+        pi_check.prepare_host((pi_check.ARM64,))
 
 
-def test_the_root_is_keyed_on_what_goes_into_it(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_root_is_keyed_on_what_goes_into_it() -> None:
     pi_check = _module()
-    before = pi_check.root_key()
-    monkeypatch.setattr(pi_check, "DOCS_APT_PACKAGES", (*pi_check.DOCS_APT_PACKAGES, "rsync"))
-    assert pi_check.root_key() != before
+    arm64 = pi_check.ARM64
+    assert set(pi_check.DOCS_APT_PACKAGES) <= set(arm64.packages)
+    more = pi_check.Target(arm64.arch, arm64.binfmt, (*arm64.packages, "rsync"))
+    assert pi_check.root_key(more) != pi_check.root_key(arm64) != pi_check.root_key(pi_check.ARMHF)
 
 
 def test_native_memory_is_this_process_resident_set() -> None:
@@ -107,3 +108,9 @@ def test_the_emulator_own_mappings_are_left_out(tmp_path: Path, monkeypatch: pyt
     )
     assert pi_check.smaps_rss_kib(42, emulated=True) == 34000
     assert pi_check.smaps_rss_kib(42, emulated=False) == 94000
+
+
+def test_the_armhf_refusal_it_looks_for_is_the_one_pyproject_declares() -> None:
+    pi_check = _module()
+    assert f"@ file://{pi_check.REFUSAL} ;" in (PROJECT_ROOT / "pyproject.toml").read_text()
+    assert pi_check.REFUSAL in DEPLOYMENT
