@@ -135,7 +135,9 @@ class DeviceLink(Generic[T]):
 
 def describe_error(exc: BaseException) -> str:
     """An exception as one line for logs and errors; a missing library says how to install it."""
-    text = str(exc) or type(exc).__name__
+    text = (
+        " ".join(str(exc).split()) or type(exc).__name__
+    )  # Blinka's messages span lines; logs and tables do not
     if isinstance(exc, ImportError):
         return f"{text} (install the Pi libraries: {install_command('pi')})"
     return text

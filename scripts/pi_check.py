@@ -89,6 +89,8 @@ DRIVER_IMPORTS = (
 
 VENV_BUDGET_MB = 120.0
 SLOWDOWN_BUDGET = 10.0
+DAY_RUNS = 3
+"""Each side's day is run three times and the fastest counts: two shared cores make single runs noisy."""
 RSS_BUDGET = 0.10
 START_DEADLINE_S = 600.0
 """Generous: the first start under emulation imports pydantic, structlog, gpiozero and Blinka."""
@@ -395,43 +397,51 @@ def check_imports(root: Path) -> None:
         raise CheckFailedError(f"board is not the forced Raspberry Pi 4: {done.stdout!r}")
 
 
+def records_of(data_root: Path) -> tuple[dict[str, Any], dict[str, bytes]]:
+    """A data root's manifest identity and its record files' bytes.
+
+    The manifest also holds where the data root is and when it was started: only
+    its identity (source, seed, site, thresholds' hash...) must match.
+    """
+    files = files_of(data_root)
+    return json.loads(files.pop("manifest.json"))["identity"], files
+
+
 def simulate_day(results: Results, root: Path, host: Path, workdir: Path) -> None:
-    host_out = workdir / "host-sim"
-    with timed("host: brain-daemon --simulate, one day", results.timings):
-        run(
-            [str(host / "bin/brain-daemon"), *SIM_ARGS, "--output-dir", str(host_out)],
-            cwd=PROJECT,
-            timeout=1800,
-        )
-    guest_out = root / "var/tmp/pi-check-sim"
-    shutil.rmtree(guest_out, ignore_errors=True)
-    with timed("arm64: brain-daemon --simulate, one day", results.timings):
+    """A day on each side, ``DAY_RUNS`` times in turn; same records every time, the fastest run timed."""
+    times: dict[str, list[float]] = {"host": [], "arm64": []}
+    reference: tuple[dict[str, Any], dict[str, bytes]] | None = None
+    for attempt in range(DAY_RUNS):
+        host_out = workdir / f"host-sim-{attempt}"
+        start = time.monotonic()
+        command = [str(host / "bin/brain-daemon"), *SIM_ARGS, "--output-dir", str(host_out)]
+        run(command, cwd=PROJECT, timeout=1800)
+        times["host"].append(time.monotonic() - start)
+        guest_out = root / "var/tmp/pi-check-sim"
+        shutil.rmtree(guest_out, ignore_errors=True)
+        start = time.monotonic()
         cmd = ["sh", "-c", f'cd {CHECKOUT} && exec "$0" "$@"', f"{VENV}/bin/brain-daemon", *SIM_ARGS]
         run(guest(root, [*cmd, "--output-dir", "/var/tmp/pi-check-sim"]), timeout=7200)
-    # The manifest also holds where the data root is and when it was started: only its identity must match.
-    ours, theirs = files_of(host_out), files_of(guest_out)
-    identities = [json.loads(files.pop("manifest.json"))["identity"] for files in (ours, theirs)]
-    if identities[0] != identities[1]:
-        raise CheckFailedError(
-            f"the manifests' identities differ: host {identities[0]}, arm64 {identities[1]}"
+        times["arm64"].append(time.monotonic() - start)
+        ours, theirs = records_of(host_out), records_of(guest_out)
+        reference = reference or ours
+        if ours[0] != theirs[0]:
+            raise CheckFailedError(f"the manifests' identities differ: {ours[0]} (host), {theirs[0]} (arm64)")
+        if ours[1].keys() != theirs[1].keys():
+            raise CheckFailedError(f"other files: {sorted(ours[1])} (host), {sorted(theirs[1])} (arm64)")
+        differing = [name for name in ours[1] if ours[1][name] != theirs[1][name]]
+        if differing or ours != reference:
+            raise CheckFailedError(f"the emulated day wrote other bytes in {differing or 'a later run'}")
+    assert reference is not None
+    size = sum(map(len, reference[1].values()))
+    say(f"ok: arm64 wrote the host's records, {DAY_RUNS} times: {len(reference[1])} files, {size} bytes")
+    for side, measured in times.items():
+        results.timings[f"{side}: brain-daemon --simulate, one day (fastest of {DAY_RUNS})"] = round(
+            min(measured), 2
         )
-    if ours.keys() != theirs.keys():
-        raise CheckFailedError(
-            f"the emulated day wrote other files: host {sorted(ours)}, arm64 {sorted(theirs)}"
-        )
-    differing = [name for name in ours if ours[name] != theirs[name]]
-    if differing:
-        raise CheckFailedError(f"the emulated day wrote other bytes in {differing}")
-    size = sum(map(len, ours.values()))
-    say(f"ok: the emulated day wrote the same records: {len(ours)} files, {size} bytes")
-    ratio = results.timings["arm64: brain-daemon --simulate, one day"] / max(
-        results.timings["host: brain-daemon --simulate, one day"], 0.1
-    )
-    results.budget(
-        "emulated_day_slowdown",
-        ratio <= SLOWDOWN_BUDGET,
-        f"emulated day {ratio:.1f}x the host's (budget {SLOWDOWN_BUDGET:g}x)",
-    )
+    ratio = min(times["arm64"]) / min(times["host"])
+    text = f"emulated day {ratio:.1f}x the host's (budget {SLOWDOWN_BUDGET:g}x)"
+    results.budget("emulated_day_slowdown", ratio <= SLOWDOWN_BUDGET, text)
 
 
 class LogWatch:
