@@ -92,12 +92,13 @@ def test_native_memory_is_this_process_resident_set() -> None:
 
 def test_the_emulator_own_mappings_are_left_out(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     pi_check = _module()
-    smaps = (
-        "00400000-00800000 r-xp 00000000 fe:01 1 /usr/bin/qemu-aarch64-static\nRss: 3000 kB\n"
-        "7f0000000000-7f0040000000 rwxp 00000000 00:00 0 \nRss: 50000 kB\n"
-        "01000000-02000000 rw-p 00000000 00:00 0 [heap]\nRss: 7000 kB\n"
-        "5500000000-5500100000 r--p 00000000 fe:01 2 /opt/brain/venv/bin/python3.11\nRss: 4000 kB\n"
-        "5600000000-5604000000 rw-p 00000000 00:00 0 \nRss: 30000 kB\n"
+    smaps = (  # an emulated daemon: the guest below 0x7f0000000000, qemu's own above it and in [heap]
+        "00400000-00916000 r--p 00000000 fe:00 1 /opt/brain/venv/bin/python3.11\nRss: 4000 kB\n"
+        "55556af2b000-55556b330000 rw-p 00000000 00:00 0 [heap]\nRss: 4068 kB\n"
+        "5500001000-5500801000 rw-p 00000000 00:00 0 \nRss: 30000 kB\n"
+        "7fba74000000-7fba740cb000 rw-p 00000000 00:00 0 \nRss: 812 kB\n"
+        "7fba82800000-7fba8a7ff000 rwxp 00000000 00:00 0 \nRss: 14336 kB\n"
+        "7fba8b428000-7fba8b8a7000 r-xp 00228000 fe:00 2 /usr/bin/qemu-aarch64-static\nRss: 3104 kB\n"
     )
     proc = tmp_path / "proc" / "42"
     proc.mkdir(parents=True)
@@ -107,7 +108,7 @@ def test_the_emulator_own_mappings_are_left_out(tmp_path: Path, monkeypatch: pyt
         pi_check, "Path", lambda p: real_path(str(p).replace("/proc", str(tmp_path / "proc"), 1))
     )
     assert pi_check.smaps_rss_kib(42, emulated=True) == 34000
-    assert pi_check.smaps_rss_kib(42, emulated=False) == 94000
+    assert pi_check.smaps_rss_kib(42, emulated=False) == 34000 + 4068 + 812 + 14336 + 3104
 
 
 def test_the_armhf_refusal_it_looks_for_is_the_one_pyproject_declares() -> None:
