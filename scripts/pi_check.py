@@ -657,7 +657,8 @@ def check_armhf_refused(results: Results) -> None:
         raise CheckFailedError(
             f"pip on armhf ({machine}) failed, but not with the refusal:\n{output[-3000:]}"
         )
-    message = next(line for line in output.splitlines() if REFUSAL in line)
+    lines = [line for line in output.splitlines() if REFUSAL in line]
+    message = next((line for line in lines if line.startswith("ERROR")), lines[0])
     say(f"ok: armhf ({machine}): pip refuses the install: {message.strip()}")
 
 
