@@ -13,14 +13,19 @@ docs/deployment.md says (a venv, ``pip install '.[pi,uplink]'``) and checks:
 2. with Blinka's board forced to a Raspberry Pi 4, ``import board`` and every
    driver's library import;
 3. ``brain config check config/brain.toml`` passes;
-4. ``brain-daemon --simulate`` for a day writes the same bytes as on this
-   machine, within ``SLOWDOWN_BUDGET`` times this machine's time;
-5. ``brain-daemon --hardware`` (board forced to a Pi 4, no I2C bus, no GPIO
+4. ``brain-daemon --simulate`` for a day writes the same records as on this
+   machine, byte for byte, and takes at most ``SLOWDOWN_BUDGET`` times this
+   machine's time from start to stop;
+5. the docs' install for a Pi without internet (wheels downloaded here for
+   aarch64, installed there with ``--no-index``) works;
+6. ``brain-daemon --hardware`` (board forced to a Pi 4, no I2C bus, no GPIO
    chip) starts, reports each sensor and relay by name in its self-test, writes
-   its first poll, stays up, and exits 0 on SIGTERM; its memory is compared
-   with the same run on this machine.
+   its first poll, stays up, and exits 0 on SIGTERM; its memory is within
+   ``RSS_BUDGET`` of the same run on this machine;
+7. in a bookworm armhf root (the 32-bit OS), the same install is refused with
+   the message pyproject.toml's ``pi`` extra carries.
 
-The root is cached outside the clone (``BRAIN_PI_CHECK_CACHE``, default
+The roots are cached outside the clone (``BRAIN_PI_CHECK_CACHE``, default
 /var/cache/brain-pi-check), keyed on what goes into it (suite, mirror, apt
 packages); the venv inside it is rebuilt when pyproject.toml changes, and the
 project itself is installed afresh on every run. Where the machine cannot run
