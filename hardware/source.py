@@ -138,9 +138,8 @@ class HardwareSource:
     def self_test(self) -> list[DeviceProbe]:
         """Each configured sensor's and relay's result in the first poll (polling once if none was made)."""
         if self._probes is None:
-            self.next_observation()
-        assert self._probes is not None  # set by the first next_observation()
-        return list(self._probes)
+            self.next_observation()  # sets them
+        return list(self._probes or ())
 
     def device_status(self) -> DeviceStatusV1:
         """The relays read in the poll of the observation last returned."""
@@ -198,22 +197,16 @@ class HardwareSource:
             else:
                 probes.append(DeviceProbe(name, "relay", ProbeStatus.FOUND, state.value))
         for probe in probes:
-            if probe.status is ProbeStatus.FOUND:
-                log.info(
-                    "hardware_self_test",
-                    device=probe.device,
-                    kind=probe.kind,
-                    status=probe.status.value,
-                    reading=probe.detail,
-                )
-            else:
-                log.warning(
-                    "hardware_self_test",
-                    device=probe.device,
-                    kind=probe.kind,
-                    status=probe.status.value,
-                    error=probe.detail,
-                )
+            ok = probe.status is ProbeStatus.FOUND
+            emit = log.info if ok else log.warning
+            details = {"reading" if ok else "error": probe.detail}
+            emit(
+                "hardware_self_test",
+                device=probe.device,
+                kind=probe.kind,
+                status=probe.status.value,
+                **details,
+            )
         found = sum(probe.status is ProbeStatus.FOUND for probe in probes)
         log.info("hardware_self_test_done", found=found, configured=len(probes))
         return probes
