@@ -12,7 +12,7 @@ DATA   ?= ./data
 WORKERS ?= auto
 PYTEST_ALL := $(BIN)/pytest -n $(WORKERS) --dist worksteal --cov --cov-report=term --cov-fail-under=$(COV_MIN)
 
-.PHONY: test lint format typecheck simulate bench drills hog-check schemas clean
+.PHONY: test lint format typecheck simulate bench drills hog-check schemas pi-check clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -52,6 +52,11 @@ drills: $(STAMP)
 # The suite's tests, five times over with three CPU hogs beside it: no test may race the clock.
 hog-check: $(STAMP)
 	scripts/hog_check.sh $(PYTEST_ALL)
+
+# brain installed and run on an emulated Raspberry Pi OS (bookworm arm64 under qemu): scripts/pi_check.py.
+# Needs root; caches the root in /var/cache/brain-pi-check; skipped (fails in CI) without binfmt_misc.
+pi-check:
+	$(PYTHON) scripts/pi_check.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .coverage htmlcov

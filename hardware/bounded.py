@@ -21,7 +21,9 @@ import structlog
 
 from brain.contracts import SensorKey
 from brain.errors import SensorReadError
+from brain.sources.base import ProbeStatus
 from hardware.drivers.base import SensorDriver
+from hardware.errors import DeviceNotFoundError, OutOfRangeError
 
 log = structlog.get_logger(__name__)
 
@@ -34,6 +36,16 @@ class ReadOutcome:
 
     values: Mapping[SensorKey, float] = field(default_factory=dict)
     error: str | None = None
+    status: ProbeStatus = ProbeStatus.NO_READING
+    """What the self-test makes of it: found (values), not found, out of range, or no reading."""
+
+
+def _status_of(exc: SensorReadError) -> ProbeStatus:
+    if isinstance(exc, DeviceNotFoundError):
+        return ProbeStatus.NOT_FOUND
+    if isinstance(exc, OutOfRangeError):
+        return ProbeStatus.OUT_OF_RANGE
+    return ProbeStatus.NO_READING
 
 
 class _Read:
@@ -50,9 +62,9 @@ class _Read:
 
     def _run(self) -> None:
         try:
-            self.outcome = ReadOutcome(values=self.driver.read())
+            self.outcome = ReadOutcome(values=self.driver.read(), status=ProbeStatus.FOUND)
         except SensorReadError as exc:
-            self.outcome = ReadOutcome(error=str(exc))
+            self.outcome = ReadOutcome(error=str(exc), status=_status_of(exc))
         except Exception as exc:  # a driver bug must cost one reading, not the daemon
             log.exception("sensor_driver_crashed", sensor=self.driver.label)
             self.outcome = ReadOutcome(error=f"driver error {type(exc).__name__}: {exc}")

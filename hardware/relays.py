@@ -86,6 +86,10 @@ class RelayBank:
             return RelayState.UNKNOWN
         return RelayState.ON if active else RelayState.OFF
 
+    def reasons(self) -> dict[str, str]:
+        """Why each line that is not open could not be opened or read (after :meth:`read`)."""
+        return {name: link.last_error for name, link in self._lines.items() if link.last_error}
+
     def close(self) -> None:
         """Release every line; idempotent."""
         for link in self._lines.values():

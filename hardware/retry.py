@@ -6,7 +6,7 @@ back, and must not hammer a dead bus every poll either. A :class:`DeviceLink`
 opens its device on first use; when opening fails, or a read says the device
 went away (:meth:`DeviceLink.lost`), it waits ``RetryPolicy.delay_s(n)``
 (doubling from ``initial_s`` up to ``max_s``) before it tries to open it again.
-Meanwhile every use raises :class:`~brain.errors.SensorReadError`, which the
+Meanwhile every use raises :class:`~hardware.errors.DeviceNotFoundError`, which the
 source turns into a ``null`` reading with the reason.
 
 With the defaults (30 s, doubling, at most 600 s) and a poll every 60 s, a lost
@@ -22,7 +22,8 @@ from typing import Generic, TypeVar
 
 import structlog
 
-from brain.errors import SensorReadError
+from brain.install_hint import install_command
+from hardware.errors import DeviceNotFoundError
 
 log = structlog.get_logger(__name__)
 
@@ -81,20 +82,25 @@ class DeviceLink(Generic[T]):
         """True while a device handle is held."""
         return self._device is not None
 
+    @property
+    def last_error(self) -> str:
+        """Why the device is not open ("" while it is, or before the first attempt)."""
+        return "" if self._device is not None else self._last_error
+
     def acquire(self) -> T:
-        """Return the open device, opening it if due; raise ``SensorReadError`` while it is unavailable."""
+        """Return the open device, opening it if due; ``DeviceNotFoundError`` while it is unavailable."""
         if self._device is not None:
             return self._device
         now = self._monotonic()
         if self._failures and now < self._next_attempt:
-            raise SensorReadError(
+            raise DeviceNotFoundError(
                 f"unavailable ({self._last_error}); next retry in {self._next_attempt - now:.0f} s"
             )
         try:
             device = self._open()
         except self._open_errors as exc:
-            self._record_failure(_describe(exc), now)
-            raise SensorReadError(f"cannot open: {self._last_error}") from exc
+            self._record_failure(describe_error(exc), now)
+            raise DeviceNotFoundError(f"cannot open: {self._last_error}") from exc
         if self._failures:
             log.info("device_reopened", device=self._label, after_failures=self._failures)
         self._device = device
@@ -104,7 +110,7 @@ class DeviceLink(Generic[T]):
     def lost(self, error: BaseException) -> None:
         """Drop the handle after a read showed the device is gone; reopen it after the backoff."""
         self._drop()
-        self._record_failure(_describe(error), self._monotonic())
+        self._record_failure(describe_error(error), self._monotonic())
 
     def close(self) -> None:
         """Release the device; idempotent. A later :meth:`acquire` opens it again."""
@@ -116,7 +122,7 @@ class DeviceLink(Generic[T]):
             try:
                 self._release(device)
             except Exception as exc:  # releasing a device that is already gone must not raise
-                log.warning("device_release_failed", device=self._label, error=_describe(exc))
+                log.warning("device_release_failed", device=self._label, error=describe_error(exc))
 
     def _record_failure(self, error: str, now: float) -> None:
         self._failures += 1
@@ -127,8 +133,11 @@ class DeviceLink(Generic[T]):
             log.warning("device_unavailable", device=self._label, error=error, retry_in_s=delay)
 
 
-def _describe(exc: BaseException) -> str:
-    text = str(exc) or type(exc).__name__
+def describe_error(exc: BaseException) -> str:
+    """An exception as one line for logs and errors; a missing library says how to install it."""
+    text = (
+        " ".join(str(exc).split()) or type(exc).__name__
+    )  # Blinka's messages span lines; logs and tables do not
     if isinstance(exc, ImportError):
-        return f"{text} (install the Pi libraries: pip install 'brain[pi]')"
+        return f"{text} (install the Pi libraries: {install_command('pi')})"
     return text

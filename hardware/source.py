@@ -12,6 +12,13 @@ SHT31-D backed up by a DHT22, say). A key no sensor could fill is ``null`` with
 every provider's reason in ``errors``; a key no sensor provides at all is
 ``null`` with "no sensor configured".
 
+The first poll is the start-up self-test: each configured sensor and relay is
+logged once as ``hardware_self_test`` with what was found (``found`` at info;
+``not found``, ``reading out of range`` or ``no reading`` at warning, with the
+reason), so the journal of a fresh start says which wire to check.
+:meth:`HardwareSource.self_test` returns the same results, for
+``brain config check --hardware``.
+
 Logging follows changes, not polls: a sensor that starts failing is logged once
 (``sensor_failing``) and once more when it recovers (``sensor_recovered``),
 so a dead sensor costs one journal line, not 1 440 a day; its reason is in
@@ -37,6 +44,7 @@ from brain.contracts import (
     SensorReadings,
 )
 from brain.errors import SourceError
+from brain.sources.base import DeviceProbe, ProbeStatus
 from hardware.bounded import BoundedReader, ReadOutcome
 from hardware.drivers.base import SensorDriver
 
@@ -51,6 +59,8 @@ class RelayReader(Protocol):
     """What the source needs of :class:`hardware.relays.RelayBank`."""
 
     def read(self) -> dict[str, RelayState]: ...  # noqa: D102
+
+    def reasons(self) -> dict[str, str]: ...  # noqa: D102
 
     def close(self) -> None: ...  # noqa: D102
 
@@ -88,6 +98,7 @@ class HardwareSource:
                 self._providers[key].append(driver)
         self._failing: dict[str, str] = {}
         self._last_status: DeviceStatusV1 | None = None
+        self._probes: list[DeviceProbe] | None = None
         self._closed = False
         unconfigured = [key.value for key, providers in self._providers.items() if not providers]
         if unconfigured:
@@ -113,6 +124,8 @@ class HardwareSource:
             site_id=self._site_id,
             devices=self._relays.read(),
         )
+        if self._probes is None:
+            self._probes = self._self_test(outcomes, self._last_status.devices)
         return ObservationV1(
             schema_version="1.0",
             timestamp=timestamp,
@@ -121,6 +134,12 @@ class HardwareSource:
             sensors=SensorReadings.model_validate(readings),
             errors=errors,
         )
+
+    def self_test(self) -> list[DeviceProbe]:
+        """Each configured sensor's and relay's result in the first poll (polling once if none was made)."""
+        if self._probes is None:
+            self.next_observation()  # sets them
+        return list(self._probes or ())
 
     def device_status(self) -> DeviceStatusV1:
         """The relays read in the poll of the observation last returned."""
@@ -154,6 +173,43 @@ class HardwareSource:
                 return value, None
             reasons.append(f"{driver.label}: {outcome.error or f'returned no usable value ({value!r})'}")
         return None, "; ".join(reasons)
+
+    def _self_test(
+        self, outcomes: Mapping[str, ReadOutcome], relays: Mapping[str, RelayState]
+    ) -> list[DeviceProbe]:
+        """Turn the first poll into one line per device, logged once."""
+        probes = [
+            DeviceProbe(
+                device=label,
+                kind="sensor",
+                status=outcome.status,
+                detail=outcome.error
+                or ", ".join(f"{key.value}={value:g}" for key, value in outcome.values.items()),
+            )
+            for label, outcome in outcomes.items()
+        ]
+        reasons = self._relays.reasons()
+        for name, state in relays.items():
+            if state is RelayState.UNKNOWN:
+                probes.append(
+                    DeviceProbe(name, "relay", ProbeStatus.NOT_FOUND, reasons.get(name, "unreadable"))
+                )
+            else:
+                probes.append(DeviceProbe(name, "relay", ProbeStatus.FOUND, state.value))
+        for probe in probes:
+            ok = probe.status is ProbeStatus.FOUND
+            emit = log.info if ok else log.warning
+            details = {"reading" if ok else "error": probe.detail}
+            emit(
+                "hardware_self_test",
+                device=probe.device,
+                kind=probe.kind,
+                status=probe.status.value,
+                **details,
+            )
+        found = sum(probe.status is ProbeStatus.FOUND for probe in probes)
+        log.info("hardware_self_test_done", found=found, configured=len(probes))
+        return probes
 
     def _log_changes(self, outcomes: Mapping[str, ReadOutcome]) -> None:
         for label, outcome in outcomes.items():

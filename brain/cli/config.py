@@ -32,6 +32,12 @@ def add_config(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
         "every setting, the thresholds file, the scenarios, the replay path and the hardware section.",
     )
     check.add_argument("file", type=Path, help="TOML file to check")
+    check.add_argument(
+        "--hardware",
+        action="store_true",
+        help="then probe every configured sensor and relay once, as the daemon's start-up self-test does "
+        "(exit 69 if one is not found or reads out of range); do not run it while brain.service runs",
+    )
     check.set_defaults(run=run_config_check)
 
 
@@ -70,6 +76,40 @@ def run_config_check(args: argparse.Namespace) -> int:
         print_config_error(f"{PROG} check", exc, loaded)
         return ExitCode.CONFIG
     no_source = " (no source: brain-daemon needs --simulate, --replay PATH or --hardware)"
-    note = "" if loaded.settings.source is not None else no_source
+    note = "" if loaded.settings.source is not None or args.hardware else no_source
     print(f"{args.file}: OK{note}")
+    if args.hardware:
+        return probe_hardware(loaded, args.file)
     return ExitCode.OK
+
+
+def probe_hardware(loaded: LoadedSettings, config_file: Path) -> int:
+    """Build the hardware source from the file, poll it once and print its self-test, device by device.
+
+    The same code as the daemon's first poll (``SelfTestingSource.self_test``), so
+    what this prints is what the journal of a fresh start will say; no record is written.
+    """
+    import sys
+    from datetime import UTC, datetime
+
+    from brain.logging import configure_logging
+    from brain.sources.base import ProbeStatus, SelfTestingSource
+    from brain.sources.plugins import load_plugin
+
+    configure_logging("auto", "error", stream=sys.stderr)  # the table below says what the log lines would
+    settings = loaded.settings
+    source = load_plugin("hardware").build(
+        settings.hardware, site_id=settings.site_id, config_file=config_file, now=lambda: datetime.now(UTC)
+    )
+    try:
+        probes = source.self_test() if isinstance(source, SelfTestingSource) else []
+    finally:
+        source.close()
+    for probe in probes:
+        print(f"{probe.kind:<6} {probe.device:<24} {probe.status.value:<20} {probe.detail}")
+    missing = [probe.device for probe in probes if probe.status is not ProbeStatus.FOUND]
+    print(
+        f"{len(probes) - len(missing)} of {len(probes)} devices found"
+        + (f"; check {', '.join(missing)}" if missing else "")
+    )
+    return ExitCode.UNAVAILABLE if missing else ExitCode.OK

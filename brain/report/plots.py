@@ -22,8 +22,6 @@ if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
-INSTALL_HINT = "pip install 'brain[report]'   (or: pip install matplotlib)"
-
 WIDTH_IN = 11.0
 DPI = 100
 """1,100 pixels wide: sharp on a laptop, readable on a phone when the page scales it."""
@@ -94,7 +92,9 @@ def require_matplotlib() -> None:
     try:
         import matplotlib
     except ImportError as exc:
-        raise MatplotlibMissingError(f"brain report needs matplotlib: {INSTALL_HINT}") from exc
+        from brain.install_hint import install_command
+
+        raise MatplotlibMissingError(f"brain report needs matplotlib: {install_command('report')}") from exc
     matplotlib.use("Agg", force=True)
 
 

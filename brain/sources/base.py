@@ -22,7 +22,9 @@ Semantics every source obeys (checked by ``tests/sources/test_interface.py``):
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from datetime import datetime
+from enum import StrEnum
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
@@ -43,6 +45,41 @@ class Source(Protocol):
 
     def close(self) -> None:
         """Release what the source holds; idempotent."""
+        ...
+
+
+class ProbeStatus(StrEnum):
+    """What a live source's self-test found for one device."""
+
+    FOUND = "found"
+    """It answered with readings in its measuring range (a relay: its line reads on or off)."""
+    NOT_FOUND = "not found"
+    """It could not be opened: nothing at the address, no bus or GPIO chip, a library missing."""
+    OUT_OF_RANGE = "reading out of range"
+    """It answered with a value outside its datasheet's range: wiring, interference, a wrong address."""
+    NO_READING = "no reading"
+    """It was opened but gave no value (a timeout, repeated checksum errors)."""
+
+
+@dataclass(frozen=True)
+class DeviceProbe:
+    """One configured device's self-test result, as the log and ``brain config check --hardware`` show it."""
+
+    device: str
+    """The configured name (``canopy_sht31d``, ``heater``)."""
+    kind: str
+    """``sensor`` or ``relay``."""
+    status: ProbeStatus
+    detail: str
+    """The readings when found, else the reason."""
+
+
+@runtime_checkable
+class SelfTestingSource(Source, Protocol):
+    """A live source that can say, device by device, what it found (the hardware source)."""
+
+    def self_test(self) -> list[DeviceProbe]:
+        """Poll once if not done yet; return each configured device's result of the first poll."""
         ...
 
 

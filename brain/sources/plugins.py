@@ -10,6 +10,7 @@ from __future__ import annotations
 from importlib.metadata import entry_points
 
 from brain.errors import ConfigError
+from brain.install_hint import install_command
 from brain.sources.base import ENTRY_POINT_GROUP, SourcePlugin
 
 
@@ -17,8 +18,9 @@ def load_plugin(name: str) -> SourcePlugin:
     """Find the source plugin ``name`` among the installed ``brain.sources`` entry points."""
     found = [ep for ep in entry_points(group=ENTRY_POINT_GROUP) if ep.name == name]
     if not found:
+        # brain's own metadata registers ``hardware``: missing, the install is broken or partial.
         raise ConfigError(
-            f"no installed source plugin {name!r} (install brain with the 'pi' extra on the Pi, "
+            f"no installed source plugin {name!r} (reinstall brain on the Pi: {install_command('pi')}; "
             "or use --simulate / --replay PATH)",
             key="source",
         )

@@ -35,12 +35,12 @@ from typing import Any
 import structlog
 
 from brain.errors import BrainError
+from brain.install_hint import install_command
 from brain.uplink.messages import AVAILABILITY_OFFLINE
 from brain.uplink.settings import SecretFileError, UplinkSettings, read_secret_file
 
 log = structlog.get_logger(__name__)
 
-INSTALL_HINT = "pip install 'brain[uplink]' (paho-mqtt 2.x)"
 MAX_INCOMING_PACKET = 64 * 1024
 """The largest MQTT packet the uplink accepts (MQTT 5 ``Maximum Packet Size``): it subscribes only to
 Home Assistant's birth message (``online``), and acknowledgements are a few bytes."""
@@ -74,7 +74,8 @@ def require_paho() -> None:
     try:
         import paho.mqtt.client  # noqa: F401
     except ImportError:
-        raise UplinkError(f"brain uplink needs paho-mqtt: {INSTALL_HINT}") from None
+        hint = install_command("uplink")
+        raise UplinkError(f"brain uplink needs paho-mqtt 2.x: {hint}") from None
 
 
 @dataclass(frozen=True)

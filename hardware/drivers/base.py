@@ -18,6 +18,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, Strict, field
 
 from brain.contracts import Identifier, SensorKey
 from brain.errors import SensorReadError
+from hardware.errors import OutOfRangeError
 from hardware.i2c import I2CBus
 from hardware.retry import RetryPolicy
 
@@ -216,7 +217,7 @@ def checked(key: SensorKey, value: Any, low: float, high: float) -> float:
         raise SensorReadError(f"{key.value}: no value returned (got {value!r})")
     number = float(value)
     if not math.isfinite(number) or not low <= number <= high:
-        raise SensorReadError(f"{key.value}: {number!r} is outside the measuring range {low:g} to {high:g}")
+        raise OutOfRangeError(f"{key.value}: {number!r} is outside the measuring range {low:g} to {high:g}")
     return number
 
 

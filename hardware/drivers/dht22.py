@@ -79,11 +79,21 @@ def _backoff_s(attempt: int) -> float:
 
 
 def open_dht22(pin: int) -> Any:
-    """Open the sensor through the Adafruit library (imported here: only the Pi has it)."""
+    """Open the sensor through the Adafruit library (imported here: only the Pi has it).
+
+    The bit-banged DHT22 requests its GPIO line only when it converts, so a line
+    nobody can have (no GPIO chip, no permission on ``/dev/gpiochip*``, taken by
+    the 1-Wire overlay) would look like a run of failed conversions. Requesting
+    the line once here makes it what it is, a device that cannot be opened (the
+    start-up self-test's "not found", with Blinka's or the kernel's reason).
+    """
     import adafruit_dht
     import board
+    import digitalio
 
-    return adafruit_dht.DHT22(getattr(board, f"D{pin}"), use_pulseio=False)
+    line = getattr(board, f"D{pin}")
+    digitalio.DigitalInOut(line).deinit()
+    return adafruit_dht.DHT22(line, use_pulseio=False)
 
 
 class DHT22Driver(DriverBase[DHT22Settings]):

@@ -75,7 +75,7 @@ def test_without_matplotlib_report_says_how_to_install_it_and_the_daemon_runs(
 
     assert daemon.returncode == 0, daemon.stderr[-2000:]
     assert report.returncode == ExitCode.UNAVAILABLE == 69
-    assert "pip install 'brain[report]'" in report.stderr
+    assert f"-m pip install '{PROJECT_ROOT}[report]'" in report.stderr  # the checkout this brain came from
     assert status.returncode == 0, status.stdout + status.stderr  # status and the daemon need no matplotlib
 
 

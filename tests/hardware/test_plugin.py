@@ -68,7 +68,9 @@ def test_build_makes_a_live_source_that_polls(mock_pins: MockFactory) -> None:
     assert devices["heater"] is RelayState.ON and devices["vent_fan"] is RelayState.OFF
     if importlib.util.find_spec("adafruit_dht") is None:  # a laptop without the pi extra
         assert observation.sensors.model_dump() == dict.fromkeys(observation.sensors.model_dump())
-        assert "pip install 'brain[pi]'" in observation.errors["co2_ppm"]
+        assert (
+            f"-m pip install '{PROJECT_ROOT}[pi]'" in observation.errors["co2_ppm"]
+        )  # the checkout this brain came from
     source.close()
 
 

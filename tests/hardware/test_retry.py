@@ -4,7 +4,7 @@ from hypothesis import strategies as st
 from structlog.testing import capture_logs
 
 from brain.errors import SensorReadError
-from hardware.retry import DeviceLink, RetryPolicy
+from hardware.retry import DeviceLink, RetryPolicy, describe_error
 from tests.fake_time import FakeTime
 
 
@@ -26,7 +26,7 @@ def test_missing_library_says_how_to_install_it() -> None:
     link: DeviceLink[object] = DeviceLink(
         "par", open_device, retry=RetryPolicy(), monotonic=FakeTime().monotonic
     )
-    with pytest.raises(SensorReadError, match=r"brain\[pi\]"):
+    with pytest.raises(SensorReadError, match=r"-m pip install .*\[pi\]"):
         link.acquire()
 
 
@@ -62,3 +62,13 @@ def test_unexpected_open_errors_propagate() -> None:
     )
     with pytest.raises(KeyError):
         link.acquire()
+
+
+def test_a_message_over_several_lines_becomes_one() -> None:
+    # Blinka's "No Hardware I2C on (scl,sda)=(3, 2)\nValid I2C ports: ...\nMake sure I2C is enabled."
+    error = RuntimeError(
+        "No Hardware I2C on (scl,sda)=(3, 2)\nValid I2C ports: ((1, 3, 2),).\nMake sure I2C is enabled."
+    )
+    assert describe_error(error) == (
+        "No Hardware I2C on (scl,sda)=(3, 2) Valid I2C ports: ((1, 3, 2),). Make sure I2C is enabled."
+    )

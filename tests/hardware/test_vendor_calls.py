@@ -45,6 +45,7 @@ class Recorder:
             {
                 "__init__": init,
                 "exit": method("exit"),
+                "deinit": method("deinit"),
                 "start_periodic_measurement": method("start_periodic_measurement"),
             },
         )
@@ -58,6 +59,7 @@ def vendor(monkeypatch: pytest.MonkeyPatch) -> Iterator[Recorder]:
     board.I2C = lambda: "i2c-bus-1"  # type: ignore[attr-defined]
     modules = {
         "board": board,
+        "digitalio": types.SimpleNamespace(DigitalInOut=recorder.class_("DigitalInOut")),
         "adafruit_dht": types.SimpleNamespace(
             DHT22=recorder.class_("DHT22", temperature=22.0, humidity=60.0)
         ),
@@ -114,6 +116,10 @@ def test_each_driver_calls_its_library_as_documented(vendor: Recorder) -> None:
     factory.reset()
     calls = vendor.calls
     assert ("DHT22", ("board.D4",), {"use_pulseio": False}) in calls
+    # The DHT22's line is requested and released once at open, so a line nobody can have is "not found".
+    names = [c[0] for c in calls]
+    assert names.index("DigitalInOut") < names.index("DigitalInOut.deinit") < names.index("DHT22")
+    assert ("DigitalInOut", ("board.D4",), {}) in calls
     assert ("SHT31D", ("i2c-bus-1",), {"address": 0x45}) in calls
     assert ("SCD4X", ("i2c-bus-1",), {}) in calls
     assert ("BH1750", ("i2c-bus-1",), {"address": 0x5C}) in calls

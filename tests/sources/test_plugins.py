@@ -17,3 +17,4 @@ def test_a_plugin_not_installed_is_a_config_error_on_source() -> None:
     with pytest.raises(ConfigError, match="no installed source plugin 'greenhouse-x'") as caught:
         load_plugin("greenhouse-x")
     assert caught.value.key == "source"
+    assert "-m pip install" in str(caught.value) and "[pi]" in str(caught.value)

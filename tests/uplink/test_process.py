@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 
 from brain.storage import DatasetWriter, FsyncPolicy, StorageSettings
+from tests.conftest import PROJECT_ROOT
 from tests.factories import minutes, record
 from tests.runs import clean_env
 from tests.uplink.broker import Broker, Subscriber, free_port, require_mosquitto
@@ -179,7 +180,7 @@ def test_without_paho_the_uplink_says_how_to_install_it(tmp_path: Path, data_roo
     result = start(config(tmp_path, data_root, 1883), code=NO_PAHO)
     _, err = result.communicate(timeout=60)
     assert result.returncode == 69
-    assert "pip install 'brain[uplink]'" in err
+    assert f"-m pip install '{PROJECT_ROOT}[uplink]'" in err  # the checkout this brain came from
 
 
 def test_a_killed_uplink_shows_offline_through_its_last_will(
