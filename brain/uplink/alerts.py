@@ -78,7 +78,7 @@ import structlog
 
 from brain.names import SEVERITY_RANK, HealthStatus, SensorKey, Severity
 from brain.uplink.cursor import Cursor, CursorStore, FilePosition, cursor_path
-from brain.uplink.follow import PartIndex, StreamFollower
+from brain.uplink.follow import PartIndex, StreamFollower, tidy_after_full_listing
 from brain.uplink.records import AnomalyLine, HealthLine, Record, read_record
 from brain.uplink.settings import AlertSettings, is_loopback, masked_url
 
@@ -437,7 +437,7 @@ class AlertRunner:
         self.sent = 0
         self._streams: list[_Stream] = []
         for stream in STREAMS:
-            store = CursorStore(cursor_path(data_root, CONSUMER, stream), stream)
+            store = CursorStore(cursor_path(data_root, CONSUMER, stream), stream, monotonic=monotonic)
             existed = _exists(store.path)
             cursor = store.load()
             if store.fresh_start and existed:
@@ -457,8 +457,12 @@ class AlertRunner:
                 store.save(cursor, force=True)
                 log.info("uplink_alerts_start_at_end", stream=stream, reason="no alert cursor yet")
             self._streams.append(
-                _Stream(stream, store, cursor, StreamFollower(self.index, stream, cursor.files))
+                _Stream(
+                    stream, store, cursor, StreamFollower(self.index, stream, cursor.files, cursor.sealed)
+                )
             )
+        self._scans = -1
+        """The index's full listings seen: after each, the cursors are tidied (:meth:`_tidy`)."""
 
     def _end_of_log(self, stream: str) -> dict[str, FilePosition]:
         follower = StreamFollower(self.index, stream, {})
@@ -485,11 +489,12 @@ class AlertRunner:
                 stop.wait(backoff)
                 backoff = min(backoff * 2, MAX_BACKOFF_S)
                 for state in self._streams:
-                    state.follower.reset(state.cursor.files)
+                    state.follower.reset(state.cursor.files, state.cursor.sealed)
                 continue
             backoff = self.retry_s
             stop.wait(self._idle_s())
         for state in self._streams:
+            self._tidy(state)
             state.store.save(state.cursor, force=True)
             state.follower.close()
 
@@ -510,7 +515,11 @@ class AlertRunner:
     def turn(self, stop: threading.Event | None = None) -> None:
         """Read what is new into the outboxes, then let each channel deliver what it can."""
         self.index.refresh()
+        full_listing = self.index.scans != self._scans
+        self._scans = self.index.scans
         for state in self._streams:
+            if full_listing:
+                self._tidy(state)
             self._read(state, stop)
         for sender in self.senders:
             self._drain(sender, stop)
@@ -543,11 +552,20 @@ class AlertRunner:
             cursor.files[line.key] = line.end
             cursor.next_seq += 1
             if (self._full(cursor) or (stop is not None and stop.is_set())) and number < len(lines) - 1:
-                state.follower.reset(cursor.files)  # the rest is read again later
+                state.follower.reset(cursor.files, cursor.sealed)  # the rest is read again later
                 break
         if not lines and "deliver_from" in cursor.state:
             cursor.state = {k: v for k, v in cursor.state.items() if k != "deliver_from"}  # look-back done
         state.store.save(cursor, force=queued)
+
+    def _tidy(self, state: _Stream) -> None:
+        """After a full listing: seal what is delivered, so the cursor does not grow with history.
+
+        Each alert cursor is rewritten at every delivery; without this it would list every
+        part ever read (tens of KB at 400 days). Written with the next save.
+        """
+        tidy_after_full_listing(state.cursor, self.index, state.follower.unreadable)
+        state.follower.sealed = state.cursor.sealed
 
     def _full(self, cursor: Cursor) -> bool:
         outbox: dict[str, list[Any]] = cursor.state.get("outbox", {})
