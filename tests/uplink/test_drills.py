@@ -277,6 +277,25 @@ def test_records_deleted_by_retention_before_delivery_are_counted_logged_and_sta
     assert lost["bytes"] > 0 and abs(lost["records_estimated"] - 1440) <= 144  # estimated from bytes
     cursor = json.loads((data_root / "uplink" / "mqtt.observations.cursor.json").read_text())
     assert cursor["epoch"] == lost["new_epoch"] and cursor["lost"]["parts"] == 1 and cursor["next_seq"] == 30
+    # brain status reads the format 2 cursor the uplink wrote: the loss shows beside the lag, not "0 s"
+    write(data_root, 1440 + 30, 90)  # the daemon writes on while the uplink is stopped: 90 min behind
+    shown = status_of(data_root)
+    [observations] = [u for u in shown["uplink"] if u["stream"] == "observations"]
+    assert observations["lag_s"] == 90 * 60 and observations["lost_parts"] == 1
+    assert observations["lost_bytes"] == lost["bytes"]
+    text = status_of(data_root, as_json=False)
+    assert "Uplink              observations: 90 min behind; 1 part(s)" in text
+    assert "deleted by retention before delivery" in text
+
+
+def status_of(data_root: Path, *, as_json: bool = True) -> Any:
+    """``brain status DATA_ROOT`` in its own process, as a monitoring plugin runs it."""
+    result = subprocess.run(
+        [sys.executable, "-m", "brain.cli", "status", str(data_root), *(["--json"] if as_json else [])],
+        capture_output=True, text=True, env=clean_env(), timeout=120, check=False,
+    )  # fmt: skip
+    assert result.returncode in (0, 1, 2), result.stderr[-2000:]
+    return json.loads(result.stdout) if as_json else result.stdout
 
 
 GZIP_COUNTED = (
