@@ -52,10 +52,12 @@ How an alert travels (docs/fleet.md, "Alerts without Home Assistant"):
 
 A first start (no alert cursor at all) begins at the end of the log: a new
 installation does not receive a year of old alerts, and says so in its log. A
-cursor that exists but cannot be used (damaged, unreadable) resumes from a
-bounded look-back instead, the records of the last ``resume_lookback_h`` hours
-(default 24), never from the end, so the alerts pending when it broke are
-delivered (perhaps again, once), and says so (``uplink_alerts_resume_look_back``).
+cursor that exists but cannot be used (damaged, unreadable), or one that is
+missing while the other stream's alert cursor is there (deleted by hand or by a
+botched restore), resumes from a bounded look-back instead, the records of the
+last ``resume_lookback_h`` hours (default 24), never from the end, so the alerts
+pending when it broke are delivered (perhaps again, once), and says so at warning
+(``uplink_alerts_resume_look_back``, naming the file).
 """
 
 from __future__ import annotations
@@ -436,11 +438,13 @@ class AlertRunner:
         self.index.refresh(full=True)
         self.sent = 0
         self._streams: list[_Stream] = []
+        paths = [cursor_path(data_root, CONSUMER, stream) for stream in STREAMS]
+        ran_before = any(_exists(path) for path in paths)
         for stream in STREAMS:
             store = CursorStore(cursor_path(data_root, CONSUMER, stream), stream, monotonic=monotonic)
             existed = _exists(store.path)
             cursor = store.load()
-            if store.fresh_start and existed:
+            if store.fresh_start and ran_before:
                 since = now() - timedelta(hours=settings.resume_lookback_h)
                 cursor.state = {"deliver_from": since.isoformat()}
                 store.save(cursor, force=True)
@@ -448,14 +452,22 @@ class AlertRunner:
                     "uplink_alerts_resume_look_back",
                     stream=stream,
                     deliver_from=since.isoformat(),
-                    reason="the alert cursor could not be used",
+                    file=str(store.path),
+                    reason="the alert cursor could not be used"
+                    if existed
+                    else "the alert cursor is missing while the other stream's is there (deleted?)",
                     consequence=f"alerts of the last {settings.resume_lookback_h:g} h are delivered "
                     "(again, once, if they were); older records only update the sensors' last status",
                 )
             elif store.fresh_start:
                 cursor.files = self._end_of_log(stream)
                 store.save(cursor, force=True)
-                log.info("uplink_alerts_start_at_end", stream=stream, reason="no alert cursor yet")
+                log.info(
+                    "uplink_alerts_start_at_end",
+                    stream=stream,
+                    file=str(store.path),
+                    reason="no alert cursor yet",
+                )
             self._streams.append(
                 _Stream(
                     stream, store, cursor, StreamFollower(self.index, stream, cursor.files, cursor.sealed)
