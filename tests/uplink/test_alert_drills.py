@@ -68,6 +68,7 @@ def test_alerts_lost_to_a_power_cut_tail_then_written_over_are_sent_not_skipped(
     changed = next(e for e in seen if e["event"] == "uplink_part_changed")
     assert changed["resumed_at"] == 0 and changed["file"].endswith(PART)
     minutes = sorted({minute_of(h) for h in hooks(catcher.requests)})
+    print(f"alerts posted {len(hooks(catcher.requests))}, distinct {len(minutes)}")
     assert minutes == [0, 1, 2, 3, 4, 5, 10, 11, 12, 20, 21]  # 0 lost, the new ones included
     ids: dict[int, set[str]] = {}
     for alert in hooks(catcher.requests):
