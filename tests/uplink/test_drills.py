@@ -333,6 +333,10 @@ def test_400_days_of_history_small_cursors_no_decompression_to_resume_and_a_warn
     )
     _, out = drained(cfg, code=GZIP_COUNTED)
     assert "GZIP_OPENED 0" in out  # a restart decompresses no history
+    # brain status reads these format 2 cursors (sealed history): every stream delivered, nothing lost
+    assert json.loads((data_root / "uplink" / "mqtt.state.cursor.json").read_text())["sealed"]
+    shown = {u["stream"]: u for u in status_of(data_root)["uplink"]}
+    assert all(shown[s]["lag_s"] == 0 and shown[s]["lost_parts"] == 0 for s in streams), shown
     (data_root / "uplink" / "mqtt.state.cursor.json").unlink()
     events, out = drained(cfg)
     [missing] = named(events, "uplink_cursor_missing")
