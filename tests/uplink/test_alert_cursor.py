@@ -78,6 +78,17 @@ def test_400_days_of_history_keep_each_alert_cursor_under_4_kb_and_a_restart_dec
         again.run(stopped())
         assert opened == []  # the restart decompressed no delivered history
         assert len(hooks(catcher.requests)) == 1  # and sent nothing again
+
+        for stream in STREAMS:  # a first start on a 400-day root: at the end of the log, history unread
+            cursor_file(data_root, stream).unlink()
+        first = AlertRunner(data_root, "greenhouse-1", settings)
+        drain(first)
+        first.run(stopped())
+        assert opened == []
+        for stream in STREAMS:
+            stored = json.loads(cursor_file(data_root, stream).read_text())
+            assert stored["sealed"] == f"run_20270628/{stream}.0000.jsonl" and len(stored["files"]) == 7
+        assert len(hooks(catcher.requests)) == 1
     finally:
         catcher.close()
 

@@ -200,7 +200,7 @@ def test_a_fifo_named_as_a_part_is_refused_once_and_the_parts_after_it_are_read(
 def test_a_part_unreadable_for_a_while_is_delivered_once_it_can_be_read_and_logged_once(
     data_root: Path,
 ) -> None:
-    """A transient failure (EIO for a few seconds, a FIFO put there by mistake): tried at each full listing."""
+    """A transient failure (a few seconds of EIO, a stray FIFO): tried again at the next full listing."""
     written = write(data_root, "state", 4)
     part = data_root / "run_20260601" / "state.0000.jsonl"
     kept = part.read_bytes()
