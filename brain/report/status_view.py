@@ -230,6 +230,9 @@ def _folder_block(status: Status) -> list[str]:
             if lag.lag is not None
             else f"lag unknown ({lag.error or 'nothing sent yet'})"
         )
+        if lag.lost_parts:  # bytes are unknown for a part deleted while the uplink was stopped
+            size = f", {_bytes(lag.lost_bytes)} known" if lag.lost_bytes else ""
+            text += f"; {lag.lost_parts} part(s){size} deleted by retention before delivery"
         out.append(printable(f"Uplink              {lag.stream}: {text}"))
     if not status.uplink:
         out.append("Uplink              none (no cursor files in uplink/)")
@@ -289,7 +292,12 @@ def render_json(status: Status, level: Level, problems: list[str]) -> dict[str, 
             "days_left": status.disk.days_left,
         },
         "uplink": [
-            {"stream": lag.stream, "lag_s": lag.lag.total_seconds() if lag.lag is not None else None}
+            {
+                "stream": lag.stream,
+                "lag_s": lag.lag.total_seconds() if lag.lag is not None else None,
+                "lost_parts": lag.lost_parts,
+                "lost_bytes": lag.lost_bytes,
+            }
             for lag in status.uplink
         ],
         "manifest": status.manifest,

@@ -3,9 +3,12 @@
 Why not :func:`brain.uplink.uplink_lag`: importing :mod:`brain.uplink` loads pydantic and
 structlog, most of ``brain status``'s start-up (issue 29); and the cursor is the uplink's
 own file, whose format may change under a status check that must never crash on it (a
-traceback is exit 1, WARNING to Nagios). So only one field is read, the time of the last
-record the broker acknowledged (``last_timestamp``), and anything unexpected in the file,
-or a file that is not a regular one, makes that stream's lag "unknown" with the reason.
+traceback is exit 1, WARNING to Nagios). So only two fields are read: the time of the last
+record the broker acknowledged (``last_timestamp``), whose unexpected value, like a file that
+is not JSON or not a regular one, makes that stream's lag "unknown" with the reason; and
+``lost`` (format 2: parts and bytes retention deleted before they were delivered, issue 24),
+shown beside the lag so that a loss is never hidden behind "0 s behind" (an odd ``lost`` is
+read as none: the journal's ``uplink_records_lost_to_retention`` has it too).
 ``tests/report/test_status.py`` checks the names here against :mod:`brain.uplink.cursor`.
 """
 
@@ -35,6 +38,17 @@ class UplinkLag(NamedTuple):
     lag: timedelta | None
     """``None`` when it cannot be told (nothing delivered yet, or the cursor unreadable)."""
     error: str | None = None
+    lost_parts: int = 0
+    """Parts retention deleted before the uplink delivered them, since its cursor began."""
+    lost_bytes: int = 0
+
+
+class CursorFacts(NamedTuple):
+    """What status reads of one cursor file."""
+
+    last_delivered: datetime | None
+    lost_parts: int = 0
+    lost_bytes: int = 0
 
 
 def uplink_lags(data_root: Path, recent_newest_first: list[Path], now: datetime) -> list[UplinkLag]:
@@ -67,18 +81,25 @@ def _lag(cursor: Path, stream: str, newest: datetime | None) -> UplinkLag:
     if not cursor.exists():
         return UplinkLag(stream, None if newest is not None else timedelta(0))
     try:
-        delivered = last_delivered(cursor)
+        delivered, lost_parts, lost_bytes = read_cursor_facts(cursor)
     except ValueError as exc:
         return UplinkLag(stream, None, str(exc))
     if delivered is None:
-        return UplinkLag(stream, None if newest is not None else timedelta(0))
-    if newest is None or newest <= delivered:
-        return UplinkLag(stream, timedelta(0))
-    return UplinkLag(stream, newest - delivered)
+        lag = None if newest is not None else timedelta(0)
+    elif newest is None or newest <= delivered:
+        lag = timedelta(0)
+    else:
+        lag = newest - delivered
+    return UplinkLag(stream, lag, None, lost_parts, lost_bytes)
 
 
 def last_delivered(cursor: Path) -> datetime | None:
     """The cursor's ``last_timestamp`` (``None``: nothing delivered yet); :class:`ValueError` says why not."""
+    return read_cursor_facts(cursor).last_delivered
+
+
+def read_cursor_facts(cursor: Path) -> CursorFacts:
+    """``last_timestamp`` and ``lost`` of a cursor file; :class:`ValueError` says why it cannot be read."""
     fd = open_regular(cursor)
     if fd is None:
         raise ValueError(f"cannot read {cursor.name}: not a readable regular file")
@@ -95,16 +116,28 @@ def last_delivered(cursor: Path) -> datetime | None:
         document = json.loads(text)
     except (ValueError, RecursionError):
         raise ValueError(f"{cursor.name} is not JSON") from None
-    value = document.get("last_timestamp") if isinstance(document, dict) else None
+    if not isinstance(document, dict):
+        return CursorFacts(None)
+    lost_parts, lost_bytes = _lost(document.get("lost"))
+    value = document.get("last_timestamp")
     if value is None:
-        return None
+        return CursorFacts(None, lost_parts, lost_bytes)
     try:
         moment = datetime.fromisoformat(value) if isinstance(value, str) else None
     except ValueError:
         moment = None
     if moment is None or moment.tzinfo is None:
         raise ValueError(f"{cursor.name}: last_timestamp is not an ISO 8601 time with offset: {value!r:.40}")
-    return moment
+    return CursorFacts(moment, lost_parts, lost_bytes)
+
+
+def _lost(value: object) -> tuple[int, int]:
+    """``lost``'s parts and bytes when both are counts (format 1 has none: nothing lost known)."""
+    if not isinstance(value, dict):
+        return 0, 0
+    parts, size = value.get("parts", 0), value.get("bytes", 0)
+    counts = all(isinstance(n, int) and not isinstance(n, bool) and n >= 0 for n in (parts, size))
+    return (parts, size) if counts else (0, 0)
 
 
 def _newest_time(runs_newest_first: list[Path], stream: str, now: datetime) -> datetime | None:

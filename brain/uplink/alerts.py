@@ -52,10 +52,12 @@ How an alert travels (docs/fleet.md, "Alerts without Home Assistant"):
 
 A first start (no alert cursor at all) begins at the end of the log: a new
 installation does not receive a year of old alerts, and says so in its log. A
-cursor that exists but cannot be used (damaged, unreadable) resumes from a
-bounded look-back instead, the records of the last ``resume_lookback_h`` hours
-(default 24), never from the end, so the alerts pending when it broke are
-delivered (perhaps again, once), and says so (``uplink_alerts_resume_look_back``).
+cursor that exists but cannot be used (damaged, unreadable), or one that is
+missing while the other stream's alert cursor is there (deleted by hand or by a
+botched restore), resumes from a bounded look-back instead, the records of the
+last ``resume_lookback_h`` hours (default 24), never from the end, so the alerts
+pending when it broke are delivered (perhaps again, once), and says so at warning
+(``uplink_alerts_resume_look_back``, naming the file).
 """
 
 from __future__ import annotations
@@ -78,7 +80,7 @@ import structlog
 
 from brain.names import SEVERITY_RANK, HealthStatus, SensorKey, Severity
 from brain.uplink.cursor import Cursor, CursorStore, FilePosition, cursor_path
-from brain.uplink.follow import PartIndex, StreamFollower
+from brain.uplink.follow import PartIndex, StreamFollower, tidy_after_full_listing
 from brain.uplink.records import AnomalyLine, HealthLine, Record, read_record
 from brain.uplink.settings import AlertSettings, is_loopback, masked_url
 
@@ -436,11 +438,13 @@ class AlertRunner:
         self.index.refresh(full=True)
         self.sent = 0
         self._streams: list[_Stream] = []
+        paths = [cursor_path(data_root, CONSUMER, stream) for stream in STREAMS]
+        ran_before = any(_exists(path) for path in paths)
         for stream in STREAMS:
-            store = CursorStore(cursor_path(data_root, CONSUMER, stream), stream)
+            store = CursorStore(cursor_path(data_root, CONSUMER, stream), stream, monotonic=monotonic)
             existed = _exists(store.path)
             cursor = store.load()
-            if store.fresh_start and existed:
+            if store.fresh_start and ran_before:
                 since = now() - timedelta(hours=settings.resume_lookback_h)
                 cursor.state = {"deliver_from": since.isoformat()}
                 store.save(cursor, force=True)
@@ -448,24 +452,45 @@ class AlertRunner:
                     "uplink_alerts_resume_look_back",
                     stream=stream,
                     deliver_from=since.isoformat(),
-                    reason="the alert cursor could not be used",
+                    file=str(store.path),
+                    reason="the alert cursor could not be used"
+                    if existed
+                    else "the alert cursor is missing while the other stream's is there (deleted?)",
                     consequence=f"alerts of the last {settings.resume_lookback_h:g} h are delivered "
                     "(again, once, if they were); older records only update the sensors' last status",
                 )
             elif store.fresh_start:
-                cursor.files = self._end_of_log(stream)
+                cursor.files, cursor.sealed = self._end_of_log(stream)
                 store.save(cursor, force=True)
-                log.info("uplink_alerts_start_at_end", stream=stream, reason="no alert cursor yet")
+                log.info(
+                    "uplink_alerts_start_at_end",
+                    stream=stream,
+                    file=str(store.path),
+                    reason="no alert cursor yet",
+                )
             self._streams.append(
-                _Stream(stream, store, cursor, StreamFollower(self.index, stream, cursor.files))
+                _Stream(
+                    stream, store, cursor, StreamFollower(self.index, stream, cursor.files, cursor.sealed)
+                )
             )
+        self._scans = -1
+        """The index's full listings seen: after each, the cursors are tidied (:meth:`_tidy`)."""
 
-    def _end_of_log(self, stream: str) -> dict[str, FilePosition]:
-        follower = StreamFollower(self.index, stream, {})
-        while follower.read(10_000):
+    def _end_of_log(self, stream: str) -> tuple[dict[str, FilePosition], str | None]:
+        """Positions and seal at the end of every part: compressed ones sealed unread, plain ones read.
+
+        Why not read the compressed history: a first start takes it all as sent, and
+        decompressing a year of it would cost a Pi minutes of CPU for nothing. Plain parts
+        (the last ``compress_after_days`` days) are read :data:`_READ_BATCH` lines at a time,
+        as the lines of one read are held at once (a batch of 10,000 cost 1.1 MB of peak RSS).
+        """
+        compressed = [part.key for part in self.index.parts(stream) if part.compressed]
+        sealed = max(compressed, default=None)
+        follower = StreamFollower(self.index, stream, {}, sealed)
+        while follower.read(_READ_BATCH):
             pass
         follower.close()
-        return follower.positions
+        return follower.positions, sealed
 
     # the loop
 
@@ -485,11 +510,12 @@ class AlertRunner:
                 stop.wait(backoff)
                 backoff = min(backoff * 2, MAX_BACKOFF_S)
                 for state in self._streams:
-                    state.follower.reset(state.cursor.files)
+                    state.follower.reset(state.cursor.files, state.cursor.sealed)
                 continue
             backoff = self.retry_s
             stop.wait(self._idle_s())
         for state in self._streams:
+            self._tidy(state)
             state.store.save(state.cursor, force=True)
             state.follower.close()
 
@@ -510,7 +536,11 @@ class AlertRunner:
     def turn(self, stop: threading.Event | None = None) -> None:
         """Read what is new into the outboxes, then let each channel deliver what it can."""
         self.index.refresh()
+        full_listing = self.index.scans != self._scans
+        self._scans = self.index.scans
         for state in self._streams:
+            if full_listing:
+                self._tidy(state)
             self._read(state, stop)
         for sender in self.senders:
             self._drain(sender, stop)
@@ -543,11 +573,20 @@ class AlertRunner:
             cursor.files[line.key] = line.end
             cursor.next_seq += 1
             if (self._full(cursor) or (stop is not None and stop.is_set())) and number < len(lines) - 1:
-                state.follower.reset(cursor.files)  # the rest is read again later
+                state.follower.reset(cursor.files, cursor.sealed)  # the rest is read again later
                 break
         if not lines and "deliver_from" in cursor.state:
             cursor.state = {k: v for k, v in cursor.state.items() if k != "deliver_from"}  # look-back done
         state.store.save(cursor, force=queued)
+
+    def _tidy(self, state: _Stream) -> None:
+        """After a full listing: seal what is delivered, so the cursor does not grow with history.
+
+        Each alert cursor is rewritten at every delivery; without this it would list every
+        part ever read (tens of KB at 400 days). Written with the next save.
+        """
+        tidy_after_full_listing(state.cursor, self.index, state.follower.unreadable)
+        state.follower.sealed = state.cursor.sealed
 
     def _full(self, cursor: Cursor) -> bool:
         outbox: dict[str, list[Any]] = cursor.state.get("outbox", {})

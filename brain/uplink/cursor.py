@@ -22,7 +22,7 @@ A cursor is one small JSON file per consumer and stream under
   KB at 400 days, rewritten every second); with it, ``files`` holds the uncompressed
   parts of the last ``compress_after_days`` days and any part not yet delivered or
   unreadable: well under 4 KB with the defaults, however old the data root
-  (``tests/uplink/test_cursor_identity.py`` measures 400 days).
+  (``tests/uplink/test_drills.py`` and ``test_alert_cursor.py`` measure 400 days).
 - ``next_seq``: the sequence number the next delivered record gets. Sequence
   numbers count delivered records per stream from 0; with ``epoch`` they let any
   consumer detect gaps and drop duplicates. A new epoch begins when a cursor had to

@@ -624,6 +624,25 @@ def seal_complete(cursor: Cursor, index: PartIndex) -> None:
     )
 
 
+def tidy_after_full_listing(cursor: Cursor, index: PartIndex, unreadable: Iterable[str]) -> None:
+    """Keep ``cursor`` small and true after a full listing (the MQTT and the alert cursors alike).
+
+    Entries of runs retention deleted are dropped; a part that could not be read gets an
+    entry (at its start, if it had none) so that sealing never covers it; compressed parts
+    delivered to their end are sealed (:func:`seal_complete`). What the cursor of a stream
+    holds then does not grow with history (``<= 4 KB`` at 400 days: the drills measure it).
+    """
+    oldest = index.oldest_run
+    if oldest is not None:
+        for key in [key for key in cursor.files if key.split("/", 1)[0] < oldest]:
+            del cursor.files[key]
+    compressed = {part.key: part.compressed for part in index.parts(cursor.stream)}
+    for key in unreadable:
+        if key not in cursor.files and not cursor.is_sealed(key, compressed.get(key, False)):
+            cursor.files[key] = FilePosition(0, 0)
+    seal_complete(cursor, index)
+
+
 def part_key(run_dir_name: str, stream: str, number: int) -> str:
     """The key a cursor names a part by: ``run_YYYYMMDD/<stream>.NNNN.jsonl``, compressed or not."""
     return f"{run_dir_name}/{part_file_name(stream, number)}"

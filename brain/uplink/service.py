@@ -35,9 +35,9 @@ from pathlib import Path
 
 import structlog
 
-from brain.uplink.cursor import MQTT_CONSUMER, CursorStore, FilePosition, cursor_path, new_epoch
+from brain.uplink.cursor import MQTT_CONSUMER, CursorStore, cursor_path, new_epoch
 from brain.uplink.discovery import Cadence, discovery_configs
-from brain.uplink.follow import Line, PartIndex, StreamFollower, seal_complete
+from brain.uplink.follow import Line, PartIndex, StreamFollower, seal_complete, tidy_after_full_listing
 from brain.uplink.live import LiveFeed, OpenEpisodes
 from brain.uplink.messages import AVAILABILITY_OFFLINE, AVAILABILITY_ONLINE, Topics, envelope, is_fresh
 from brain.uplink.publisher import BrokerConnection, ConnectError, Credentials
@@ -142,16 +142,8 @@ class StreamDelivery:
             deleted = frontier is not None and oldest is not None and frontier.split("/", 1)[0] < oldest
             if frontier is not None and deleted and index.parts(self.stream):  # else: no longer written
                 lost.append((frontier, None))
-        if oldest is not None:
-            for key in [key for key in committed.files if key.split("/", 1)[0] < oldest]:
-                del committed.files[key]
-        parts = {part.key: part for part in index.parts(self.stream)}
-        for key in self.follower.unreadable:
-            if key not in committed.files and not committed.is_sealed(
-                key, parts[key].compressed if key in parts else False
-            ):
-                committed.files[key] = FilePosition(0, 0)
-        self.seal(index)
+        tidy_after_full_listing(committed, index, self.follower.unreadable)
+        self.follower.sealed = committed.sealed
         return lost
 
     def seal(self, index: PartIndex) -> None:

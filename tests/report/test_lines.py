@@ -29,7 +29,7 @@ from brain.report.lines import (
     read_tail,
     tail_lines,
 )
-from brain.report.uplink_cursors import last_delivered, uplink_lags
+from brain.report.uplink_cursors import last_delivered, read_cursor_facts, uplink_lags
 from tests.factories import T0, observation, state_payload
 
 
@@ -214,3 +214,28 @@ def test_the_days_held_are_told_as_ranges(tmp_path: Path) -> None:
 
     assert said.startswith("15 days of run folders: 2026-01-01 to 2026-01-05, 2026-01-11 to 2026-01-12, ")
     assert "(4 more ranges)" in said and said.endswith("2026-02-11")
+
+
+@pytest.mark.parametrize(
+    ("lost", "read"),
+    [
+        ({"parts": 2, "bytes": 4096}, (2, 4096)),
+        ({"parts": 1}, (1, 0)),
+        ({"parts": "two", "bytes": 1}, (0, 0)),
+        ({"parts": True, "bytes": 1}, (0, 0)),
+        ({"parts": -1, "bytes": 1}, (0, 0)),
+        ([1, 2], (0, 0)),
+        (None, (0, 0)),
+    ],
+)
+def test_a_format_2_cursor_gives_its_lost_parts_and_odd_values_are_none(
+    tmp_path: Path, lost: object, read: tuple[int, int]
+) -> None:
+    cursor = tmp_path / "mqtt.state.cursor.json"
+    document = {"format": 2, "sealed": "run_20260601/state.0000.jsonl", "files": {}, "lost": lost}
+    cursor.write_text(json.dumps({**document, "last_timestamp": "2026-06-02T00:00:00+00:00"}))
+
+    facts = read_cursor_facts(cursor)
+
+    assert facts.last_delivered == datetime(2026, 6, 2, tzinfo=UTC)
+    assert (facts.lost_parts, facts.lost_bytes) == read

@@ -314,7 +314,7 @@ def test_hostile_parts_neither_hang_nor_balloon_nor_crash_it(heatwave_root: Path
     assert document["latest_observation"] == "2026-06-01T23:59:00+00:00"
     assert document["latest_state"]["timestamp"] == "2026-06-01T23:45:00Z"
     assert [s["status"] for s in document["sensors"]] == ["ok"] * 5
-    assert {"stream": "observations", "lag_s": None} in document["uplink"]
+    assert {"stream": "observations", "lag_s": None, "lost_parts": 0, "lost_bytes": 0} in document["uplink"]
     assert "Uplink              observations: lag unknown (mqtt.observations.cursor.json: last_timestamp" in (
         text.stdout
     )

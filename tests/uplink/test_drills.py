@@ -277,6 +277,25 @@ def test_records_deleted_by_retention_before_delivery_are_counted_logged_and_sta
     assert lost["bytes"] > 0 and abs(lost["records_estimated"] - 1440) <= 144  # estimated from bytes
     cursor = json.loads((data_root / "uplink" / "mqtt.observations.cursor.json").read_text())
     assert cursor["epoch"] == lost["new_epoch"] and cursor["lost"]["parts"] == 1 and cursor["next_seq"] == 30
+    # brain status reads the format 2 cursor the uplink wrote: the loss shows beside the lag, not "0 s"
+    write(data_root, 1440 + 30, 90)  # the daemon writes on while the uplink is stopped: 90 min behind
+    shown = status_of(data_root)
+    [observations] = [u for u in shown["uplink"] if u["stream"] == "observations"]
+    assert observations["lag_s"] == 90 * 60 and observations["lost_parts"] == 1
+    assert observations["lost_bytes"] == lost["bytes"]
+    text = status_of(data_root, as_json=False)
+    assert "Uplink              observations: 90 min behind; 1 part(s)" in text
+    assert "deleted by retention before delivery" in text
+
+
+def status_of(data_root: Path, *, as_json: bool = True) -> Any:
+    """``brain status DATA_ROOT`` in its own process, as a monitoring plugin runs it."""
+    result = subprocess.run(
+        [sys.executable, "-m", "brain.cli", "status", str(data_root), *(["--json"] if as_json else [])],
+        capture_output=True, text=True, env=clean_env(), timeout=120, check=False,
+    )  # fmt: skip
+    assert result.returncode in (0, 1, 2), result.stderr[-2000:]
+    return json.loads(result.stdout) if as_json else result.stdout
 
 
 GZIP_COUNTED = (
@@ -314,6 +333,10 @@ def test_400_days_of_history_small_cursors_no_decompression_to_resume_and_a_warn
     )
     _, out = drained(cfg, code=GZIP_COUNTED)
     assert "GZIP_OPENED 0" in out  # a restart decompresses no history
+    # brain status reads these format 2 cursors (sealed history): every stream delivered, nothing lost
+    assert json.loads((data_root / "uplink" / "mqtt.state.cursor.json").read_text())["sealed"]
+    shown = {u["stream"]: u for u in status_of(data_root)["uplink"]}
+    assert all(shown[s]["lag_s"] == 0 and shown[s]["lost_parts"] == 0 for s in streams), shown
     (data_root / "uplink" / "mqtt.state.cursor.json").unlink()
     events, out = drained(cfg)
     [missing] = named(events, "uplink_cursor_missing")

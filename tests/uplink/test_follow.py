@@ -195,3 +195,27 @@ def test_a_fifo_named_as_a_part_is_refused_once_and_the_parts_after_it_are_read(
     assert timestamps(lines)[-2:] == later and len(lines) == 5
     [event] = [e for e in logs if e["event"] == "uplink_part_unreadable"]
     assert "FIFO" in event["reason"] and follower.unreadable_parts == 1
+
+
+def test_a_part_unreadable_for_a_while_is_delivered_once_it_can_be_read_and_logged_once(
+    data_root: Path,
+) -> None:
+    """A transient failure (a few seconds of EIO, a stray FIFO): tried again at the next full listing."""
+    written = write(data_root, "state", 4)
+    part = data_root / "run_20260601" / "state.0000.jsonl"
+    kept = part.read_bytes()
+    part.unlink()
+    os.mkfifo(part)
+    index = PartIndex(data_root)
+    follower = StreamFollower(index, "state", {})
+    with capture_logs() as logs:
+        assert read_all(follower) == []
+        part.unlink()
+        part.write_bytes(kept)  # readable again
+        assert read_all(follower) == []  # not before the next full listing: no retry each poll
+        index.refresh(full=True)
+        lines = read_all(follower)
+        index.refresh(full=True)
+        lines += read_all(follower)
+    assert timestamps(lines) == written  # all 4, once
+    assert [e["event"] for e in logs].count("uplink_part_unreadable") == 1
