@@ -62,8 +62,6 @@ from brain.sources.csv.mapping import load_mapping
 
 FIELD_DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "field"
 WEEK = timedelta(days=7)
-LATE_CRITICAL_S = 300.0
-"""A critical condition must be pushed within 5 minutes of its start (issue 28's budget)."""
 FREEZE_FLAG_S = 600.0
 """The whole-feed freeze must be flagged within 10 minutes (issue 28, item 5)."""
 
@@ -148,7 +146,8 @@ class Result:
     families: int = 0
     verdicts: list[Verdict] = field(default_factory=list)
     truth: list[Interval] = field(default_factory=list)
-    critical_delays_s: list[float] = field(default_factory=list)
+    critical_told: list[bool] = field(default_factory=list)
+    """Per rule-level critical start or escalation: told at once (module docstring)."""
     step_s: float = 0.0
     steps: int = 0
 
@@ -282,29 +281,19 @@ def estimator_for(site: Site, timezone: str) -> Estimator:
     return Estimator(timezone=timezone, **extra)
 
 
-_CRITICAL_METRIC = {
-    "temperature_high": ("air_temperature_c", True),
-    "temperature_low": ("air_temperature_c", False),
-    "vpd_high": ("vpd_kpa", True),
-    "co2_low": ("co2_ppm", False),
-    "co2_high": ("co2_ppm", True),
-}
-
-
 def replay(site: Site) -> Result:
     """Replay one site; count pushes, episodes, verdicts and critical delays."""
     mapping = load_mapping(site.name)
     zone = ZoneInfo(mapping.timezone)
     estimator = estimator_for(site, mapping.timezone)
-    rules = estimator.settings.anomalies
     result = Result(site.name, truth=truth_events(site, zone))
     last_health: dict[str, tuple[HealthStatus, SensorFault, Severity]] = {}
     open_verdicts: dict[str, Verdict] = {}
     seen: set[tuple[str, datetime]] = set()
     seen_rules: set[tuple[str, datetime]] = set()
-    critical_since: dict[str, datetime] = {}
-    critical_due: dict[str, datetime] = {}
-    open_critical: set[str] = set()
+    told: list[bool] = []
+    _watch_criticals(estimator, told)
+    told_wrapped = hasattr(getattr(estimator, "_anomalies", None), "_families")
     for observation, status in pairs(site):
         began = time.perf_counter()
         try:
@@ -313,12 +302,10 @@ def replay(site: Site) -> Result:
             continue
         result.step_s += time.perf_counter() - began
         result.steps += 1
-        now = observation.timestamp
-        _track_criticals(estimate, rules, now, critical_since, critical_due, open_critical)
         for record in estimate.anomalies:
             result.pushes.append((record.timestamp, f"anomaly {record.kind.value}"))
             key = (record.kind.value, record.started_at)
-            rules_named = [rule.value for rule in getattr(record, "rules", None) or [record.kind]]
+            rules_named = [rule.value for rule in record.rules or [record.kind]]
             if key not in seen:
                 seen.add(key)
                 result.families += 1
@@ -326,45 +313,33 @@ def replay(site: Site) -> Result:
                 if (rule, record.started_at) not in seen_rules:
                     seen_rules.add((rule, record.started_at))
                     result.episodes[rule] += 1
-            for rule in rules_named:
-                if record.severity is Severity.CRITICAL and record.ended_at is None:
-                    if rule not in open_critical and rule in critical_due:
-                        delay = (record.timestamp - critical_due[rule]).total_seconds()
-                        result.critical_delays_s.append(max(0.0, delay))
-                    open_critical.add(rule)
-                if record.ended_at is not None:
-                    open_critical.discard(rule)
+            if record.severity is Severity.CRITICAL and record.ended_at is None and not told_wrapped:
+                told.append(True)  # no family layer: every critical record is pushed as it comes
         if estimate.health_changed:
             _health_pushes(estimate, result, last_health, open_verdicts)
+    result.critical_told = told
     return result
 
 
-def _track_criticals(
-    estimate: Any,
-    rules: Any,
-    now: datetime,
-    since: dict[str, datetime],
-    due: dict[str, datetime],
-    open_critical: set[str],
-) -> None:
-    """When each critical condition began: past its critical threshold for its critical start time."""
-    state = estimate.state
-    for kind, (metric, above) in _CRITICAL_METRIC.items():
-        rule = next(r for k, r in rules.items() if k.value == kind)
-        value = getattr(state, metric)
-        past = (
-            value is not None
-            and rule.critical is not None
-            and (value > rule.critical if above else value < rule.critical)
-        )
-        if not past:
-            since.pop(kind, None)
-            if kind not in open_critical:
-                due.pop(kind, None)
-            continue
-        start = since.setdefault(kind, now)
-        if kind not in due and (now - start).total_seconds() >= rule.critical_start_s:
-            due[kind] = start + timedelta(seconds=rule.critical_start_s)
+def _watch_criticals(estimator: Estimator, told: list[bool]) -> None:
+    """Each rule's own critical start or escalation (what brain pushed before issue 28): was the
+    grower told at that very step (a critical record pushed, or one already told and still in
+    force)? Wraps the family layer where there is one; without it every such record is a push."""
+    families = getattr(getattr(estimator, "_anomalies", None), "_families", None)
+    if families is None:
+        return
+    take = families.take
+
+    def watched(t: float, records: Any) -> Any:
+        out = take(t, records)
+        pushed = any(r.severity is Severity.CRITICAL and r.ended_at is None for r in out)
+        for record in records:
+            if record.severity is Severity.CRITICAL and record.ended_at is None:
+                episode = families._open.get(families._family[record.kind].name)
+                told.append(pushed or (episode is not None and episode.told_critical))
+        return out
+
+    families.take = watched
 
 
 def _health_pushes(
@@ -452,9 +427,8 @@ def summary(site: Site, result: Result) -> dict[str, Any]:
         "push_kinds": dict(sorted(Counter(kind for _, kind in result.pushes).items())),
         "episodes_started": result.families,
         "episodes_per_rule": dict(sorted(result.episodes.items())),
-        "critical_conditions": len(result.critical_delays_s),
-        "critical_max_delay_s": max(result.critical_delays_s, default=0.0),
-        "critical_late": sum(delay > LATE_CRITICAL_S for delay in result.critical_delays_s),
+        "critical_conditions": len(result.critical_told),
+        "critical_not_told": result.critical_told.count(False),
         "fault_verdicts": verdicts,
         "fault_true_positives": true_positive,
         "fault_truth_events": len(result.truth),
@@ -518,8 +492,8 @@ def _print(figures: dict[str, Any], *, verbose: bool) -> None:
     print(f"  push kinds: {figures['push_kinds']}")
     print(f"  episodes started: {figures['episodes_started']}; per rule: {figures['episodes_per_rule']}")
     print(
-        f"  critical conditions: {figures['critical_conditions']}, latest pushed after "
-        f"{figures['critical_max_delay_s']:.0f} s, {figures['critical_late']} later than 5 min"
+        f"  critical conditions: {figures['critical_conditions']}, "
+        f"{figures['critical_not_told']} not pushed at the step they began"
     )
     tp, verdicts = figures["fault_true_positives"], figures["fault_verdicts"]
     found, events = figures["fault_truth_found"], figures["fault_truth_events"]
