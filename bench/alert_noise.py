@@ -15,6 +15,10 @@ default settings (``min_severity = warning``):
   *raised*, its end *resolved*;
 - a sensor whose (status, fault) leaves or returns to ``ok`` is one push.
 
+A second count tells sensor health as one message per fault found and one when the sensor is
+trusted again (not its recovery period, and the sensors found at one step together): the
+uplink's health alerts are not the estimator's to change, but that is what they would cost.
+
 Per site: pushes per 7-day week (median and max, over the whole weeks of the log), the most
 in one local day, the anomaly episodes per rule, and how late each critical condition was
 pushed (from the moment its rule's critical qualifying time was first met to the first
@@ -30,7 +34,7 @@ Fault verdicts are judged against the raw rows, with the faults issue 28 lists a
   low against outside air while the exhaust fans run (the nights from the first to the
   last with an hour of fans at 90 % or more and CO2 under 380 ppm).
 
-A verdict (a sensor's fault leaving ``none``) overlapping a truth event of its sensor is a true
+A verdict (a sensor's fault leaving ``none``, or changing to another fault) overlapping a truth event of its sensor is a true
 positive; every other verdict is a false positive (the OSU RH plateaus among them). Recall: the
 truth events with at least one verdict.
 """
@@ -142,6 +146,8 @@ class Result:
 
     site: str
     pushes: list[tuple[datetime, str]] = field(default_factory=list)
+    grouped: list[tuple[datetime, str]] = field(default_factory=list)
+    """The pushes if sensor health were told one message per fault episode (module docstring)."""
     episodes: Counter[str] = field(default_factory=Counter)
     families: int = 0
     verdicts: list[Verdict] = field(default_factory=list)
@@ -304,6 +310,7 @@ def replay(site: Site) -> Result:
         result.steps += 1
         for record in estimate.anomalies:
             result.pushes.append((record.timestamp, f"anomaly {record.kind.value}"))
+            result.grouped.append((record.timestamp, f"anomaly {record.kind.value}"))
             key = (record.kind.value, record.started_at)
             rules_named = [rule.value for rule in record.rules or [record.kind]]
             if key not in seen:
@@ -357,6 +364,7 @@ def _health_pushes(
         if record.status is HealthStatus.OK:
             if before is not None and before[0] is not HealthStatus.OK:
                 result.pushes.append((record.timestamp, f"health {sensor} ok"))
+                _group(result, record.timestamp, "health ok")
             last[sensor] = (record.status, record.fault, before[2] if before else Severity.WARNING)
         else:
             severity = Severity.CRITICAL if record.status is HealthStatus.FAULTY else Severity.WARNING
@@ -364,14 +372,24 @@ def _health_pushes(
             last[sensor] = (record.status, record.fault, severity)
         faulty = record.fault is not SensorFault.NONE
         verdict = open_verdicts.get(sensor)
+        if faulty and verdict is not None and verdict.fault != record.fault.value:
+            verdict.end = record.timestamp  # another fault: a verdict of its own
+            verdict = None
         if faulty and verdict is None:
             statistic = record.evidence.statistic if record.evidence else "-"
             verdict = Verdict(sensor, record.fault.value, record.since, record.timestamp, statistic=statistic)
             open_verdicts[sensor] = verdict
             result.verdicts.append(verdict)
+            _group(result, record.timestamp, "health fault")
         elif not faulty and verdict is not None:
             verdict.end = record.timestamp
             del open_verdicts[sensor]
+
+
+def _group(result: Result, when: datetime, what: str) -> None:
+    """One message per fault found or sensor trusted again, the sensors of one step together."""
+    if not result.grouped or result.grouped[-1] != (when, what):
+        result.grouped.append((when, what))
 
 
 def judge(result: Result) -> tuple[int, int]:
@@ -401,9 +419,9 @@ def weekly(result: Result) -> tuple[list[int], int]:
     return _per_week(result), max(Counter(ts.date() for ts, _ in result.pushes).values())
 
 
-def _per_week(result: Result) -> list[int]:
+def _per_week(result: Result, pushes: list[tuple[datetime, str]] | None = None) -> list[int]:
     first = result.pushes[0][0]
-    counts: Counter[int] = Counter((ts - first) // WEEK for ts, _ in result.pushes)
+    counts: Counter[int] = Counter((ts - first) // WEEK for ts, _ in (pushes or result.pushes))
     last = max(counts)
     return [counts.get(week, 0) for week in range(last)]  # the last week may be partial: left out
 
@@ -412,6 +430,9 @@ def summary(site: Site, result: Result) -> dict[str, Any]:
     """The figures of one site."""
     true_positive, verdicts = judge(result)
     weeks = _per_week(result) if result.pushes else []
+    grouped = _per_week(result, result.grouped) if result.pushes else []
+    anomaly = [(ts, kind) for ts, kind in result.pushes if kind.startswith("anomaly")]
+    climate = _per_week(result, anomaly) if anomaly else []
     per_day = Counter(ts.date() for ts, _ in result.pushes)
     freeze = next((event for event in result.truth if event.sensor is None), None)
     found = sum(event.hits > 0 for event in result.truth)
@@ -423,6 +444,10 @@ def summary(site: Site, result: Result) -> dict[str, Any]:
         "pushes_per_week_median": statistics.median(weeks) if weeks else 0,
         "pushes_per_week_max": max(weeks) if weeks else 0,
         "weeks": len(weeks),
+        "anomaly_per_week_median": statistics.median(climate) if climate else 0,
+        "anomaly_per_week_max": max(climate) if climate else 0,
+        "grouped_per_week_median": statistics.median(grouped) if grouped else 0,
+        "grouped_per_week_max": max(grouped) if grouped else 0,
         "pushes_max_day": max(per_day.values()) if per_day else 0,
         "push_kinds": dict(sorted(Counter(kind for _, kind in result.pushes).items())),
         "episodes_started": result.families,
@@ -488,6 +513,14 @@ def _print(figures: dict[str, Any], *, verbose: bool) -> None:
         f"  pushes: {figures['pushes']}; per week median {figures['pushes_per_week_median']}, "
         f"max {figures['pushes_per_week_max']} ({figures['weeks']} whole weeks); most in a day "
         f"{figures['pushes_max_day']}"
+    )
+    print(
+        f"  anomaly pushes alone: per week median {figures['anomaly_per_week_median']}, "
+        f"max {figures['anomaly_per_week_max']}"
+    )
+    print(
+        f"  with sensor health told once per fault: per week median {figures['grouped_per_week_median']}, "
+        f"max {figures['grouped_per_week_max']}"
     )
     print(f"  push kinds: {figures['push_kinds']}")
     print(f"  episodes started: {figures['episodes_started']}; per rule: {figures['episodes_per_rule']}")

@@ -29,6 +29,8 @@ LOW_KINDS = frozenset(
         AnomalyKind.CONDENSATION_RISK,
         AnomalyKind.CO2_LOW,
         AnomalyKind.SUBSTRATE_DRY,
+        AnomalyKind.LIGHT_INTEGRAL_LOW,
+        AnomalyKind.TEMPERATURE_MEAN_LOW,
     }
 )
 """Kinds judged on a value falling below a threshold: their peak is the lowest value."""

@@ -28,6 +28,7 @@ from operator import attrgetter
 
 from brain.contracts import (
     SENSOR_KEYS,
+    STATE_SCHEMA_VERSION,
     AnomalyV1,
     DeviceStatusV1,
     Evidence,
@@ -40,11 +41,13 @@ from brain.contracts import (
     StateV1,
 )
 from brain.estimator.anomalies import METRICS, AnomalyDetector
+from brain.estimator.co2_outside import Co2OutsideCheck
 from brain.estimator.confidence import confidence, sensor_trust
 from brain.estimator.daily import DailyFigures, Moment
 from brain.estimator.drift import DriftDetector
 from brain.estimator.feed import FeedWatch
 from brain.estimator.health import HealthSnapshot, SensorTracker
+from brain.estimator.light import VENTILATION_WORDS, LightHours, relay_on
 from brain.estimator.ring_buffer import RingBuffer
 from brain.estimator.sensors import SENSOR_KINDS
 from brain.estimator.settings import EstimatorSettings
@@ -87,6 +90,9 @@ class Estimate:
     """How many of ``anomalies`` start a new episode: what a counter of anomalies counts."""
     health_changed: bool
     """Some sensor's (status, fault) differs from the previous step (always true for the first)."""
+    daily: tuple[float | None, float | None, float | None] = (None, None, None)
+    """The grower's-day figures: the last whole day's light integral (mol/m2/d), the last whole
+    night's mean and the 24-hour mean air temperature (degC); ``None`` where not known."""
     _state: StateV1 | None = field(default=None, repr=False)
     _sensor_health: list[SensorHealthV1] | None = field(default=None, repr=False)
 
@@ -100,8 +106,9 @@ class Estimate:
         """The estimated state (its ``device_status`` is the one passed to ``step``); built on first read."""
         if self._state is None:
             pairs = list(zip(SENSOR_KEYS, self.values, self.exclusions, strict=True))
+            light, night, mean_24h = self.daily
             self._state = StateV1(
-                schema_version="1.0",
+                schema_version=STATE_SCHEMA_VERSION,
                 timestamp=self.observation.timestamp,
                 site_id=self.observation.site_id,
                 **{key.value: value for key, value, _ in pairs},
@@ -110,6 +117,9 @@ class Estimate:
                 confidence=self.confidence,
                 device_status=self.device_status,
                 excluded_sensors={key: reason for key, _, reason in pairs if reason is not None},
+                daily_light_integral_mol_m2_d=None if light is None else round(light, 3),
+                night_mean_air_temperature_c=None if night is None else round(night, 3),
+                mean_24h_air_temperature_c=None if mean_24h is None else round(mean_24h, 3),
             )
         return self._state
 
@@ -154,6 +164,8 @@ class Estimator:
         *,
         installed_sensors: Collection[SensorKey] | None = None,
         timezone: str = "UTC",
+        latitude: float | None = None,
+        longitude: float | None = None,
     ) -> None:
         """Judge by ``settings`` (the packaged thresholds by default) the sensors a site has.
 
@@ -161,6 +173,8 @@ class Estimator:
         from the data, a sensor counting as installed from its first non-null reading on (a
         streaming replay cannot know in advance which columns will ever carry a value).
         ``timezone``: the site's (IANA name): its nights and days are the local ones.
+        ``latitude``/``longitude`` (degrees, north and east positive): where the site is, for its
+        light hours and nights when PAR does not tell (:mod:`brain.estimator.light`).
         """
         self.settings = settings if settings is not None else EstimatorSettings.load()
         self._inventory_fixed = installed_sensors is not None
@@ -215,15 +229,25 @@ class Estimator:
         self._stale_after_s = conf.stale_after_s
         self._drift = DriftDetector(self.settings.drift)
         feed = self.settings.feed
-        self._feed = FeedWatch(frozen_s=feed.frozen_s, min_channels=feed.min_channels, gap_s=timing.gap_s)
-        self._anomalies = AnomalyDetector(self.settings.anomalies)
-        self._daily = DailyFigures(self.settings.daily, timezone=timezone, gap_s=timing.gap_s)
+        self._feed = FeedWatch(
+            frozen_s=feed.frozen_s,
+            min_channels=feed.min_channels,
+            gap_s=timing.gap_s,
+            min_repeats=feed.min_repeats,
+        )
+        self._co2_check = Co2OutsideCheck(self.settings.co2_outside, gap_s=timing.gap_s)
+        self._co2 = trackers[SensorKey.CO2_PPM]
+        self._anomalies = AnomalyDetector(self.settings.anomalies, self.settings.families)
+        self._daily = DailyFigures(
+            self.settings.daily, timezone=timezone, gap_s=timing.gap_s, latitude=latitude, longitude=longitude
+        )
         self._light_index = METRICS.index(Metric.DAILY_LIGHT_INTEGRAL_MOL_M2_D)
         self._night_index = METRICS.index(Metric.NIGHT_MEAN_AIR_TEMPERATURE_C)
         self._periods: tuple[Moment | None, Moment | None] = (None, None)
         self._since: dict[int, Moment] = {}
         """Per metric index, when the whole night or day its value describes began (of ``_periods``)."""
         self._daylight_par = health.daylight_par_umol_m2_s
+        self._light = LightHours(latitude, longitude)
         self.history = RingBuffer(
             HISTORY_SERIES,
             window_s=timing.history_window_s,
@@ -260,8 +284,16 @@ class Estimator:
             values = tuple([rh_pct if tracker is humidity else tracker.used for tracker in self._trackers])
         par = self._par.used
         daylight = None if par is None else par >= self._daylight_par
+        if daylight is None:  # no trusted PAR: the lamps, else the sun at the site
+            daylight = self._light.light(timeline.epoch_s, None, device_status.devices)
+        co2 = self._co2.used
+        check = self._co2_check
+        if daylight is False and co2 is not None and (co2 < check.clear or check.verdict is not None):
+            ventilated = relay_on(device_status.devices, VENTILATION_WORDS)
+            if check.observe(t, co2, ventilated, dark=True):  # judged at the next step, like drift
+                self._co2.set_drift(check.verdict)
         daily = self._daily  # the rest of METRICS: the grower's-day figures
-        daily.step(t, timeline.epoch_s, temp_c, par)
+        daily.step(t, timeline.epoch_s, temp_c, par, daylight)
         metrics = (
             *values,
             vpd,
@@ -289,6 +321,7 @@ class Estimator:
             anomalies=found,
             episodes_started=self._anomalies.episodes_started,
             health_changed=previous is None or changed,
+            daily=(daily.light_integral, daily.night_mean_c, daily.mean_24h_c),
         )
 
     def _judge_sensors(self, t: float, observation: ObservationV1, *, gap: bool) -> bool:

@@ -17,7 +17,9 @@ def test_all_contracts_export_json_schema(tmp_path: Path) -> None:
         assert "schema_version" in schema["required"]
         assert schema["additionalProperties"] is False
         version = schema["properties"]["schema_version"]
-        if model.__name__ == "AnomalyV1":  # 1.1 since issue 18; 1.0 logs stay readable
+        if model.__name__ == "AnomalyV1":  # 1.1 since issue 18, 1.2 issue 28; 1.0 logs stay readable
+            assert version["enum"] == ["1.0", "1.1", "1.2"]
+        elif model.__name__ == "StateV1":  # 1.1 since issue 28 (the daily figures); 1.0 logs stay readable
             assert version["enum"] == ["1.0", "1.1"]
         else:
             assert version["const"] == "1.0"

@@ -311,7 +311,7 @@ def _freeze_frame(rows: list[Row], start: int, polls: int) -> list[Row]:
     ]
 
 
-def test_a_feed_repeating_its_last_frame_is_stale_after_half_an_hour() -> None:
+def test_a_feed_repeating_its_last_frame_is_stale_after_ten_minutes() -> None:
     """Every channel frozen together (a logger repeating its frame): stale, confidence 0, and it says why."""
     step_s = 60.0
     rows = greenhouse(days=1, step_s=step_s, seed=4)
@@ -322,9 +322,9 @@ def test_a_feed_repeating_its_last_frame_is_stale_after_half_an_hour() -> None:
         for i, row in enumerate(rows)
     ]
     estimates = [e for _, e in run(rows)]
-    before = estimates[start + 29]
-    assert before.confidence == 1.0, "29 minutes of a repeated frame is not yet a verdict"
-    flagged = estimates[start + 30]
+    before = estimates[start + 9]
+    assert before.confidence == 1.0, "9 minutes of a repeated frame is not yet a verdict"
+    flagged = estimates[start + 10]
     assert flagged.confidence == 0.0
     assert set(flagged.state.excluded_sensors.values()) == {"stale"}
     for record in flagged.sensor_health:
@@ -335,14 +335,21 @@ def test_a_feed_repeating_its_last_frame_is_stale_after_half_an_hour() -> None:
 
 
 def test_a_short_repeated_frame_is_not_a_frozen_feed() -> None:
+    """Four identical 5-minute frames (15 min, three repeats: OSU's live data has them) are not a freeze;
+    the fifth makes one (20 min: ten minutes and four repeats)."""
     step_s = 300.0
-    rows = greenhouse(days=1, step_s=step_s, seed=4)
+    base = greenhouse(days=1, step_s=step_s, seed=4)
     start = _index(step_s, 2)
-    rows = [
-        row if not start <= i < start + 4 else replace(row, readings=dict(rows[start].readings))
-        for i, row in enumerate(rows)
-    ]
-    assert all(e.confidence == 1.0 for _, e in run(rows))
+
+    def held(frames: int) -> list[float]:
+        rows = [
+            row if not start <= i < start + frames else replace(row, readings=dict(base[start].readings))
+            for i, row in enumerate(base)
+        ]
+        return [e.confidence for _, e in run(rows)]
+
+    assert all(confidence == 1.0 for confidence in held(4))
+    assert held(5)[start + 4] == 0.0
 
 
 def test_a_round_fill_value_is_stuck_within_half_an_hour_at_night() -> None:
