@@ -90,12 +90,16 @@ class Episode:
 
     kind: AnomalyKind
     metric: Metric
+    """The metric of the record that made the worst severity: in a family episode (AnomalyV1 1.2)
+    an escalation may come from another rule than the one that opened it (``vpd_high`` in a
+    ``temperature_high`` episode), and its threshold is in that metric's unit."""
     severity: Severity
     """The worst severity its records reached."""
     started_at: datetime
     ended_at: datetime | None
     threshold: float
-    """The threshold of the severity shown: an escalation record carries the critical one."""
+    """The threshold that triggered the severity shown (an escalation record carries the critical
+    one; an end record's own ``threshold`` is the release one and does not replace it)."""
     first_value: float
     last_value: float
     message: str
@@ -140,13 +144,14 @@ def with_record(known: Episode | None, record: AnomalyRecord) -> Episode:
             message=record.message,
         )
     worse = max(known.severity, record.severity, key=SEVERITY_RANK.__getitem__)
+    escalated = record.severity is worse and record.ended_at is None
     return Episode(
         kind=known.kind,
-        metric=known.metric,
+        metric=record.metric if escalated else known.metric,
         severity=worse,
         started_at=known.started_at,
         ended_at=record.ended_at or known.ended_at,
-        threshold=record.threshold if record.severity is worse else known.threshold,
+        threshold=record.threshold if escalated else known.threshold,
         first_value=known.first_value,
         last_value=record.observed_value,
         message=known.message,
