@@ -10,7 +10,7 @@ import pytest
 from brain.contracts import SensorKey
 from brain.estimator import Estimate, Estimator
 from brain.estimator.vpd import saturation_vapour_pressure_kpa
-from tests.estimator.synthetic import Row, fault_episodes, greenhouse, health_of, modify, run
+from tests.estimator.synthetic import START, Row, fault_episodes, greenhouse, health_of, modify, run
 
 HOUR = 3600.0
 
@@ -409,3 +409,36 @@ def test_a_humidity_glitch_moves_the_dew_point_and_is_a_jump() -> None:
     assert found is not None and found[1] == "jump"
     record = next(r for r in found[2].sensor_health if r.sensor.value == "relative_humidity_pct")
     assert record.evidence is not None and record.evidence.statistic.endswith("dew_point_step")
+
+
+def _par_outage(step_s: float = 300.0) -> list[Row]:
+    """Lamps all day and evening at one exact PAR value, dark at night, a half-value ramp reading at
+    lamp-on: Cornell's frozen PAR (306.1078 from 2020-12-24 11:05 to 12-27 08:50 local)."""
+    rows = greenhouse(days=3, step_s=step_s, seed=6)
+
+    def frozen(i: int, row: Row) -> float:
+        hour = (i * step_s / 3600.0) % 24.0
+        if 4.0 <= hour < 8.0:
+            return 0.0
+        return 153.0539 if 8.0 <= hour < 8.0 + step_s / 3600.0 else 306.1078
+
+    return modify(rows, "par_umol_m2_s", frozen)
+
+
+def test_par_frozen_at_an_exact_value_is_one_fault_through_dark_hours_and_lamp_ramps() -> None:
+    found = fault_episodes(e for _, e in run(_par_outage())).get("par_umol_m2_s", [])
+    assert [fault for _, fault in found] == ["stuck_at"], found
+    assert found[0][0] - START <= timedelta(hours=1, minutes=5)
+
+
+def test_a_whole_percent_humidity_plateau_is_not_a_fault_but_a_fine_value_held_is() -> None:
+    rows = greenhouse(days=1, step_s=300.0, seed=4)
+    start = _index(300.0, 1)  # 01:00, dark: only the exact rule could call it this soon
+    for held, expected in ((78.0, []), (89.6667, []), (71.3, ["stuck_at"])):
+        plateau = modify(
+            rows,
+            "relative_humidity_pct",
+            lambda i, r, v=held: v if start <= i < start + 18 else r.readings["relative_humidity_pct"],
+        )
+        found = fault_episodes(e for _, e in run(plateau)).get("relative_humidity_pct", [])
+        assert [fault for _, fault in found] == expected, held
