@@ -312,7 +312,7 @@ def replay(site: Site) -> Result:
             result.pushes.append((record.timestamp, f"anomaly {record.kind.value}"))
             result.grouped.append((record.timestamp, f"anomaly {record.kind.value}"))
             key = (record.kind.value, record.started_at)
-            rules_named = [rule.value for rule in record.rules or [record.kind]]
+            rules_named = [rule.value for rule in getattr(record, "rules", None) or [record.kind]]
             if key not in seen:
                 seen.add(key)
                 result.families += 1
