@@ -152,3 +152,15 @@ def test_the_estimator_makes_a_co2_sensor_reading_below_outside_air_a_suspect() 
     ]
     assert ("degraded", "drift", "below_outside_air_ventilated") in health
     assert health[-1][:2] == ("degraded", "drift"), "its value still used, at reduced trust"
+
+
+def test_a_par_verdict_does_not_split_a_dark_hours_episode_where_the_site_knows_its_night() -> None:
+    """CO2 given in the dark, and the PAR sensor drops out an hour in (Cornell's lamp-failure night
+    was three episodes): the night goes on at the site, so the episode does too."""
+    night = datetime(2024, 1, 5, 5, 0, tzinfo=UTC)  # midnight EST
+    rows = wobble(constant(minutes=240, start=night, co2_ppm=1100.0))
+    rows = [row.with_reading("par_umol_m2_s", None if i >= 60 else 0.0) for i, row in enumerate(rows)]
+    records = [r for _, e in run(rows, Estimator(latitude=42.45, longitude=-76.48)) for r in e.anomalies]
+    assert [(r.kind, r.ended_at) for r in records] == [(AnomalyKind.CO2_ENRICHMENT_IN_DARK, None)]
+    without_place = [r for _, e in run(rows, Estimator()) for r in e.anomalies]
+    assert [r.ended_at is None for r in without_place] == [True, False], "before: the dark became unknown"
