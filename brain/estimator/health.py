@@ -284,8 +284,8 @@ class SensorTracker:
         ``daylight``: PAR says it is light; ``colocated``: the co-located quantity's
         plausible reading, or ``None``; ``temperature_c``: the air temperature accepted
         at this step, for a sensor whose jumps are judged on the dew point (humidity);
-        ``feed_frozen``: ``(since, evidence)`` while the whole feed repeats its last frame
-        (:mod:`brain.estimator.feed`).
+        ``feed_frozen``: ``(since, evidence)`` while the whole feed, or a group of its channels
+        this one is in, repeats its values (:mod:`brain.estimator.feed`).
 
         Returns whether this was the steady path: the sensor was ``ok`` and stays so with
         this reading, nothing changed (``changed`` false, ``snapshot`` the same tuple, ``used``

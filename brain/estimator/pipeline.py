@@ -21,6 +21,7 @@ builds ``state`` and ``sensor_health`` only when they are read.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -50,7 +51,7 @@ from brain.estimator.health import HealthSnapshot, SensorTracker
 from brain.estimator.light import VENTILATION_WORDS, LightHours, relay_on
 from brain.estimator.ring_buffer import RingBuffer
 from brain.estimator.sensors import SENSOR_KINDS
-from brain.estimator.settings import EstimatorSettings
+from brain.estimator.settings import EstimatorSettings, SensorLimits
 from brain.estimator.timeline import Timeline
 from brain.estimator.vpd import vpd_and_dew_point
 
@@ -155,6 +156,13 @@ class Estimate:
         )
 
 
+def _group_floor(limits: SensorLimits, group_frozen_s: float) -> float | None:
+    """A sensor's part in a frozen group (:class:`FeedWatch`): ``None`` if none, else its dark floor."""
+    if not 0.0 < limits.stuck_exact_s <= group_frozen_s:
+        return None
+    return -math.inf if limits.stuck_ignore_below is None else limits.stuck_ignore_below
+
+
 class Estimator:
     """Turns observations into estimates; one instance per greenhouse, fed in time order."""
 
@@ -205,12 +213,13 @@ class Estimator:
                 None if kind.colocated is None else order.index(kind.colocated),
                 health.limits(kind.colocated).valid_min if kind.colocated is not None else 0.0,
                 health.limits(kind.colocated).valid_max if kind.colocated is not None else 0.0,
+                index,
             )
-            for kind in SENSOR_KINDS
+            for index, kind in enumerate(SENSOR_KINDS)
         )
         """In the order of judgement (``SENSOR_KINDS``: PAR first): each sensor's tracker, where
         its co-located quantity's reading is in that order, and that quantity's valid range (its
-        reading is context only when plausible)."""
+        reading is context only when plausible), and its own place in that order (the frame's)."""
         self._temperature = trackers[SensorKey.AIR_TEMPERATURE_C]
         self._humidity = trackers[SensorKey.RELATIVE_HUMIDITY_PCT]
         self._par = trackers[SensorKey.PAR_UMOL_M2_S]
@@ -234,6 +243,10 @@ class Estimator:
             min_channels=feed.min_channels,
             gap_s=timing.gap_s,
             min_repeats=feed.min_repeats,
+            group_frozen_s=feed.group_frozen_s,
+            group_floor=tuple(
+                _group_floor(health.limits(kind.key), feed.group_frozen_s) for kind in SENSOR_KINDS
+            ),
         )
         self._co2_check = Co2OutsideCheck(self.settings.co2_outside, gap_s=timing.gap_s)
         self._co2 = trackers[SensorKey.CO2_PPM]
@@ -336,7 +349,7 @@ class Estimator:
         fresh = True
         temperature = self._temperature
         par = self._par
-        for (tracker, colocated_at, low, high), value in zip(self._judged, frame, strict=True):
+        for (tracker, colocated_at, low, high, index), value in zip(self._judged, frame, strict=True):
             if not tracker.installed:
                 if self._inventory_fixed or value is None:
                     continue  # not this site's sensor (yet): nothing to judge, nothing to report
@@ -347,7 +360,8 @@ class Estimator:
                 other = frame[colocated_at]
                 if other is not None and low <= other <= high:
                     colocated = other
-            steady = tracker.observe(t, gap, value, daylight, colocated, temperature.accepted, frozen)
+            held = None if frozen is None else frozen[index]
+            steady = tracker.observe(t, gap, value, daylight, colocated, temperature.accepted, held)
             if not steady:  # look closer: the steady path is ok, fresh and unchanged
                 changed = changed or tracker.changed
                 used = tracker.used

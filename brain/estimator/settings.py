@@ -156,6 +156,7 @@ class FeedSettings(_Section):
     frozen_s: _PositiveSeconds
     min_repeats: Annotated[int, Field(ge=1)] = 1
     min_channels: Annotated[int, Field(ge=2)]
+    group_frozen_s: _PositiveSeconds = math.inf
 
 
 class DailySettings(_Section):

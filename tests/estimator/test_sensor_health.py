@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 
@@ -442,3 +442,25 @@ def test_a_whole_percent_humidity_plateau_is_not_a_fault_but_a_fine_value_held_i
         )
         found = fault_episodes(e for _, e in run(plateau)).get("relative_humidity_pct", [])
         assert [fault for _, fault in found] == expected, held
+
+
+def test_a_group_of_channels_frozen_together_is_stuck_though_each_alone_is_a_plateau() -> None:
+    """Temperature and humidity held at whole values (22.0 degC, 70 %) at night while CO2 moves: each
+    alone is a coarse sensor's plateau; the two together for an hour are a frozen group."""
+    step_s = 300.0
+    rows = greenhouse(days=1, step_s=step_s, seed=4)
+    start = _index(step_s, 1)  # 01:00, dark
+
+    def hold(sensors: dict[str, float]) -> dict[str, list[tuple[datetime, str]]]:
+        held = rows
+        for sensor, value in sensors.items():
+            held = modify(
+                held, sensor, lambda i, r, v=value, s=sensor: v if start <= i < start + 16 else r.readings[s]
+            )
+        return fault_episodes(e for _, e in run(held))
+
+    both = hold({"air_temperature_c": 22.0, "relative_humidity_pct": 70.0})
+    for sensor in ("air_temperature_c", "relative_humidity_pct"):
+        [(flagged, fault)] = both[sensor]
+        assert fault == "stuck_at" and flagged == rows[start + 12].timestamp, sensor  # 12 x 5 min
+    assert "relative_humidity_pct" not in hold({"relative_humidity_pct": 70.0})
