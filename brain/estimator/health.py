@@ -50,6 +50,12 @@ from brain.estimator.vpd import vpd_and_dew_point
 Evidence = tuple[float, str, float | None, float | None]
 """window_s, statistic, value, limit: the numbers behind a diagnosis."""
 
+GROUP_STATISTIC = "group_repeated_s"
+"""The evidence of a frozen group (``Estimator``): told a step late, so a sensor that changed
+its value by then is not excluded by it."""
+Verdict = tuple[float, Evidence]
+"""onset (estimator time), evidence: a fault found by a rule above the sensor (a frozen feed or group)."""
+
 HealthSnapshot = tuple[HealthStatus, SensorFault, float, Evidence | None]
 """status, fault, since (estimator time), evidence: one sensor's diagnosis at one step."""
 
@@ -125,6 +131,8 @@ class SensorTracker:
         "_flat_min",
         "_flat_start",
         "_gap_s",
+        "_group_s",
+        "_held_count",
         "_jump_on_dew_point",
         "_jump_step_min",
         "_jump_step_per_s",
@@ -152,6 +160,7 @@ class SensorTracker:
         "accepted",
         "changed",
         "fault",
+        "held_long",
         "installed",
         "limits",
         "psychrometrics",
@@ -173,9 +182,15 @@ class SensorTracker:
         gap_s: float,
         installed: bool = True,
         jump_on_dew_point: bool = False,
+        group: tuple[list[int], float] | None = None,
     ) -> None:
         self.sensor = sensor
         self.installed = installed
+        self._held_count, self._group_s = group if group is not None else ([0], _INF)
+        """The count, shared by a site's trackers, of those holding a value exactly for ``_group_s``
+        (a frozen group when two or more do: ``Estimator``); ``inf``: this sensor never takes part."""
+        self.held_long = False
+        """Whether this sensor holds its value (above its dark floor) exactly for ``_group_s``."""
         """Whether the site has this sensor (see :class:`~brain.estimator.Estimator`); an uninstalled
         one is not judged and its value stays ``None`` (excluded as ``missing``)."""
         self._jump_on_dew_point = jump_on_dew_point
@@ -264,6 +279,11 @@ class SensorTracker:
         windows = [limits.stuck_any_s, limits.stuck_daylight_s, limits.stuck_colocated_s]
         self._stuck_soonest_s = min(w for w in windows if w > 0)
 
+    @property
+    def exact_since(self) -> float:
+        """Since when (estimator time) the current value has been repeated exactly."""
+        return self._exact_since
+
     def set_drift(self, drift: tuple[float, Evidence] | None) -> None:
         """Mark the sensor as drifting since ``drift[0]`` with evidence ``drift[1]``, or clear it."""
         self._drift = drift
@@ -276,7 +296,7 @@ class SensorTracker:
         daylight: bool,
         colocated: float | None,
         temperature_c: float | None = None,
-        feed_frozen: tuple[float, Evidence] | None = None,
+        feed_frozen: Verdict | None = None,
     ) -> bool:
         """Judge this step's reading (``None`` when the read gave nothing).
 
@@ -333,9 +353,6 @@ class SensorTracker:
         self.accepted = value
         self._last_valid = value
         self._last_valid_t = t
-        if feed_frozen is not None:  # the whole feed repeats its last frame: not the air now
-            self._exclude_as(t, ExclusionReason.STALE, SensorFault.STUCK_AT, feed_frozen)
-            return False
         stuck = None
         if self._exact_rules:  # exact repeats: judged only once held long enough for some rule
             last_t = self._exact_last_t
@@ -356,10 +373,18 @@ class SensorTracker:
                     self._exact_held_s = self._exact_soonest_s - (0.0 if resumed else 1e-6)
             else:
                 self._exact_held_s += t - last_t
+            long = self._exact_held_s >= self._group_s and value > self._exact_dark
+            if long is not self.held_long:  # rare: the site's count of long-held sensors changes
+                self.held_long = long
+                self._held_count[0] += 1 if long else -1
             if self._exact_held_s >= self._exact_soonest_s:
                 stuck = self._judge_exact_repeat(t, self._exact_value)
             if stuck is None and t < self._exact_hold_until:
                 stuck = self._exact_verdict
+        if feed_frozen is not None and (self.held_long or feed_frozen[1][1] != GROUP_STATISTIC):
+            # the feed, or a group of it this sensor still holds its value in: not the air now
+            self._exclude_as(t, ExclusionReason.STALE, SensorFault.STUCK_AT, feed_frozen)
+            return False
         # Stuck: extend or restart the flat stretch; judge it only once it could be long enough.
         low = value if value < self._flat_min else self._flat_min
         high = value if value > self._flat_max else self._flat_max

@@ -47,7 +47,7 @@ from brain.estimator.confidence import confidence, sensor_trust
 from brain.estimator.daily import DailyFigures, Moment
 from brain.estimator.drift import DriftDetector
 from brain.estimator.feed import FeedWatch
-from brain.estimator.health import HealthSnapshot, SensorTracker
+from brain.estimator.health import GROUP_STATISTIC, HealthSnapshot, SensorTracker, Verdict
 from brain.estimator.light import VENTILATION_WORDS, LightHours, relay_on
 from brain.estimator.ring_buffer import RingBuffer
 from brain.estimator.sensors import SENSOR_KINDS
@@ -156,11 +156,13 @@ class Estimate:
         )
 
 
-def _group_floor(limits: SensorLimits, group_frozen_s: float) -> float | None:
-    """A sensor's part in a frozen group (:class:`FeedWatch`): ``None`` if none, else its dark floor."""
-    if not 0.0 < limits.stuck_exact_s <= group_frozen_s:
-        return None
-    return -math.inf if limits.stuck_ignore_below is None else limits.stuck_ignore_below
+def _in_groups(limits: SensorLimits, group_frozen_s: float) -> float:
+    """How long a sensor's value held exactly makes it part of a frozen group (``inf``: never).
+
+    Only sensors whose own exact-repeat time is at most that long take part: not CO2, whose
+    integer readings hold for 45 minutes live, nor a slab probe, which plateaus overnight.
+    """
+    return group_frozen_s if 0.0 < limits.stuck_exact_s <= group_frozen_s else math.inf
 
 
 class Estimator:
@@ -191,6 +193,7 @@ class Estimator:
         health = self.settings.health
         conf = self.settings.confidence
         self._timeline = Timeline(clock_step_back_s=timing.clock_step_back_s, gap_s=timing.gap_s)
+        self._init_group()
         trackers = {
             kind.key: SensorTracker(
                 sensor=kind.key,
@@ -199,6 +202,7 @@ class Estimator:
                 gap_s=timing.gap_s,
                 installed=installed_sensors is not None and kind.key in installed,
                 jump_on_dew_point=kind.jump_on_dew_point,
+                group=(self._held_long, _in_groups(health.limits(kind.key), self._group_s)),
             )
             for kind in SENSOR_KINDS
         }
@@ -219,7 +223,7 @@ class Estimator:
         )
         """In the order of judgement (``SENSOR_KINDS``: PAR first): each sensor's tracker, where
         its co-located quantity's reading is in that order, and that quantity's valid range (its
-        reading is context only when plausible), and its own place in that order (the frame's)."""
+        reading is context only when plausible), and its place in the frame."""
         self._temperature = trackers[SensorKey.AIR_TEMPERATURE_C]
         self._humidity = trackers[SensorKey.RELATIVE_HUMIDITY_PCT]
         self._par = trackers[SensorKey.PAR_UMOL_M2_S]
@@ -237,18 +241,7 @@ class Estimator:
         """The confidence when every installed sensor is ok and fresh, for ``_fresh_for`` installed."""
         self._stale_after_s = conf.stale_after_s
         self._drift = DriftDetector(self.settings.drift)
-        feed = self.settings.feed
-        self._feed = FeedWatch(
-            frozen_s=feed.frozen_s,
-            min_channels=feed.min_channels,
-            gap_s=timing.gap_s,
-            min_repeats=feed.min_repeats,
-            group_frozen_s=feed.group_frozen_s,
-            group_floor=tuple(
-                _group_floor(health.limits(kind.key), feed.group_frozen_s) for kind in SENSOR_KINDS
-            ),
-        )
-        self._co2_check = Co2OutsideCheck(self.settings.co2_outside, gap_s=timing.gap_s)
+        self._init_watches(timing.gap_s)
         self._co2 = trackers[SensorKey.CO2_PPM]
         self._anomalies = AnomalyDetector(self.settings.anomalies, self.settings.families)
         self._daily = DailyFigures(
@@ -268,6 +261,22 @@ class Estimator:
             bucket_s=timing.history_bucket_s,
         )
         """The last 48 hours of estimated values (``HISTORY_SERIES``), by estimator time."""
+
+    def _init_group(self) -> None:
+        """The frozen-group state: how many sensors hold their value long, and the last verdict."""
+        self._held_long = [0]
+        """How many sensors hold their value exactly long enough to make a frozen group."""
+        self._group: tuple[Verdict | None, ...] | None = None
+        """Per sensor (``SENSOR_KINDS`` order), the frozen group's verdict found at the last step."""
+        self._group_s = self.settings.feed.group_frozen_s
+
+    def _init_watches(self, gap_s: float) -> None:
+        """The rules above the sensors: a frozen feed, CO2 against outside air."""
+        feed = self.settings.feed
+        self._feed = FeedWatch(
+            frozen_s=feed.frozen_s, min_channels=feed.min_channels, gap_s=gap_s, min_repeats=feed.min_repeats
+        )
+        self._co2_check = Co2OutsideCheck(self.settings.co2_outside, gap_s=gap_s)
 
     def step(self, observation: ObservationV1, device_status: DeviceStatusV1) -> Estimate:
         """Estimate the state at ``observation``; raises :class:`ObservationOrderError` if it is not newer."""
@@ -344,6 +353,7 @@ class Estimator:
         """
         frame: tuple[float | None, ...] = self._read_frame(observation.sensors)
         frozen = self._feed.observe(t, frame, gap=gap)
+        group = self._group
         daylight = False
         changed = False
         fresh = True
@@ -360,7 +370,7 @@ class Estimator:
                 other = frame[colocated_at]
                 if other is not None and low <= other <= high:
                     colocated = other
-            held = None if frozen is None else frozen[index]
+            held = group[index] if frozen is None and group is not None else frozen
             steady = tracker.observe(t, gap, value, daylight, colocated, temperature.accepted, held)
             if not steady:  # look closer: the steady path is ok, fresh and unchanged
                 changed = changed or tracker.changed
@@ -369,7 +379,26 @@ class Estimator:
             if tracker is par:
                 daylight = tracker.used is not None and tracker.used >= self._daylight_par
         self._all_fresh = fresh
+        if self._held_long[0] >= 2 or self._group is not None:
+            self._group = self._frozen_group(t)
         return changed
+
+    def _frozen_group(self, t: float) -> tuple[Verdict | None, ...] | None:
+        """Per sensor, the frozen group's verdict, told to the trackers at the next step; ``None``: none.
+
+        A group: two or more sensors each holding its value exactly for ``feed.group_frozen_s``
+        (docs/anomaly_thresholds.md, "A frozen feed"), though each alone may be a coarse plateau.
+        A sensor whose value changed by then is not excluded (``SensorTracker.observe``).
+        """
+        held = [tracker.held_long for tracker, *_ in self._judged]
+        if sum(held) < 2:
+            return None
+        limit = self._group_s
+        verdicts: list[Verdict | None] = []
+        for (tracker, *_), long in zip(self._judged, held, strict=True):
+            since = tracker.exact_since
+            verdicts.append((since, (t - since, GROUP_STATISTIC, t - since, limit)) if long else None)
+        return tuple(verdicts)
 
     def _diagnosis(self, changed: bool) -> _Diagnosis:
         """Every sensor's exclusion reason and health snapshot, in ``SENSOR_KEYS`` order.
