@@ -62,6 +62,8 @@ class AnomalyKind(StrEnum):
     TEMPERATURE_MEAN_HIGH = "temperature_mean_high"
     LIGHT_INTEGRAL_LOW = "light_integral_low"
     CO2_ENRICHMENT_IN_DARK = "co2_enrichment_in_dark"
+    TEMPERATURE_MEAN_LOW = "temperature_mean_low"
+    """Since schema 1.2."""
 
 
 class Metric(StrEnum):

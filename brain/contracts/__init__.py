@@ -36,7 +36,7 @@ from brain.contracts.observation import (
     SensorReadings,
 )
 from brain.contracts.sensor_health import EVIDENCE_STATISTICS, Evidence, SensorFault, SensorHealthV1
-from brain.contracts.state import ExclusionReason, StateV1
+from brain.contracts.state import STATE_SCHEMA_VERSION, ExclusionReason, StateV1
 from brain.contracts.time_range import FIXED_OFFSET_ZONES, SCHEDULABLE, TimeRange, UnschedulableTimeError
 from brain.contracts.types import LAX_ENUM, Timestamp, check_site_id
 from brain.names import SENSOR_KEYS, STREAM_NAMES, AnomalyKind, HealthStatus, Metric, SensorKey, Severity
@@ -63,6 +63,7 @@ __all__ = [
     "SCHEDULABLE",
     "SCHEMA_VERSION",
     "SENSOR_KEYS",
+    "STATE_SCHEMA_VERSION",
     "STREAMS",
     "ActionType",
     "ActionV1",

@@ -3,6 +3,10 @@
 The device status it was estimated with travels inside the record, so a state
 line alone tells an analyst what the greenhouse was doing at the time.
 
+Schema ``1.1`` (issue 28) adds the grower's-day figures as optional fields: the last
+whole day's light integral, the last whole night's mean and the 24-hour mean air
+temperature. A 1.0 line has none of them and reads unchanged (they are ``None``).
+
 Example payload::
 
     {"schema_version": "1.0", "timestamp": "2026-06-01T12:00:00+00:00",
@@ -20,7 +24,7 @@ Example payload::
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import Field
 
@@ -44,9 +48,15 @@ class ExclusionReason(StrEnum):
     DRIFT = "drift"
 
 
+STATE_SCHEMA_VERSION: Literal["1.1"] = "1.1"
+"""The version brain writes state records in; 1.0 lines (without the daily figures) read unchanged."""
+
+
 class StateV1(Contract):
     """The estimated climate at one instant (example in the module docstring)."""
 
+    schema_version: Literal["1.0", "1.1"]  # type: ignore[assignment]  # a wider version set than Contract's
+    """1.0; 1.1 adds the optional daily figures (the last three fields), ``None`` in a 1.0 line."""
     timestamp: Timestamp
     """The time of the observation the estimate rests on."""
     site_id: Identifier
@@ -71,6 +81,13 @@ class StateV1(Contract):
     """The relay states the estimate was made with."""
     excluded_sensors: dict[Annotated[SensorKey, LAX_ENUM], Annotated[ExclusionReason, LAX_ENUM]]
     """Sensors left out of this estimate, and why."""
+    daily_light_integral_mol_m2_d: Annotated[float, Field(ge=0)] | None = None
+    """Since 1.1: the last whole local day's light integral, mol/m2/d (``None``: no PAR, or not enough)."""
+    night_mean_air_temperature_c: float | None = None
+    """Since 1.1: the last whole night's mean air temperature (sunset to sunrise at the site, else
+    22:00-06:00 local), degrees Celsius."""
+    mean_24h_air_temperature_c: float | None = None
+    """Since 1.1: the mean air temperature of the last 24 hours, degrees Celsius."""
 
     def get(self, key: SensorKey) -> Reading:
         """Return the estimated value for sensor ``key``."""

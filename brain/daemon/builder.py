@@ -136,6 +136,8 @@ def build_parts(loaded: LoadedSettings) -> Parts:
         checked.thresholds,
         installed_sensors=settings.estimator.inventory(hardware=settings.source is SourceKind.HARDWARE),
         timezone=settings.timezone,
+        latitude=settings.estimator.latitude,
+        longitude=settings.estimator.longitude,
     )
     storage = settings.storage
     wall_clock = RealClock() if settings.source is SourceKind.HARDWARE else None

@@ -1,4 +1,4 @@
-"""The site time zone of a replay: the one its input carries, unless the operator set one.
+"""The site time zone: a replay's is the one its input carries, the Pi's the one set or the system's.
 
 Why: run directories are the site's local days (``timezone``), and a replayed
 log belongs to the site that recorded it, not to the machine replaying it. An
@@ -10,14 +10,21 @@ A zone set explicitly (command line, ``BRAIN_TIMEZONE`` or the configuration
 file) wins: an analyst may want a log in another calendar. When it differs from
 the input's zone the start says so at warning level, and the manifest records the
 zone the run used.
+
+In hardware mode (:func:`with_site_zone`) the zone is the one set, else the system's
+(``/etc/localtime``); without either the daemon refuses to start (exit 78, with the hint).
 """
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import structlog
 
 from brain.config import LoadedSettings, SourceKind
+from brain.errors import ConfigError
 from brain.sources.sidecar import replay_input_zone
+from brain.timezones import known_time_zone
 
 log = structlog.get_logger(__name__)
 
@@ -46,5 +53,58 @@ def with_input_zone(loaded: LoadedSettings) -> LoadedSettings:
     return LoadedSettings(
         settings=settings.model_copy(update={"timezone": carried.zone}),
         origins={**loaded.origins, "timezone": str(carried.told_by)},
+        config_file=loaded.config_file,
+    )
+
+
+LOCALTIME = Path("/etc/localtime")
+"""The system's zone: a link into a zoneinfo tree (``/usr/share/zoneinfo/Europe/Amsterdam``)."""
+ZONE_HINT = (
+    'set the site\'s IANA zone: timezone = "Europe/Amsterdam" in the configuration file, '
+    "BRAIN_TIMEZONE, or the system's zone (timedatectl set-timezone Europe/Amsterdam)"
+)
+
+
+def system_zone(localtime: Path = LOCALTIME) -> str | None:
+    """The IANA name ``localtime`` links to, if it is one this machine knows; else ``None``."""
+    try:
+        target = localtime.readlink()
+    except OSError:
+        return None
+    parts = target.parts
+    if "zoneinfo" not in parts:
+        return None
+    name = "/".join(parts[len(parts) - parts[::-1].index("zoneinfo") :])
+    try:
+        return known_time_zone(name) if name else None
+    except ValueError:
+        return None
+
+
+def with_site_zone(loaded: LoadedSettings, *, localtime: Path = LOCALTIME) -> LoadedSettings:
+    """Hardware mode: the site's zone as set, else the system's; refused without either (exit 78).
+
+    Why: a Pi's nights, days and run directories are the site's local ones; a Pi whose
+    ``timezone`` was never set judged its nights in UTC, silently (issue 28: OSU's warm
+    nights, 12 instead of 8). The start says which zone it uses and where it came from.
+    """
+    settings = loaded.settings
+    if settings.source is not SourceKind.HARDWARE:
+        return loaded
+    origin = loaded.origins.get("timezone", "default")
+    if origin != "default":
+        log.info("site_timezone", timezone=settings.timezone, told_by=origin)
+        return loaded
+    zone = system_zone(localtime)
+    if zone is None:
+        raise ConfigError(
+            f"hardware mode needs the site's time zone and {localtime} names none: {ZONE_HINT}",
+            key="timezone",
+        )
+    told_by = f"system {localtime}"
+    log.info("site_timezone", timezone=zone, told_by=told_by)
+    return LoadedSettings(
+        settings=settings.model_copy(update={"timezone": zone}),
+        origins={**loaded.origins, "timezone": told_by},
         config_file=loaded.config_file,
     )

@@ -28,12 +28,13 @@ episode after ``end_s``, saying why.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
 from brain.contracts import ANOMALY_SCHEMA_VERSION, AnomalyKind, AnomalyV1, Metric, Severity
-from brain.estimator.settings import AnomalyRule, Direction, When
+from brain.estimator.families import ENDED_BECAUSE, UNTRUSTED, Families, FamilyRule
+from brain.estimator.settings import AnomalyRule, Direction, FamilySettings, When
 
 _UNITS = {
     Metric.AIR_TEMPERATURE_C: ("Air temperature", "C"),
@@ -62,9 +63,11 @@ _WHY = {
     AnomalyKind.TEMPERATURE_MEAN_HIGH: "fruit set and yield fall above a 25-26 C daily mean",
     AnomalyKind.LIGHT_INTEGRAL_LOW: "too little light for the crop's growth",
     AnomalyKind.CO2_ENRICHMENT_IN_DARK: "CO2 given in the dark is wasted: no photosynthesis",
+    AnomalyKind.TEMPERATURE_MEAN_LOW: "a whole day below the night optimum: growth and ripening slow",
 }
 _WHY_CRITICAL = {
     AnomalyKind.CO2_HIGH: "above the 8-hour exposure limit for people (OSHA PEL)",
+    AnomalyKind.TEMPERATURE_LOW: "chilling injury from about 10 C: heat now",
 }
 """Where the critical level has another reason than the warning."""
 _NOT_APPLICABLE = {
@@ -79,6 +82,11 @@ METRICS: tuple[Metric, ...] = tuple(Metric)
 _SEVERITY = (Severity.INFO, Severity.WARNING, Severity.CRITICAL)
 Moment = tuple[float, datetime]
 """Estimator time and timestamp of an observation."""
+
+
+def _value_in(metrics: Sequence[float | None]) -> Callable[[Metric], float | None]:
+    """A metric's value in ``metrics`` (``METRICS`` order)."""
+    return lambda metric: metrics[METRICS.index(metric)]
 
 
 def _duration(seconds: float) -> str:
@@ -131,6 +139,9 @@ class _KindTracker:
         """No episode and no threshold crossed: a calm value changes nothing (kept by ``step``)."""
         self.started = 0
         """Episodes started by the last :meth:`step` (0 or 1)."""
+        self.pending_worst: float | None = None
+        """The most extreme value since the value went past the warning threshold, before an
+        episode started: the qualifying window is part of the episode's worst."""
 
     def _past(self, value: float, threshold: float) -> bool:
         return value > threshold if self.above else value < threshold
@@ -157,6 +168,8 @@ class _KindTracker:
         else:
             self.last_value = value
             self._track(now if since is None else since, value, applicable)
+            if self.episode is None:
+                self._note_pending(value)
             records = self._judge(now, value, site_id, applicable)
         self.idle = (
             self.episode is None and self.past_since[_WARNING] is None and self.past_since[_CRITICAL] is None
@@ -178,6 +191,14 @@ class _KindTracker:
                 self.inside_since[lvl] = None
             elif self.inside_since[lvl] is None:
                 self.inside_since[lvl] = now
+
+    def _note_pending(self, value: float) -> None:
+        """Keep the worst value of the qualifying window (the time past the threshold before a start)."""
+        worst = self.pending_worst
+        if self.past_since[_WARNING] is None:
+            self.pending_worst = None
+        elif worst is None or (value > worst if self.above else value < worst):
+            self.pending_worst = value
 
     def _due(self, level: int, now: Moment) -> Moment | None:
         """When the value began to be past ``level`` if it has been long enough to count, else ``None``."""
@@ -214,7 +235,11 @@ class _KindTracker:
             if self._due(level, now) is not None:
                 start = self.past_since[_WARNING] or self.past_since[level]
                 assert start is not None
-                self.episode = _Episode(start=start, level=level, worst_level=level, worst_value=value)
+                worst = self.pending_worst
+                if worst is None or (value > worst if self.above else value < worst):
+                    worst = value
+                self.pending_worst = None
+                self.episode = _Episode(start=start, level=level, worst_level=level, worst_value=worst)
                 self.started = 1
                 return [self._start_record(now, value, site_id)]
         return []
@@ -239,6 +264,7 @@ class _KindTracker:
         return [record]
 
     def _not_judged(self, now: Moment, site_id: str) -> list[AnomalyV1]:
+        self.pending_worst = None
         self.past_since = [None, None, None]
         self.inside_since = [None, None, None]
         episode = self.episode
@@ -247,13 +273,14 @@ class _KindTracker:
         if episode.back_since is None:
             episode.back_since = now
             episode.back_value = self.last_value
-            episode.why_over = "its sensor is no longer trusted"
+            episode.why_over = UNTRUSTED
         record = self._end_record(now, self.last_value, site_id)
         self.episode = None
         return [record]
 
     def close(self, ts: datetime, site_id: str, why: str) -> list[AnomalyV1]:
         """End any episode at ``ts`` (a wall-clock step back) and forget pending timers."""
+        self.pending_worst = None
         self.past_since = [None, None, None]
         self.inside_since = [None, None, None]
         self.idle = True
@@ -320,19 +347,28 @@ class _KindTracker:
         lasted = _duration((ended_at - episode.start[1]).total_seconds())
         worst = f"worst: {_SEVERITY[episode.worst_level].value}, {episode.worst_value:.2f} {unit}"
         threshold = self._exit[_WARNING]
-        if episode.why_over is None:
+        if episode.why_over is None and not self._past(value, threshold):
             back = "below" if self.above else "above"
             inside = _duration((now[1] - episode.back_since[1]).total_seconds())
             message = (
                 f"Over after {lasted} ({worst}): {name} back {back} {threshold:g} {unit} for {inside}, "
                 f"now {value:.2f} {unit}."
             )
-        else:
+        elif episode.why_over is None:  # past it again now, but too briefly to go on: say so
+            back = "below" if self.above else "above"
             message = (
-                f"Ended after {lasted} ({worst}) because {episode.why_over}; last {name} {value:.2f} {unit}."
+                f"Over after {lasted} ({worst}): {name} was back {back} {threshold:g} {unit} for "
+                f"{_duration(self.rule.end_s)} or more; now {value:.2f} {unit}, too briefly to count."
             )
+        else:
+            message = f"{ENDED_BECAUSE} {lasted} ({worst}) because {episode.why_over}; "
+            message += f"last {name} {value:.2f} {unit}."
         level = episode.worst_level
         return self._record(now, level, value, threshold, ended_at=ended_at, message=message, site_id=site_id)
+
+    def trigger_threshold(self, level: int) -> float:
+        """The threshold that starts ``level`` (the one a table shows), not the release one."""
+        return self._enter[level]
 
     def _record(
         self,
@@ -347,6 +383,9 @@ class _KindTracker:
     ) -> AnomalyV1:
         episode = self.episode
         assert episode is not None
+        worst = episode.worst_value
+        if self._past(value, worst):
+            worst = episode.worst_value = value
         return AnomalyV1(
             schema_version=ANOMALY_SCHEMA_VERSION,
             timestamp=now[1],
@@ -359,14 +398,33 @@ class _KindTracker:
             started_at=episode.start[1],
             ended_at=ended_at,
             message=message,
+            rules=[self.kind],
+            trigger_threshold=self._enter[level],
+            worst_value=worst,
         )
 
 
 class AnomalyDetector:
     """All anomaly kinds; :meth:`step` returns the records one observation reveals."""
 
-    def __init__(self, rules: Mapping[AnomalyKind, AnomalyRule]) -> None:
+    def __init__(
+        self, rules: Mapping[AnomalyKind, AnomalyRule], families: Mapping[str, FamilySettings] | None = None
+    ) -> None:
         self._trackers = [_KindTracker(kind, rules[kind]) for kind in AnomalyKind]
+        grouped = families or {}
+        self._families = Families(
+            [
+                FamilyRule(
+                    name,
+                    tuple(grouped[name].kinds),
+                    grouped[name].standing_after_s,
+                    grouped[name].standing_gap_s,
+                    grouped[name].merge_gap_s,
+                )
+                for name in sorted(grouped)
+            ],
+            list(AnomalyKind),
+        )
         calm: dict[int, tuple[float, float]] = {}
         for tracker in self._trackers:
             low, high = calm.get(tracker.metric_index, (-math.inf, math.inf))
@@ -408,8 +466,9 @@ class AnomalyDetector:
             for index, low, high in self._calm
             if (value := metrics[index]) is not None and not low <= value <= high
         ]
+        families = self._families
         if not hot and not self._busy:
-            return []
+            return families.tick(t, ts, _value_in(metrics)) if families.waiting else []
         records: list[AnomalyV1] = []
         busy = []
         for tracker in self._trackers if hot else self._busy:
@@ -428,10 +487,14 @@ class AnomalyDetector:
                 continue
             period = None if since is None else since.get(tracker.metric_index)
             records.extend(tracker.step(t, ts, value, site_id, applicable=applicable, since=period))
-            self.episodes_started += tracker.started
             if not tracker.idle:
                 busy.append(tracker)
         self._busy = busy
+        if records:
+            records = families.take(t, records)
+            self.episodes_started = families.started
+        if families.waiting:
+            records.extend(families.tick(t, ts, _value_in(metrics)))
         return records
 
     def close_all(self, ts: datetime, site_id: str, why: str) -> list[AnomalyV1]:
@@ -440,4 +503,4 @@ class AnomalyDetector:
         for tracker in self._trackers:
             records.extend(tracker.close(ts, site_id, why))
         self._busy = []  # closing forgets every episode and every timer
-        return records
+        return self._families.close_all(-math.inf, records)

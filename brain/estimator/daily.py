@@ -3,8 +3,9 @@
 Why these: a tomato crop is harmed by warm nights and warm days on average, not only by
 peaks (a night mean above about 24 degC, a 24-hour mean above 25-26 degC), and it
 starves on a day with too little light; docs/anomaly_thresholds.md has the rules and
-their sources. Nights and days are the site's local ones (22:00-06:00, midnight to
-midnight, in the site's time zone, so a 23- or 25-hour DST day is one day).
+their sources. Nights and days are the site's local ones: a night from sunset to sunrise
+at the site's latitude and longitude (without them, 22:00-06:00 by the clock), a day from
+midnight to midnight in the site's time zone, so a 23- or 25-hour DST day is one day.
 
 Each figure counts only with enough data behind it (``min_coverage`` of its window):
 a mean of a few readings is not a night's mean. Time between two readings counts as
@@ -22,9 +23,10 @@ from __future__ import annotations
 
 import math
 from collections import deque
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from brain.estimator.light import sun_times
 from brain.estimator.settings import DailySettings
 from brain.estimator.timeline import bucket_end
 
@@ -55,9 +57,22 @@ class _Mean:
 class DailyFigures:
     """Updated once per observation by :meth:`step`; read its attributes afterwards."""
 
-    def __init__(self, settings: DailySettings, *, timezone: str, gap_s: float) -> None:
+    def __init__(
+        self,
+        settings: DailySettings,
+        *,
+        timezone: str,
+        gap_s: float,
+        latitude: float | None = None,
+        longitude: float | None = None,
+    ) -> None:
         self._settings = settings
         self._zone = ZoneInfo(timezone)
+        self._site = None if latitude is None or longitude is None else (latitude, longitude)
+        """Where the site is: its nights are sunset to sunrise; ``None``: the clock's night hours."""
+        self._night_start_yesterday = self._night_end_tomorrow = 0.0
+        self._night_s = 0.0
+        """How long the night being averaged lasts (its coverage is judged against it)."""
         self._gap_s = gap_s
         self._day_start = self._day_end = 0.0
         """The current local day, as epoch seconds [start, end)."""
@@ -67,6 +82,8 @@ class DailyFigures:
         self._stretch_start = self._stretch_end = 0.0
         """Epoch seconds [start, end) in which neither the local day nor the night changes."""
         self._night = _Mean()
+        self._dark = _Mean()
+        """The night's readings without lamp light (lamps on at night are the crop's day)."""
         self._bins: deque[tuple[int, float, int, float]] = deque()
         """Closed 5-minute bins of the 24-hour mean: (index, sum, count, covered seconds)."""
         self._bin = -1
@@ -92,7 +109,9 @@ class DailyFigures:
         self.light_day_start: Moment | None = None
         """When the day ``light_integral`` describes began."""
 
-    def step(self, t: float, epoch_s: float, temp_c: float | None, par: float | None) -> None:
+    def step(
+        self, t: float, epoch_s: float, temp_c: float | None, par: float | None, light: bool | None = None
+    ) -> None:
         """Account one observation at estimator time ``t`` (wall time ``epoch_s``).
 
         Why the stretch check: ``bench/estimator.py`` holds ``Estimator.step`` to 8 us (issue 18,
@@ -106,6 +125,8 @@ class DailyFigures:
         if temp_c is not None:
             if self._night_key is not None:
                 self._night.add(t, temp_c, self._gap_s)
+                if light is not True:  # lamp-lit hours of the night are the crop's day
+                    self._dark.add(t, temp_c, self._gap_s)
             if t >= self._bin_end and int(t // self._settings.bin_s) != self._bin:
                 self._close_bin(int(t // self._settings.bin_s))
             self._bin_mean.add(t, temp_c, self._gap_s)
@@ -136,33 +157,52 @@ class DailyFigures:
         day = datetime.fromtimestamp(epoch_s, zone).date()
         self._day_start = datetime.combine(day, time(0), zone).timestamp()
         self._day_end = datetime.combine(day + timedelta(days=1), time(0), zone).timestamp()
-        self._night_end_today = datetime.combine(day, time(self._settings.night_end_hour), zone).timestamp()
-        self._night_start_today = datetime.combine(
-            day, time(self._settings.night_start_hour), zone
-        ).timestamp()
+        self._night_end_today, self._night_start_today = self._night_bounds(day)
+        self._night_start_yesterday = self._night_bounds(day - timedelta(days=1))[1]
+        self._night_end_tomorrow = self._night_bounds(day + timedelta(days=1))[0]
+
+    def _night_bounds(self, day: date) -> tuple[float, float]:
+        """When the night before ``day`` ends and the night after it begins (epoch seconds).
+
+        Sunrise and sunset at the site, else the clock's night hours.
+        """
+        zone = self._zone
+        if self._site is not None:
+            return sun_times(datetime.combine(day, time(12), zone).timestamp(), *self._site)
+        settings = self._settings
+        return (
+            datetime.combine(day, time(settings.night_end_hour), zone).timestamp(),
+            datetime.combine(day, time(settings.night_start_hour), zone).timestamp(),
+        )
 
     def _step_night(self, t: float, epoch_s: float) -> None:
-        length = self._day_end - self._day_start
+        key: float | None
         if epoch_s < self._night_end_today:
-            key: float | None = self._night_start_today - length  # the night began yesterday
+            key = self._night_start_yesterday  # the night began yesterday
+            length = self._night_end_today - self._night_start_yesterday
         elif epoch_s >= self._night_start_today:
             key = self._night_start_today
+            length = self._night_end_tomorrow - self._night_start_today
         else:
             key = None
+            length = 0.0
         if key != self._night_key:
             if self._night_key is not None:  # a night just ended: it is judged as a whole
                 self._close_night()
             self._night_key = key
             self._night = _Mean()
+            self._dark = _Mean()
+            self._night_s = length
             if key is not None:
                 self._night_started = (t - (epoch_s - key), datetime.fromtimestamp(key, UTC))
 
     def _close_night(self) -> None:
         night = self._night
         hours = self._settings
-        night_s = ((hours.night_end_hour - hours.night_start_hour) % 24) * 3600.0
-        if night.count and night.covered_s >= hours.min_coverage * night_s:
-            self.night_mean_c = night.total / night.count
+        night_s = self._night_s
+        dark = self._dark
+        if night.count and dark.count and night.covered_s >= hours.min_coverage * night_s:
+            self.night_mean_c = dark.total / dark.count
             self.night_start = self._night_started
         else:
             self.night_mean_c = self.night_start = None

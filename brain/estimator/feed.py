@@ -7,7 +7,8 @@ rule needs a flat stretch long for *that* quantity (hours for CO2 at night), but
 several independent quantities that do not change by a single digit together are
 not air: the OSU 2024 log holds one such frame for 23 readings (110 minutes,
 2024-07-30 19:25 local), while its live data never repeats a whole frame for more
-than four readings (15 minutes).
+than four readings (15 minutes), so five identical frames and ten minutes make a
+frozen feed: flagged after 10 minutes at a 1-minute poll, 20 at a 5-minute log.
 """
 
 from __future__ import annotations
@@ -21,8 +22,9 @@ Frame = tuple[float | None, ...]
 class FeedWatch:
     """Finds a feed that repeats its last frame: :meth:`observe` once per observation."""
 
-    def __init__(self, *, frozen_s: float, min_channels: int, gap_s: float) -> None:
+    def __init__(self, *, frozen_s: float, min_channels: int, gap_s: float, min_repeats: int = 1) -> None:
         self._frozen_s = frozen_s
+        self._min_repeats = min_repeats
         self._min_channels = min_channels
         self._gap_s = gap_s
         self._frame: Frame = ()
@@ -36,7 +38,9 @@ class FeedWatch:
 
         Frozen: this frame equals the one before, value for value, with at least
         ``min_channels`` readings in it, and has done so without a gap since the
-        frame first came ``frozen_s`` or more ago.
+        frame first came ``frozen_s`` or more ago, repeated ``min_repeats`` times or more
+        (at a 1-minute poll the time decides, at a 5-minute log the count: OSU's live
+        data repeats a whole frame up to 3 times, its frozen feed 22 times).
         """
         live = gap or t - self._last_t > self._gap_s or frame != self._frame
         self._last_t = t
@@ -47,6 +51,6 @@ class FeedWatch:
             return None
         self._repeats += 1
         held_s = t - self._since
-        if held_s < self._frozen_s:
+        if held_s < self._frozen_s or self._repeats < self._min_repeats:
             return None
         return self._since, (held_s, "whole_frame_repeated_s", held_s, self._frozen_s)

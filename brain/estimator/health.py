@@ -50,9 +50,19 @@ from brain.estimator.vpd import vpd_and_dew_point
 Evidence = tuple[float, str, float | None, float | None]
 """window_s, statistic, value, limit: the numbers behind a diagnosis."""
 
+GROUP_STATISTIC = "group_repeated_s"
+"""The evidence of a frozen group (``Estimator``): told a step late, so a sensor that changed
+its value by then is not excluded by it."""
+Verdict = tuple[float, Evidence]
+"""onset (estimator time), evidence: a fault found by a rule above the sensor (a frozen feed or group)."""
+
 HealthSnapshot = tuple[HealthStatus, SensorFault, float, Evidence | None]
 """status, fault, since (estimator time), evidence: one sensor's diagnosis at one step."""
 
+EXACT_HOLD_S = 900.0
+"""An exact-repeat fault holds this long after the repeat breaks (``SensorTracker._exact_verdict``)."""
+EXACT_RESUME_S = 86400.0
+"""The value a sensor was found frozen at, back within this long, is the same fault resumed."""
 _OK = HealthStatus.OK
 _DEGRADED = HealthStatus.DEGRADED
 _NONE = SensorFault.NONE
@@ -75,6 +85,18 @@ class _Candidate:
     """The typical step before it (restored if the step was a spike: not a step of the air)."""
 
 
+def _coarse(value: float, step: float) -> bool:
+    """Whether ``value`` is a coarse sensor's plateau: a whole multiple of ``step``.
+
+    Or the mean of up to four such readings (OSU's RH 89.6667 is the mean of 89, 90 and 90 %).
+    """
+    for sensors in (1, 2, 3, 4):
+        scaled = value * sensors / step
+        if abs(scaled - round(scaled)) < 1e-3:
+            return True
+    return False
+
+
 class SensorTracker:
     """The health of one sensor, updated once per observation by :meth:`observe`.
 
@@ -90,11 +112,18 @@ class SensorTracker:
         "_co_min",
         "_day_s",
         "_drift",
+        "_exact_coarse",
+        "_exact_dark",
+        "_exact_found",
+        "_exact_found_t",
+        "_exact_held_s",
+        "_exact_hold_until",
         "_exact_last_t",
         "_exact_rules",
         "_exact_since",
         "_exact_soonest_s",
         "_exact_value",
+        "_exact_verdict",
         "_first_null_t",
         "_first_t",
         "_flat_last_t",
@@ -102,6 +131,8 @@ class SensorTracker:
         "_flat_min",
         "_flat_start",
         "_gap_s",
+        "_group_s",
+        "_held_count",
         "_jump_on_dew_point",
         "_jump_step_min",
         "_jump_step_per_s",
@@ -129,6 +160,7 @@ class SensorTracker:
         "accepted",
         "changed",
         "fault",
+        "held_long",
         "installed",
         "limits",
         "psychrometrics",
@@ -150,9 +182,15 @@ class SensorTracker:
         gap_s: float,
         installed: bool = True,
         jump_on_dew_point: bool = False,
+        group: tuple[list[int], float] | None = None,
     ) -> None:
         self.sensor = sensor
         self.installed = installed
+        self._held_count, self._group_s = group if group is not None else ([0], _INF)
+        """The count, shared by a site's trackers, of those holding a value exactly for ``_group_s``
+        (a frozen group when two or more do: ``Estimator``); ``inf``: this sensor never takes part."""
+        self.held_long = False
+        """Whether this sensor holds its value (above its dark floor) exactly for ``_group_s``."""
         """Whether the site has this sensor (see :class:`~brain.estimator.Estimator`); an uninstalled
         one is not judged and its value stays ``None`` (excluded as ``missing``)."""
         self._jump_on_dew_point = jump_on_dew_point
@@ -184,10 +222,7 @@ class SensorTracker:
         self._last_valid: float | None = None
         self._last_valid_t = 0.0
         """The last reading that passed the range and jump checks, and when."""
-        self._exact_value: float | None = None
-        self._exact_since = 0.0
-        self._exact_last_t = -_INF
-        """The value repeated exactly since ``_exact_since`` (a fill value, if held long)."""
+        self._init_exact_repeat()
         self._ref_t = 0.0
         self._typical = 0.0
         self._pending = False
@@ -202,6 +237,23 @@ class SensorTracker:
         self._recovery_until = -1.0
         self._drift: tuple[float, Evidence] | None = None
 
+    def _init_exact_repeat(self) -> None:
+        """The exact-repeat rule's state: nothing repeated yet."""
+        self._exact_value: float | None = None
+        self._exact_since = 0.0
+        self._exact_last_t = -_INF
+        """The value repeated exactly since ``_exact_since`` (a fill value, if held long)."""
+        self._exact_held_s = 0.0
+        """How long it has been held, dark readings (PAR at night) not counted."""
+        self._exact_found: float | None = None
+        self._exact_found_t = -_INF
+        """The last value found repeated (and when): the same value back within a day is the same
+        fault resumed (a PAR sensor frozen at 306.1078 for three days, dark hours between)."""
+        self._exact_hold_until = -_INF
+        self._exact_verdict: tuple[float, Evidence] | None = None
+        """The last exact-repeat verdict; it holds ``EXACT_HOLD_S`` after the repeat breaks, so one
+        reading between two stretches of the frozen value (a lamp ramp) does not end the fault."""
+
     def _read_limits(self, settings: HealthSettings) -> None:
         """Copy the limits into plain floats: read at every poll, a model's attribute costs 3x."""
         limits = self.limits
@@ -213,13 +265,24 @@ class SensorTracker:
         self._typical_factor = settings.jump_typical_factor
         self._jump_window_s = settings.jump_window_s
         self._exact_rules = bool(limits.stuck_exact_s or limits.stuck_round_multiple)
-        """Whether exact repeats are judged for this sensor (fill values: CO2)."""
+        """Whether exact repeats are judged for this sensor."""
+        self._exact_dark = -_INF if limits.stuck_ignore_below is None else limits.stuck_ignore_below
+        """A reading at or below this (PAR in the dark) neither breaks nor extends an exact repeat:
+        a PAR sensor frozen at 306.1078 reads 0 at night and 306.1078 again in the morning."""
+        self._exact_coarse = limits.stuck_exact_coarse_step
+        """A value that is a whole multiple of this step (RH to 1 %) is a plausible plateau of a
+        coarse reading: the exact-repeat rule does not judge it (docs/anomaly_thresholds.md)."""
         exact = [limits.stuck_exact_s] if limits.stuck_exact_s else []
         exact += [limits.stuck_round_s] if limits.stuck_round_multiple else []
         self._exact_soonest_s = min(exact, default=_INF)
         """The shortest hold after which an exact-repeat rule can fire."""
         windows = [limits.stuck_any_s, limits.stuck_daylight_s, limits.stuck_colocated_s]
         self._stuck_soonest_s = min(w for w in windows if w > 0)
+
+    @property
+    def exact_since(self) -> float:
+        """Since when (estimator time) the current value has been repeated exactly."""
+        return self._exact_since
 
     def set_drift(self, drift: tuple[float, Evidence] | None) -> None:
         """Mark the sensor as drifting since ``drift[0]`` with evidence ``drift[1]``, or clear it."""
@@ -233,7 +296,7 @@ class SensorTracker:
         daylight: bool,
         colocated: float | None,
         temperature_c: float | None = None,
-        feed_frozen: tuple[float, Evidence] | None = None,
+        feed_frozen: Verdict | None = None,
     ) -> bool:
         """Judge this step's reading (``None`` when the read gave nothing).
 
@@ -241,8 +304,8 @@ class SensorTracker:
         ``daylight``: PAR says it is light; ``colocated``: the co-located quantity's
         plausible reading, or ``None``; ``temperature_c``: the air temperature accepted
         at this step, for a sensor whose jumps are judged on the dew point (humidity);
-        ``feed_frozen``: ``(since, evidence)`` while the whole feed repeats its last frame
-        (:mod:`brain.estimator.feed`).
+        ``feed_frozen``: ``(since, evidence)`` while the whole feed, or a group of its channels
+        this one is in, repeats its values (:mod:`brain.estimator.feed`).
 
         Returns whether this was the steady path: the sensor was ``ok`` and stays so with
         this reading, nothing changed (``changed`` false, ``snapshot`` the same tuple, ``used``
@@ -290,17 +353,38 @@ class SensorTracker:
         self.accepted = value
         self._last_valid = value
         self._last_valid_t = t
-        if feed_frozen is not None:  # the whole feed repeats its last frame: not the air now
-            self._exclude_as(t, ExclusionReason.STALE, SensorFault.STUCK_AT, feed_frozen)
-            return False
         stuck = None
         if self._exact_rules:  # exact repeats: judged only once held long enough for some rule
-            if gap or value != self._exact_value or t - self._exact_last_t > self._gap_s:
+            last_t = self._exact_last_t
+            self._exact_last_t = t
+            if gap or t - last_t > self._gap_s:
                 self._exact_value = value
                 self._exact_since = t
-            self._exact_last_t = t
-            if t - self._exact_since >= self._exact_soonest_s:
-                stuck = self._judge_exact_repeat(t, value)
+                self._exact_held_s = 0.0
+            elif value <= self._exact_dark:
+                pass  # dark: neither breaks nor extends the repeat
+            elif value != self._exact_value:
+                self._exact_value = value
+                self._exact_since = t
+                self._exact_held_s = 0.0
+                if value == self._exact_found and t - self._exact_found_t < EXACT_RESUME_S:
+                    # the fault resumed: at once while it still holds, else at its second reading
+                    resumed = t < self._exact_hold_until
+                    self._exact_held_s = self._exact_soonest_s - (0.0 if resumed else 1e-6)
+            else:
+                self._exact_held_s += t - last_t
+            long = self._exact_held_s >= self._group_s and value > self._exact_dark
+            if long is not self.held_long:  # rare: the site's count of long-held sensors changes
+                self.held_long = long
+                self._held_count[0] += 1 if long else -1
+            if self._exact_held_s >= self._exact_soonest_s:
+                stuck = self._judge_exact_repeat(t, self._exact_value)
+            if stuck is None and t < self._exact_hold_until:
+                stuck = self._exact_verdict
+        if feed_frozen is not None and (self.held_long or feed_frozen[1][1] != GROUP_STATISTIC):
+            # the feed, or a group of it this sensor still holds its value in: not the air now
+            self._exclude_as(t, ExclusionReason.STALE, SensorFault.STUCK_AT, feed_frozen)
+            return False
         # Stuck: extend or restart the flat stretch; judge it only once it could be long enough.
         low = value if value < self._flat_min else self._flat_min
         high = value if value > self._flat_max else self._flat_max
@@ -419,7 +503,7 @@ class SensorTracker:
         self._ref = value
         self._ref_t = t
 
-    def _judge_exact_repeat(self, t: float, value: float) -> tuple[float, Evidence] | None:
+    def _judge_exact_repeat(self, t: float, value: float | None) -> tuple[float, Evidence] | None:
         """Stuck evidence for one value repeated exactly (a fill value), at any hour, else ``None``.
 
         Why apart from the flat stretch: a reading repeated to the last digit while the air
@@ -428,14 +512,23 @@ class SensorTracker:
         the value has been held ``_exact_soonest_s``; :meth:`observe` keeps the count inline
         (``bench/estimator.py`` holds ``Estimator.step`` to 8 us, issue 18, item 8).
         """
-        held_s = t - self._exact_since
+        held_s = self._exact_held_s
         limits = self.limits
         round_step = limits.stuck_round_multiple
+        if value is None:
+            return None
+        verdict: tuple[float, Evidence] | None = None
         if round_step and value % round_step == 0.0 and held_s >= limits.stuck_round_s:
-            return self._exact_since, (held_s, "round_value_held", value, None)
-        if limits.stuck_exact_s and held_s >= limits.stuck_exact_s:
-            return self._exact_since, (held_s, "exact_value_held", value, None)
-        return None
+            verdict = self._exact_since, (held_s, "round_value_held", value, None)
+        elif self._exact_coarse and _coarse(value, self._exact_coarse):
+            return None  # a plateau of a coarse reading (RH to 1 %), not a fill value
+        elif limits.stuck_exact_s and held_s >= limits.stuck_exact_s:
+            verdict = self._exact_since, (held_s, "exact_value_held", value, None)
+        if verdict is not None:
+            self._exact_found, self._exact_found_t = value, t
+            self._exact_hold_until = t + EXACT_HOLD_S
+            self._exact_verdict = verdict
+        return verdict
 
     def _judge_flatness(self, t: float, spread: float) -> tuple[float, Evidence] | None:
         """Stuck evidence when the current flat stretch is too long for its context."""

@@ -21,6 +21,7 @@ builds ``state`` and ``sensor_health`` only when they are read.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -28,6 +29,7 @@ from operator import attrgetter
 
 from brain.contracts import (
     SENSOR_KEYS,
+    STATE_SCHEMA_VERSION,
     AnomalyV1,
     DeviceStatusV1,
     Evidence,
@@ -40,14 +42,16 @@ from brain.contracts import (
     StateV1,
 )
 from brain.estimator.anomalies import METRICS, AnomalyDetector
+from brain.estimator.co2_outside import Co2OutsideCheck
 from brain.estimator.confidence import confidence, sensor_trust
 from brain.estimator.daily import DailyFigures, Moment
 from brain.estimator.drift import DriftDetector
 from brain.estimator.feed import FeedWatch
-from brain.estimator.health import HealthSnapshot, SensorTracker
+from brain.estimator.health import GROUP_STATISTIC, HealthSnapshot, SensorTracker, Verdict
+from brain.estimator.light import VENTILATION_WORDS, LightHours, relay_on
 from brain.estimator.ring_buffer import RingBuffer
 from brain.estimator.sensors import SENSOR_KINDS
-from brain.estimator.settings import EstimatorSettings
+from brain.estimator.settings import EstimatorSettings, SensorLimits
 from brain.estimator.timeline import Timeline
 from brain.estimator.vpd import vpd_and_dew_point
 
@@ -87,6 +91,9 @@ class Estimate:
     """How many of ``anomalies`` start a new episode: what a counter of anomalies counts."""
     health_changed: bool
     """Some sensor's (status, fault) differs from the previous step (always true for the first)."""
+    daily: tuple[float | None, float | None, float | None] = (None, None, None)
+    """The grower's-day figures: the last whole day's light integral (mol/m2/d), the last whole
+    night's mean and the 24-hour mean air temperature (degC); ``None`` where not known."""
     _state: StateV1 | None = field(default=None, repr=False)
     _sensor_health: list[SensorHealthV1] | None = field(default=None, repr=False)
 
@@ -100,8 +107,9 @@ class Estimate:
         """The estimated state (its ``device_status`` is the one passed to ``step``); built on first read."""
         if self._state is None:
             pairs = list(zip(SENSOR_KEYS, self.values, self.exclusions, strict=True))
+            light, night, mean_24h = self.daily
             self._state = StateV1(
-                schema_version="1.0",
+                schema_version=STATE_SCHEMA_VERSION,
                 timestamp=self.observation.timestamp,
                 site_id=self.observation.site_id,
                 **{key.value: value for key, value, _ in pairs},
@@ -110,6 +118,9 @@ class Estimate:
                 confidence=self.confidence,
                 device_status=self.device_status,
                 excluded_sensors={key: reason for key, _, reason in pairs if reason is not None},
+                daily_light_integral_mol_m2_d=None if light is None else round(light, 3),
+                night_mean_air_temperature_c=None if night is None else round(night, 3),
+                mean_24h_air_temperature_c=None if mean_24h is None else round(mean_24h, 3),
             )
         return self._state
 
@@ -145,6 +156,15 @@ class Estimate:
         )
 
 
+def _in_groups(limits: SensorLimits, group_frozen_s: float) -> float:
+    """How long a sensor's value held exactly makes it part of a frozen group (``inf``: never).
+
+    Only sensors whose own exact-repeat time is at most that long take part: not CO2, whose
+    integer readings hold for 45 minutes live, nor a slab probe, which plateaus overnight.
+    """
+    return group_frozen_s if 0.0 < limits.stuck_exact_s <= group_frozen_s else math.inf
+
+
 class Estimator:
     """Turns observations into estimates; one instance per greenhouse, fed in time order."""
 
@@ -154,6 +174,8 @@ class Estimator:
         *,
         installed_sensors: Collection[SensorKey] | None = None,
         timezone: str = "UTC",
+        latitude: float | None = None,
+        longitude: float | None = None,
     ) -> None:
         """Judge by ``settings`` (the packaged thresholds by default) the sensors a site has.
 
@@ -161,6 +183,8 @@ class Estimator:
         from the data, a sensor counting as installed from its first non-null reading on (a
         streaming replay cannot know in advance which columns will ever carry a value).
         ``timezone``: the site's (IANA name): its nights and days are the local ones.
+        ``latitude``/``longitude`` (degrees, north and east positive): where the site is, for its
+        light hours and nights when PAR does not tell (:mod:`brain.estimator.light`).
         """
         self.settings = settings if settings is not None else EstimatorSettings.load()
         self._inventory_fixed = installed_sensors is not None
@@ -169,6 +193,7 @@ class Estimator:
         health = self.settings.health
         conf = self.settings.confidence
         self._timeline = Timeline(clock_step_back_s=timing.clock_step_back_s, gap_s=timing.gap_s)
+        self._init_group()
         trackers = {
             kind.key: SensorTracker(
                 sensor=kind.key,
@@ -177,6 +202,7 @@ class Estimator:
                 gap_s=timing.gap_s,
                 installed=installed_sensors is not None and kind.key in installed,
                 jump_on_dew_point=kind.jump_on_dew_point,
+                group=(self._held_long, _in_groups(health.limits(kind.key), self._group_s)),
             )
             for kind in SENSOR_KINDS
         }
@@ -191,12 +217,13 @@ class Estimator:
                 None if kind.colocated is None else order.index(kind.colocated),
                 health.limits(kind.colocated).valid_min if kind.colocated is not None else 0.0,
                 health.limits(kind.colocated).valid_max if kind.colocated is not None else 0.0,
+                index,
             )
-            for kind in SENSOR_KINDS
+            for index, kind in enumerate(SENSOR_KINDS)
         )
         """In the order of judgement (``SENSOR_KINDS``: PAR first): each sensor's tracker, where
         its co-located quantity's reading is in that order, and that quantity's valid range (its
-        reading is context only when plausible)."""
+        reading is context only when plausible), and its place in the frame."""
         self._temperature = trackers[SensorKey.AIR_TEMPERATURE_C]
         self._humidity = trackers[SensorKey.RELATIVE_HUMIDITY_PCT]
         self._par = trackers[SensorKey.PAR_UMOL_M2_S]
@@ -214,16 +241,19 @@ class Estimator:
         """The confidence when every installed sensor is ok and fresh, for ``_fresh_for`` installed."""
         self._stale_after_s = conf.stale_after_s
         self._drift = DriftDetector(self.settings.drift)
-        feed = self.settings.feed
-        self._feed = FeedWatch(frozen_s=feed.frozen_s, min_channels=feed.min_channels, gap_s=timing.gap_s)
-        self._anomalies = AnomalyDetector(self.settings.anomalies)
-        self._daily = DailyFigures(self.settings.daily, timezone=timezone, gap_s=timing.gap_s)
+        self._init_watches(timing.gap_s)
+        self._co2 = trackers[SensorKey.CO2_PPM]
+        self._anomalies = AnomalyDetector(self.settings.anomalies, self.settings.families)
+        self._daily = DailyFigures(
+            self.settings.daily, timezone=timezone, gap_s=timing.gap_s, latitude=latitude, longitude=longitude
+        )
         self._light_index = METRICS.index(Metric.DAILY_LIGHT_INTEGRAL_MOL_M2_D)
         self._night_index = METRICS.index(Metric.NIGHT_MEAN_AIR_TEMPERATURE_C)
         self._periods: tuple[Moment | None, Moment | None] = (None, None)
         self._since: dict[int, Moment] = {}
         """Per metric index, when the whole night or day its value describes began (of ``_periods``)."""
         self._daylight_par = health.daylight_par_umol_m2_s
+        self._light = LightHours(latitude, longitude)
         self.history = RingBuffer(
             HISTORY_SERIES,
             window_s=timing.history_window_s,
@@ -231,6 +261,22 @@ class Estimator:
             bucket_s=timing.history_bucket_s,
         )
         """The last 48 hours of estimated values (``HISTORY_SERIES``), by estimator time."""
+
+    def _init_group(self) -> None:
+        """The frozen-group state: how many sensors hold their value long, and the last verdict."""
+        self._held_long = [0]
+        """How many sensors hold their value exactly long enough to make a frozen group."""
+        self._group: tuple[Verdict | None, ...] | None = None
+        """Per sensor (``SENSOR_KINDS`` order), the frozen group's verdict found at the last step."""
+        self._group_s = self.settings.feed.group_frozen_s
+
+    def _init_watches(self, gap_s: float) -> None:
+        """The rules above the sensors: a frozen feed, CO2 against outside air."""
+        feed = self.settings.feed
+        self._feed = FeedWatch(
+            frozen_s=feed.frozen_s, min_channels=feed.min_channels, gap_s=gap_s, min_repeats=feed.min_repeats
+        )
+        self._co2_check = Co2OutsideCheck(self.settings.co2_outside, gap_s=gap_s)
 
     def step(self, observation: ObservationV1, device_status: DeviceStatusV1) -> Estimate:
         """Estimate the state at ``observation``; raises :class:`ObservationOrderError` if it is not newer."""
@@ -260,8 +306,16 @@ class Estimator:
             values = tuple([rh_pct if tracker is humidity else tracker.used for tracker in self._trackers])
         par = self._par.used
         daylight = None if par is None else par >= self._daylight_par
+        if daylight is None:  # no trusted PAR: the lamps, else the sun at the site
+            daylight = self._light.light(timeline.epoch_s, None, device_status.devices)
+        co2 = self._co2.used
+        check = self._co2_check
+        if daylight is False and co2 is not None and (co2 < check.clear or check.verdict is not None):
+            ventilated = relay_on(device_status.devices, VENTILATION_WORDS)
+            if check.observe(t, co2, ventilated, dark=True):  # judged at the next step, like drift
+                self._co2.set_drift(check.verdict)
         daily = self._daily  # the rest of METRICS: the grower's-day figures
-        daily.step(t, timeline.epoch_s, temp_c, par)
+        daily.step(t, timeline.epoch_s, temp_c, par, daylight)
         metrics = (
             *values,
             vpd,
@@ -289,6 +343,7 @@ class Estimator:
             anomalies=found,
             episodes_started=self._anomalies.episodes_started,
             health_changed=previous is None or changed,
+            daily=(daily.light_integral, daily.night_mean_c, daily.mean_24h_c),
         )
 
     def _judge_sensors(self, t: float, observation: ObservationV1, *, gap: bool) -> bool:
@@ -298,12 +353,13 @@ class Estimator:
         """
         frame: tuple[float | None, ...] = self._read_frame(observation.sensors)
         frozen = self._feed.observe(t, frame, gap=gap)
+        group = self._group
         daylight = False
         changed = False
         fresh = True
         temperature = self._temperature
         par = self._par
-        for (tracker, colocated_at, low, high), value in zip(self._judged, frame, strict=True):
+        for (tracker, colocated_at, low, high, index), value in zip(self._judged, frame, strict=True):
             if not tracker.installed:
                 if self._inventory_fixed or value is None:
                     continue  # not this site's sensor (yet): nothing to judge, nothing to report
@@ -314,7 +370,8 @@ class Estimator:
                 other = frame[colocated_at]
                 if other is not None and low <= other <= high:
                     colocated = other
-            steady = tracker.observe(t, gap, value, daylight, colocated, temperature.accepted, frozen)
+            held = group[index] if frozen is None and group is not None else frozen
+            steady = tracker.observe(t, gap, value, daylight, colocated, temperature.accepted, held)
             if not steady:  # look closer: the steady path is ok, fresh and unchanged
                 changed = changed or tracker.changed
                 used = tracker.used
@@ -322,7 +379,26 @@ class Estimator:
             if tracker is par:
                 daylight = tracker.used is not None and tracker.used >= self._daylight_par
         self._all_fresh = fresh
+        if self._held_long[0] >= 2 or self._group is not None:
+            self._group = self._frozen_group(t)
         return changed
+
+    def _frozen_group(self, t: float) -> tuple[Verdict | None, ...] | None:
+        """Per sensor, the frozen group's verdict, told to the trackers at the next step; ``None``: none.
+
+        A group: two or more sensors each holding its value exactly for ``feed.group_frozen_s``
+        (docs/anomaly_thresholds.md, "A frozen feed"), though each alone may be a coarse plateau.
+        A sensor whose value changed by then is not excluded (``SensorTracker.observe``).
+        """
+        held = [tracker.held_long for tracker, *_ in self._judged]
+        if sum(held) < 2:
+            return None
+        limit = self._group_s
+        verdicts: list[Verdict | None] = []
+        for (tracker, *_), long in zip(self._judged, held, strict=True):
+            since = tracker.exact_since
+            verdicts.append((since, (t - since, GROUP_STATISTIC, t - since, limit)) if long else None)
+        return tuple(verdicts)
 
     def _diagnosis(self, changed: bool) -> _Diagnosis:
         """Every sensor's exclusion reason and health snapshot, in ``SENSOR_KEYS`` order.

@@ -80,6 +80,7 @@ class SensorLimits(_Section):
     stuck_exact_s: _Seconds = 0.0
     stuck_round_multiple: _NonNegative = 0.0
     stuck_round_s: _Seconds = 0.0
+    stuck_exact_coarse_step: _NonNegative = 0.0
 
     @model_validator(mode="after")
     def _range_is_ordered(self) -> Self:
@@ -153,7 +154,9 @@ class FeedSettings(_Section):
     """A frozen feed: every channel repeating its last frame (docs/anomaly_thresholds.md)."""
 
     frozen_s: _PositiveSeconds
+    min_repeats: Annotated[int, Field(ge=1)] = 1
     min_channels: Annotated[int, Field(ge=2)]
+    group_frozen_s: _PositiveSeconds = math.inf
 
 
 class DailySettings(_Section):
@@ -210,6 +213,27 @@ class AnomalyRule(_Section):
         return self
 
 
+class Co2OutsideSettings(_Section):
+    """CO2 against outside air under ventilation in the dark (brain.estimator.co2_outside)."""
+
+    outside_ppm: _Positive
+    margin_ppm: _NonNegative
+    hold_s: _PositiveSeconds
+    clear_after_s: _PositiveSeconds
+
+
+class FamilySettings(_Section):
+    """Related rules told as one episode, and when a recurring one is a standing notice.
+
+    See brain.estimator.families.
+    """
+
+    kinds: Annotated[list[AnomalyKind], Field(min_length=1)]
+    merge_gap_s: _Seconds = 0.0
+    standing_after_s: _Seconds
+    standing_gap_s: _Seconds
+
+
 class EstimatorSettings(_Section):
     """Everything the estimator judges by (``thresholds.toml``), validated.
 
@@ -221,8 +245,10 @@ class EstimatorSettings(_Section):
     health: HealthSettings
     drift: DriftSettings
     feed: FeedSettings
+    co2_outside: Co2OutsideSettings
     daily: DailySettings
     anomalies: dict[AnomalyKind, AnomalyRule]
+    families: dict[str, FamilySettings] = Field(default_factory=dict)
     source: str = "packaged thresholds.toml"
 
     @model_validator(mode="after")
@@ -230,6 +256,12 @@ class EstimatorSettings(_Section):
         missing = [kind.value for kind in AnomalyKind if kind not in self.anomalies]
         if missing:
             raise ValueError(f"anomaly rules missing for {', '.join(missing)}")
+        seen: set[AnomalyKind] = set()
+        for name in sorted(self.families):
+            twice = [kind.value for kind in self.families[name].kinds if kind in seen]
+            if twice:
+                raise ValueError(f"families.{name}: {', '.join(twice)} already in another family")
+            seen.update(self.families[name].kinds)
         return self
 
     @classmethod
@@ -259,6 +291,11 @@ class EstimatorSection(BaseModel):
 
     thresholds_file: SettingPath | None = None
     """TOML of anomaly, confidence and sensor-health thresholds; unset = the packaged defaults."""
+    latitude: Annotated[float, Field(ge=-90.0, le=90.0)] | None = None
+    """The site's latitude, degrees north: its light hours and nights where PAR does not tell them
+    (brain.estimator.light). Unset: nights by the clock (22:00-06:00), light hours from PAR only."""
+    longitude: Annotated[float, Field(ge=-180.0, le=180.0)] | None = None
+    """The site's longitude, degrees east (west negative); set with ``latitude``."""
     installed_sensors: list[SensorKey] | None = None
     """The sensors this site has. A sensor not listed is never judged or reported; a listed one
     that gives nothing is a fault (``disconnect``). Unset: on the Pi (hardware source) all five;

@@ -1,7 +1,7 @@
 import pytest
 from pydantic import ValidationError
 
-from brain.contracts import AnomalyV1, Severity
+from brain.contracts import AnomalyKind, AnomalyV1, Severity
 from tests.factories import anomaly_payload, with_change
 
 
@@ -42,3 +42,23 @@ def test_episode_end_before_start_fails() -> None:
         AnomalyV1.model_validate(bad)
     with pytest.raises(ValidationError, match="started_at"):
         AnomalyV1.model_validate(with_change(anomaly_payload(), "started_at", "2026-06-01T13:00:00+00:00"))
+
+
+def test_1_0_and_1_1_lines_read_unchanged_and_1_2_carries_the_family_fields() -> None:
+    for version in ("1.0", "1.1"):
+        old = AnomalyV1.model_validate(with_change(anomaly_payload(), "schema_version", version))
+        assert (old.rules, old.trigger_threshold, old.worst_value, old.standing) == (None, None, None, None)
+    new = AnomalyV1.model_validate(
+        {
+            **anomaly_payload(),
+            "schema_version": "1.2",
+            "rules": ["temperature_high", "vpd_high"],
+            "trigger_threshold": 30.0,
+            "worst_value": 33.1,
+            "standing": True,
+        }
+    )
+    assert new.rules == [AnomalyKind.TEMPERATURE_HIGH, AnomalyKind.VPD_HIGH]
+    assert AnomalyV1.model_validate_json(new.model_dump_json()) == new
+    with pytest.raises(ValidationError):
+        AnomalyV1.model_validate({**anomaly_payload(), "schema_version": "1.3"})

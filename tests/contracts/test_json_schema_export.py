@@ -17,9 +17,12 @@ def test_all_contracts_export_json_schema(tmp_path: Path) -> None:
         assert "schema_version" in schema["required"]
         assert schema["additionalProperties"] is False
         version = schema["properties"]["schema_version"]
-        # AnomalyV1 1.1 since issue 18; observations, device status and actions 1.1 since issue 27.
-        if model.__name__ in {"AnomalyV1", "ObservationV1", "DeviceStatusV1", "ActionV1"}:
-            assert version["enum"] == ["1.0", "1.1"]  # 1.0 logs stay readable
+        # AnomalyV1 1.1 since issue 18 and 1.2 since issue 28; observations, device status and actions
+        # 1.1 since issue 27; StateV1 1.1 since issue 28 (the daily figures). 1.0 logs stay readable.
+        if model.__name__ == "AnomalyV1":
+            assert version["enum"] == ["1.0", "1.1", "1.2"]
+        elif model.__name__ in {"StateV1", "ObservationV1", "DeviceStatusV1", "ActionV1"}:
+            assert version["enum"] == ["1.0", "1.1"]
         else:
             assert version["const"] == "1.0"
 

@@ -44,3 +44,21 @@ def test_state_is_immutable() -> None:
     model = StateV1.model_validate(state_payload())
     with pytest.raises(ValidationError):
         model.confidence = 0.1  # type: ignore[misc]
+
+
+def test_a_1_0_line_reads_unchanged_and_1_1_carries_the_daily_figures() -> None:
+    old = StateV1.model_validate_json(json.dumps(state_payload()))  # 1.0: no daily figures
+    assert old.schema_version == "1.0"
+    assert (old.daily_light_integral_mol_m2_d, old.night_mean_air_temperature_c) == (None, None)
+    assert old.mean_24h_air_temperature_c is None
+    assert json.loads(old.model_dump_json())["schema_version"] == "1.0"
+    figures = {
+        "schema_version": "1.1",
+        "daily_light_integral_mol_m2_d": 14.2,
+        "night_mean_air_temperature_c": 17.5,
+        "mean_24h_air_temperature_c": 20.1,
+    }
+    new = StateV1.model_validate({**state_payload(), **figures})
+    assert new.night_mean_air_temperature_c == 17.5
+    with pytest.raises(ValidationError, match="daily_light_integral"):
+        StateV1.model_validate({**state_payload(), **figures, "daily_light_integral_mol_m2_d": -1.0})

@@ -8,12 +8,18 @@ used too where ``../shared`` is present.
 from __future__ import annotations
 
 import json
+import os
 from datetime import date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+import structlog
 
+from brain.config import LoadedSettings, load_settings
+from brain.daemon.site_zone import with_site_zone
+from brain.errors import ConfigError
+from brain.exit_codes import ExitCode
 from tests.runs import Run, daemon, run_process
 
 TOOLS = ("-c", "import sys; from brain.cli import tools_main; sys.exit(tools_main())")
@@ -149,3 +155,73 @@ def test_the_osu_log_is_replayed_in_ohio_days(field_data: Path, tmp_path: Path) 
     assert (len(days), min(days), max(days)) == (145, "run_20240624", "run_20241115")
     assert days["run_20240624"][-1] == "2024-06-25T03:55:00Z"  # 23:55 EDT
     assert days["run_20241115"][-1] == "2024-11-16T04:55:00Z"  # 23:55 EST, after the fall-back
+
+
+def _hardware(tmp_path: Path, env: dict[str, str] | None = None, toml: str = "") -> LoadedSettings:
+    config = tmp_path / "brain.toml"
+    config.write_text(f'source = "hardware"\ndata_root = "{tmp_path / "data"}"\n{toml}')
+    with pytest.MonkeyPatch.context() as patch:
+        for key in [key for key in os.environ if key.startswith("BRAIN_")]:
+            patch.delenv(key)
+        for key, value in (env or {}).items():
+            patch.setenv(key, value)
+        return load_settings(config)
+
+
+def _zone_link(tmp_path: Path, target: str) -> Path:
+    link = tmp_path / "localtime"
+    link.symlink_to(target)
+    return link
+
+
+def test_hardware_mode_takes_the_systems_zone_when_none_is_set_and_says_so(tmp_path: Path) -> None:
+    link = _zone_link(tmp_path, "/usr/share/zoneinfo/America/New_York")
+    with structlog.testing.capture_logs() as logs:
+        chosen = with_site_zone(_hardware(tmp_path), localtime=link)
+    assert chosen.settings.timezone == "America/New_York"
+    assert chosen.origins["timezone"] == f"system {link}"
+    assert {
+        "event": "site_timezone",
+        "timezone": "America/New_York",
+        "told_by": f"system {link}",
+    }.items() <= (logs[-1].items())
+
+
+def test_hardware_mode_keeps_a_zone_set_in_the_file_and_says_where_from(tmp_path: Path) -> None:
+    link = _zone_link(tmp_path, "/usr/share/zoneinfo/America/New_York")
+    with structlog.testing.capture_logs() as logs:
+        chosen = with_site_zone(_hardware(tmp_path, toml='timezone = "Europe/Amsterdam"\n'), localtime=link)
+    assert chosen.settings.timezone == "Europe/Amsterdam"
+    assert logs[-1]["event"] == "site_timezone" and logs[-1]["timezone"] == "Europe/Amsterdam"
+
+
+@pytest.mark.parametrize("target", [None, "/nowhere/Europe/Amsterdam", "/usr/share/zoneinfo/Not/AZone"])
+def test_hardware_mode_without_a_zone_refuses_with_the_hint(tmp_path: Path, target: str | None) -> None:
+    link = tmp_path / "localtime" if target is None else _zone_link(tmp_path, target)
+    with pytest.raises(ConfigError) as refused:
+        with_site_zone(_hardware(tmp_path), localtime=link)
+    assert refused.value.key == "timezone"
+    assert "BRAIN_TIMEZONE" in str(refused.value) and "timedatectl" in str(refused.value)
+
+
+def test_a_replay_or_simulation_needs_no_site_zone(tmp_path: Path) -> None:
+    loaded = _hardware(tmp_path, env={"BRAIN_SOURCE": "synthetic"})
+    assert with_site_zone(loaded, localtime=tmp_path / "none") is loaded
+
+
+def test_the_daemon_refuses_to_start_without_a_zone_exit_78(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The refusal as the daemon reports it: a ConfigError from the start is exit 78 (sysexits)."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(
+            "brain.daemon.site_zone.with_site_zone.__kwdefaults__", {"localtime": tmp_path / "no-localtime"}
+        )
+        from brain.cli.brain_daemon import daemon_main
+
+        config = tmp_path / "brain.toml"
+        config.write_text(f'source = "hardware"\ndata_root = "{tmp_path / "data"}"\n')
+        for key in [key for key in os.environ if key.startswith("BRAIN_")]:
+            patch.delenv(key)
+        assert daemon_main(["--config", str(config)]) == ExitCode.CONFIG
+    assert "time zone" in capsys.readouterr().err

@@ -33,6 +33,8 @@ class Row:
     timestamp: datetime
     readings: Readings
     errors: dict[str, str] = field(default_factory=dict)
+    devices: dict[str, str] | None = None
+    """The relay states; ``None``: the factories' greenhouse (heater off, vent fan on)."""
 
     def with_reading(self, sensor: str, value: float | None, error: str | None = None) -> Row:
         readings = dict(self.readings)
@@ -48,7 +50,7 @@ class Row:
 
     def device_status(self) -> DeviceStatusV1:
         """The relay states that go with this poll (the factories' greenhouse)."""
-        return factories.device_status(self.timestamp, site_id=SITE)
+        return factories.device_status(self.timestamp, site_id=SITE, devices=self.devices)
 
 
 def greenhouse(

@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from brain.contracts import AnomalyKind, AnomalyV1, Metric
-from brain.estimator import EstimatorSettings
+from brain.estimator import Estimator, EstimatorSettings
 from brain.estimator.anomalies import METRICS, AnomalyDetector
 from tests.estimator.synthetic import Row, run
 from tests.fixtures.anomaly_test_scenarios import SCENARIOS, START, Scenario
@@ -22,9 +22,19 @@ def _minutes(moment: datetime | None) -> int | None:
     return None if moment is None else int((moment - START).total_seconds() // 60)
 
 
+def _told_at_once() -> EstimatorSettings:
+    """The packaged settings with every family's end told at once (no merge gap): the scenarios
+    are each rule's own timing; the family gap is tested in test_families.py."""
+    packaged = EstimatorSettings.load()
+    families = {
+        name: family.model_copy(update={"merge_gap_s": 0.0}) for name, family in packaged.families.items()
+    }
+    return packaged.model_copy(update={"families": families})
+
+
 def _records(scenario: Scenario) -> list[AnomalyV1]:
     rows = [Row(ts, readings) for ts, readings in scenario.rows()]
-    return [record for _, estimate in run(rows) for record in estimate.anomalies]
+    return [record for _, estimate in run(rows, Estimator(_told_at_once())) for record in estimate.anomalies]
 
 
 def _event(record: AnomalyV1, seen: set[tuple[AnomalyKind, datetime]]) -> str:
@@ -116,10 +126,29 @@ def test_scenario_produces_its_expected_records(scenario: Scenario) -> None:
     assert _summary(_records(scenario)) == scenario.expected
 
 
+def test_a_family_episode_names_every_rule_and_its_worst_values() -> None:
+    scenario = next(s for s in SCENARIOS if s.name == "humidity_episode_ends_when_its_sensor_freezes")
+    start, end = _records(scenario)
+    assert start.rules == [AnomalyKind.HUMIDITY_HIGH]  # vpd_low joins at the same step, after it
+    assert end.rules == [AnomalyKind.HUMIDITY_HIGH, AnomalyKind.VPD_LOW]
+    assert (start.kind, start.started_at) == (end.kind, end.started_at)  # one episode
+    assert "humidity_high" in end.message and "vpd_low" in end.message
+    assert (
+        end.trigger_threshold == 90.0 and end.threshold == 87.0
+    )  # trigger, and the release it came back past
+
+
 def test_scenario_names_are_unique_and_every_kind_is_exercised() -> None:
     assert len({s.name for s in SCENARIOS}) == len(SCENARIOS)
     kinds = {expected[1] for s in SCENARIOS for expected in s.expected}
-    whole_periods = {"warm_night", "temperature_mean_high", "light_integral_low", "co2_enrichment_in_dark"}
+    kinds |= {"vpd_low"}  # joins humidity_high's family episode: test_a_family_episode_names_every_rule
+    whole_periods = {
+        "warm_night",
+        "temperature_mean_high",
+        "temperature_mean_low",
+        "light_integral_low",
+        "co2_enrichment_in_dark",
+    }
     missing = {k.value for k in AnomalyKind} - kinds - {"co2_low"} - whole_periods  # test_tomato_rules.py
     assert not missing
     assert "co2_low" in kinds

@@ -131,8 +131,20 @@ def test_cornell_400_fill_runs_are_stuck_within_six_hours(cornell: Replay) -> No
 
 
 def test_cornell_climate_sensors_stay_healthy(cornell: Replay) -> None:
-    for sensor in ("air_temperature_c", "relative_humidity_pct", "par_umol_m2_s"):
+    for sensor in ("air_temperature_c", "relative_humidity_pct"):
         assert cornell.episodes[sensor] == [], sensor
+
+
+def test_cornell_par_frozen_at_exact_values_is_stuck(cornell: Replay) -> None:
+    """PAR frozen at 306.1078 from 12-24 11:05 to 12-27 08:50 local (lamp hours; zero at night):
+    one fault, found an hour in, that holds through the dark hours and the lamp ramps."""
+    start = _local("2020-12-24 11:05")
+    found = [r for r in cornell.episodes["par_umol_m2_s"] if start <= r.since <= _local("2020-12-27 08:50")]
+    assert found and found[0].fault.value == "stuck_at"
+    assert found[0].evidence is not None and found[0].evidence.statistic == "exact_value_held"
+    assert found[0].evidence.value == 306.1078
+    assert timedelta(0) <= found[0].timestamp - start <= timedelta(hours=1, minutes=5)
+    assert len(found) <= 2, [r.since for r in found]
 
 
 def test_osu_frozen_feed_is_stale_within_the_hour(osu: Replay) -> None:

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 
 from brain.contracts import SensorKey
 from brain.estimator import Estimate, Estimator
 from brain.estimator.vpd import saturation_vapour_pressure_kpa
-from tests.estimator.synthetic import Row, fault_episodes, greenhouse, health_of, modify, run
+from tests.estimator.synthetic import START, Row, fault_episodes, greenhouse, health_of, modify, run
 
 HOUR = 3600.0
 
@@ -311,7 +311,7 @@ def _freeze_frame(rows: list[Row], start: int, polls: int) -> list[Row]:
     ]
 
 
-def test_a_feed_repeating_its_last_frame_is_stale_after_half_an_hour() -> None:
+def test_a_feed_repeating_its_last_frame_is_stale_after_ten_minutes() -> None:
     """Every channel frozen together (a logger repeating its frame): stale, confidence 0, and it says why."""
     step_s = 60.0
     rows = greenhouse(days=1, step_s=step_s, seed=4)
@@ -322,9 +322,9 @@ def test_a_feed_repeating_its_last_frame_is_stale_after_half_an_hour() -> None:
         for i, row in enumerate(rows)
     ]
     estimates = [e for _, e in run(rows)]
-    before = estimates[start + 29]
-    assert before.confidence == 1.0, "29 minutes of a repeated frame is not yet a verdict"
-    flagged = estimates[start + 30]
+    before = estimates[start + 9]
+    assert before.confidence == 1.0, "9 minutes of a repeated frame is not yet a verdict"
+    flagged = estimates[start + 10]
     assert flagged.confidence == 0.0
     assert set(flagged.state.excluded_sensors.values()) == {"stale"}
     for record in flagged.sensor_health:
@@ -335,14 +335,21 @@ def test_a_feed_repeating_its_last_frame_is_stale_after_half_an_hour() -> None:
 
 
 def test_a_short_repeated_frame_is_not_a_frozen_feed() -> None:
+    """Four identical 5-minute frames (15 min, three repeats: OSU's live data has them) are not a freeze;
+    the fifth makes one (20 min: ten minutes and four repeats)."""
     step_s = 300.0
-    rows = greenhouse(days=1, step_s=step_s, seed=4)
+    base = greenhouse(days=1, step_s=step_s, seed=4)
     start = _index(step_s, 2)
-    rows = [
-        row if not start <= i < start + 4 else replace(row, readings=dict(rows[start].readings))
-        for i, row in enumerate(rows)
-    ]
-    assert all(e.confidence == 1.0 for _, e in run(rows))
+
+    def held(frames: int) -> list[float]:
+        rows = [
+            row if not start <= i < start + frames else replace(row, readings=dict(base[start].readings))
+            for i, row in enumerate(base)
+        ]
+        return [e.confidence for _, e in run(rows)]
+
+    assert all(confidence == 1.0 for confidence in held(4))
+    assert held(5)[start + 4] == 0.0
 
 
 def test_a_round_fill_value_is_stuck_within_half_an_hour_at_night() -> None:
@@ -402,3 +409,60 @@ def test_a_humidity_glitch_moves_the_dew_point_and_is_a_jump() -> None:
     assert found is not None and found[1] == "jump"
     record = next(r for r in found[2].sensor_health if r.sensor.value == "relative_humidity_pct")
     assert record.evidence is not None and record.evidence.statistic.endswith("dew_point_step")
+
+
+def _par_outage(step_s: float = 300.0) -> list[Row]:
+    """Lamps all day and evening at one exact PAR value, dark at night, a half-value ramp reading at
+    lamp-on: Cornell's frozen PAR (306.1078 from 2020-12-24 11:05 to 12-27 08:50 local)."""
+    rows = greenhouse(days=3, step_s=step_s, seed=6)
+
+    def frozen(i: int, row: Row) -> float:
+        hour = (i * step_s / 3600.0) % 24.0
+        if 4.0 <= hour < 8.0:
+            return 0.0
+        return 153.0539 if 8.0 <= hour < 8.0 + step_s / 3600.0 else 306.1078
+
+    return modify(rows, "par_umol_m2_s", frozen)
+
+
+def test_par_frozen_at_an_exact_value_is_one_fault_through_dark_hours_and_lamp_ramps() -> None:
+    found = fault_episodes(e for _, e in run(_par_outage())).get("par_umol_m2_s", [])
+    assert [fault for _, fault in found] == ["stuck_at"], found
+    assert found[0][0] - START <= timedelta(hours=1, minutes=5)
+
+
+def test_a_whole_percent_humidity_plateau_is_not_a_fault_but_a_fine_value_held_is() -> None:
+    rows = greenhouse(days=1, step_s=300.0, seed=4)
+    start = _index(300.0, 1)  # 01:00, dark: only the exact rule could call it this soon
+    for held, expected in ((78.0, []), (89.6667, []), (71.3, ["stuck_at"])):
+        plateau = modify(
+            rows,
+            "relative_humidity_pct",
+            lambda i, r, v=held: v if start <= i < start + 18 else r.readings["relative_humidity_pct"],
+        )
+        found = fault_episodes(e for _, e in run(plateau)).get("relative_humidity_pct", [])
+        assert [fault for _, fault in found] == expected, held
+
+
+def test_a_group_of_channels_frozen_together_is_stuck_though_each_alone_is_a_plateau() -> None:
+    """Temperature and humidity held at whole values (22.0 degC, 70 %) at night while CO2 moves: each
+    alone is a coarse sensor's plateau; the two together for an hour are a frozen group."""
+    step_s = 300.0
+    rows = greenhouse(days=1, step_s=step_s, seed=4)
+    start = _index(step_s, 1)  # 01:00, dark
+
+    def hold(sensors: dict[str, float]) -> dict[str, list[tuple[datetime, str]]]:
+        held = rows
+        for sensor, value in sensors.items():
+            held = modify(
+                held, sensor, lambda i, r, v=value, s=sensor: v if start <= i < start + 16 else r.readings[s]
+            )
+        return fault_episodes(e for _, e in run(held))
+
+    both = hold({"air_temperature_c": 22.0, "relative_humidity_pct": 70.0})
+    for sensor in ("air_temperature_c", "relative_humidity_pct"):
+        [(flagged, fault)] = both[sensor]
+        assert fault == "stuck_at" and flagged == rows[start + 13].timestamp, (
+            sensor
+        )  # an hour, told a poll on
+    assert "relative_humidity_pct" not in hold({"relative_humidity_pct": 70.0})

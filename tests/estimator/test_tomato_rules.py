@@ -57,6 +57,18 @@ def test_a_hot_day_and_night_raise_the_24_hour_mean() -> None:
     assert start.timestamp >= START + timedelta(hours=22.6)
 
 
+def test_a_cold_day_and_night_raise_the_low_24_hour_mean() -> None:
+    rows = modify(
+        greenhouse(days=3, step_s=STEP_S, seed=2),
+        "air_temperature_c",
+        lambda i, r: (r.readings["air_temperature_c"] or 0.0) - 9.0,
+    )
+    [start] = [r for r in _of(_records(rows), "temperature_mean_low") if r.ended_at is None]
+    assert start.observed_value < 16.0 and start.trigger_threshold == 16.0
+    assert start.timestamp >= START + timedelta(hours=22.6)  # 90 % of 24 hours first, then an hour
+    assert _of(_records(greenhouse(days=3, step_s=STEP_S, seed=2)), "temperature_mean_low") == []
+
+
 def test_a_dull_day_is_a_low_light_integral_from_its_midnight() -> None:
     """PAR at a sixth of its usual on the second day: a critical day (below 6 mol/m2/d), told at midnight."""
     rows = greenhouse(days=3.1, step_s=STEP_S, seed=2)
@@ -93,4 +105,4 @@ def test_a_heated_house_at_12_degrees_is_a_warning_now() -> None:
         lambda i, r: 12.0 + (0.05 if i % 2 else -0.05) if 60 <= i < 120 else r.readings["air_temperature_c"],
     )
     [start] = [r for r in _of(_records(cold), "temperature_low") if r.ended_at is None]
-    assert start.severity.value == "warning" and start.threshold == 13.0
+    assert start.severity.value == "warning" and start.threshold == 15.0  # a kelvin under a 16 C heating line

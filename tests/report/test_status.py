@@ -63,26 +63,31 @@ def cut_at(source: Path, root: Path, moment: datetime) -> Path:
 def test_an_open_critical_anomaly_is_critical_with_its_start_and_peak(
     heatwave_root: Path, tmp_path: Path
 ) -> None:
-    # 15:30 on the heatwave day: the 'vpd_high' episode began as a warning at 12:16 and has been
-    # critical since 14:32 (one episode: the escalation is a record within it, not a new start).
+    # 15:30 on the heatwave day: the heat episode (temperature_high with vpd_high, one family
+    # episode since issue 28) began as a warning at 10:35 and has been critical since 13:09 (the
+    # escalation is a record within it, not a new start).
     now = datetime(2026, 6, 1, 15, 30, tzinfo=UTC)
     status = gather_status(cut_at(heatwave_root, tmp_path / "data", now), now, UTC_ZONE)
     level, problems = verdict(status, Limits())
     document = render_json(status, level, problems)
 
     assert level is Level.CRITICAL and document["exit_code"] == 2
-    assert "critical anomaly open: vpd high" in problems
-    vpd = next(
-        a for a in document["open_anomalies"] if a["kind"] == "vpd_high" and a["severity"] == "critical"
+    assert "critical anomaly open: temperature high" in problems
+    heat = next(
+        a
+        for a in document["open_anomalies"]
+        if a["kind"] == "temperature_high" and a["severity"] == "critical"
     )
-    assert vpd["started_at"] == "2026-06-01T12:16:00+00:00"
+    assert heat["started_at"] == "2026-06-01T10:35:00+00:00"
+    assert not [a for a in document["open_anomalies"] if a["kind"] == "vpd_high"], "one episode, not two"
     states = [
         json.loads(line)
         for line in next((tmp_path / "data").glob("run_*/state.0000.jsonl")).read_text().splitlines()
     ]
-    assert vpd["peak"] == max(s["vpd_kpa"] for s in states if s["timestamp"] >= "2026-06-01T12:16")
-    assert "since 12:16 (3 h 14 min)" in render_text(status, level, problems)
-    assert f"peak {vpd['peak']:.2f} kPa (threshold 2.5 kPa)" in render_text(status, level, problems)
+    peak = max(s["air_temperature_c"] for s in states if s["timestamp"] >= "2026-06-01T10:35")
+    assert heat["peak"] == peak
+    assert "since 10:35 (4 h 55 min)" in render_text(status, level, problems)
+    assert f"peak {heat['peak']:.1f} °C (threshold 35 °C)" in render_text(status, level, problems)
 
 
 def test_a_stale_feed_is_warning_then_critical(normal_root: Path) -> None:

@@ -1,0 +1,97 @@
+"""Light hours and nights at the site: from PAR where it is trusted, else the lamps, else the sun.
+
+Why: a rule that only matters in light (``vpd_high``, ``co2_low``: stomata and photosynthesis
+work in light) must not run at night, and a site without a PAR sensor (OSU 2024) or with a
+PAR sensor brain no longer trusts (Cornell's frozen PAR) still has a day. In that order:
+
+1. PAR, trusted: light at ``daylight_par_umol_m2_s`` or more (docs/anomaly_thresholds.md);
+2. a relay whose name says it is a lamp (``lamp``, ``light``) and is ``on``: light;
+3. the sun at the site's latitude and longitude (``[estimator]`` ``latitude``/``longitude``):
+   light while it is above the horizon;
+4. none of these: unknown (``None``), and the rules apply as they did before (a daylight
+   rule runs, a dark rule does not).
+
+The sun's position: Cooper (1969) for the declination, as ``brain.sources.synthetic.sun``
+has it (the estimator may not import the sources: pyproject's layers); local solar time is
+UTC plus the longitude over 15 degrees per hour, without the equation of time (at most about
+16 minutes off, a quarter of a 5-minute log's hour).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from datetime import UTC, datetime
+
+from brain.contracts import RelayState
+
+LAMP_WORDS = ("lamp", "light")
+"""A relay whose name holds one of these is a lamp (``lamps``, ``grow_light_1``)."""
+VENTILATION_WORDS = ("vent", "fan", "exhaust")
+"""A relay whose name holds one of these moves outside air through the house."""
+
+
+def relay_on(devices: Mapping[str, RelayState], words: tuple[str, ...]) -> bool | None:
+    """Whether some relay named with one of ``words`` is ``on`` (``None``: the site has none known)."""
+    known = False
+    for name, state in devices.items():
+        if any(word in name for word in words):
+            if state is RelayState.ON:
+                return True
+            known = known or state is RelayState.OFF
+    return False if known else None
+
+
+def sin_solar_elevation(epoch_s: float, latitude_deg: float, longitude_deg: float) -> float:
+    """Sine of the sun's elevation at ``epoch_s`` (UTC seconds) at the site; negative at night."""
+    when = datetime.fromtimestamp(epoch_s, UTC)
+    day_of_year = when.timetuple().tm_yday
+    solar_hour = (epoch_s % 86400.0) / 3600.0 + longitude_deg / 15.0
+    declination = math.radians(23.45) * math.sin(2.0 * math.pi * (284.0 + day_of_year) / 365.0)
+    latitude = math.radians(latitude_deg)
+    hour_angle = math.radians(15.0 * (solar_hour - 12.0))
+    return math.sin(latitude) * math.sin(declination) + math.cos(latitude) * math.cos(declination) * math.cos(
+        hour_angle
+    )
+
+
+def sun_times(day_start_utc_s: float, latitude_deg: float, longitude_deg: float) -> tuple[float, float]:
+    """Sunrise and sunset (epoch seconds) of the UTC calendar day of ``day_start_utc_s``'s solar noon.
+
+    ``day_start_utc_s``: any moment of the local day; the times are those of the solar day whose
+    noon is nearest. Polar day or night: sunrise and sunset at solar noon +/- 12 h or at noon.
+    """
+    noon_utc_h = 12.0 - longitude_deg / 15.0
+    midnight = day_start_utc_s - (day_start_utc_s % 86400.0)
+    noon = midnight + noon_utc_h * 3600.0
+    if noon - day_start_utc_s > 43200.0:
+        noon -= 86400.0
+    elif day_start_utc_s - noon > 43200.0:
+        noon += 86400.0
+    day_of_year = datetime.fromtimestamp(noon, UTC).timetuple().tm_yday
+    declination = math.radians(23.45) * math.sin(2.0 * math.pi * (284.0 + day_of_year) / 365.0)
+    cos_h0 = -math.tan(math.radians(latitude_deg)) * math.tan(declination)
+    half_day_h = 12.0 if cos_h0 < -1.0 else 0.0 if cos_h0 > 1.0 else math.degrees(math.acos(cos_h0)) / 15.0
+    return noon - half_day_h * 3600.0, noon + half_day_h * 3600.0
+
+
+class LightHours:
+    """Whether it is light at the site (module docstring); :meth:`light` once per observation."""
+
+    def __init__(self, latitude: float | None, longitude: float | None) -> None:
+        self._site = None if latitude is None or longitude is None else (latitude, longitude)
+        self._sun_until = -math.inf
+        self._sun_up = False
+
+    def light(self, epoch_s: float, par_light: bool | None, devices: Mapping[str, RelayState]) -> bool | None:
+        """``par_light``: PAR's verdict (``None`` when PAR is not trusted or not installed)."""
+        if par_light is not None:
+            return par_light
+        if devices and relay_on(devices, LAMP_WORDS):
+            return True
+        if self._site is None:
+            return None
+        if not epoch_s < self._sun_until:  # the sun moves slowly: judged once a minute
+            self._sun_up = sin_solar_elevation(epoch_s, *self._site) > 0.0
+            self._sun_until = epoch_s + 60.0
+        return self._sun_up
