@@ -144,7 +144,9 @@ def with_record(known: Episode | None, record: AnomalyRecord) -> Episode:
             message=record.message,
         )
     worse = max(known.severity, record.severity, key=SEVERITY_RANK.__getitem__)
-    escalated = record.severity is worse and record.ended_at is None
+    # Only a start or a strict escalation carries the trigger threshold: a record at a level
+    # already reached (eased, then escalated again) or an end record (the release threshold) does not.
+    escalated = record.ended_at is None and SEVERITY_RANK[record.severity] > SEVERITY_RANK[known.severity]
     return Episode(
         kind=known.kind,
         metric=record.metric if escalated else known.metric,

@@ -75,22 +75,22 @@ def test_the_anomaly_table_shows_the_trigger_threshold_and_severity_as_it_happen
     records = [r for r in _lines(heatwave_root, "anomalies") if r["kind"] == "temperature_high"]
     start, *changes, end = records
     escalation = next(r for r in changes if r["severity"] == "critical")
-    easing = next(r for r in changes if r["severity"] == "warning")
-    # Raw: the start crossed 30, the escalation 35; the easing and the end carry release thresholds.
+    # Raw: the start crossed 30, the escalation 35; the end carries the release threshold. Since
+    # issue 28 an easing (critical back to warning) is no record of its own: the end gives the worst.
     assert (start["threshold"], escalation["threshold"], end["threshold"]) == (30.0, 35.0, 29.0)
+    assert all(r["severity"] == "critical" for r in changes)
     summary, _ = summarise_day(heatwave_root, DAY, UTC_ZONE)
     episode = next(e for e in summary.episodes if e.kind.value == "temperature_high")
 
-    assert episode.threshold == 29.0  # what the paired episode keeps from its end record
+    assert episode.threshold == 35.0  # the paired episode keeps the trigger, not its end's release
     assert summary.trigger_thresholds[episode.key] == 35.0
     row = next(r for r in anomaly_table(summary).split("<tr") if "temperature high" in r)
     assert "<td>35</td>" in row and "<td>29</td>" not in row
     spans = summary.severity_spans[episode.key]
-    assert [s.label for s in spans] == ["warning", "critical", "warning"]
+    assert [s.label for s in spans] == ["warning", "critical"]
     assert spans[0].start == datetime.fromisoformat(start["started_at"])
     assert spans[1].start == datetime.fromisoformat(escalation["timestamp"])
-    assert spans[2].start == datetime.fromisoformat(easing["timestamp"])
-    assert spans[2].end == datetime.fromisoformat(end["ended_at"])
+    assert spans[1].end == datetime.fromisoformat(end["ended_at"])
     assert f"critical from {spans[1].start:%H:%M}" in row
 
 

@@ -35,7 +35,7 @@ def test_escalated_eased_and_escalated_again_keeps_the_first_critical_trigger() 
     ]
     (episode,) = episodes_from(records)
 
-    assert episode.threshold == 29.0
+    assert episode.threshold == 35.0  # the first critical trigger: neither 35.5 nor the release 29
     assert trigger_threshold(records, episode) == 35.0
     assert severity_spans(records, episode, at(24 * 60)) == [
         Span(T0, at(60), "warning"),
