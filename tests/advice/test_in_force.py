@@ -114,3 +114,10 @@ def test_damaged_records_are_refused_with_the_reason() -> None:
         ActionLine.of_line(b"[" * 100_000)
     assert action(0, "turn_on", "vent", target_position_pct=40).words() == "turn_on vent to 40 %"
     assert AdviceBook().feed([action(0, "alert_grower", None)], []).in_force(at(1)) == []
+
+
+def test_the_default_relays_kinds_follow_the_contracts_default_devices() -> None:
+    from brain.contracts import DEFAULT_DEVICES
+    from brain.names import DEFAULT_DEVICE_KINDS
+
+    assert tuple(DEFAULT_DEVICE_KINDS) == tuple(DEFAULT_DEVICES)
