@@ -117,3 +117,17 @@ class DeviceKind(StrEnum):
     IRRIGATION = "irrigation"
     CIRCULATION = "circulation"
     """Horizontal air-flow fans inside the house."""
+
+
+DEFAULT_DEVICE_KINDS: dict[str, DeviceKind] = {
+    "heater": DeviceKind.HEATING,
+    "vent_fan": DeviceKind.VENTILATION,
+    "circulation_fan": DeviceKind.CIRCULATION,
+    "irrigation_pump": DeviceKind.IRRIGATION,
+    "misting": DeviceKind.COOLING,
+    "grow_lights": DeviceKind.LAMPS,
+    "co2_valve": DeviceKind.CO2_DOSING,
+}
+"""The kinds of the relays brain names when the configuration names none (``misting`` is fogging), in
+the order of :data:`brain.contracts.DEFAULT_DEVICES` (a test keeps them so). Here rather than in the
+advisor's settings so that ``brain uplink`` knows them without importing the record models."""

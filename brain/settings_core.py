@@ -27,6 +27,7 @@ from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
 from brain.errors import VALUE_NOT_SHOWN, ConfigError, value_may_be_secret
 from brain.logging import LoggingSettings
+from brain.names import DEFAULT_DEVICE_KINDS, DeviceKind
 from brain.settings_types import Identifier, SettingPath
 from brain.timezones import TimeZoneName
 from brain.toml_file import read_toml
@@ -74,6 +75,20 @@ class SiteSettings(BaseModel):
     """Seconds between two base state records, 0.1 to 86400; extra ones are written when anything changes."""
     logging: LoggingSettings = LoggingSettings()
     """``[logging]``: format and level."""
+
+
+class AdvisorDevices(BaseModel):
+    """What ``brain uplink`` reads of ``[advisor]``: the devices and their kinds, nothing else.
+
+    Why: Home Assistant gets one advice entity per device kind, and an alert the advice of the
+    kinds that answer it (docs/fleet.md); an action names a device, not its kind. The rest of
+    ``[advisor]`` is the daemon's (``brain config check`` validates all of it).
+    """
+
+    model_config = ConfigDict(extra="ignore", frozen=True, use_attribute_docstrings=True)
+
+    devices: dict[str, DeviceKind] = Field(default_factory=lambda: dict(DEFAULT_DEVICE_KINDS))
+    """Device name to kind (``[advisor.devices]``); brain's seven relays when the file names none."""
 
 
 @dataclass(frozen=True)

@@ -15,9 +15,9 @@ Rules, set points and their sources: docs/advisor.md. brain never drives a relay
 
 from brain.advisor.advisor import AGREEMENT_TOLERANCE_PCT, Advice, Advisor
 from brain.advisor.kinds import KINDS, KindSpec
-from brain.advisor.settings import DEFAULT_DEVICE_KINDS, AdvisorSettings, Setpoints
+from brain.advisor.settings import AdvisorSettings, Setpoints
 from brain.advisor.situation import Desire, Situation
-from brain.names import DeviceKind
+from brain.names import DEFAULT_DEVICE_KINDS, DeviceKind
 
 __all__ = [
     "AGREEMENT_TOLERANCE_PCT",

@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from brain.advice import ANSWERS
 from brain.advisor import rules
 from brain.advisor.settings import Setpoints
 from brain.advisor.situation import Desire, Situation
@@ -51,7 +52,7 @@ KINDS: dict[DeviceKind, KindSpec] = {
         900.0,
         "open",
         "close",
-        frozenset({AnomalyKind.TEMPERATURE_HIGH, AnomalyKind.HUMIDITY_HIGH, AnomalyKind.VPD_LOW}),
+        ANSWERS[DeviceKind.VENTILATION],
     ),
     DeviceKind.HEATING: KindSpec(
         rules.heating,
@@ -60,7 +61,7 @@ KINDS: dict[DeviceKind, KindSpec] = {
         600.0,
         "turn on",
         "turn off",
-        frozenset({AnomalyKind.TEMPERATURE_LOW, AnomalyKind.CONDENSATION_RISK}),
+        ANSWERS[DeviceKind.HEATING],
     ),
     DeviceKind.COOLING: KindSpec(
         rules.cooling,
@@ -69,7 +70,7 @@ KINDS: dict[DeviceKind, KindSpec] = {
         600.0,
         "start",
         "stop",
-        frozenset({AnomalyKind.TEMPERATURE_HIGH, AnomalyKind.VPD_HIGH}),
+        ANSWERS[DeviceKind.COOLING],
     ),
     DeviceKind.LAMPS: KindSpec(
         rules.lamps,
@@ -78,7 +79,7 @@ KINDS: dict[DeviceKind, KindSpec] = {
         900.0,
         "turn on",
         "turn off",
-        frozenset({AnomalyKind.LIGHT_INTEGRAL_LOW}),
+        ANSWERS[DeviceKind.LAMPS],
     ),
     DeviceKind.ENERGY_SCREEN: KindSpec(
         rules.energy_screen,
@@ -87,9 +88,11 @@ KINDS: dict[DeviceKind, KindSpec] = {
         900.0,
         "close",
         "open",
-        frozenset({AnomalyKind.TEMPERATURE_LOW}),
+        ANSWERS[DeviceKind.ENERGY_SCREEN],
     ),
-    DeviceKind.SHADE_SCREEN: KindSpec(rules.shade_screen, ("is_day",), 900.0, 900.0, "close", "open"),
+    DeviceKind.SHADE_SCREEN: KindSpec(
+        rules.shade_screen, ("is_day",), 900.0, 900.0, "close", "open", ANSWERS[DeviceKind.SHADE_SCREEN]
+    ),
     DeviceKind.CO2_DOSING: KindSpec(
         rules.co2_dosing,
         ("co2_ppm", "is_day"),
@@ -97,7 +100,7 @@ KINDS: dict[DeviceKind, KindSpec] = {
         300.0,
         "start",
         "stop",
-        frozenset({AnomalyKind.CO2_LOW, AnomalyKind.CO2_ENRICHMENT_IN_DARK}),
+        ANSWERS[DeviceKind.CO2_DOSING],
     ),
     DeviceKind.IRRIGATION: KindSpec(
         rules.irrigation,
@@ -106,7 +109,7 @@ KINDS: dict[DeviceKind, KindSpec] = {
         600.0,
         "start",
         "stop",
-        frozenset({AnomalyKind.SUBSTRATE_DRY}),
+        ANSWERS[DeviceKind.IRRIGATION],
     ),
     DeviceKind.CIRCULATION: KindSpec(
         rules.circulation,
@@ -115,7 +118,7 @@ KINDS: dict[DeviceKind, KindSpec] = {
         300.0,
         "turn on",
         "turn off",
-        frozenset({AnomalyKind.VPD_LOW, AnomalyKind.CONDENSATION_RISK}),
+        ANSWERS[DeviceKind.CIRCULATION],
     ),
 }
 """Every kind brain can advise on, in the order they are decided (module docstring)."""

@@ -17,8 +17,9 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from brain.contracts import DEFAULT_DEVICES, Identifier
-from brain.names import DeviceKind
+from brain.contracts import Identifier
+from brain.names import DEFAULT_DEVICE_KINDS, DeviceKind
+from brain.settings_core import AdvisorDevices
 
 _Celsius = Annotated[float, Field(strict=False, ge=-50.0, le=60.0, allow_inf_nan=False)]
 _Kelvin = Annotated[float, Field(strict=False, ge=0.0, le=20.0, allow_inf_nan=False)]
@@ -28,23 +29,6 @@ _Kpa = Annotated[float, Field(strict=False, ge=0.0, le=10.0, allow_inf_nan=False
 _Par = Annotated[float, Field(strict=False, ge=0.0, le=3000.0, allow_inf_nan=False)]
 _Hour = Annotated[float, Field(strict=False, ge=0.0, le=24.0, allow_inf_nan=False)]
 _Seconds = Annotated[float, Field(strict=False, ge=0.0, le=86_400.0, allow_inf_nan=False)]
-
-DEFAULT_DEVICE_KINDS: dict[str, DeviceKind] = dict(
-    zip(
-        DEFAULT_DEVICES,
-        (
-            DeviceKind.HEATING,
-            DeviceKind.VENTILATION,
-            DeviceKind.CIRCULATION,
-            DeviceKind.IRRIGATION,
-            DeviceKind.COOLING,
-            DeviceKind.LAMPS,
-            DeviceKind.CO2_DOSING,
-        ),
-        strict=True,
-    )
-)
-"""The kinds of the relays brain names when the configuration names none (``misting`` is fogging)."""
 
 
 class Setpoints(BaseModel):
@@ -133,7 +117,7 @@ class Setpoints(BaseModel):
         return self
 
 
-class AdvisorSettings(BaseModel):
+class AdvisorSettings(AdvisorDevices):
     """The ``[advisor]`` section: the site's devices, its place on Earth, its set points."""
 
     model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True)

@@ -197,6 +197,7 @@ def _serve(
         settings=settings.uplink,
         cadence=Cadence(settings.poll_interval_s, settings.base_cycle_s),
         version=version("brain"),
+        device_kinds={device: kind.value for device, kind in settings.advisor.devices.items()},
     )
     stop = threading.Event()
     uplink = Uplink(plan, Credentials(password))
@@ -205,7 +206,11 @@ def _serve(
     workers = [Worker("uplink", lambda: uplink.run(stop, exit_when_drained=exit_when_drained))]
     if channels(alert_settings):
         alerts = AlertRunner(
-            settings.data_root, settings.site_id, alert_settings, sensors=settings.uplink.sensors
+            settings.data_root,
+            settings.site_id,
+            alert_settings,
+            sensors=settings.uplink.sensors,
+            device_kinds=plan.device_kinds,
         )
         workers.append(Worker("alerts", lambda: alerts.run(stop)))
     status = _run_until_stopped(workers, stop, may_finish="uplink" if exit_when_drained else None)

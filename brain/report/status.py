@@ -22,6 +22,7 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
+from brain.advice import ActionLine, AdviceBook, DeviceLine
 from brain.layout import stream_parts
 from brain.names import SensorKey
 from brain.report.days import SiteZone, day_window, local_today
@@ -100,6 +101,8 @@ class Status(NamedTuple):
     manifest: dict[str, object] | None = None
     finished_run: str | None = None
     """``simulation`` or ``replay`` when the folder is a finished one, judged as of its end."""
+    advice: list[ActionLine] = []  # noqa: RUF012
+    """The advisor's actions in force, one per device, oldest first (:mod:`brain.advice`)."""
 
 
 def gather_status(data_root: Path, now: datetime, zone: SiteZone) -> Status:
@@ -127,6 +130,7 @@ def gather_status(data_root: Path, now: datetime, zone: SiteZone) -> Status:
         poll_interval_s=interval,
         latest_state=states[-1] if states else None,
         open_episodes=_open_episodes(list(reversed(recent)), now),
+        advice=advice_in_force(recent, now),
         sensors=_sensors(recent, observations, now),
         observations_today=_observations_until(folder, now) if folder else 0,
         expected_today=max(1, int(elapsed.total_seconds() // interval)) if interval else None,
@@ -226,6 +230,19 @@ def _open_episodes(runs_oldest_first: list[Path], until: datetime) -> list[OpenE
         return []
     states = _whole_stream(runs_oldest_first, "state", StateLine.of, until)
     return [OpenEpisode(episode, _peak(episode, states)) for episode in open_ones]
+
+
+def advice_in_force(recent: list[Path], until: datetime) -> list[ActionLine]:
+    """The actions in force at ``until`` (:mod:`brain.advice`); none in a folder without an actions stream.
+
+    ``recent`` newest first. The device status is read only when there are actions to judge: its
+    tail (about 200 statuses) holds the newest position of every device.
+    """
+    actions = _whole_stream(list(reversed(recent)), "actions", ActionLine.of_line, until)
+    if not actions:
+        return []
+    statuses = newest_records(recent, "device_status", DeviceLine.of_line, until, max_bytes=64 * 1024)
+    return AdviceBook().feed(actions, statuses).in_force(until)
 
 
 def metric_value(state: StateLine, metric: str) -> float | None:

@@ -144,7 +144,7 @@ def render_text(status: Status, level: Level, problems: list[str]) -> str:
             "observation; --at TIME judges another moment"
         )
     out += [f"  ! {printable(text)}" for text in problems]
-    for block in (_climate_block, _anomaly_block, _sensor_block, _folder_block):
+    for block in (_climate_block, _anomaly_block, _advice_block, _sensor_block, _folder_block):
         out += ["", *block(status)]
     return printable_lines("\n".join(out)) + "\n"
 
@@ -194,6 +194,17 @@ def _anomaly_block(status: Status) -> list[str]:
         unit, digits = METRIC_UNITS.get(e.metric.value, ("", 2))
         peak = f"peak {open_one.peak:.{digits}f} {unit} (threshold {e.threshold:g} {unit})"
         out.append(f"  {e.severity.value:<8} {kind:<18} {since:<28} {peak}")
+    return out
+
+
+def _advice_block(status: Status) -> list[str]:
+    """The advisor's actions in force (brain/advice.py): what to switch now, and why."""
+    if not status.advice:
+        return ["Advice in force     none"]
+    out = ["Advice in force"]
+    for action in status.advice:
+        when = f"{_when(status, action.timestamp)} ({_age(status, action.timestamp)})"
+        out.append(printable(f"  {action.words():<32} {when:<24} {action.reason}"))
     return out
 
 
@@ -270,6 +281,7 @@ def render_json(status: Status, level: Level, problems: list[str]) -> dict[str, 
             }
             for o in status.open_episodes
         ],
+        "advice_in_force": [action.attributes() for action in status.advice],
         "sensors": [
             {
                 "sensor": line.sensor.value,

@@ -70,7 +70,7 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -79,6 +79,7 @@ from typing import Any, Literal
 import structlog
 
 from brain.names import SEVERITY_RANK, HealthStatus, SensorKey, Severity
+from brain.uplink.advice import advice_for_anomaly
 from brain.uplink.cursor import Cursor, CursorStore, FilePosition, cursor_path
 from brain.uplink.follow import PartIndex, StreamFollower, tidy_after_full_listing
 from brain.uplink.records import AnomalyLine, HealthLine, Record, read_record
@@ -136,8 +137,11 @@ class Alert:
         return cls(**{**data, "severity": Severity(data["severity"])})
 
 
-def anomaly_alert(site: str, anomaly: AnomalyLine, record: Record) -> Alert:
-    """An episode start is raised, its end resolved (``record``: the line ``anomaly`` was read from)."""
+def anomaly_alert(site: str, anomaly: AnomalyLine, record: Record, advice: str | None = None) -> Alert:
+    """An episode start is raised, its end resolved (``record``: the line ``anomaly`` was read from).
+
+    ``advice``: what to do about it (:func:`brain.uplink.advice.advice_for_anomaly`), appended.
+    """
     kind = anomaly.kind.value
     if anomaly.ended_at is None:
         return Alert(
@@ -148,7 +152,8 @@ def anomaly_alert(site: str, anomaly: AnomalyLine, record: Record) -> Alert:
             anomaly.severity,
             anomaly.started_at.isoformat(),
             f"{site}: {kind.replace('_', ' ')} ({anomaly.severity.value})",
-            f"{anomaly.message} Since {anomaly.started_at.isoformat()}.",
+            f"{anomaly.message} Since {anomaly.started_at.isoformat()}."
+            + (f" Advice: {advice}" if advice else ""),
             record.data,
         )
     return Alert(
@@ -420,8 +425,11 @@ class AlertRunner:
         retry_s: float = 5.0,
         monotonic: Callable[[], float] = time.monotonic,
         now: Callable[[], datetime] = lambda: datetime.now(UTC),
+        device_kinds: Mapping[str, str] | None = None,
     ) -> None:
         self.site = site
+        self.device_kinds = dict(device_kinds or {})
+        """``[advisor.devices]``: which advice answers an anomaly (:mod:`brain.uplink.advice`)."""
         self.settings = settings
         self.poll_s = poll_s
         self.retry_s = retry_s
@@ -595,7 +603,8 @@ class AlertRunner:
     def _alert(self, facts: AnomalyLine | HealthLine, record: Record, cursor: Cursor) -> bool:
         """Queue the record's alert, if any, on every channel; True if one was queued."""
         if isinstance(facts, AnomalyLine):
-            return self._queue(cursor, anomaly_alert(self.site, facts, record), record)
+            advice = advice_for_anomaly(self.index, self.device_kinds, facts, record.timestamp)
+            return self._queue(cursor, anomaly_alert(self.site, facts, record, advice), record)
         sensor = facts.sensor.value
         if self.sensors is not None and sensor not in self.sensors:
             return False

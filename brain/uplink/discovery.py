@@ -22,6 +22,9 @@ Why each choice (Home Assistant's MQTT sensor, binary sensor and event docs):
   only a state record carries.
 - Availability: the uplink's retained ``online`` and its last will ``offline``
   on one topic, so a dead uplink shows every entity unavailable.
+- An ``enum`` sensor per device kind of ``[advisor.devices]``: the advice in force for it
+  (``turn_on``, ``turn_off``, ``inspect``, ``none``), with the device, target position,
+  reason, time and the record it answers as attributes (:mod:`brain.uplink.advice`).
 - A ``problem`` binary sensor per installed sensor (on unless its health is
   ``ok``; status, fault and since as attributes); anomalies as an ``event``
   entity (one event per episode start or end) plus a ``problem`` binary sensor
@@ -34,6 +37,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+from brain.advice import NO_ADVICE
 from brain.names import AnomalyKind, SensorKey
 from brain.uplink.messages import AVAILABILITY_OFFLINE, AVAILABILITY_ONLINE, Topics
 
@@ -123,8 +127,9 @@ def discovery_configs(
     sensors: list[SensorKey],
     cadence: Cadence,
     version: str,
+    advice_kinds: list[str] | None = None,
 ) -> list[tuple[str, bytes]]:
-    """Every entity's ``(config topic, config payload)``, in a fixed order."""
+    """Every entity's ``(config topic, config payload)``, in a fixed order (``advice_kinds``: one each)."""
     node = node_id(site)
     device = {
         "identifiers": [node],
@@ -149,6 +154,8 @@ def discovery_configs(
         configs.append(("binary_sensor", _sensor_problem(sensor, topics, cadence.state_expiry_s)))
     configs.append(("binary_sensor", _anomaly_problem(topics, cadence.every_poll_expiry_s)))
     configs.append(("event", _anomaly_event(topics)))
+    for kind in advice_kinds or []:
+        configs.append(("sensor", _advice(kind, topics, cadence.every_poll_expiry_s)))
     out = []
     for component, config in configs:
         object_id = config.pop("object")
@@ -198,6 +205,26 @@ def _anomaly_problem(topics: Topics, expire_after_s: int) -> dict[str, Any]:
         "value_template": "{{ 'ON' if value_json.active else 'OFF' }}",
         "json_attributes_topic": topics.anomaly_active,
         "json_attributes_template": "{{ {'episodes': value_json.episodes} | to_json }}",
+        "expire_after": expire_after_s,
+    }
+
+
+ADVICE_STATES = ["turn_on", "turn_off", "inspect", NO_ADVICE]
+"""An advice entity's states (``device_class: enum``: Home Assistant offers them in its automation editor)."""
+
+
+def _advice(kind: str, topics: Topics, expire_after_s: int) -> dict[str, Any]:
+    """The advice in force for one device kind (brain/uplink/advice.py): its state, and why as attributes."""
+    return {
+        "object": f"advice_{kind}",
+        "name": f"{kind.replace('_', ' ').capitalize()} advice",
+        "device_class": "enum",
+        "options": ADVICE_STATES,
+        "icon": "mdi:lightbulb-on-outline",
+        "state_topic": topics.live_advice(kind),
+        "value_template": "{{ value_json.state }}",
+        "json_attributes_topic": topics.live_advice(kind),
+        "json_attributes_template": "{{ value_json.attributes | to_json }}",
         "expire_after": expire_after_s,
     }
 

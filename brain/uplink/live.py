@@ -146,6 +146,6 @@ class LiveFeed:
             if isinstance(sensor, str) and sensor in self.sensors:
                 return [(self.topics.live_health(sensor), message)]
             return []
-        if stream == "state":
+        if stream in ("state", "actions"):
             return [(self.topics.live(stream), message)]
         return []

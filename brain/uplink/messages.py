@@ -6,6 +6,8 @@ Topics (``<prefix>`` is ``uplink.topic_prefix``, default ``brain``; ``<site>`` t
     <prefix>/<site>/live/<stream>                 observations, state, anomalies: fresh records only; QoS 0
     <prefix>/<site>/live/sensor_health/<sensor>   one sensor's fresh health records; QoS 0
     <prefix>/<site>/live/anomaly_active           the open anomaly episodes, with each live observation
+    <prefix>/<site>/live/actions                  the advisor's fresh actions; QoS 0
+    <prefix>/<site>/live/advice/<kind>            the advice in force for one device kind: retained
     <prefix>/<site>/uplink/availability           ``online`` / ``offline``: retained, the last will
 
 A message is the stored record inside an envelope naming where it comes from::
@@ -55,6 +57,10 @@ class Topics:
     def live(self, stream: str) -> str:
         """Fresh records of ``stream``."""
         return f"{self.base}/{LIVE}/{stream}"
+
+    def live_advice(self, kind: str) -> str:
+        """The advice in force for one device kind (brain/uplink/advice.py)."""
+        return f"{self.base}/{LIVE}/advice/{kind}"
 
     def live_health(self, sensor: str) -> str:
         """Fresh health records of one sensor."""

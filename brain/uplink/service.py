@@ -29,12 +29,14 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
 import structlog
 
+from brain.advice import AdviceBook
+from brain.uplink.advice import AdviceFeed, recent_book
 from brain.uplink.cursor import MQTT_CONSUMER, CursorStore, cursor_path, new_epoch
 from brain.uplink.discovery import Cadence, discovery_configs
 from brain.uplink.follow import Line, PartIndex, StreamFollower, seal_complete, tidy_after_full_listing
@@ -67,6 +69,8 @@ class UplinkPlan:
     settings: UplinkSettings
     cadence: Cadence
     version: str
+    device_kinds: dict[str, str] = field(default_factory=dict)
+    """``[advisor.devices]``: device name to kind, for the advice entity of each kind."""
 
     @property
     def live_max_age_s(self) -> float:
@@ -174,6 +178,13 @@ class Uplink:
         self.deliveries = [StreamDelivery(plan, self.index, stream) for stream in settings.streams]
         self.episodes = self._open_episodes() if settings.discovery else OpenEpisodes()
         self.live = LiveFeed(plan.site, self.topics, settings.sensors, self.episodes)
+        self.advising = settings.discovery and {"actions", "device_status"} <= set(settings.streams)
+        """Home Assistant gets an advice entity per device kind (needs both streams delivered)."""
+        self.advice = AdviceFeed(
+            plan.site,
+            self.topics,
+            recent_book(self.index, plan.device_kinds) if self.advising else AdviceBook(),
+        )
         self.discovery = (
             discovery_configs(
                 site=plan.site,
@@ -182,6 +193,7 @@ class Uplink:
                 sensors=settings.sensors,
                 cadence=plan.cadence,
                 version=plan.version,
+                advice_kinds=sorted(set(plan.device_kinds.values())) if self.advising else [],
             )
             if settings.discovery
             else []
@@ -295,6 +307,8 @@ class Uplink:
         try:
             record = read_record(line.data)
             anomaly = AnomalyLine.of(record) if delivery.stream == "anomalies" else None
+            if self.advising:
+                self.advice.update(delivery.stream, record.data)
         except ValueError as exc:
             delivery.window.skip(line.key, line.end)
             delivery.skipped += 1
@@ -320,6 +334,9 @@ class Uplink:
         if live and is_fresh(timestamp, self._now(), self.plan.live_max_age_s):
             for topic, payload in self.live.messages(delivery.stream, record, message):
                 connection.publish(topic, payload, qos=0)
+            if self.advising and delivery.stream in ("actions", "device_status"):
+                for topic, payload in self.advice.messages(timestamp):
+                    connection.publish(topic, payload, qos=0, retain=True)
         return 1
 
     def _take_acks(self, connection: BrokerConnection) -> None:

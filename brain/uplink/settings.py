@@ -44,7 +44,7 @@ from pydantic import (
 
 from brain.errors import BrainError
 from brain.names import SENSOR_KEYS, STREAM_NAMES, SensorKey, Severity
-from brain.settings_core import SiteSettings, load_model
+from brain.settings_core import AdvisorDevices, SiteSettings, load_model
 
 _MAX_PREFIX_CHARS = 200
 LIVE_STREAM_NAMES = ("observations", "state", "anomalies", "sensor_health")
@@ -317,13 +317,15 @@ class UplinkSettings(BaseModel):
 
 
 class UplinkProcessSettings(SiteSettings):
-    """What ``brain uplink`` reads of the configuration: the site's top-level keys and ``[uplink]``.
+    """What ``brain uplink`` reads of the configuration: top-level keys, ``[uplink]``, the devices.
 
     Other sections are ignored here (``brain config check`` and the daemon validate them).
     """
 
     uplink: UplinkSettings = UplinkSettings()
     """``[uplink]``: the MQTT broker, Home Assistant discovery and alerts of ``brain uplink``."""
+    advisor: AdvisorDevices = AdvisorDevices()
+    """``[advisor.devices]`` only: which kind each device is."""
 
 
 def load_uplink_settings(

@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import PROJECT_ROOT
-from tests.factories import T0, observation
+from tests.factories import T0, action_payload, device_status, observation
 from tests.runs import clean_env
 
 LISTED = (
@@ -71,10 +71,14 @@ def among(modules: list[str], packages: tuple[str, ...]) -> list[str]:
 
 @pytest.fixture
 def small_root(tmp_path: Path) -> Path:
-    """A data root with one observation, a state-less day: enough for status to read every stream."""
+    """One observation, device status and action, a state-less day: enough for status to read every stream."""
     run = tmp_path / "data" / f"run_{T0:%Y%m%d}"
     run.mkdir(parents=True)
     (run / "observations.0000.jsonl").write_text(observation(T0).model_dump_json() + "\n")
+    (run / "device_status.0000.jsonl").write_text(device_status(T0).model_dump_json() + "\n")
+    (run / "actions.0000.jsonl").write_text(
+        json.dumps(action_payload() | {"timestamp": T0.isoformat()}) + "\n"
+    )
     return tmp_path / "data"
 
 
@@ -86,6 +90,7 @@ def test_brain_status_loads_no_record_model_storage_estimator_or_logging(small_r
 
     assert status == 0
     assert "brain.report.status" in modules and "brain.report.lines" in modules  # it did run
+    assert "brain.advice" in modules  # the advice in force was judged
     assert among(modules, HEAVY_FOR_STATUS) == []
 
 
