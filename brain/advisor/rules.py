@@ -32,15 +32,11 @@ def _step(position: float) -> float:
     return round(position / POSITION_STEP_PCT) * POSITION_STEP_PCT
 
 
-def _air(s: Situation) -> float:
-    assert s.air_c is not None  # the table's ``needs`` checked it
-    return s.air_c
-
-
 def ventilation(s: Situation, p: Setpoints, held: Desire | None) -> Desire:
     """Vent for heat over a proportional band; for humidity a crack, never into frost or a cold house."""
     was_on = held is not None and held.on
-    air = _air(s)
+    air = s.air_c
+    assert air is not None  # the table's ``needs`` checked it
     line = s.heating_c + p.ventilation_above_heating_k
     if _past(air, line, p.ventilation_hysteresis_k, was_on):
         share = max(0.0, air - line) / p.ventilation_band_k if p.ventilation_band_k else 1.0
@@ -48,8 +44,8 @@ def ventilation(s: Situation, p: Setpoints, held: Desire | None) -> Desire:
         return Desire(
             True,
             max(position, p.crack_pct),
-            "Air {:.1f} °C{}, above the ventilation line {:.1f} °C",
-            (air, s.trend_words(), line),
+            "Air {:.1f} °C{!t}, above the ventilation line {:.1f} °C",
+            (air, s.air_trend_k, line),
         )
     rh = s.rh_pct
     if rh is not None and _past(rh, p.humidity_high_pct, p.humidity_hysteresis_pct, was_on):
@@ -76,7 +72,7 @@ def ventilation(s: Situation, p: Setpoints, held: Desire | None) -> Desire:
             (rh, p.humidity_high_pct),
         )
     return Desire(
-        False, 0.0, "Air {:.1f} °C{}, below the ventilation line {:.1f} °C", (air, s.trend_words(), line)
+        False, 0.0, "Air {:.1f} °C{!t}, below the ventilation line {:.1f} °C", (air, s.air_trend_k, line)
     )
 
 
@@ -86,22 +82,23 @@ def heating(s: Situation, p: Setpoints, held: Desire | None) -> Desire:
     The position is a mixing valve's (a relay is simply on); "a little" is the minimum pipe.
     """
     was_on = held is not None and held.on
-    air = _air(s)
+    air = s.air_c
+    assert air is not None  # the table's ``needs`` checked it
     if was_on and held is not None and held.position and s.previous_air_c is not None:
         position = _heating_position(s, p, held, air)
         if position > 0.0:  # a modulating valve closes by itself: it is off only once shut
             return Desire(
                 True,
                 position,
-                "Air {:.1f} °C{}, heating set point {:.1f} °C",
-                (air, s.trend_words(), s.heating_c),
+                "Air {:.1f} °C{!t}, heating set point {:.1f} °C",
+                (air, s.air_trend_k, s.heating_c),
             )
     if _below(air, s.heating_c, p.heating_hysteresis_k, was_on):
         return Desire(
             True,
             _heating_position(s, p, held, air),
-            "Air {:.1f} °C{}, below the heating set point {:.1f} °C",
-            (air, s.trend_words(), s.heating_c),
+            "Air {:.1f} °C{!t}, below the heating set point {:.1f} °C",
+            (air, s.air_trend_k, s.heating_c),
         )
     rh = s.rh_pct
     line = s.heating_c + p.ventilation_above_heating_k
@@ -135,7 +132,8 @@ def _heating_position(s: Situation, p: Setpoints, held: Desire | None, air: floa
 def cooling(s: Situation, p: Setpoints, held: Desire | None) -> Desire:
     """Evaporative cooling when hot and dry; never into air already humid."""
     was_on = held is not None and held.on
-    air = _air(s)
+    air = s.air_c
+    assert air is not None  # the table's ``needs`` checked it
     vpd = s.vpd_kpa
     assert vpd is not None
     if not _past(air, p.cooling_on_c, p.cooling_hysteresis_k, was_on):
@@ -144,7 +142,7 @@ def cooling(s: Situation, p: Setpoints, held: Desire | None) -> Desire:
         return Desire(
             False, None, "Air {:.1f} °C but VPD {:.2f} kPa: too humid for evaporative cooling", (air, vpd)
         )
-    return Desire(True, 100.0, "Air {:.1f} °C{} and VPD {:.2f} kPa", (air, s.trend_words(), vpd))
+    return Desire(True, 100.0, "Air {:.1f} °C{!t} and VPD {:.2f} kPa", (air, s.air_trend_k, vpd))
 
 
 def energy_screen(s: Situation, p: Setpoints, held: Desire | None) -> Desire:
@@ -175,11 +173,15 @@ def shade_screen(s: Situation, p: Setpoints, held: Desire | None) -> Desire:
         lamps = s.position_of(DeviceKind.LAMPS)
         if lamps > 0.0:
             return Desire(True, 100.0, "Night, lamps at {:.0f} %", (lamps,))
-        return Desire(False, 0.0, "Night, lamps off", ())
+        return _NIGHT_LAMPS_OFF
     air = s.air_c
     if air is not None and _past(air, p.shade_above_c, 1.5, was_on):
-        return Desire(True, p.shade_position_pct, "Air {:.1f} °C{} by day", (air, s.trend_words()))
-    return Desire(False, 0.0, "Day", ())
+        return Desire(True, p.shade_position_pct, "Air {:.1f} °C{!t} by day", (air, s.air_trend_k))
+    return _DAY
+
+
+_NIGHT_LAMPS_OFF = Desire(False, 0.0, "Night, lamps off")
+_DAY = Desire(False, 0.0, "Day")
 
 
 def co2_dosing(s: Situation, p: Setpoints, held: Desire | None) -> Desire:

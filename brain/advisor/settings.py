@@ -13,7 +13,8 @@ A device of a kind brain does not know is a configuration error naming the key
 
 from __future__ import annotations
 
-from typing import Annotated
+from dataclasses import make_dataclass
+from typing import TYPE_CHECKING, Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -131,6 +132,22 @@ class Setpoints(BaseModel):
         if self.lamps_on_par_umol_m2_s > self.lamps_off_par_umol_m2_s:
             raise ValueError("lamps_on_par_umol_m2_s must not be above lamps_off_par_umol_m2_s")
         return self
+
+
+if TYPE_CHECKING:
+    _PlainSetpoints = Setpoints
+else:
+    _PlainSetpoints = make_dataclass("_PlainSetpoints", list(Setpoints.model_fields), frozen=True, slots=True)
+
+
+def plain_setpoints(setpoints: Setpoints) -> Setpoints:
+    """The same values in a frozen slotted dataclass of the same field names, for the rules to read.
+
+    Why: the rules read a dozen set points at every poll, and a pydantic model's attribute goes
+    through ``BaseModel.__getattr__``'s hook, three times the cost of a slot (callgrind,
+    docs/advisor.md, "Step time"). Validation stays with :class:`Setpoints`; this is its copy.
+    """
+    return _PlainSetpoints(**setpoints.model_dump())
 
 
 class AdvisorSettings(BaseModel):
