@@ -41,6 +41,8 @@ def ventilation(s: Situation, p: Setpoints, held: Desire | None) -> Desire:
     if _past(air, line, p.ventilation_hysteresis_k, was_on):
         share = max(0.0, air - line) / p.ventilation_band_k if p.ventilation_band_k else 1.0
         position = _step(p.crack_pct + (100.0 - p.crack_pct) * min(1.0, share))
+        if s.rh_pct is not None and s.rh_pct > p.humidity_high_pct:  # warm and humid: the wider opening
+            position = max(position, _humidity_opening(s.rh_pct, p))
         return Desire(
             True,
             max(position, p.crack_pct),
@@ -67,13 +69,24 @@ def ventilation(s: Situation, p: Setpoints, held: Desire | None) -> Desire:
             )
         return Desire(
             True,
-            p.crack_pct,
+            _humidity_opening(rh, p),
             "RH {:.0f} % above {:.0f} %: vent a crack and heat a little",
             (rh, p.humidity_high_pct),
         )
     return Desire(
         False, 0.0, "Air {:.1f} °C{!t}, below the ventilation line {:.1f} °C", (air, s.air_trend_k, line)
     )
+
+
+def _humidity_opening(rh: float, p: Setpoints) -> float:
+    """From a crack at the humidity line to fully open a band above it (GreenLight's ``ventRhPband``).
+
+    Why modulating: on/off cracks for humidity chattered (36 switchings a winter day in the closed
+    loop, docs/advisor.md); an opening that grows with the excess holds the air in the band.
+    """
+    band = p.humidity_hysteresis_pct
+    share = min(1.0, max(0.0, rh - p.humidity_high_pct) / band) if band else 1.0
+    return max(p.crack_pct, _step(p.crack_pct + (100.0 - p.crack_pct) * share))
 
 
 def heating(s: Situation, p: Setpoints, held: Desire | None) -> Desire:

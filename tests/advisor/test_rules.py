@@ -47,11 +47,21 @@ def test_hysteresis_keeps_vents_open_just_below_the_line_and_min_times_hold_the_
 
 def test_humid_air_vents_a_crack_and_heats_a_little() -> None:
     advisor = _advisor(V, DeviceKind.HEATING)
-    advice = advisor.step(estimate(NOON, air=20.5, rh=90.0, outside=12.0))
+    advice = advisor.step(estimate(NOON, air=20.5, rh=85.2, outside=12.0))
     vent, heat = advice.desired[V], advice.desired[DeviceKind.HEATING]
     assert vent.on and vent.position == 10.0
-    assert vent.reason() == "RH 90 % above 85 %: vent a crack and heat a little"
+    assert vent.reason() == "RH 85 % above 85 %: vent a crack and heat a little"
     assert heat.on and "heat a little" in heat.reason()
+
+
+@pytest.mark.parametrize(
+    ("rh", "opening"), [(85.2, 10.0), (86.0, 30.0), (87.5, 60.0), (90.0, 100.0), (96.0, 100.0)]
+)
+def test_humidity_opens_the_vents_over_a_band_above_the_line(rh: float, opening: float) -> None:
+    assert _desire(_advisor(V), V, air=20.5, rh=rh, outside=12.0).position == opening
+    # warm and humid: the wider of the heat's and the humidity's openings
+    warm = _desire(_advisor(V), V, air=22.2, rh=rh, outside=12.0)
+    assert warm.position == max(opening, 30.0)  # heat alone: 30 %
 
 
 def test_no_venting_for_humidity_into_freezing_air_or_a_cold_house() -> None:
