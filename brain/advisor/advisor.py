@@ -150,7 +150,7 @@ class Advisor:
     def _refill(self, s: Situation, estimate: Estimate, moment: datetime) -> dict[str, str]:
         epoch = moment.timestamp()
         s.step_s = min(MAX_STEP_S, epoch - s.epoch_s) if s.epoch_s else 0.0
-        s.previous_air_c = s.air_c
+        s.previous_air_c, s.previous_rh_pct = s.air_c, s.rh_pct
         s.epoch_s = epoch
         clock = self._clock  # its offset holds for the UTC hour: a comparison per step, a call per hour
         s.local_s = epoch + clock.offset_s if epoch < clock.until_s else clock.local_seconds(moment, epoch)

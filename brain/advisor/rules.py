@@ -33,7 +33,7 @@ def _step(position: float) -> float:
 
 
 def ventilation(s: Situation, p: Setpoints, held: Desire | None) -> Desire:
-    """Vent for heat over a proportional band; for humidity a crack, never into frost or a cold house."""
+    """Vent for heat over a proportional band; for humidity from a crack, never into frost or a cold house."""
     was_on = held is not None and held.on
     air = s.air_c
     assert air is not None  # the table's ``needs`` checked it
@@ -42,7 +42,7 @@ def ventilation(s: Situation, p: Setpoints, held: Desire | None) -> Desire:
         share = max(0.0, air - line) / p.ventilation_band_k if p.ventilation_band_k else 1.0
         position = _step(p.crack_pct + (100.0 - p.crack_pct) * min(1.0, share))
         if s.rh_pct is not None and s.rh_pct > p.humidity_high_pct:  # warm and humid: the wider opening
-            position = max(position, _humidity_opening(s.rh_pct, p))
+            position = max(position, _humidity_band_opening(s.rh_pct, p))
         return Desire(
             True,
             max(position, p.crack_pct),
@@ -50,7 +50,8 @@ def ventilation(s: Situation, p: Setpoints, held: Desire | None) -> Desire:
             (air, s.air_trend_k, line),
         )
     rh = s.rh_pct
-    if rh is not None and _past(rh, p.humidity_high_pct, p.humidity_hysteresis_pct, was_on):
+    drying = was_on and held is not None and held.why is _VENT_FOR_HUMIDITY
+    if rh is not None and (drying or _past(rh, p.humidity_high_pct, p.humidity_hysteresis_pct, was_on)):
         cold_house = s.heating_c - p.no_ventilation_below_heating_k
         if air <= cold_house:
             return Desire(
@@ -67,26 +68,39 @@ def ventilation(s: Situation, p: Setpoints, held: Desire | None) -> Desire:
                 "RH {:.0f} % but outside {:.1f} °C: do not vent into freezing air, heat a little",
                 (rh, outside),
             )
-        return Desire(
-            True,
-            _humidity_opening(rh, p),
-            "RH {:.0f} % above {:.0f} %: vent a crack and heat a little",
-            (rh, p.humidity_high_pct),
-        )
+        position = _humidity_opening(s, p, held if drying else None, rh)
+        if position > 0.0:  # as the heating valve: humidity venting ends once the vents have shut
+            return Desire(True, position, _VENT_FOR_HUMIDITY, (rh, p.humidity_high_pct))
     return Desire(
         False, 0.0, "Air {:.1f} °C{!t}, below the ventilation line {:.1f} °C", (air, s.air_trend_k, line)
     )
 
 
-def _humidity_opening(rh: float, p: Setpoints) -> float:
-    """From a crack at the humidity line to fully open a band above it (GreenLight's ``ventRhPband``).
+_VENT_FOR_HUMIDITY = "RH {:.0f} % above {:.0f} %: vent a crack and heat a little"
 
-    Why modulating: on/off cracks for humidity chattered (36 switchings a winter day in the closed
-    loop, docs/advisor.md); an opening that grows with the excess holds the air in the band.
-    """
+
+def _humidity_band_opening(rh: float, p: Setpoints) -> float:
+    """From a crack at the humidity line to fully open a band above it (GreenLight's ``ventRhPband``)."""
     band = p.humidity_hysteresis_pct
     share = min(1.0, max(0.0, rh - p.humidity_high_pct) / band) if band else 1.0
     return max(p.crack_pct, _step(p.crack_pct + (100.0 - p.crack_pct) * share))
+
+
+def _humidity_opening(s: Situation, p: Setpoints, held: Desire | None, rh: float) -> float:
+    """The vents' opening for humidity: a crack (or more, over the band) first, then proportional-integral.
+
+    Why not on/off cracks: in winter a 10 % crack dried the closed loop's air from 76 % to 65 % RH
+    within its 15 minutes, and the vents opened and shut 27-36 times a day (docs/advisor.md, "The
+    closed loop"). As the heating valve, the opening then moves in velocity form (its memory is the
+    advice in force), aimed at the middle of the hysteresis band, in whole percent.
+    """
+    previous = s.previous_rh_pct
+    if held is None or held.position is None or previous is None:
+        return _humidity_band_opening(rh, p)
+    aim = p.humidity_high_pct - p.humidity_hysteresis_pct / 2.0
+    error = rh - aim
+    change = p.humidity_gain_pct_per_pct * ((rh - previous) + error * s.step_s / p.humidity_integral_s)
+    return round(min(100.0, max(0.0, held.position + change)))
 
 
 def heating(s: Situation, p: Setpoints, held: Desire | None) -> Desire:

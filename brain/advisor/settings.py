@@ -77,6 +77,10 @@ class Setpoints(BaseModel):
     """Vent a crack and heat a little above this RH (GreenLight rule-based ``rh_max``; disease risk >90 %)."""
     humidity_hysteresis_pct: _Percent = 5.0
     """Humidity control stops this far below ``humidity_high_pct`` (GreenLight ``ventRhPband``)."""
+    humidity_gain_pct_per_pct: Annotated[float, Field(ge=0.0, le=100.0)] = 1.0
+    """Venting for humidity then moves this many percent per percent of RH (proportional-integral)."""
+    humidity_integral_s: Annotated[float, Field(gt=0.0, le=86_400.0)] = 600.0
+    """... and the error's integral over this many seconds adds as much again."""
     crack_pct: _Percent = 10.0
     """The vent opening for humidity: a crack."""
     no_humidity_venting_below_outside_c: _Celsius = 0.0

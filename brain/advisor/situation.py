@@ -81,6 +81,8 @@ class Situation:
     """Seconds since the previous step (0 at the first; gaps over 15 min count as 15 min)."""
     previous_air_c: float | None = None
     """The trusted air temperature of the previous step, ``None`` when it was not trusted."""
+    previous_rh_pct: float | None = None
+    """The trusted RH of the previous step, ``None`` when it was not trusted."""
     air_trend_k: float | None = None
     """Change of the air temperature over the last 30 min, K; ``None`` until known."""
     light_integral_mol_m2: float = 0.0
