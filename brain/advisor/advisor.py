@@ -116,17 +116,19 @@ class Advisor:
         self._names_seen: frozenset[str] = frozenset()
         self._unconfigured: dict[str, str] = {}
         self._seen: _Seen | None = None
+        self._running: list[_Watch] = []
+        """The watches whose device is at or above its check's ``on_pct``: the only ones a step looks at."""
 
     def step(self, estimate: Estimate) -> Advice:
         """Advise on the situation ``estimate`` describes; estimates must come in time order."""
-        moment = estimate.timestamp
+        moment = estimate.observation.timestamp  # not the property: one call fewer per step
         s = self._situation
         degraded = self._refill(s, estimate, moment)
         status = estimate.device_status
         actual = self._actual(s, status, moment, degraded)
         actions: list[ActionV1] = []
         self._decide(s, degraded, estimate, actual, actions)
-        if actual and self._watches:
+        if actual and self._running:
             self._check_faults(s, estimate, actual, actions)
         return Advice(moment, s.desired, actions, degraded)
 
@@ -202,6 +204,7 @@ class Advisor:
         # previous step give the same answer, so it is kept (a dictionary comparison, in C).
         if seen is None or positions != seen.positions or relays != seen.relays:
             seen = self._seen = _actual_positions(self._device_table, positions, relays)
+            self._running = self._runs_on(seen.by_device)
         s.actual = seen.by_kind
         degraded.update(seen.unknown)
         self._day_and_light(s, seen.by_kind.get(DeviceKind.LAMPS))
@@ -336,14 +339,29 @@ class Advisor:
         )
 
     # 4. device faults
+    def _runs_on(self, positions: dict[str, float]) -> list[_Watch]:
+        """The watches whose device now runs (at or above ``on_pct``); every other one's run ends.
+
+        Why only when the positions change: a fault is a running device the climate does not
+        answer, so a device that is off needs no look at every step.
+        """
+        running = []
+        for watch in self._watches:
+            position = positions.get(watch.name)
+            if position is not None and position >= watch.check.on_pct:
+                running.append(watch)
+            else:
+                watch.run = None
+        return running
+
     def _check_faults(
         self, s: Situation, estimate: Estimate, actual: dict[str, float], actions: list[ActionV1]
     ) -> None:
-        for watch in self._watches:
+        for watch in self._running:
             check = watch.check
-            position = actual.get(watch.name)
+            position = actual[watch.name]
             value = getattr(s, check.reading)
-            if position is None or position < check.on_pct or not counts(check, value, watch.level):
+            if not counts(check, value, watch.level):
                 watch.run = None
                 continue
             run = watch.run
