@@ -7,7 +7,10 @@ every estimate the modelled devices take the advisor's desired state) and no con
 (``"none"``). It prints, per run, the hours outside the tomato band (air 16-29 °C, VPD
 0.3-1.5 kPa: tomato_climate.md's night optimum floor, blossom injury near 29-30 °C, the VPD
 band and the stomata closing above 1.5 kPa), the heating hours and the switchings per day of
-each device. Nothing is asserted; docs/advisor.md quotes the figures. Deterministic: the same
+the busiest device. The advisor is set to the model's own heating and humidity lines, as a
+grower sets a site's own, so both controllers aim at the same climate; the model's computer
+moves the same modelled devices as the advice does (docs/advisor.md, "The closed loop").
+Nothing is asserted; docs/advisor.md quotes the figures. Deterministic: the same
 seed gives the same figures.
 """
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from itertools import pairwise
 
 import pytest
 
@@ -185,3 +186,23 @@ def test_day_and_night_from_the_sun_at_the_sites_place() -> None:
         "night"
         in placed.step(estimate(NOON + timedelta(hours=18), par=None)).desired[DeviceKind.CO2_DOSING].reason()
     )
+
+
+def test_humidity_venting_closes_by_degrees_and_ends_only_once_shut() -> None:
+    """As the heating valve: below the off line (80 %) the vents close step by step, then the advice ends."""
+    advisor = _advisor(V)
+    first = advisor.step(estimate(NOON, air=20.5, rh=86.0, outside=12.0)).desired[V]
+    assert first is not None and first.on and first.position == 30.0
+    openings = []
+    for minute in range(1, 40):
+        desire = advisor.step(
+            estimate(NOON + timedelta(minutes=minute), air=20.5, rh=72.0, outside=12.0)
+        ).desired[V]
+        assert desire is not None
+        openings.append(desire.position if desire.on else 0.0)
+    # 30 % - (86 - 72) - 10.5 * 60 / 600 = 15 % a minute later: still venting, below the 80 % off line
+    assert openings[0] == 15.0
+    assert all(later <= earlier for earlier, later in pairwise(openings))
+    shut = openings.index(0.0)
+    assert shut >= 10, "it closed by degrees, not at once"
+    assert all(opening == 0.0 for opening in openings[shut:]), "once shut it stays off at 72 %"
