@@ -9,13 +9,22 @@ the issue's "vents or exhaust fans above 20 %"), by day, by night and in all, th
 could not advise on, and the actions and ``inspect`` findings it would have written.
 
 It also times ``Advisor.step`` against ``Estimator.step`` in the same run, on the same
-observations (issue 27's budget: the advisor at most 25 % of the estimator). Nothing is
-asserted; docs/advisor.md quotes and defends the figures.
+observations (issue 27's budget: the advisor at most 25 % of the estimator), and with
+``--instructions`` counts both in instructions per step with callgrind, a figure that does not
+move with the machine's load (:func:`step_instructions`). Nothing is asserted; docs/advisor.md
+quotes and defends the figures.
 """
 
 from __future__ import annotations
 
 import argparse
+import itertools
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
 import time
 from collections import Counter
 from dataclasses import dataclass, field
@@ -183,6 +192,65 @@ def step_times(name: str, *, steps: int = 5000, repeat: int = 3) -> tuple[float,
     return 1e6 * best_estimator / len(pairs), 1e6 * best_advisor / len(pairs)
 
 
+COUNTED_STEPS = 1000
+"""Steps counted by callgrind, after :data:`WARM_STEPS` that are not (its CPU is some 50x slower)."""
+WARM_STEPS = 200
+
+
+def _count_region(name: str) -> None:
+    """Run under callgrind: the estimator over the log's first steps, then the advisor, each bracketed.
+
+    ``os.getppid()`` starts a region and ``os.getpgrp()`` ends it (valgrind's ``--zero-before`` and
+    ``--dump-before``; calls neither Python's start-up nor brain makes), the method of bench/callgrind.py.
+    """
+    csv_name, mapping_name, latitude, longitude, setpoints = SITES[name]
+    path = FIELD / csv_name
+    mapping = load_mapping(mapping_name)
+    pairs = list(
+        itertools.islice(
+            iter_csv_records(path, mapping, ImportSummary(csv_path=path)), WARM_STEPS + COUNTED_STEPS
+        )
+    )
+    settings = AdvisorSettings(
+        devices=mapping.device_kinds(),
+        latitude=latitude,
+        longitude=longitude,
+        setpoints=Setpoints(**setpoints),
+    )
+    estimator = Estimator(EstimatorSettings.load(None), timezone=mapping.timezone)
+    advisor = Advisor(settings, timezone=mapping.timezone)
+    warm, counted = pairs[:WARM_STEPS], pairs[WARM_STEPS:]
+    for estimate in [estimator.step(o, s) for o, s in warm]:
+        advisor.step(estimate)
+    os.getppid()
+    estimates = [estimator.step(o, s) for o, s in counted]
+    os.getpgrp()
+    os.getppid()
+    for estimate in estimates:
+        advisor.step(estimate)
+    os.getpgrp()
+
+
+def step_instructions(name: str) -> tuple[float, float] | str:
+    """Instructions per ``Estimator.step`` and per ``Advisor.step`` (callgrind), or why not counted."""
+    if shutil.which("valgrind") is None:
+        return "valgrind is not installed"
+    if not (FIELD / SITES[name][0]).exists():
+        return f"no field data in {FIELD}"
+    with tempfile.TemporaryDirectory(prefix="brain-advisor-callgrind-") as scratch:
+        done = subprocess.run(
+            ["valgrind", "--tool=callgrind", "--zero-before=getppid", "--dump-before=getpgrp",
+             f"--callgrind-out-file={scratch}/cg.out", sys.executable, __file__, "--count-region", name],
+            env={**os.environ, "PYTHONHASHSEED": "0"}, capture_output=True, text=True, check=False,
+        )  # fmt: skip
+        if done.returncode != 0:
+            return f"callgrind failed: {done.stderr.strip()[-300:]}"
+        dumps = sorted(Path(scratch).glob("cg.out.*"), key=lambda p: int(p.suffix[1:]))
+        counts = [int(re.search(r"^summary:\s+(\d+)", d.read_text(), re.M).group(1)) for d in dumps]  # type: ignore[union-attr]
+    estimator, advisor = counts[-2:]
+    return estimator / COUNTED_STEPS, advisor / COUNTED_STEPS
+
+
 def _pct(share: float | None) -> str:
     return "-" if share is None else f"{100 * share:.1f} %"
 
@@ -233,14 +301,28 @@ def measure() -> dict[str, object]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.parse_args()
+    parser.add_argument("--instructions", action="store_true", help="also count instructions per step (slow)")
+    parser.add_argument("--count-region", choices=SITES, help=argparse.SUPPRESS)  # run under callgrind
+    args = parser.parse_args()
     structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(40))
+    if args.count_region:
+        _count_region(args.count_region)
+        return
     for name in SITES:
         result = replay(name)
         if result is None:
             print(f"{name}: skipped, no field data in {FIELD}")
             continue
         print("\n".join(report(result)))
+        if args.instructions:
+            counted = step_instructions(name)
+            if isinstance(counted, str):
+                print(f"  instructions per step: not counted, {counted}")
+            else:
+                print(
+                    f"  instructions per step (callgrind, {COUNTED_STEPS:,} steps): Advisor.step {counted[1]:,.0f}, "
+                    f"Estimator.step {counted[0]:,.0f}: ratio {100 * counted[1] / counted[0]:.0f} %"
+                )
 
 
 if __name__ == "__main__":

@@ -7,7 +7,10 @@ every estimate the modelled devices take the advisor's desired state) and no con
 (``"none"``). It prints, per run, the hours outside the tomato band (air 16-29 °C, VPD
 0.3-1.5 kPa: tomato_climate.md's night optimum floor, blossom injury near 29-30 °C, the VPD
 band and the stomata closing above 1.5 kPa), the heating hours and the switchings per day of
-each device. Nothing is asserted; docs/advisor.md quotes the figures. Deterministic: the same
+the busiest device. The advisor is set to the model's own heating and humidity lines, as a
+grower sets a site's own, so both controllers aim at the same climate; the model's computer
+moves the same modelled devices as the advice does (docs/advisor.md, "The closed loop").
+Nothing is asserted; docs/advisor.md quotes the figures. Deterministic: the same
 seed gives the same figures.
 """
 
@@ -19,9 +22,10 @@ from datetime import UTC, datetime
 
 import structlog
 
-from brain.advisor import Advisor, AdvisorSettings
+from brain.advisor import Advisor, AdvisorSettings, Setpoints
 from brain.contracts import RelayState
 from brain.estimator import Estimator, EstimatorSettings
+from brain.sources.synthetic.greenhouse_model import DAY_HEATING_C, DEHUMIDIFY_ABOVE_RH, NIGHT_HEATING_C
 from brain.sources.synthetic.source import DEFAULT_LATITUDE_DEG, SyntheticSource
 
 WEEKS = {"winter": datetime(2026, 1, 12, tzinfo=UTC), "summer": datetime(2026, 7, 13, tzinfo=UTC)}
@@ -58,7 +62,14 @@ def run(season: str, control: str, *, seed: int = 1) -> Outcome:
     )
     estimator = Estimator(EstimatorSettings.load(None))
     # The model's clock is UTC at longitude 0 (its local hour is the start's wall time).
-    advisor = Advisor(AdvisorSettings(latitude=DEFAULT_LATITUDE_DEG, longitude=0.0))
+    # The site's heating and humidity lines are the model's climate computer's (as a grower sets a
+    # site's own): both controllers then aim at the same climate and are judged on how they hold it.
+    setpoints = Setpoints(
+        heating_day_c=DAY_HEATING_C,
+        heating_night_c=NIGHT_HEATING_C,
+        humidity_high_pct=100.0 * DEHUMIDIFY_ABOVE_RH,
+    )
+    advisor = Advisor(AdvisorSettings(latitude=DEFAULT_LATITUDE_DEG, longitude=0.0, setpoints=setpoints))
     outcome = Outcome()
     previous: dict[str, RelayState] = {}
     while (observation := source.next_observation()) is not None:

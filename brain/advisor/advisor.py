@@ -32,7 +32,7 @@ from typing import NamedTuple
 from brain.advisor.daylight import DAY_PAR_UMOL_M2_S, LightIntegral, LocalClock, SunClock
 from brain.advisor.faults import FAULT_CHECKS, FaultCheck, Run, counts, faulty
 from brain.advisor.kinds import KINDS, NEEDS_WORDS, KindSpec
-from brain.advisor.settings import AdvisorSettings
+from brain.advisor.settings import AdvisorSettings, plain_setpoints
 from brain.advisor.situation import Desire, Situation
 from brain.contracts import (
     ACTION_SCHEMA_VERSION,
@@ -89,7 +89,7 @@ class Advisor:
 
     def __init__(self, settings: AdvisorSettings | None = None, *, timezone: str = "UTC") -> None:
         self.settings = settings or AdvisorSettings()
-        self._setpoints = self.settings.setpoints
+        self._setpoints = plain_setpoints(self.settings.setpoints)
         devices: dict[DeviceKind, list[str]] = {}
         for name, kind in self.settings.devices.items():
             devices.setdefault(kind, []).append(name)
@@ -109,24 +109,28 @@ class Advisor:
         place = self.settings.latitude, self.settings.longitude
         self._sun = SunClock(place[0], place[1]) if place[0] is not None and place[1] is not None else None
         self._clock = LocalClock(timezone)
-        self._light = LightIntegral()
+        self._light = LightIntegral() if DeviceKind.LAMPS in self._devices else None
+        """Only the lamps' rule reads the day's light integral: no site without lamps sums it."""
         self._situation = Situation()
         self._trend: deque[tuple[float, float]] = deque()
         self._names_seen: frozenset[str] = frozenset()
         self._unconfigured: dict[str, str] = {}
+        self._seen: _Seen | None = None
+        self._running: list[_Watch] = []
+        """The watches whose device is at or above its check's ``on_pct``: the only ones a step looks at."""
 
     def step(self, estimate: Estimate) -> Advice:
         """Advise on the situation ``estimate`` describes; estimates must come in time order."""
-        moment = estimate.timestamp
+        moment = estimate.observation.timestamp  # not the property: one call fewer per step
         s = self._situation
         degraded = self._refill(s, estimate, moment)
         status = estimate.device_status
         actual = self._actual(s, status, moment, degraded)
         actions: list[ActionV1] = []
         self._decide(s, degraded, estimate, actual, actions)
-        if actual and self._watches:
+        if actual and self._running:
             self._check_faults(s, estimate, actual, actions)
-        return Advice(moment, dict(s.desired), actions, degraded)
+        return Advice(moment, s.desired, actions, degraded)
 
     def device_positions(self, advice: Advice) -> dict[str, float]:
         """Each configured device's position under ``advice``, 0-100 % (100 for "on" without one).
@@ -148,17 +152,19 @@ class Advisor:
     def _refill(self, s: Situation, estimate: Estimate, moment: datetime) -> dict[str, str]:
         epoch = moment.timestamp()
         s.step_s = min(MAX_STEP_S, epoch - s.epoch_s) if s.epoch_s else 0.0
-        s.previous_air_c = s.air_c
+        s.previous_air_c, s.previous_rh_pct = s.air_c, s.rh_pct
         s.epoch_s = epoch
-        s.local_s = self._clock.local_seconds(moment, epoch)
+        clock = self._clock  # its offset holds for the UTC hour: a comparison per step, a call per hour
+        s.local_s = epoch + clock.offset_s if epoch < clock.until_s else clock.local_seconds(moment, epoch)
         s.air_c, s.rh_pct, s.co2_ppm, s.par, s.substrate_pct = estimate.values
         s.vpd_kpa = estimate.vpd_kpa
         outside = estimate.observation.outside
         s.outside_c = outside.air_temperature_c if outside is not None else None
         s.outside_rh_pct = outside.relative_humidity_pct if outside is not None else None
-        s.light_integral_mol_m2 = self._light.add(s.local_s, s.par)
+        if self._light is not None:
+            s.light_integral_mol_m2 = self._light.add(s.local_s, s.par)
         s.air_trend_k = self._air_trend(epoch, s.air_c)
-        s.desired.clear()
+        s.desired = {}  # a new dictionary per step: the Advice hands it out as it is
         return dict(self._unconfigured)
 
     def _air_trend(self, epoch: float, air: float | None) -> float | None:
@@ -177,7 +183,6 @@ class Advisor:
         self, s: Situation, status: DeviceStatusV1, moment: datetime, degraded: dict[str, str]
     ) -> dict[str, float]:
         """Each configured device's known position; none at all from a stale status."""
-        s.actual.clear()
         names = status.devices.keys()
         if names != self._names_seen:
             self._names_seen = frozenset(names)
@@ -188,33 +193,22 @@ class Advisor:
             }
             degraded.update(self._unconfigured)
         if status.timestamp != moment:
+            s.actual = {}
             degraded["device_status"] = "the device status is older than the observation: no action"
             self._day_and_light(s, None)
             return {}
-        # Why not ``status.position``: this loop runs at every poll; the two dictionaries are read directly.
         positions = status.positions or _NO_POSITIONS
         relays = status.devices
-        actual: dict[str, float] = {}
-        for kind, devices in self._device_table:
-            highest: float | None = None
-            for name in devices:
-                position = positions.get(name)
-                if position is None:
-                    state = relays.get(name)
-                    if state is RelayState.ON:
-                        position = 100.0
-                    elif state is RelayState.OFF:
-                        position = 0.0
-                    else:
-                        if state is not None:
-                            degraded[name] = "state unknown: no action"
-                        continue
-                actual[name] = position
-                if highest is None or position > highest:
-                    highest = position
-            s.actual[kind] = highest
-        self._day_and_light(s, s.actual.get(DeviceKind.LAMPS))
-        return actual
+        seen = self._seen
+        # Devices move far less often than the climate: the same positions and relays as at the
+        # previous step give the same answer, so it is kept (a dictionary comparison, in C).
+        if seen is None or positions != seen.positions or relays != seen.relays:
+            seen = self._seen = _actual_positions(self._device_table, positions, relays)
+            self._running = self._runs_on(seen.by_device)
+        s.actual = seen.by_kind
+        degraded.update(seen.unknown)
+        self._day_and_light(s, seen.by_kind.get(DeviceKind.LAMPS))
+        return seen.by_device
 
     def _day_and_light(self, s: Situation, lamps_pct: float | None) -> None:
         p = self._setpoints
@@ -222,8 +216,9 @@ class Advisor:
         s.natural_par = (
             None if par is None else max(0.0, par - p.lamp_par_umol_m2_s * (lamps_pct or 0.0) / 100.0)
         )
-        if self._sun is not None:
-            s.is_day = self._sun.is_day(s.epoch_s)
+        sun = self._sun
+        if sun is not None:  # its answer holds until the next sunrise or sunset: a comparison per step
+            s.is_day = sun.day if s.epoch_s < sun.until_s else sun.is_day(s.epoch_s)
         else:
             s.is_day = None if s.natural_par is None else s.natural_par >= DAY_PAR_UMOL_M2_S
         s.heating_c = p.heating_night_c if s.is_day is False else p.heating_day_c
@@ -344,14 +339,29 @@ class Advisor:
         )
 
     # 4. device faults
+    def _runs_on(self, positions: dict[str, float]) -> list[_Watch]:
+        """The watches whose device now runs (at or above ``on_pct``); every other one's run ends.
+
+        Why only when the positions change: a fault is a running device the climate does not
+        answer, so a device that is off needs no look at every step.
+        """
+        running = []
+        for watch in self._watches:
+            position = positions.get(watch.name)
+            if position is not None and position >= watch.check.on_pct:
+                running.append(watch)
+            else:
+                watch.run = None
+        return running
+
     def _check_faults(
         self, s: Situation, estimate: Estimate, actual: dict[str, float], actions: list[ActionV1]
     ) -> None:
-        for watch in self._watches:
+        for watch in self._running:
             check = watch.check
-            position = actual.get(watch.name)
+            position = actual[watch.name]
             value = getattr(s, check.reading)
-            if position is None or position < check.on_pct or not counts(check, value, watch.level):
+            if not counts(check, value, watch.level):
                 watch.run = None
                 continue
             run = watch.run
@@ -372,6 +382,48 @@ class Advisor:
 
 
 _NO_POSITIONS: dict[str, float] = {}
+
+
+@dataclass(slots=True)
+class _Seen:
+    """The devices' positions as one status gave them, and what the advisor made of them."""
+
+    positions: dict[str, float]
+    relays: dict[str, RelayState]
+    by_device: dict[str, float]
+    """Each configured device's known position."""
+    by_kind: dict[DeviceKind, float | None]
+    """Per kind, the highest known position of its devices (``None``: none known)."""
+    unknown: dict[str, str]
+    """Devices whose relay state is ``unknown``, and what that means for the advice."""
+
+
+def _actual_positions(
+    table: tuple[tuple[DeviceKind, tuple[str, ...]], ...],
+    positions: dict[str, float],
+    relays: dict[str, RelayState],
+) -> _Seen:
+    """Each configured device's position: its own where it has one, else 100 % on and 0 % off."""
+    seen = _Seen(positions, relays, {}, {}, {})
+    for kind, devices in table:
+        highest: float | None = None
+        for name in devices:
+            position = positions.get(name)
+            if position is None:
+                state = relays.get(name)
+                if state is RelayState.ON:
+                    position = 100.0
+                elif state is RelayState.OFF:
+                    position = 0.0
+                else:
+                    if state is not None:
+                        seen.unknown[name] = "state unknown: no action"
+                    continue
+            seen.by_device[name] = position
+            if highest is None or position > highest:
+                highest = position
+        seen.by_kind[kind] = highest
+    return seen
 
 
 @dataclass(slots=True)

@@ -41,24 +41,38 @@ def half_day_hours(latitude_deg: float, day_of_year: int) -> float:
 
 
 class SunClock:
-    """Day or night at a place, from the sun; one ``acos`` per UTC day."""
+    """Day or night at a place, from the sun: one ``acos`` per UTC day, one answer until the sun crosses.
+
+    :meth:`is_day` answers from its cache until ``until_s`` (the next sunrise, sunset or UTC
+    midnight, whichever comes first); a caller that polls often may read ``day`` directly
+    while ``epoch_s < until_s`` (the advisor does: it runs at every poll).
+    """
 
     def __init__(self, latitude_deg: float, longitude_deg: float) -> None:
         self._latitude = latitude_deg
         self._solar_offset_h = longitude_deg / 15.0
         self._day: int = -1
         self._half_day_h = 0.0
+        self.day = False
+        """The answer of the last :meth:`is_day`, true until ``until_s``."""
+        self.until_s = -math.inf
 
     def is_day(self, epoch_s: float) -> bool:
         """Whether the sun is up at ``epoch_s`` (seconds since 1970 UTC)."""
+        if epoch_s < self.until_s:
+            return self.day
         day = int(epoch_s // 86_400)
         if day != self._day:
             self._day = day
             day_of_year = datetime.fromtimestamp(day * 86_400, UTC).timetuple().tm_yday
             self._half_day_h = half_day_hours(self._latitude, day_of_year)
-        solar_hour = (epoch_s % 86_400) / 3600.0 + self._solar_offset_h
-        from_noon = abs((solar_hour - 12.0 + 12.0) % 24.0 - 12.0)
-        return from_noon < self._half_day_h
+        half = self._half_day_h
+        solar_hour = ((epoch_s % 86_400) / 3600.0 + self._solar_offset_h) % 24.0
+        self.day = abs(solar_hour - 12.0) < half
+        # The next sunrise or sunset (solar hours 12 -+ half, today or tomorrow), or UTC midnight.
+        ahead_h = min(h for h in (12.0 - half, 12.0 + half, 36.0 - half, 36.0 + half) if h > solar_hour)
+        self.until_s = min(epoch_s + (ahead_h - solar_hour) * 3600.0, (day + 1) * 86_400.0)
+        return self.day
 
 
 class LocalClock:
@@ -66,17 +80,17 @@ class LocalClock:
 
     def __init__(self, zone: str) -> None:
         self._zone = ZoneInfo(zone)
-        self._hour: int = -1
-        self._offset_s = 0.0
+        self.offset_s = 0.0
+        """The zone's offset from UTC, seconds, valid until ``until_s`` (the next UTC hour)."""
+        self.until_s = -math.inf
 
     def local_seconds(self, moment: datetime, epoch_s: float) -> float:
         """Seconds since 1970 on the site's wall clock (local midnight is a multiple of 86,400)."""
-        hour = int(epoch_s // 3600)
-        if hour != self._hour:
-            self._hour = hour
+        if epoch_s >= self.until_s:
             offset = moment.astimezone(self._zone).utcoffset() or timedelta(0)
-            self._offset_s = offset.total_seconds()
-        return epoch_s + self._offset_s
+            self.offset_s = offset.total_seconds()
+            self.until_s = (epoch_s // 3600 + 1) * 3600.0
+        return epoch_s + self.offset_s
 
 
 class LightIntegral:

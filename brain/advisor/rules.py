@@ -32,27 +32,26 @@ def _step(position: float) -> float:
     return round(position / POSITION_STEP_PCT) * POSITION_STEP_PCT
 
 
-def _air(s: Situation) -> float:
-    assert s.air_c is not None  # the table's ``needs`` checked it
-    return s.air_c
-
-
 def ventilation(s: Situation, p: Setpoints, held: Desire | None) -> Desire:
-    """Vent for heat over a proportional band; for humidity a crack, never into frost or a cold house."""
+    """Vent for heat over a proportional band; for humidity from a crack, never into frost or a cold house."""
     was_on = held is not None and held.on
-    air = _air(s)
+    air = s.air_c
+    assert air is not None  # the table's ``needs`` checked it
     line = s.heating_c + p.ventilation_above_heating_k
     if _past(air, line, p.ventilation_hysteresis_k, was_on):
         share = max(0.0, air - line) / p.ventilation_band_k if p.ventilation_band_k else 1.0
         position = _step(p.crack_pct + (100.0 - p.crack_pct) * min(1.0, share))
+        if s.rh_pct is not None and s.rh_pct > p.humidity_high_pct:  # warm and humid: the wider opening
+            position = max(position, _humidity_band_opening(s.rh_pct, p))
         return Desire(
             True,
             max(position, p.crack_pct),
-            "Air {:.1f} °C{}, above the ventilation line {:.1f} °C",
-            (air, s.trend_words(), line),
+            "Air {:.1f} °C{!t}, above the ventilation line {:.1f} °C",
+            (air, s.air_trend_k, line),
         )
     rh = s.rh_pct
-    if rh is not None and _past(rh, p.humidity_high_pct, p.humidity_hysteresis_pct, was_on):
+    drying = was_on and held is not None and held.why is _VENT_FOR_HUMIDITY
+    if rh is not None and (drying or _past(rh, p.humidity_high_pct, p.humidity_hysteresis_pct, was_on)):
         cold_house = s.heating_c - p.no_ventilation_below_heating_k
         if air <= cold_house:
             return Desire(
@@ -69,15 +68,39 @@ def ventilation(s: Situation, p: Setpoints, held: Desire | None) -> Desire:
                 "RH {:.0f} % but outside {:.1f} °C: do not vent into freezing air, heat a little",
                 (rh, outside),
             )
-        return Desire(
-            True,
-            p.crack_pct,
-            "RH {:.0f} % above {:.0f} %: vent a crack and heat a little",
-            (rh, p.humidity_high_pct),
-        )
+        position = _humidity_opening(s, p, held if drying else None, rh)
+        if position > 0.0:  # as the heating valve: humidity venting ends once the vents have shut
+            return Desire(True, position, _VENT_FOR_HUMIDITY, (rh, p.humidity_high_pct))
     return Desire(
-        False, 0.0, "Air {:.1f} °C{}, below the ventilation line {:.1f} °C", (air, s.trend_words(), line)
+        False, 0.0, "Air {:.1f} °C{!t}, below the ventilation line {:.1f} °C", (air, s.air_trend_k, line)
     )
+
+
+_VENT_FOR_HUMIDITY = "RH {:.0f} % above {:.0f} %: vent a crack and heat a little"
+
+
+def _humidity_band_opening(rh: float, p: Setpoints) -> float:
+    """From a crack at the humidity line to fully open a band above it (GreenLight's ``ventRhPband``)."""
+    band = p.humidity_hysteresis_pct
+    share = min(1.0, max(0.0, rh - p.humidity_high_pct) / band) if band else 1.0
+    return max(p.crack_pct, _step(p.crack_pct + (100.0 - p.crack_pct) * share))
+
+
+def _humidity_opening(s: Situation, p: Setpoints, held: Desire | None, rh: float) -> float:
+    """The vents' opening for humidity: a crack (or more, over the band) first, then proportional-integral.
+
+    Why not on/off cracks: in winter a 10 % crack dried the closed loop's air from 76 % to 65 % RH
+    within its 15 minutes, and the vents opened and shut 27-36 times a day (docs/advisor.md, "The
+    closed loop"). As the heating valve, the opening then moves in velocity form (its memory is the
+    advice in force), aimed at the middle of the hysteresis band, in whole percent.
+    """
+    previous = s.previous_rh_pct
+    if held is None or held.position is None or previous is None:
+        return _humidity_band_opening(rh, p)
+    aim = p.humidity_high_pct - p.humidity_hysteresis_pct / 2.0
+    error = rh - aim
+    change = p.humidity_gain_pct_per_pct * ((rh - previous) + error * s.step_s / p.humidity_integral_s)
+    return round(min(100.0, max(0.0, held.position + change)))
 
 
 def heating(s: Situation, p: Setpoints, held: Desire | None) -> Desire:
@@ -86,22 +109,23 @@ def heating(s: Situation, p: Setpoints, held: Desire | None) -> Desire:
     The position is a mixing valve's (a relay is simply on); "a little" is the minimum pipe.
     """
     was_on = held is not None and held.on
-    air = _air(s)
+    air = s.air_c
+    assert air is not None  # the table's ``needs`` checked it
     if was_on and held is not None and held.position and s.previous_air_c is not None:
         position = _heating_position(s, p, held, air)
         if position > 0.0:  # a modulating valve closes by itself: it is off only once shut
             return Desire(
                 True,
                 position,
-                "Air {:.1f} °C{}, heating set point {:.1f} °C",
-                (air, s.trend_words(), s.heating_c),
+                "Air {:.1f} °C{!t}, heating set point {:.1f} °C",
+                (air, s.air_trend_k, s.heating_c),
             )
     if _below(air, s.heating_c, p.heating_hysteresis_k, was_on):
         return Desire(
             True,
             _heating_position(s, p, held, air),
-            "Air {:.1f} °C{}, below the heating set point {:.1f} °C",
-            (air, s.trend_words(), s.heating_c),
+            "Air {:.1f} °C{!t}, below the heating set point {:.1f} °C",
+            (air, s.air_trend_k, s.heating_c),
         )
     rh = s.rh_pct
     line = s.heating_c + p.ventilation_above_heating_k
@@ -135,7 +159,8 @@ def _heating_position(s: Situation, p: Setpoints, held: Desire | None, air: floa
 def cooling(s: Situation, p: Setpoints, held: Desire | None) -> Desire:
     """Evaporative cooling when hot and dry; never into air already humid."""
     was_on = held is not None and held.on
-    air = _air(s)
+    air = s.air_c
+    assert air is not None  # the table's ``needs`` checked it
     vpd = s.vpd_kpa
     assert vpd is not None
     if not _past(air, p.cooling_on_c, p.cooling_hysteresis_k, was_on):
@@ -144,7 +169,7 @@ def cooling(s: Situation, p: Setpoints, held: Desire | None) -> Desire:
         return Desire(
             False, None, "Air {:.1f} °C but VPD {:.2f} kPa: too humid for evaporative cooling", (air, vpd)
         )
-    return Desire(True, 100.0, "Air {:.1f} °C{} and VPD {:.2f} kPa", (air, s.trend_words(), vpd))
+    return Desire(True, 100.0, "Air {:.1f} °C{!t} and VPD {:.2f} kPa", (air, s.air_trend_k, vpd))
 
 
 def energy_screen(s: Situation, p: Setpoints, held: Desire | None) -> Desire:
@@ -175,11 +200,15 @@ def shade_screen(s: Situation, p: Setpoints, held: Desire | None) -> Desire:
         lamps = s.position_of(DeviceKind.LAMPS)
         if lamps > 0.0:
             return Desire(True, 100.0, "Night, lamps at {:.0f} %", (lamps,))
-        return Desire(False, 0.0, "Night, lamps off", ())
+        return _NIGHT_LAMPS_OFF
     air = s.air_c
     if air is not None and _past(air, p.shade_above_c, 1.5, was_on):
-        return Desire(True, p.shade_position_pct, "Air {:.1f} °C{} by day", (air, s.trend_words()))
-    return Desire(False, 0.0, "Day", ())
+        return Desire(True, p.shade_position_pct, "Air {:.1f} °C{!t} by day", (air, s.air_trend_k))
+    return _DAY
+
+
+_NIGHT_LAMPS_OFF = Desire(False, 0.0, "Night, lamps off")
+_DAY = Desire(False, 0.0, "Day")
 
 
 def co2_dosing(s: Situation, p: Setpoints, held: Desire | None) -> Desire:

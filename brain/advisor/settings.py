@@ -13,7 +13,8 @@ A device of a kind brain does not know is a configuration error naming the key
 
 from __future__ import annotations
 
-from typing import Annotated
+from dataclasses import make_dataclass
+from typing import TYPE_CHECKING, Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -60,6 +61,10 @@ class Setpoints(BaseModel):
     """Vent a crack and heat a little above this RH (GreenLight rule-based ``rh_max``; disease risk >90 %)."""
     humidity_hysteresis_pct: _Percent = 5.0
     """Humidity control stops this far below ``humidity_high_pct`` (GreenLight ``ventRhPband``)."""
+    humidity_gain_pct_per_pct: Annotated[float, Field(ge=0.0, le=100.0)] = 1.0
+    """Venting for humidity then moves this many percent per percent of RH (proportional-integral)."""
+    humidity_integral_s: Annotated[float, Field(gt=0.0, le=86_400.0)] = 600.0
+    """... and the error's integral over this many seconds adds as much again."""
     crack_pct: _Percent = 10.0
     """The vent opening for humidity: a crack."""
     no_humidity_venting_below_outside_c: _Celsius = 0.0
@@ -115,6 +120,22 @@ class Setpoints(BaseModel):
         if self.lamps_on_par_umol_m2_s > self.lamps_off_par_umol_m2_s:
             raise ValueError("lamps_on_par_umol_m2_s must not be above lamps_off_par_umol_m2_s")
         return self
+
+
+if TYPE_CHECKING:
+    _PlainSetpoints = Setpoints
+else:
+    _PlainSetpoints = make_dataclass("_PlainSetpoints", list(Setpoints.model_fields), frozen=True, slots=True)
+
+
+def plain_setpoints(setpoints: Setpoints) -> Setpoints:
+    """The same values in a frozen slotted dataclass of the same field names, for the rules to read.
+
+    Why: the rules read a dozen set points at every poll, and a pydantic model's attribute goes
+    through ``BaseModel.__getattr__``'s hook, three times the cost of a slot (callgrind,
+    docs/advisor.md, "Step time"). Validation stays with :class:`Setpoints`; this is its copy.
+    """
+    return _PlainSetpoints(**setpoints.model_dump())
 
 
 class AdvisorSettings(AdvisorDevices):

@@ -8,17 +8,41 @@ it gives no advice (docs/advisor.md, "Bad input"). ``None`` always means "not kn
 
 from __future__ import annotations
 
+import string
 from dataclasses import dataclass, field
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from brain.names import DeviceKind
+
+TREND_WORDS_K = 0.3
+"""An air trend smaller than this over 30 min is not worth words in a reason."""
+
+
+class _ReasonFormatter(string.Formatter):
+    """``str.format`` plus the conversion ``!t``: an air trend (K per 30 min, or ``None``) as words.
+
+    Why a conversion and not words in the arguments: a rule runs at every poll, a reason is
+    formatted only when an action is written; the trend is kept as the number it is until then.
+    """
+
+    def convert_field(self, value: Any, conversion: str | None) -> Any:
+        if conversion != "t":
+            return super().convert_field(value, conversion)
+        if value is None or abs(value) < TREND_WORDS_K:
+            return ""
+        return " and rising" if value > 0 else " and falling"
+
+
+_REASON = _ReasonFormatter()
 
 
 class Desire(NamedTuple):
     """What a kind of device should do now, and why.
 
     ``why`` is a format string over ``args`` (formatted only when an action is written, so a
-    quiet step costs no string work), one clause citing the readings: ``"Air {:.1f} °C{}"``.
+    quiet step costs no string work), one clause citing the readings: ``"Air {:.1f} °C{!t}"``
+    (``!t``: the air's 30-minute trend, :attr:`Situation.air_trend_k`, as " and rising" or
+    " and falling" when it moved 0.3 K or more).
     """
 
     on: bool
@@ -29,7 +53,7 @@ class Desire(NamedTuple):
 
     def reason(self) -> str:
         """The clause with its readings filled in."""
-        return self.why.format(*self.args)
+        return _REASON.format(self.why, *self.args)
 
 
 @dataclass(slots=True)
@@ -57,6 +81,8 @@ class Situation:
     """Seconds since the previous step (0 at the first; gaps over 15 min count as 15 min)."""
     previous_air_c: float | None = None
     """The trusted air temperature of the previous step, ``None`` when it was not trusted."""
+    previous_rh_pct: float | None = None
+    """The trusted RH of the previous step, ``None`` when it was not trusted."""
     air_trend_k: float | None = None
     """Change of the air temperature over the last 30 min, K; ``None`` until known."""
     light_integral_mol_m2: float = 0.0
@@ -82,10 +108,3 @@ class Situation:
         if desire is None or not desire.on:
             return 0.0
         return desire.position if desire.position is not None else 100.0
-
-    def trend_words(self) -> str:
-        """``" and rising"`` / ``" and falling"`` when the air moved 0.3 K or more in 30 min, else ``""``."""
-        trend = self.air_trend_k
-        if trend is None or abs(trend) < 0.3:
-            return ""
-        return " and rising" if trend > 0 else " and falling"

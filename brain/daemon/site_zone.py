@@ -20,10 +20,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import structlog
+from pydantic import ValidationError
 
+from brain.advisor import AdvisorSettings
 from brain.config import LoadedSettings, SourceKind
 from brain.errors import ConfigError
-from brain.sources.sidecar import replay_input_zone
+from brain.sources.sidecar import replay_input_device_kinds, replay_input_zone
 from brain.timezones import known_time_zone
 
 log = structlog.get_logger(__name__)
@@ -106,5 +108,47 @@ def with_site_zone(loaded: LoadedSettings, *, localtime: Path = LOCALTIME) -> Lo
     return LoadedSettings(
         settings=settings.model_copy(update={"timezone": zone}),
         origins={**loaded.origins, "timezone": told_by},
+        config_file=loaded.config_file,
+    )
+
+
+def with_input_devices(loaded: LoadedSettings) -> LoadedSettings:
+    """``loaded`` advising on the replayed log's own devices, unless ``[advisor.devices]`` was set.
+
+    Why: an imported OSU or Cornell log names its vents, screens and lamps in its sidecar
+    (``device_kinds``, written by ``brain import-csv``); brain's default devices are the
+    synthetic greenhouse's relays, which such a log does not have, so without this a replay
+    gave no advice at all. Devices set explicitly (any ``advisor.devices.*`` key from the
+    command line, the environment or the configuration file) win, as for the zone.
+    """
+    settings = loaded.settings
+    path = settings.replay.path
+    if settings.source is not SourceKind.REPLAY or path is None or not path.exists():
+        return loaded
+    carried = replay_input_device_kinds(path)
+    if carried is None:
+        return loaded
+    explicit = sorted(
+        key
+        for key, origin in loaded.origins.items()
+        if key.startswith("advisor.devices.") and origin != "default"
+    )
+    if explicit:
+        log.info("replay_devices_from_settings", keys=explicit, ignored=str(carried.told_by))
+        return loaded
+    log.info("replay_devices_from_input", devices=sorted(carried.kinds), told_by=str(carried.told_by))
+    try:
+        advisor = AdvisorSettings.model_validate({**settings.advisor.model_dump(), "devices": carried.kinds})
+    except ValidationError as exc:
+        raise ConfigError(
+            f"the device names in {carried.told_by} are not valid: {exc.errors()[0]['msg']}",
+            key="device_kinds",
+            file=str(carried.told_by),
+        ) from exc
+    origins = {k: v for k, v in loaded.origins.items() if not k.startswith("advisor.devices.")}
+    origins.update({f"advisor.devices.{name}": str(carried.told_by) for name in carried.kinds})
+    return LoadedSettings(
+        settings=settings.model_copy(update={"advisor": advisor}),
+        origins=origins,
         config_file=loaded.config_file,
     )

@@ -12,7 +12,12 @@ The sidecar of ``OUT.jsonl`` is ``OUT.jsonl.meta.json``, a small JSON object
 
     {"sidecar_version": 1, "timezone": "America/New_York", "mapping": "osu2024",
      "site_id": "osu2024-reference", "source_csv": "osu2024_tomato_reference_environment.csv",
-     "observations": 41713}
+     "observations": 41713, "device_status": "osu.device_status.jsonl",
+     "device_kinds": {"vent_lee": "ventilation", "energy_screen": "energy_screen", ...}}
+
+``device_kinds`` (where the mapping imports device columns) names the advisor's kind of each
+device, so that a replay advises on the log's own devices without an ``[advisor.devices]``
+section (:func:`replay_input_device_kinds`).
 
 A separate file and not a first comment line: every JSONL reader (brain's, ``jq``,
 pandas) goes on reading the log as it is.
@@ -27,6 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from brain.errors import ConfigError
+from brain.names import DeviceKind
 from brain.storage import ManifestError, manifest_path, read_manifest, replace_file
 from brain.storage.dataset import run_date
 from brain.timezones import known_time_zone
@@ -107,3 +113,43 @@ def _checked(zone: object, told_by: Path) -> InputZone:
         return InputZone(known_time_zone(str(zone)), told_by)
     except ValueError as exc:
         raise ConfigError(f"{exc} in {told_by}", key="timezone", file=str(told_by)) from exc
+
+
+@dataclass(frozen=True)
+class InputDevices:
+    """The device kinds a replay input's sidecar names, and the sidecar that said so."""
+
+    kinds: dict[str, DeviceKind]
+    told_by: Path
+
+
+def replay_input_device_kinds(path: Path) -> InputDevices | None:
+    """The device kinds an imported log's sidecar names, or ``None`` (no sidecar, or none named).
+
+    A kind brain does not know is a ``ConfigError`` naming the sidecar and the key
+    (``device_kinds.vent_lee``), as the same mistake in ``[advisor.devices]`` is.
+    """
+    path = Path(path)
+    if not path.is_file():
+        return None
+    meta = read_sidecar(path)
+    kinds = None if meta is None else meta.get("device_kinds")
+    if not kinds:
+        return None
+    told_by = sidecar_path(path)
+    if not isinstance(kinds, dict):
+        raise ConfigError(
+            f"device_kinds in {told_by} is not a JSON object", key="device_kinds", file=str(told_by)
+        )
+    checked: dict[str, DeviceKind] = {}
+    for name, kind in kinds.items():
+        try:
+            checked[name] = DeviceKind(kind)
+        except ValueError:
+            known = ", ".join(k.value for k in DeviceKind)
+            raise ConfigError(
+                f"unknown device kind {kind!r} for {name} in {told_by} (known: {known})",
+                key=f"device_kinds.{name}",
+                file=str(told_by),
+            ) from None
+    return InputDevices(checked, told_by)

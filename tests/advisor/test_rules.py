@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from itertools import pairwise
 
 import pytest
 
@@ -47,11 +48,21 @@ def test_hysteresis_keeps_vents_open_just_below_the_line_and_min_times_hold_the_
 
 def test_humid_air_vents_a_crack_and_heats_a_little() -> None:
     advisor = _advisor(V, DeviceKind.HEATING)
-    advice = advisor.step(estimate(NOON, air=20.5, rh=90.0, outside=12.0))
+    advice = advisor.step(estimate(NOON, air=20.5, rh=85.2, outside=12.0))
     vent, heat = advice.desired[V], advice.desired[DeviceKind.HEATING]
     assert vent.on and vent.position == 10.0
-    assert vent.reason() == "RH 90 % above 85 %: vent a crack and heat a little"
+    assert vent.reason() == "RH 85 % above 85 %: vent a crack and heat a little"
     assert heat.on and "heat a little" in heat.reason()
+
+
+@pytest.mark.parametrize(
+    ("rh", "opening"), [(85.2, 10.0), (86.0, 30.0), (87.5, 60.0), (90.0, 100.0), (96.0, 100.0)]
+)
+def test_humidity_opens_the_vents_over_a_band_above_the_line(rh: float, opening: float) -> None:
+    assert _desire(_advisor(V), V, air=20.5, rh=rh, outside=12.0).position == opening
+    # warm and humid: the wider of the heat's and the humidity's openings
+    warm = _desire(_advisor(V), V, air=22.2, rh=rh, outside=12.0)
+    assert warm.position == max(opening, 30.0)  # heat alone: 30 %
 
 
 def test_no_venting_for_humidity_into_freezing_air_or_a_cold_house() -> None:
@@ -175,3 +186,23 @@ def test_day_and_night_from_the_sun_at_the_sites_place() -> None:
         "night"
         in placed.step(estimate(NOON + timedelta(hours=18), par=None)).desired[DeviceKind.CO2_DOSING].reason()
     )
+
+
+def test_humidity_venting_closes_by_degrees_and_ends_only_once_shut() -> None:
+    """As the heating valve: below the off line (80 %) the vents close step by step, then the advice ends."""
+    advisor = _advisor(V)
+    first = advisor.step(estimate(NOON, air=20.5, rh=86.0, outside=12.0)).desired[V]
+    assert first is not None and first.on and first.position == 30.0
+    openings = []
+    for minute in range(1, 40):
+        desire = advisor.step(
+            estimate(NOON + timedelta(minutes=minute), air=20.5, rh=72.0, outside=12.0)
+        ).desired[V]
+        assert desire is not None
+        openings.append(desire.position if desire.on else 0.0)
+    # 30 % - (86 - 72) - 10.5 * 60 / 600 = 15 % a minute later: still venting, below the 80 % off line
+    assert openings[0] == 15.0
+    assert all(later <= earlier for earlier, later in pairwise(openings))
+    shut = openings.index(0.0)
+    assert shut >= 10, "it closed by degrees, not at once"
+    assert all(opening == 0.0 for opening in openings[shut:]), "once shut it stays off at 72 %"

@@ -8,7 +8,14 @@ from pathlib import Path
 import pytest
 
 from brain.errors import ConfigError
-from brain.sources.sidecar import read_sidecar, replay_input_zone, sidecar_path, write_sidecar
+from brain.names import DeviceKind
+from brain.sources.sidecar import (
+    read_sidecar,
+    replay_input_device_kinds,
+    replay_input_zone,
+    sidecar_path,
+    write_sidecar,
+)
 from brain.storage import manifest_at_start, manifest_path, write_manifest
 
 EASTERN = "America/New_York"
@@ -70,3 +77,24 @@ def test_an_unknown_zone_in_a_manifest_is_a_config_error_naming_the_file(tmp_pat
     with pytest.raises(ConfigError, match="Mars/Olympus") as raised:
         replay_input_zone(root)
     assert raised.value.file == str(manifest_path(root))
+
+
+def test_the_device_kinds_a_sidecar_names_are_read_and_checked(tmp_path: Path) -> None:
+    log = tmp_path / "osu.jsonl"
+    log.write_text("{}\n")
+    assert replay_input_device_kinds(log) is None, "no sidecar"
+    write_sidecar(log, {"timezone": EASTERN})
+    assert replay_input_device_kinds(log) is None, "a sidecar without devices"
+    assert replay_input_device_kinds(tmp_path) is None, "a folder has no sidecar"
+    write_sidecar(log, {"timezone": EASTERN, "device_kinds": {"vent_lee": "ventilation"}})
+    carried = replay_input_device_kinds(log)
+    assert carried is not None
+    assert carried.kinds == {"vent_lee": DeviceKind.VENTILATION} and carried.told_by == sidecar_path(log)
+    write_sidecar(log, {"device_kinds": ["vent_lee"]})
+    with pytest.raises(ConfigError, match="not a JSON object") as shape:
+        replay_input_device_kinds(log)
+    assert shape.value.key == "device_kinds"
+    write_sidecar(log, {"device_kinds": {"vent_lee": "ventilator"}})
+    with pytest.raises(ConfigError, match="unknown device kind 'ventilator' for vent_lee") as kind:
+        replay_input_device_kinds(log)
+    assert kind.value.key == "device_kinds.vent_lee"

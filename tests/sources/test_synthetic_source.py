@@ -144,20 +144,28 @@ def test_co2_is_drawn_down_by_day_and_rises_at_night(synthetic_normal_day: Simul
     assert statistics.mean(day.window("co2_ppm", 0, 0.5)) > 450
 
 
-def test_heater_runs_only_when_cold(synthetic_normal_day: SimulatedRun) -> None:
+def test_heater_runs_only_when_cold_or_humid(synthetic_normal_day: SimulatedRun) -> None:
     day = synthetic_normal_day
     temperature, heater = day.series("air_temperature_c"), day.relay("heater")
     heated = [t for t, on in zip(temperature, heater, strict=True) if on]
     assert sum(on for on, h in zip(heater, day.hours(), strict=True) if h < 4) > 200, "cold night: heater on"
-    assert heated and max(heated) < 21.5  # type: ignore[type-var]
-    assert not any(on for on, h in zip(heater, day.hours(), strict=True) if 11 <= h < 16)
+    assert heated and max(heated) < 22.5  # type: ignore[type-var]
+    # By day the heater runs only to dry the air ("heat and vent", the vents already at their limit).
+    humidity = day.series("relative_humidity_pct")
+    midday = [rh for rh, on, h in zip(humidity, heater, day.hours(), strict=True) if on and 11 <= h < 16]
+    assert all(rh is not None and rh > 74.0 for rh in midday)
+    assert not any(on for on, h in zip(heater, day.hours(), strict=True) if 13 <= h < 16)
 
 
-def test_vent_fan_runs_when_warm(synthetic_normal_day: SimulatedRun) -> None:
+def test_vent_fan_runs_when_warm_or_humid(synthetic_normal_day: SimulatedRun) -> None:
     day = synthetic_normal_day
-    vented = [t for t, on in zip(day.series("air_temperature_c"), day.relay("vent_fan"), strict=True) if on]
+    air, humidity = day.series("air_temperature_c"), day.series("relative_humidity_pct")
+    vented = [(t, rh) for t, rh, on in zip(air, humidity, day.relay("vent_fan"), strict=True) if on]
     assert len(vented) > 60
-    assert min(vented) > 21.0  # type: ignore[type-var]
+    assert any(t is not None and t > 21.0 for t, _ in vented)
+    # Below the ventilation line the vents open only for humidity (the line is 76 % RH; a vent
+    # opened at it dries the air a few percent before the next reading).
+    assert all(t is not None and rh is not None and (t > 21.0 or rh > 70.0) for t, rh in vented)
 
 
 def test_pump_runs_at_irrigation_jumps(synthetic_normal_day: SimulatedRun) -> None:

@@ -30,7 +30,9 @@ VENTILATION_ABOVE_HEATING_K = 4.0
 VENTILATION_LIGHT_RAISE_K = 2.0
 """The ventilation line rises with light, so the crop uses warmth it is given (light-dependent venting)."""
 DEHUMIDIFY_ABOVE_RH = 0.76
-"""Vent a crack and heat when RH exceeds this (botrytis risk rises above 80-85 %; Elad & Shtienberg 1995)."""
+"""Vent and heat when RH exceeds this (botrytis risk rises above 80-85 %; Elad & Shtienberg 1995)."""
+HUMIDITY_CRACK = 0.1
+"""The smallest vent opening for humidity: a crack (de Zwart 1996)."""
 MAX_VPD_KPA = 1.1
 """Fogging holds VPD below this by day (tomato stress above about 1.2-1.5 kPa)."""
 MIST_CAPACITY_KPA = 0.8
@@ -150,6 +152,12 @@ def saturation_vapour_pressure_kpa(temperature_c: float) -> float:
     return 0.61094 * math.exp(17.625 * temperature_c / (temperature_c + 243.04))
 
 
+def dew_point_c(vapour_kpa: float) -> float:
+    """The temperature at which ``vapour_kpa`` saturates: :func:`saturation_vapour_pressure_kpa` inverted."""
+    x = math.log(vapour_kpa / 0.61094)
+    return 243.04 * x / (17.625 - x)
+
+
 def outside_temperature_c(conditions: Conditions, local_hour: float) -> float:
     """Outside air temperature: coolest at 05:00, warmest at 15:00, two half-cosines between."""
     if 5.0 <= local_hour < 15.0:
@@ -196,8 +204,15 @@ class GreenhouseModel:
         outside_c = outside_temperature_c(conditions, local_hour)
 
         if controls is None:
+            humidity_vents = self._humidity_vents(conditions, par / FULL_SUN_PAR)
+            drying_c = self._drying_temperature(conditions, par / FULL_SUN_PAR, humidity_vents)
             target_c, heating, vents = _temperature_control(
-                conditions, outside_c, self._stored_solar, daylight
+                conditions,
+                outside_c,
+                self._stored_solar,
+                daylight,
+                humidity_vents=humidity_vents,
+                drying_c=drying_c,
             )
             vapour_target, misting = self._vapour_target(conditions, par / FULL_SUN_PAR, vents, daylight)
             dosing = self._co2_dosing(conditions, par, vents)
@@ -217,7 +232,7 @@ class GreenhouseModel:
         saturation = saturation_vapour_pressure_kpa(self._air_c)
         relays = {
             "heater": heating > 0.02,
-            "vent_fan": vents > 0.05,
+            "vent_fan": vents > 0.0,
             "circulation_fan": vents < 0.2 if controls is None else controls.circulation,
             "irrigation_pump": pumping,
             "misting": misting > 0.01,
@@ -236,6 +251,38 @@ class GreenhouseModel:
         self._stored_solar += (solar - self._stored_solar) * self._a_storage
         return snapshot
 
+    def _humidity_vents(self, conditions: Conditions, light: float) -> float:
+        """The vent opening that dilutes the vapour excess to ``DEHUMIDIFY_ABOVE_RH`` (0 when not humid).
+
+        Why through the vents: the climate computer dries the air only with the devices the model
+        shows ("vent a crack and heat": the heating holds its line against the vents' cooling,
+        :func:`_temperature_control`), the same physics the devices have under brain's advice.
+        """
+        if not conditions.dehumidify:
+            return 0.0
+        outside = saturation_vapour_pressure_kpa(conditions.outside_dew_point_c)
+        allowed = DEHUMIDIFY_ABOVE_RH * saturation_vapour_pressure_kpa(self._air_c) - outside
+        excess = conditions.night_vapour_excess_kpa + DAY_VAPOUR_EXCESS_KPA * light
+        if excess <= allowed:
+            return 0.0
+        if allowed <= 0.0:  # the outside air itself is too humid: venting cannot dry, a crack keeps it moving
+            return HUMIDITY_CRACK
+        return _clamp((excess / allowed - 1.0) / VENT_DILUTION, HUMIDITY_CRACK, conditions.vent_limit)
+
+    def _drying_temperature(self, conditions: Conditions, light: float, vents: float) -> float:
+        """The air temperature at which the vented air is at ``DEHUMIDIFY_ABOVE_RH`` ("heat and vent").
+
+        Only once the vents are at their limit: below it, opening them further dries more cheaply
+        than heating. ``-inf`` when no heat is needed for humidity.
+        """
+        if not conditions.dehumidify or vents < conditions.vent_limit:
+            return -math.inf
+        outside = saturation_vapour_pressure_kpa(conditions.outside_dew_point_c)
+        excess = (conditions.night_vapour_excess_kpa + DAY_VAPOUR_EXCESS_KPA * light) / (
+            1.0 + VENT_DILUTION * vents
+        )
+        return dew_point_c((outside + excess) / DEHUMIDIFY_ABOVE_RH)
+
     def _vapour_target(
         self, conditions: Conditions, light: float, vents: float, daylight: float
     ) -> tuple[float, float]:
@@ -246,9 +293,6 @@ class GreenhouseModel:
             1.0 + VENT_DILUTION * vents
         )
         target = outside + excess
-        if conditions.dehumidify:
-            # Venting can dry the air only down to what the outside air holds.
-            target = min(target, max(DEHUMIDIFY_ABOVE_RH * saturation, outside + 0.1))
         misting = _clamp(saturation - MAX_VPD_KPA - target, 0.0, MIST_CAPACITY_KPA * daylight)
         return target + misting, misting
 
@@ -321,28 +365,40 @@ def _lamp_par(natural_par: float, local_hour: float) -> float:
 
 
 def _temperature_control(
-    conditions: Conditions, outside_c: float, solar: float, daylight: float
+    conditions: Conditions,
+    outside_c: float,
+    solar: float,
+    daylight: float,
+    *,
+    humidity_vents: float = 0.0,
+    drying_c: float = -math.inf,
 ) -> tuple[float, float, float]:
     """Return the air temperature the climate computer achieves, the heating share and the vent opening.
 
-    ``solar`` is the solar load the house has stored (lagging the sun by about 1.5 h).
+    ``solar`` is the solar load the house has stored (lagging the sun by about 1.5 h);
+    ``humidity_vents`` the opening the humidity control wants (:meth:`GreenhouseModel._humidity_vents`),
+    ``drying_c`` the temperature it heats to when the vents alone cannot dry (at most the vent line).
 
     The unheated, shut greenhouse would sit at ``free``; heating lifts it at most
     ``heating_capacity_k``; vents cool it at best to ``fully_open`` (a few kelvin
     above outside in full sun). Between the heating and ventilation lines it floats.
+    Vents opened for humidity cool the house too, and the heating holds its line against them.
     """
     heating_line = NIGHT_HEATING_C + (DAY_HEATING_C - NIGHT_HEATING_C) * daylight
     vent_line = heating_line + VENTILATION_ABOVE_HEATING_K + VENTILATION_LIGHT_RAISE_K * solar
+    heating_line = max(heating_line, min(drying_c, vent_line))
     free = outside_c + 1.0 + CLOSED_SOLAR_GAIN_K * solar
     fully_open = outside_c + OPEN_SOLAR_GAIN_K * solar
-    best_cooled = free + (fully_open - free) * conditions.vent_limit
-    lowest = min(heating_line, free + conditions.heating_capacity_k)
-    highest = max(vent_line, best_cooled)
-    target = min(max(free, lowest), highest)
-    heating = (target - free) / conditions.heating_capacity_k if target > free else 0.0
     vents = 0.0
     if free > vent_line and free > fully_open:
         vents = min(conditions.vent_limit, (free - vent_line) / (free - fully_open))
+    vents = max(vents, min(humidity_vents, conditions.vent_limit))
+    vented = free + (fully_open - free) * vents
+    best_cooled = free + (fully_open - free) * conditions.vent_limit
+    lowest = min(heating_line, vented + conditions.heating_capacity_k)
+    highest = max(vent_line, best_cooled, vented)
+    target = min(max(vented, lowest), highest)
+    heating = (target - vented) / conditions.heating_capacity_k if target > vented else 0.0
     return target, heating, vents
 
 
