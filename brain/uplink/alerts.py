@@ -9,10 +9,11 @@ What makes an alert:
 
 - ``anomalies``: an episode's start is *raised* with the anomaly's severity, its
   end *resolved*.
-- ``sensor_health``: a sensor whose status leaves ``ok`` (or changes fault) is
-  *raised*, critical when ``faulty`` and a warning when ``degraded``; its return
-  to ``ok`` is *resolved*. The last status of each sensor is kept in the cursor,
-  so a restart neither repeats nor forgets one.
+- ``sensor_health``: a sensor's fault episode is *raised*, critical when ``faulty``
+  and a warning when ``degraded``; its return to ``ok`` is *resolved*; sensors of one
+  step are one message and a fault repeating within ``repeat_window_h`` is a standing
+  notice, not a push (:mod:`brain.uplink.alert_policy`). The memory of each sensor is
+  kept in the cursor, so a restart neither repeats nor forgets one.
 
 How an alert travels (docs/fleet.md, "Alerts without Home Assistant"):
 
@@ -79,6 +80,7 @@ from typing import Any, Literal
 import structlog
 
 from brain.names import SEVERITY_RANK, HealthStatus, SensorKey, Severity
+from brain.uplink.alert_policy import enqueue, health_decision
 from brain.uplink.cursor import Cursor, CursorStore, FilePosition, cursor_path
 from brain.uplink.follow import PartIndex, StreamFollower, tidy_after_full_listing
 from brain.uplink.records import AnomalyLine, HealthLine, Record, read_record
@@ -197,14 +199,6 @@ def health_alert(site: str, health: HealthLine, record: Record, last: dict[str, 
         f"{sensor} is {status.value}: {fault} since {health.since.isoformat()}.",
         record.data,
     )
-
-
-def health_memory(health: HealthLine, alert: Alert | None, last: dict[str, Any] | None) -> dict[str, Any]:
-    """What the cursor keeps of a sensor after ``health``: its status, fault and the severity raised."""
-    severity = alert.severity.value if alert is not None and alert.status == "raised" else None
-    if severity is None:
-        severity = last["severity"] if last is not None else Severity.WARNING.value
-    return {"status": health.status.value, "fault": health.fault, "severity": severity}
 
 
 class DeliveryError(Exception):
@@ -601,9 +595,10 @@ class AlertRunner:
             return False
         sensors: dict[str, Any] = cursor.state.get("sensors", {})
         last = sensors.get(sensor)
-        alert = health_alert(self.site, facts, record, last)
-        remembered = health_memory(facts, alert, last)
-        cursor.state = {**cursor.state, "sensors": {**sensors, sensor: remembered}}
+        window = self.settings.repeat_window_h
+        push, remembered, standing = health_decision(facts, last, cursor.state.get("standing", {}), window)
+        alert = health_alert(self.site, facts, record, last) if push else None
+        cursor.state = {**cursor.state, "sensors": {**sensors, sensor: remembered}, "standing": standing}
         return alert is not None and self._queue(cursor, alert, record)
 
     def _queue(self, cursor: Cursor, alert: Alert, record: Record) -> bool:
@@ -613,10 +608,9 @@ class AlertRunner:
         if deliver_from is not None and record.timestamp < datetime.fromisoformat(deliver_from):
             return False  # before the look-back of a cursor that broke: assumed delivered
         outbox: dict[str, list[Any]] = cursor.state.get("outbox", {})
-        entry = alert.to_json()
         cursor.state = {
             **cursor.state,
-            "outbox": {s.channel.name: [*outbox.get(s.channel.name, []), entry] for s in self.senders},
+            "outbox": {s.channel.name: enqueue(outbox.get(s.channel.name, []), alert) for s in self.senders},
         }
         return True
 

@@ -1,0 +1,166 @@
+"""Which alerts are pushed and which are only recorded (issue 28; docs/fleet.md, "Alert policy").
+
+Why a policy of its own: every verdict of the estimator is mechanically right, but a grower
+who gets three messages per sensor fault, one per sensor when a frozen feed stops four at
+once, and the same again each time a flaky probe repeats, mutes the channel and misses the
+criticals. The rules here decide what leaves as a push; ``brain/uplink/alerts.py`` queues
+and delivers what they return, and ``bench/alert_noise.py`` counts the same decisions on the
+field replays (it calls these functions, it does not copy them).
+
+Sensor health, per sensor (the memory is kept in the ``sensor_health`` alert cursor):
+
+- a **fault episode** opens when a sensor's fault leaves ``none`` and closes when its status
+  is ``ok`` again; it is one push at its start and one "back to ok" at its end. The
+  recovery period in between (``degraded`` with fault ``none``), a change of fault within
+  the episode and the warm-up of a sensor that never had a fault are not pushed; a rise
+  from ``degraded`` to ``faulty`` within a pushed episode is pushed once (a critical is
+  always told);
+- sensors whose episodes open (or close) at the same step are **one message**
+  (:func:`enqueue` merges an alert into the one still waiting in the outbox for that step);
+- a fault that opens again within ``repeat_window_h`` of the sensor's last episode is a
+  **standing notice**: recorded in the cursor and listed in the daily digest, not pushed
+  (neither its start nor its end). It stands until the sensor has stayed free of faults for
+  the window.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any, Literal
+
+from brain.names import SEVERITY_RANK, HealthStatus, Severity
+from brain.uplink.records import HealthLine
+
+if TYPE_CHECKING:  # the alert is built by alerts.py, which imports this module
+    from brain.uplink.alerts import Alert
+
+HEALTH_SOURCE = "sensor_health"
+Push = Literal["raised", "resolved"] | None
+"""What a record makes: a raised or a resolved push, or none (recorded only)."""
+
+
+def _open_memory(health: HealthLine, severity: Severity, *, pushed: bool) -> dict[str, Any]:
+    return {
+        "status": health.status.value,
+        "fault": health.fault,
+        "severity": severity.value,
+        "episode": True,
+        "pushed": pushed,
+        "since": health.since.isoformat(),
+        "ended": None,
+    }
+
+
+def health_decision(
+    health: HealthLine,
+    last: dict[str, Any] | None,
+    standing: dict[str, Any],
+    repeat_window_h: float,
+) -> tuple[Push, dict[str, Any], dict[str, Any]]:
+    """The push ``health`` makes, the sensor's memory after it, and the standing notices after it.
+
+    ``last``: the sensor's memory (``None`` before its first record; a memory from before
+    issue 28, without ``episode``, is read as in an episode when its status was not ``ok``);
+    ``standing``: sensor -> its standing notice (``fault``, ``first``, ``last``, ``count``).
+    """
+    faulty = health.fault != "none" and health.status is not HealthStatus.OK
+    severity = Severity.CRITICAL if health.status is HealthStatus.FAULTY else Severity.WARNING
+    in_episode = last is not None and bool(last.get("episode", last.get("status") != "ok"))
+    if health.status is HealthStatus.OK:
+        if not in_episode or last is None:
+            return None, {**(last or {}), "status": "ok", "fault": "none", "episode": False}, standing
+        memory = {**last, "status": "ok", "fault": "none", "episode": False}
+        memory["ended"] = health.timestamp.isoformat()
+        return ("resolved" if last.get("pushed", True) else None), memory, standing
+    if not faulty:  # a recovery period or a warm-up: not a fault, not a push
+        base = last or {"episode": False, "pushed": False, "severity": Severity.WARNING.value}
+        return None, {**base, "status": health.status.value}, standing
+    if in_episode and last is not None:
+        return (*_within(health, last, severity), standing)
+    return _opened(health, last, standing, severity, repeat_window_h)
+
+
+def _within(health: HealthLine, last: dict[str, Any], severity: Severity) -> tuple[Push, dict[str, Any]]:
+    """A fault record within an open episode: pushed only when it rises to a worse severity."""
+    memory = {**last, "status": health.status.value, "fault": health.fault}
+    if SEVERITY_RANK[severity] <= SEVERITY_RANK[Severity(last.get("severity", "warning"))]:
+        return None, memory
+    memory["severity"] = severity.value
+    return ("raised" if last.get("pushed", True) else None), memory
+
+
+def _opened(
+    health: HealthLine,
+    last: dict[str, Any] | None,
+    standing: dict[str, Any],
+    severity: Severity,
+    repeat_window_h: float,
+) -> tuple[Push, dict[str, Any], dict[str, Any]]:
+    """A new fault episode: pushed, or a standing notice when the last one ended within the window."""
+    sensor = health.sensor.value
+    ended = last.get("ended") if last is not None else None
+    if ended is not None and health.since - datetime.fromisoformat(ended) <= timedelta(hours=repeat_window_h):
+        notice = standing.get(sensor) or {"fault": health.fault, "first": ended, "count": 1}
+        notice = {**notice, "fault": health.fault, "last": health.since.isoformat()}
+        notice["count"] = int(notice["count"]) + 1
+        return None, _open_memory(health, severity, pushed=False), {**standing, sensor: notice}
+    remaining = {k: v for k, v in standing.items() if k != sensor}
+    return "raised", _open_memory(health, severity, pushed=True), remaining
+
+
+def standing_now(standing: dict[str, Any], now: datetime, repeat_window_h: float) -> dict[str, Any]:
+    """The standing notices still in force at ``now`` (a sensor free of faults for the window drops out)."""
+    window = timedelta(hours=repeat_window_h)
+    return {
+        sensor: notice
+        for sensor, notice in standing.items()
+        if now - datetime.fromisoformat(notice["last"]) <= window
+    }
+
+
+def _step(alert: Alert) -> str | None:
+    """The step a health alert came from (its records' time), ``None`` for any other alert."""
+    if alert.source != HEALTH_SOURCE:
+        return None
+    stamp = alert.record.get("timestamp")
+    return stamp if isinstance(stamp, str) else None
+
+
+def _members(alert: Alert) -> list[Alert]:
+    group = alert.record.get("group")
+    if not isinstance(group, list):
+        return [alert]
+    return [type(alert).from_json(entry) for entry in group]
+
+
+def merged(first: Alert, second: Alert) -> Alert:
+    """One message for the sensors of one step: each one's message, the worst severity."""
+    members = [*_members(first), *_members(second)]
+    sensors = [member.kind for member in members]
+    worst = max((m.severity for m in members), key=SEVERITY_RANK.__getitem__)
+    what = "ok again" if first.status == "resolved" else "at fault"
+    return dataclasses.replace(
+        first,
+        kind="+".join(sensors),
+        severity=worst,
+        time=min(m.time for m in members),
+        title=f"{first.site}: {len(members)} sensors {what} ({', '.join(sensors)})",
+        message="\n".join(m.message for m in members),
+        record={"timestamp": _step(first), "group": [m.to_json() for m in members]},
+    )
+
+
+def enqueue(outbox: list[dict[str, Any]], alert: Alert) -> list[dict[str, Any]]:
+    """``outbox`` with ``alert`` added: merged into its last alert when both tell sensors of one step.
+
+    Why the outbox: the records of one step may be read in two batches; while the first
+    sensor's alert still waits, the second joins it. One already delivered is not recalled:
+    the next sensor is then a message of its own (the documented limit of grouping).
+    """
+    step = _step(alert)
+    if step is not None and outbox:
+        tail = type(alert).from_json(outbox[-1])
+        if _step(tail) == step and tail.status == alert.status:
+            return [*outbox[:-1], merged(tail, alert).to_json()]
+    return [*outbox, alert.to_json()]
