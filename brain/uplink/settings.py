@@ -198,7 +198,7 @@ class AlertSettings(BaseModel):
     """File holding ``webhook_url``; a relative name is a systemd credential in ``$CREDENTIALS_DIRECTORY``."""
     resume_lookback_h: Annotated[float, Field(gt=0, le=24 * 31)] = 24.0
     """A damaged or unreadable alert cursor resumes with the alerts of this many past hours."""
-    repeat_window_h: Annotated[float, Field(gt=0, le=24 * 31)] = 48.0
+    repeat_window_h: Annotated[float, Field(gt=0, le=24 * 31)] = 72.0
     """A sensor fault that comes back within this many hours of the last one is a standing notice in
     the daily digest, not a new push (docs/fleet.md, "Alert policy")."""
 
