@@ -11,8 +11,10 @@ give (a fan or vent counts as ``on`` above a share of its range, lamps when any 
 and counts what ``brain uplink``'s alerts (``brain/uplink/alerts.py``) would push with their
 default settings (``min_severity = warning``):
 
-- every anomaly record is one push: an episode's start and each severity change are
-  *raised*, its end *resolved*;
+- an anomaly record is one push (an episode's start and each severity change *raised*, its end
+  *resolved*), except where the uplink's alert policy records it only: a warning episode the
+  house is already acting on (the step's relay states) is pushed if it turns critical or is
+  still open after ``quiet_while_acting_h``, and its end only if its start was;
 - sensor health through the uplink's alert policy (``brain/uplink/alert_policy.py``, called
   here, not copied): one push per fault episode and one when the sensor is ok again, the
   sensors of one step in one message, a fault repeating within ``repeat_window_h`` a standing
@@ -62,9 +64,9 @@ from brain.estimator import Estimator, ObservationOrderError
 from brain.names import Severity
 from brain.sources.csv.importer import ImportSummary, iter_csv_observations
 from brain.sources.csv.mapping import load_mapping
-from brain.uplink.alert_policy import enqueue, health_decision
-from brain.uplink.alerts import health_alert
-from brain.uplink.records import HealthLine, read_record
+from brain.uplink.alert_policy import anomaly_decision, enqueue, health_decision, quiet_due
+from brain.uplink.alerts import anomaly_alert, health_alert
+from brain.uplink.records import AnomalyLine, HealthLine, read_record
 from brain.uplink.settings import AlertSettings
 
 FIELD_DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "field"
@@ -150,6 +152,8 @@ class Result:
     site: str
     pushes: list[tuple[datetime, str]] = field(default_factory=list)
     episodes: Counter[str] = field(default_factory=Counter)
+    recorded_only: int = 0
+    """Anomaly records not pushed: the house was already acting (module docstring)."""
     families: int = 0
     verdicts: list[Verdict] = field(default_factory=list)
     truth: list[Interval] = field(default_factory=list)
@@ -295,6 +299,7 @@ def replay(site: Site) -> Result:
     estimator = estimator_for(site, mapping.timezone)
     result = Result(site.name, truth=truth_events(site, zone))
     health_memory: dict[str, Any] = {}
+    episodes: dict[str, Any] = {}
     open_verdicts: dict[str, Verdict] = {}
     seen: set[tuple[str, datetime]] = set()
     seen_rules: set[tuple[str, datetime]] = set()
@@ -309,8 +314,8 @@ def replay(site: Site) -> Result:
             continue
         result.step_s += time.perf_counter() - began
         result.steps += 1
+        episodes = _anomaly_pushes(estimate, status, result, episodes)
         for record in estimate.anomalies:
-            result.pushes.append((record.timestamp, f"anomaly {record.kind.value}"))
             key = (record.kind.value, record.started_at)
             rules_named = [rule.value for rule in getattr(record, "rules", None) or [record.kind]]
             if key not in seen:
@@ -347,6 +352,27 @@ def _watch_criticals(estimator: Estimator, told: list[bool]) -> None:
         return out
 
     families.take = watched
+
+
+def _anomaly_pushes(
+    estimate: Any, status: DeviceStatusV1, result: Result, episodes: dict[str, Any]
+) -> dict[str, Any]:
+    """The anomaly alerts ``brain uplink`` sends (its policy's own functions): a warning episode the
+    house is already acting on is recorded only, unless it turns critical or outlasts
+    ``quiet_while_acting_h``; returns the open episodes (what the anomaly alert cursor keeps)."""
+    devices = json.loads(status.model_dump_json(exclude_none=True))
+    for record in estimate.anomalies:
+        stored = read_record(record.model_dump_json(exclude_none=True).encode())
+        facts = AnomalyLine.of(stored)
+        alert = anomaly_alert(result.site, facts, stored)
+        pushed, episodes = anomaly_decision(facts, stored.data, episodes, devices, alert)
+        if pushed:
+            result.pushes.append((record.timestamp, f"anomaly {record.kind.value}"))
+        else:
+            result.recorded_only += 1
+    due, episodes = quiet_due(episodes, status.timestamp, AlertSettings().quiet_while_acting_h)
+    result.pushes += [(status.timestamp, f"anomaly {entry['kind']} still open") for entry in due]
+    return episodes
 
 
 def _health_pushes(
@@ -449,6 +475,7 @@ def summary(site: Site, result: Result) -> dict[str, Any]:
         "weeks": len(weeks),
         "anomaly_per_week_median": statistics.median(climate) if climate else 0,
         "anomaly_per_week_max": max(climate) if climate else 0,
+        "anomaly_recorded_only": result.recorded_only,
         "pushes_max_day": max(per_day.values()) if per_day else 0,
         "push_kinds": dict(sorted(Counter(kind for _, kind in result.pushes).items())),
         "episodes_started": result.families,
@@ -520,6 +547,7 @@ def _print(figures: dict[str, Any], *, verbose: bool) -> None:
         f"max {figures['anomaly_per_week_max']}"
     )
     print(f"  push kinds: {figures['push_kinds']}")
+    print(f"  anomaly records recorded, not pushed (the house acting): {figures['anomaly_recorded_only']}")
     print(f"  episodes started: {figures['episodes_started']}; per rule: {figures['episodes_per_rule']}")
     print(
         f"  critical conditions: {figures['critical_conditions']}, "

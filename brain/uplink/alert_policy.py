@@ -21,6 +21,15 @@ Sensor health, per sensor (the memory is kept in the ``sensor_health`` alert cur
   **standing notice**: recorded in the cursor and listed in the daily digest, not pushed
   (neither its start nor its end). It stands until the sensor has stayed free of faults for
   the window.
+
+Anomaly episodes (the memory of the open ones is kept in the ``anomalies`` alert cursor):
+
+- a critical record is always pushed at once;
+- a warning episode whose every rule the house is already acting on (:data:`ACTING_WORDS`:
+  ventilation open for ``co2_low``, cooling running for heat, read from the latest device
+  status, positions where present) is **quiet**: recorded (the anomaly stream and Home
+  Assistant show it) but pushed only if it escalates to critical or is still open after
+  ``quiet_while_acting_h``; its end is pushed only if its start was.
 """
 
 from __future__ import annotations
@@ -30,7 +39,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Literal
 
 from brain.names import SEVERITY_RANK, HealthStatus, Severity
-from brain.uplink.records import HealthLine
+from brain.uplink.records import AnomalyLine, HealthLine
 
 if TYPE_CHECKING:  # the alert is built by alerts.py, which imports this module
     from brain.uplink.alerts import Alert
@@ -164,3 +173,116 @@ def enqueue(outbox: list[dict[str, Any]], alert: Alert) -> list[dict[str, Any]]:
         if _step(tail) == step and tail.status == alert.status:
             return [*outbox[:-1], merged(tail, alert).to_json()]
     return [*outbox, alert.to_json()]
+
+
+VENTILATION_WORDS = ("vent", "exhaust", "shutter", "window")
+"""Device names that let outside air in (``vent_fan``, ``exhaust_fans``, ``vent_lee``); a bare
+``fan`` is not among them, as circulation fans move no outside air."""
+COOLING_WORDS = ("pad", "cool", "fog", "mist")
+"""Device names that cool (pad-and-fan, fogging, ``misting``)."""
+ACTING_WORDS: dict[str, tuple[str, ...]] = {
+    "co2_low": VENTILATION_WORDS,
+    "temperature_high": COOLING_WORDS,
+    "vpd_high": COOLING_WORDS,
+}
+"""Per rule, the devices that show the house already acting on it (issue 28, item 2)."""
+MIN_OPEN_PCT = 10.0
+"""A positioned device (DeviceStatusV1 1.1 ``positions``) counts as acting from this opening: a
+vent cracked 2 % for humidity is not the house ventilating."""
+
+
+def acting_devices(rules: list[str], devices: dict[str, Any]) -> list[str]:
+    """The devices acting on every one of ``rules``, or ``[]`` when one rule has none.
+
+    ``devices``: the fields of the latest device status record (``{}`` when none is known).
+    """
+    relays = devices.get("devices")
+    if not isinstance(relays, dict) or not rules:
+        return []
+    positions = devices.get("positions")
+    positions = positions if isinstance(positions, dict) else {}
+    found: list[str] = []
+    for rule in rules:
+        words = ACTING_WORDS.get(rule)
+        if words is None:
+            return []
+        mine = [
+            name for name in relays if any(word in name for word in words) and _on(name, relays, positions)
+        ]
+        if not mine:
+            return []
+        found += [name for name in mine if name not in found]
+    return sorted(found)
+
+
+def _on(name: str, relays: dict[str, Any], positions: dict[str, Any]) -> bool:
+    position = positions.get(name)
+    if isinstance(position, int | float) and not isinstance(position, bool):
+        return float(position) >= MIN_OPEN_PCT
+    return relays.get(name) == "on"
+
+
+EPISODE_MEMORY = timedelta(days=14)
+"""Open episodes are remembered this long after they began, then forgotten (an end record never
+written, a daemon stopped): the cursor stays small. A record of an episode forgotten is taken as
+a start; a chronic condition is one standing record (AnomalyV1 1.2), so this is rare."""
+
+
+def episode_id(anomaly: AnomalyLine) -> str:
+    """An episode's key in the cursor: ``kind|started_at``."""
+    return f"{anomaly.kind.value}|{anomaly.started_at.isoformat()}"
+
+
+def anomaly_decision(
+    anomaly: AnomalyLine,
+    data: dict[str, Any],
+    episodes: dict[str, Any],
+    devices: dict[str, Any],
+    alert: Alert,
+) -> tuple[bool, dict[str, Any]]:
+    """Whether ``anomaly``'s record is pushed, and the open episodes after it.
+
+    ``data``: the stored line (its ``rules``); ``episodes``: episode id -> ``{"pushed", "since",
+    "devices", "alert"}`` for the open episodes; ``devices``: the latest device status record.
+    """
+    key = episode_id(anomaly)
+    oldest = (anomaly.ended_at or anomaly.started_at) - EPISODE_MEMORY
+    episodes = {k: v for k, v in episodes.items() if datetime.fromisoformat(v["since"]) >= oldest}
+    entry = episodes.get(key)
+    if anomaly.ended_at is not None:
+        rest = {k: v for k, v in episodes.items() if k != key}
+        return (entry is None or bool(entry["pushed"])), rest
+    if entry is not None:
+        if entry["pushed"]:
+            return True, episodes
+        if anomaly.severity is Severity.CRITICAL:
+            return True, {**episodes, key: {**entry, "pushed": True}}
+        return False, {**episodes, key: {**entry, "alert": alert.to_json()}}
+    rules = data.get("rules")
+    named = [str(rule) for rule in rules] if isinstance(rules, list) and rules else [anomaly.kind.value]
+    acting = [] if anomaly.severity is Severity.CRITICAL else acting_devices(named, devices)
+    opened = {"pushed": not acting, "since": anomaly.started_at.isoformat(), "devices": acting}
+    if acting:
+        opened["alert"] = alert.to_json()
+    return not acting, {**episodes, key: opened}
+
+
+def quiet_due(
+    episodes: dict[str, Any], now: datetime, quiet_h: float
+) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """The quiet episodes still open ``quiet_h`` after they began, and the open episodes after.
+
+    Each is returned as its alert (:meth:`Alert.to_json`) with a sentence saying why it comes
+    now, and is marked pushed (its end will be pushed too).
+    """
+    out: list[dict[str, Any]] = []
+    after = dict(episodes)
+    for key, entry in episodes.items():
+        if entry["pushed"] or now - datetime.fromisoformat(entry["since"]) < timedelta(hours=quiet_h):
+            continue
+        running = entry["devices"]
+        verb = "is" if len(running) == 1 else "are"
+        note = f" Still open after {quiet_h:g} h although {', '.join(running)} {verb} running."
+        out.append({**entry["alert"], "message": entry["alert"]["message"] + note})
+        after[key] = {k: v for k, v in entry.items() if k != "alert"} | {"pushed": True}
+    return out, after

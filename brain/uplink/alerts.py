@@ -80,7 +80,8 @@ from typing import Any, Literal
 import structlog
 
 from brain.names import SEVERITY_RANK, HealthStatus, SensorKey, Severity
-from brain.uplink.alert_policy import enqueue, health_decision
+from brain.uplink.alert_devices import DeviceWatch
+from brain.uplink.alert_policy import anomaly_decision, enqueue, health_decision, quiet_due
 from brain.uplink.cursor import Cursor, CursorStore, FilePosition, cursor_path
 from brain.uplink.follow import PartIndex, StreamFollower, tidy_after_full_listing
 from brain.uplink.records import AnomalyLine, HealthLine, Record, read_record
@@ -430,6 +431,8 @@ class AlertRunner:
             _warn_if_in_clear(sender.channel)
         self.index = PartIndex(data_root)
         self.index.refresh(full=True)
+        self.devices = DeviceWatch(self.index)
+        """The latest device status: is the house already acting (:mod:`brain.uplink.alert_policy`)."""
         self.sent = 0
         self._streams: list[_Stream] = []
         paths = [cursor_path(data_root, CONSUMER, stream) for stream in STREAMS]
@@ -512,6 +515,7 @@ class AlertRunner:
             self._tidy(state)
             state.store.save(state.cursor, force=True)
             state.follower.close()
+        self.devices.close()
 
     def _idle_s(self) -> float:
         """Until the next poll, or sooner when a waiting channel's back-off ends first.
@@ -532,10 +536,12 @@ class AlertRunner:
         self.index.refresh()
         full_listing = self.index.scans != self._scans
         self._scans = self.index.scans
+        self.devices.read()
         for state in self._streams:
             if full_listing:
                 self._tidy(state)
             self._read(state, stop)
+        self._release_quiet()
         for sender in self.senders:
             self._drain(sender, stop)
 
@@ -589,7 +595,11 @@ class AlertRunner:
     def _alert(self, facts: AnomalyLine | HealthLine, record: Record, cursor: Cursor) -> bool:
         """Queue the record's alert, if any, on every channel; True if one was queued."""
         if isinstance(facts, AnomalyLine):
-            return self._queue(cursor, anomaly_alert(self.site, facts, record), record)
+            told = anomaly_alert(self.site, facts, record)
+            episodes = cursor.state.get("episodes", {})
+            pushed, episodes = anomaly_decision(facts, record.data, episodes, self.devices.latest, told)
+            cursor.state = {**cursor.state, "episodes": episodes}
+            return self._queue(cursor, told, record) if pushed else True  # True: saved with the cursor
         sensor = facts.sensor.value
         if self.sensors is not None and sensor not in self.sensors:
             return False
@@ -600,6 +610,20 @@ class AlertRunner:
         alert = health_alert(self.site, facts, record, last) if push else None
         cursor.state = {**cursor.state, "sensors": {**sensors, sensor: remembered}, "standing": standing}
         return alert is not None and self._queue(cursor, alert, record)
+
+    def _release_quiet(self) -> None:
+        """Push the quiet episodes (the house acting) still open after ``quiet_while_acting_h``."""
+        state, now = self._streams[0], self.devices.time
+        episodes = state.cursor.state.get("episodes", {})
+        if now is None or not episodes:
+            return
+        due, after = quiet_due(episodes, now, self.settings.quiet_while_acting_h)
+        if not due:
+            return
+        state.cursor.state = {**state.cursor.state, "episodes": after}
+        for entry in due:
+            self._queue(state.cursor, Alert.from_json(entry), Record(entry["record"], now))
+        state.store.save(state.cursor, force=True)
 
     def _queue(self, cursor: Cursor, alert: Alert, record: Record) -> bool:
         if SEVERITY_RANK[alert.severity] < SEVERITY_RANK[self.settings.min_severity]:

@@ -201,6 +201,9 @@ class AlertSettings(BaseModel):
     repeat_window_h: Annotated[float, Field(gt=0, le=24 * 31)] = 72.0
     """A sensor fault that comes back within this many hours of the last one is a standing notice in
     the daily digest, not a new push (docs/fleet.md, "Alert policy")."""
+    quiet_while_acting_h: Annotated[float, Field(ge=0, le=24 * 7)] = 2.0
+    """A warning episode the house is already acting on (vents open for low CO2, cooling for heat)
+    is pushed only if it turns critical or is still open after this many hours."""
 
     @model_validator(mode="after")
     def _one_url_source(self) -> AlertSettings:
