@@ -205,7 +205,11 @@ def _serve(
     workers = [Worker("uplink", lambda: uplink.run(stop, exit_when_drained=exit_when_drained))]
     if channels(alert_settings):
         alerts = AlertRunner(
-            settings.data_root, settings.site_id, alert_settings, sensors=settings.uplink.sensors
+            settings.data_root,
+            settings.site_id,
+            alert_settings,
+            sensors=settings.uplink.sensors,
+            timezone=settings.timezone,
         )
         workers.append(Worker("alerts", lambda: alerts.run(stop)))
     status = _run_until_stopped(workers, stop, may_finish="uplink" if exit_when_drained else None)

@@ -76,6 +76,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, Literal
+from zoneinfo import ZoneInfo
 
 import structlog
 
@@ -83,6 +84,7 @@ from brain.names import SEVERITY_RANK, HealthStatus, SensorKey, Severity
 from brain.uplink.alert_devices import DeviceWatch
 from brain.uplink.alert_policy import anomaly_decision, enqueue, health_decision, quiet_due
 from brain.uplink.cursor import Cursor, CursorStore, FilePosition, cursor_path
+from brain.uplink.digest import day_digest, digest_message, due_day
 from brain.uplink.follow import PartIndex, StreamFollower, tidy_after_full_listing
 from brain.uplink.records import AnomalyLine, HealthLine, Record, read_record
 from brain.uplink.settings import AlertSettings, is_loopback, masked_url
@@ -415,8 +417,13 @@ class AlertRunner:
         retry_s: float = 5.0,
         monotonic: Callable[[], float] = time.monotonic,
         now: Callable[[], datetime] = lambda: datetime.now(UTC),
+        timezone: str = "UTC",
     ) -> None:
         self.site = site
+        self.data_root = data_root
+        self.zone = ZoneInfo(timezone)
+        """The site's time zone: the daily digest's day and hour (:mod:`brain.uplink.digest`)."""
+        self._now = now
         self.settings = settings
         self.poll_s = poll_s
         self.retry_s = retry_s
@@ -542,6 +549,7 @@ class AlertRunner:
                 self._tidy(state)
             self._read(state, stop)
         self._release_quiet()
+        self._digest()
         for sender in self.senders:
             self._drain(sender, stop)
 
@@ -624,6 +632,39 @@ class AlertRunner:
         for entry in due:
             self._queue(state.cursor, Alert.from_json(entry), Record(entry["record"], now))
         state.store.save(state.cursor, force=True)
+
+    def _digest(self) -> None:
+        """Queue the day's digest once it is due; the day told is saved with it in one cursor write.
+
+        A cursor that has told no day yet (a first start, an upgrade) starts from the day due now,
+        unsent: the first digest is the next day's, never one of a day before the installation.
+        """
+        state = self._streams[0]
+        if not self.settings.digest or not self.senders:
+            return
+        told = state.cursor.state.get("digest_day")
+        day = due_day(self._now(), self.zone, self.settings.digest_hour, told)
+        if day is None:
+            return
+        if told is None:
+            state.cursor.state = {**state.cursor.state, "digest_day": day.isoformat()}
+            state.store.save(state.cursor, force=True)
+            return
+        digest, episodes = day_digest(self.data_root, day, self.zone, self.settings.digest_band_c)
+        standing = self._streams[1].cursor.state.get("standing", {})
+        title, text, body = digest_message(self.site, digest, episodes, standing)
+        end = datetime.combine(day + timedelta(days=1), datetime.min.time(), self.zone)
+        alert = Alert(
+            self.site, "digest", "daily", "raised", Severity.INFO, end.isoformat(), title, text, body
+        )
+        outbox: dict[str, list[Any]] = state.cursor.state.get("outbox", {})
+        state.cursor.state = {
+            **state.cursor.state,
+            "digest_day": day.isoformat(),
+            "outbox": {s.channel.name: enqueue(outbox.get(s.channel.name, []), alert) for s in self.senders},
+        }
+        state.store.save(state.cursor, force=True)
+        log.info("uplink_alerts_digest_queued", day=day.isoformat())
 
     def _queue(self, cursor: Cursor, alert: Alert, record: Record) -> bool:
         if SEVERITY_RANK[alert.severity] < SEVERITY_RANK[self.settings.min_severity]:
