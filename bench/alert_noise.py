@@ -365,7 +365,7 @@ def _anomaly_pushes(
         stored = read_record(record.model_dump_json(exclude_none=True).encode())
         facts = AnomalyLine.of(stored)
         alert = anomaly_alert(result.site, facts, stored)
-        pushed, episodes = anomaly_decision(facts, stored.data, episodes, devices, alert)
+        pushed, episodes = anomaly_decision(facts, stored.data, episodes, devices, alert.to_json())
         if pushed:
             result.pushes.append((record.timestamp, f"anomaly {record.kind.value}"))
         else:
@@ -397,7 +397,7 @@ def _health_pushes(
         )
         alert = health_alert(result.site, facts, stored, last) if push else None
         if alert is not None:
-            outbox = enqueue(outbox, alert)
+            outbox = enqueue(outbox, alert.to_json())
         _verdict(record, result, open_verdicts)
     result.pushes += [
         (datetime.fromisoformat(entry["time"]), f"health {entry['status']}") for entry in outbox

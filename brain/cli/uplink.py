@@ -197,6 +197,7 @@ def _serve(
         settings=settings.uplink,
         cadence=Cadence(settings.poll_interval_s, settings.base_cycle_s),
         version=version("brain"),
+        timezone=settings.timezone,
     )
     stop = threading.Event()
     uplink = Uplink(plan, Credentials(password))

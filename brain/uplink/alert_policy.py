@@ -34,15 +34,11 @@ Anomaly episodes (the memory of the open ones is kept in the ``anomalies`` alert
 
 from __future__ import annotations
 
-import dataclasses
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal
 
 from brain.names import SEVERITY_RANK, HealthStatus, Severity
 from brain.uplink.records import AnomalyLine, HealthLine
-
-if TYPE_CHECKING:  # the alert is built by alerts.py, which imports this module
-    from brain.uplink.alerts import Alert
 
 HEALTH_SOURCE = "sensor_health"
 Push = Literal["raised", "resolved"] | None
@@ -128,51 +124,52 @@ def standing_now(standing: dict[str, Any], now: datetime, repeat_window_h: float
     }
 
 
-def _step(alert: Alert) -> str | None:
+def _step(entry: dict[str, Any]) -> str | None:
     """The step a health alert came from (its records' time), ``None`` for any other alert."""
-    if alert.source != HEALTH_SOURCE:
+    if entry.get("source") != HEALTH_SOURCE:
         return None
-    stamp = alert.record.get("timestamp")
+    stamp = entry.get("record", {}).get("timestamp")
     return stamp if isinstance(stamp, str) else None
 
 
-def _members(alert: Alert) -> list[Alert]:
-    group = alert.record.get("group")
-    if not isinstance(group, list):
-        return [alert]
-    return [type(alert).from_json(entry) for entry in group]
+def _members(entry: dict[str, Any]) -> list[dict[str, Any]]:
+    group = entry.get("record", {}).get("group")
+    return list(group) if isinstance(group, list) else [entry]
 
 
-def merged(first: Alert, second: Alert) -> Alert:
-    """One message for the sensors of one step: each one's message, the worst severity."""
+def merged(first: dict[str, Any], second: dict[str, Any]) -> dict[str, Any]:
+    """One message for the sensors of one step: each one's message, the worst severity.
+
+    Alerts as kept in an outbox (``Alert.to_json``): alerts.py builds them and imports this module.
+    """
     members = [*_members(first), *_members(second)]
-    sensors = [member.kind for member in members]
-    worst = max((m.severity for m in members), key=SEVERITY_RANK.__getitem__)
-    what = "ok again" if first.status == "resolved" else "at fault"
-    return dataclasses.replace(
-        first,
-        kind="+".join(sensors),
-        severity=worst,
-        time=min(m.time for m in members),
-        title=f"{first.site}: {len(members)} sensors {what} ({', '.join(sensors)})",
-        message="\n".join(m.message for m in members),
-        record={"timestamp": _step(first), "group": [m.to_json() for m in members]},
-    )
+    sensors = [member["kind"] for member in members]
+    worst = max((Severity(m["severity"]) for m in members), key=SEVERITY_RANK.__getitem__)
+    what = "ok again" if first["status"] == "resolved" else "at fault"
+    return {
+        **first,
+        "kind": "+".join(sensors),
+        "severity": worst.value,
+        "time": min(m["time"] for m in members),
+        "title": f"{first['site']}: {len(members)} sensors {what} ({', '.join(sensors)})",
+        "message": "\n".join(m["message"] for m in members),
+        "record": {"timestamp": _step(first), "group": members},
+    }
 
 
-def enqueue(outbox: list[dict[str, Any]], alert: Alert) -> list[dict[str, Any]]:
-    """``outbox`` with ``alert`` added: merged into its last alert when both tell sensors of one step.
+def enqueue(outbox: list[dict[str, Any]], entry: dict[str, Any]) -> list[dict[str, Any]]:
+    """``outbox`` with the alert ``entry`` (``Alert.to_json``) added, merged into a same-step one.
 
     Why the outbox: the records of one step may be read in two batches; while the first
     sensor's alert still waits, the second joins it. One already delivered is not recalled:
     the next sensor is then a message of its own (the documented limit of grouping).
     """
-    step = _step(alert)
+    step = _step(entry)
     if step is not None and outbox:
-        tail = type(alert).from_json(outbox[-1])
-        if _step(tail) == step and tail.status == alert.status:
-            return [*outbox[:-1], merged(tail, alert).to_json()]
-    return [*outbox, alert.to_json()]
+        tail = outbox[-1]
+        if _step(tail) == step and tail["status"] == entry["status"]:
+            return [*outbox[:-1], merged(tail, entry)]
+    return [*outbox, entry]
 
 
 VENTILATION_WORDS = ("vent", "exhaust", "shutter", "window")
@@ -238,7 +235,7 @@ def anomaly_decision(
     data: dict[str, Any],
     episodes: dict[str, Any],
     devices: dict[str, Any],
-    alert: Alert,
+    alert: dict[str, Any],
 ) -> tuple[bool, dict[str, Any]]:
     """Whether ``anomaly``'s record is pushed, and the open episodes after it.
 
@@ -257,13 +254,13 @@ def anomaly_decision(
             return True, episodes
         if anomaly.severity is Severity.CRITICAL:
             return True, {**episodes, key: {**entry, "pushed": True}}
-        return False, {**episodes, key: {**entry, "alert": alert.to_json()}}
+        return False, {**episodes, key: {**entry, "alert": alert}}
     rules = data.get("rules")
     named = [str(rule) for rule in rules] if isinstance(rules, list) and rules else [anomaly.kind.value]
     acting = [] if anomaly.severity is Severity.CRITICAL else acting_devices(named, devices)
     opened = {"pushed": not acting, "since": anomaly.started_at.isoformat(), "devices": acting}
     if acting:
-        opened["alert"] = alert.to_json()
+        opened["alert"] = alert
     return not acting, {**episodes, key: opened}
 
 

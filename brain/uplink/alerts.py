@@ -605,7 +605,9 @@ class AlertRunner:
         if isinstance(facts, AnomalyLine):
             told = anomaly_alert(self.site, facts, record)
             episodes = cursor.state.get("episodes", {})
-            pushed, episodes = anomaly_decision(facts, record.data, episodes, self.devices.latest, told)
+            pushed, episodes = anomaly_decision(
+                facts, record.data, episodes, self.devices.latest, told.to_json()
+            )
             cursor.state = {**cursor.state, "episodes": episodes}
             return self._queue(cursor, told, record) if pushed else True  # True: saved with the cursor
         sensor = facts.sensor.value
@@ -661,7 +663,9 @@ class AlertRunner:
         state.cursor.state = {
             **state.cursor.state,
             "digest_day": day.isoformat(),
-            "outbox": {s.channel.name: enqueue(outbox.get(s.channel.name, []), alert) for s in self.senders},
+            "outbox": {
+                s.channel.name: enqueue(outbox.get(s.channel.name, []), alert.to_json()) for s in self.senders
+            },
         }
         state.store.save(state.cursor, force=True)
         log.info("uplink_alerts_digest_queued", day=day.isoformat())
@@ -675,7 +679,9 @@ class AlertRunner:
         outbox: dict[str, list[Any]] = cursor.state.get("outbox", {})
         cursor.state = {
             **cursor.state,
-            "outbox": {s.channel.name: enqueue(outbox.get(s.channel.name, []), alert) for s in self.senders},
+            "outbox": {
+                s.channel.name: enqueue(outbox.get(s.channel.name, []), alert.to_json()) for s in self.senders
+            },
         }
         return True
 

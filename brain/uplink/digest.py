@@ -16,7 +16,7 @@ day's. Deterministic: the same records give the same text.
 
 from __future__ import annotations
 
-import gzip
+import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
@@ -27,7 +27,9 @@ from zoneinfo import ZoneInfo
 from brain.episodes import DailyDigest, Episode, EpisodeKey, daily_digest, episode_key
 from brain.layout import run_dir_name, stream_parts
 from brain.names import SensorKey
+from brain.uplink.cursor import cursor_path, read_cursor
 from brain.uplink.records import AnomalyLine, Record, read_record
+from brain.uplink.settings import AlertSettings
 
 ANOMALY_DAYS = 14
 """Days of anomaly records read before the digest's day: an episode open since then is paired
@@ -61,10 +63,17 @@ def due_day(now: datetime, zone: ZoneInfo, hour: int, told: str | None) -> date 
 
 
 def _records(data_root: Path, stream: str, day: date) -> Iterator[Record]:
-    """The records of ``stream`` in the run directory of ``day``; damaged lines passed over."""
+    """The records of ``stream`` in the run directory of ``day``; damaged lines passed over.
+
+    Compressed parts are not read: a start must not decompress history (issue 24), and the day
+    told is yesterday, which retention compresses only after ``compress_after_days`` (7 by
+    default). An episode that began in a compressed day is told from its first plain record.
+    """
     for part in stream_parts(data_root / run_dir_name(day), stream):
+        if part.compressed:
+            continue
         try:
-            with gzip.open(part.path, "rb") if part.compressed else part.path.open("rb") as handle:
+            with part.path.open("rb") as handle:
                 for line in handle:
                     try:
                         yield read_record(line)
@@ -182,3 +191,41 @@ def _episode(episode: Episode) -> dict[str, Any]:
         "started_at": episode.started_at.isoformat(),
         "ended_at": None if episode.ended_at is None else episode.ended_at.isoformat(),
     }
+
+
+class DigestTopic:
+    """The digest for Home Assistant: a retained topic, ``<prefix>/<site>/digest`` (docs/fleet.md).
+
+    Why not once per day across restarts, as on ntfy: a retained message is a state, not a
+    push; the latest due day's digest is published at start (and again on every connection, as
+    a broker without persistence forgets retained messages), then each day at ``digest_hour``.
+    The standing notices are read from the ``sensor_health`` alert cursor when there is one.
+    """
+
+    def __init__(self, data_root: Path, site: str, timezone: str, settings: AlertSettings) -> None:
+        self.data_root = data_root
+        self.site = site
+        self.zone = ZoneInfo(timezone)
+        self.settings = settings
+        self.day: str | None = None
+        self.payload: bytes | None = None
+
+    def due(self, now: datetime) -> bytes | None:
+        """The payload to publish now (a new day's digest), or ``None``."""
+        if not self.settings.digest:
+            return None
+        day = due_day(now, self.zone, self.settings.digest_hour, self.day)
+        if day is None:
+            return None
+        digest, episodes = day_digest(self.data_root, day, self.zone, self.settings.digest_band_c)
+        _, _, body = digest_message(self.site, digest, episodes, self._standing())
+        self.day, self.payload = day.isoformat(), json.dumps(body).encode()
+        return self.payload
+
+    def _standing(self) -> dict[str, Any]:
+        try:
+            cursor = read_cursor(cursor_path(self.data_root, "alerts", "sensor_health"))
+        except (OSError, ValueError):
+            return {}
+        standing = cursor.state.get("standing") if cursor is not None else None
+        return standing if isinstance(standing, dict) else {}

@@ -123,6 +123,7 @@ def discovery_configs(
     sensors: list[SensorKey],
     cadence: Cadence,
     version: str,
+    digest: bool = False,
 ) -> list[tuple[str, bytes]]:
     """Every entity's ``(config topic, config payload)``, in a fixed order."""
     node = node_id(site)
@@ -149,6 +150,8 @@ def discovery_configs(
         configs.append(("binary_sensor", _sensor_problem(sensor, topics, cadence.state_expiry_s)))
     configs.append(("binary_sensor", _anomaly_problem(topics, cadence.every_poll_expiry_s)))
     configs.append(("event", _anomaly_event(topics)))
+    if digest:
+        configs.append(("sensor", _digest_sensor(topics)))
     out = []
     for component, config in configs:
         object_id = config.pop("object")
@@ -199,6 +202,23 @@ def _anomaly_problem(topics: Topics, expire_after_s: int) -> dict[str, Any]:
         "json_attributes_topic": topics.anomaly_active,
         "json_attributes_template": "{{ {'episodes': value_json.episodes} | to_json }}",
         "expire_after": expire_after_s,
+    }
+
+
+def _digest_sensor(topics: Topics) -> dict[str, Any]:
+    """The daily digest: the day's 24 h mean as the state, the whole digest as attributes.
+
+    No ``expire_after``: the digest comes once a day, retained; its ``day`` attribute says which.
+    """
+    return {
+        "object": "daily_digest",
+        "name": "Daily digest",
+        "device_class": "temperature",
+        "unit_of_measurement": "°C",
+        "state_topic": topics.digest,
+        "value_template": "{{ value_json.mean_c }}",
+        "json_attributes_topic": topics.digest,
+        "json_attributes_template": "{{ value_json | to_json }}",
     }
 
 

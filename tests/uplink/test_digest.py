@@ -5,11 +5,17 @@ from __future__ import annotations
 import threading
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from brain.contracts import StateV1
 from brain.storage import DatasetWriter
 from brain.uplink.alerts import AlertRunner
+from brain.uplink.discovery import Cadence
+from brain.uplink.publisher import Credentials
+from brain.uplink.service import Uplink, UplinkPlan
+from brain.uplink.settings import UplinkSettings
 from tests.factories import T0, state_payload
+from tests.uplink.broker import Broker
 from tests.uplink.test_alerts import Catcher, anomaly, catcher, health, hooks, ntfy, settings, write
 
 __all__ = ["catcher"]  # the fixture, used by name
@@ -87,3 +93,45 @@ def test_no_digest_when_it_is_off(data_root: Path, writer: DatasetWriter, catche
     clock[0] = datetime(2026, 6, 3, 7, 30, tzinfo=UTC)
     quiet.turn()
     assert hooks(catcher.requests) == []
+
+
+def test_home_assistant_gets_the_digest_on_a_retained_topic_with_a_discovery_sensor(
+    data_root: Path, writer: DatasetWriter, broker: Broker, subscribe: Any
+) -> None:
+    _a_day(writer)
+    writer.flush()
+    clock = [datetime(2026, 6, 2, 7, 30, tzinfo=UTC)]
+    plan = UplinkPlan(
+        data_root=data_root,
+        site="greenhouse-1",
+        settings=UplinkSettings(host="127.0.0.1", port=broker.port),
+        cadence=Cadence(poll_interval_s=60, base_cycle_s=900),
+        version="test",
+        timezone="UTC",
+    )
+    uplink = Uplink(plan, Credentials(None), now=lambda: clock[0])
+    stop = threading.Event()
+    thread = threading.Thread(target=uplink.run, args=(stop,))
+    thread.start()
+    try:
+        topics = ("brain/greenhouse-1/live/digest", "homeassistant/sensor/+/daily_digest/config")
+        probe = subscribe(*topics, client_id="probe")
+        probe.wait_for(lambda: len(probe.messages) >= 2, timeout=30)
+        late = subscribe(*topics, client_id="home-assistant")
+        late.wait_for(lambda: len(late.messages) >= 2, timeout=30)
+        assert all(m.retain for m in late.messages)  # there for a Home Assistant that comes later
+        config = next(m.json() for m in late.messages if m.topic.endswith("/config"))
+        assert (config["state_topic"], config["unique_id"]) == (
+            "brain/greenhouse-1/live/digest",
+            "brain_greenhouse-1_daily_digest",
+        )
+        digest = next(m.json() for m in late.messages if m.topic == "brain/greenhouse-1/live/digest")
+        assert (digest["day"], digest["mean_c"], digest["hours_outside"]) == ("2026-06-01", 25.94, 11.75)
+        assert digest["sensors_to_check"] == {"co2_ppm": "stuck_at"}
+        clock[0] = datetime(2026, 6, 3, 7, 0, tzinfo=UTC)  # the next day's digest replaces it
+        late.wait_for(
+            lambda: any(m.json().get("day") == "2026-06-02" for m in late.on("/live/digest")), timeout=30
+        )
+    finally:
+        stop.set()
+        thread.join(timeout=30)
