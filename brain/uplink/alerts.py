@@ -84,7 +84,7 @@ from brain.names import SEVERITY_RANK, HealthStatus, SensorKey, Severity
 from brain.uplink.alert_devices import DeviceWatch
 from brain.uplink.alert_policy import anomaly_decision, enqueue, health_decision, quiet_due
 from brain.uplink.cursor import Cursor, CursorStore, FilePosition, cursor_path
-from brain.uplink.digest import day_digest, digest_message, due_day
+from brain.uplink.digest import DIGEST_SOURCE, day_digest, digest_message, due_day
 from brain.uplink.follow import PartIndex, StreamFollower, tidy_after_full_listing
 from brain.uplink.records import AnomalyLine, HealthLine, Record, read_record
 from brain.uplink.settings import AlertSettings, is_loopback, masked_url
@@ -321,6 +321,8 @@ class NtfyChannel(Channel):
         """POST to the topic URL; header values kept ASCII (HTTP headers are Latin-1)."""
         tags = "white_check_mark" if alert.status == "resolved" else _NTFY_TAGS[alert.severity]
         priority = "3" if alert.status == "resolved" else _NTFY_PRIORITY[alert.severity]
+        if alert.source == DIGEST_SOURCE:  # read once a day, not an alarm: ntfy's low priority, no sound
+            tags, priority = "spiral_calendar", "2"
         title = alert.title.encode("ascii", "replace").decode()
         headers = {"Title": title, "Priority": priority, "Tags": tags}
         return urllib.request.Request(self.url, data=alert.message.encode(), headers=headers, method="POST")
@@ -657,7 +659,7 @@ class AlertRunner:
         title, text, body = digest_message(self.site, digest, episodes, standing)
         end = datetime.combine(day + timedelta(days=1), datetime.min.time(), self.zone)
         alert = Alert(
-            self.site, "digest", "daily", "raised", Severity.INFO, end.isoformat(), title, text, body
+            self.site, DIGEST_SOURCE, "daily", "raised", Severity.INFO, end.isoformat(), title, text, body
         )
         outbox: dict[str, list[Any]] = state.cursor.state.get("outbox", {})
         state.cursor.state = {

@@ -31,6 +31,8 @@ from brain.uplink.cursor import cursor_path, read_cursor
 from brain.uplink.records import AnomalyLine, Record, read_record
 from brain.uplink.settings import AlertSettings
 
+DIGEST_SOURCE = "digest"
+"""The digest's ``source`` on ntfy and the webhook (an alert's is its stream)."""
 ANOMALY_DAYS = 14
 """Days of anomaly records read before the digest's day: an episode open since then is paired
 from its start (the alert cursor remembers open episodes as long)."""

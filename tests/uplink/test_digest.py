@@ -71,7 +71,8 @@ def test_one_digest_per_day_at_its_hour_with_the_days_figures_never_repeated_by_
     assert "24 h mean 25.9 C (min 20.0, max 32.0), 11.8 h outside 15-30 C;" in digest["message"]
     assert digest["message"].endswith("Standing: none.")
     (told,) = ntfy(catcher.requests)
-    assert told["headers"]["Priority"] == "3" and told["body"].decode() == digest["message"]
+    assert (told["headers"]["Priority"], told["headers"]["Tags"]) == ("2", "spiral_calendar")  # no sound
+    assert told["body"].decode() == digest["message"]
     stop = threading.Event()
     stop.set()
     first.run(stop)
