@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import threading
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from brain.contracts import StateV1
 from brain.storage import DatasetWriter
 from brain.uplink.alerts import AlertRunner
+from brain.uplink.digest import day_digest, digest_message
 from brain.uplink.discovery import Cadence
 from brain.uplink.publisher import Credentials
 from brain.uplink.service import Uplink, UplinkPlan
@@ -136,3 +138,23 @@ def test_home_assistant_gets_the_digest_on_a_retained_topic_with_a_discovery_sen
     finally:
         stop.set()
         thread.join(timeout=30)
+
+
+def test_the_digest_lists_standing_notices_of_sensors_and_of_standing_episodes(
+    data_root: Path, writer: DatasetWriter
+) -> None:
+    _a_day(writer)
+    chronic = anomaly(60, kind="vpd_high").model_copy(
+        update={"schema_version": "1.2", "standing": True, "metric": "vpd_kpa"}
+    )
+    write(writer, chronic)
+    digest, episodes = day_digest(data_root, date(2026, 6, 1), ZoneInfo("UTC"), (15.0, 30.0))
+    sensors = {"par_umol_m2_s": {"fault": "stuck_at", "first": "2026-05-30T11:05:00+00:00", "count": 4}}
+    _, text, body = digest_message("greenhouse-1", digest, episodes, sensors)
+    assert text.endswith(
+        "Standing: par_umol_m2_s stuck_at (4 times since 2026-05-30T11:05); "
+        "vpd_high (a standing condition since 06-01 01:00)."
+    )
+    assert body["standing"] == sensors
+    _, quiet, _ = digest_message("greenhouse-1", digest, set(), {})
+    assert quiet.endswith("Standing: none.")
