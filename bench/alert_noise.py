@@ -11,13 +11,14 @@ give (a fan or vent counts as ``on`` above a share of its range, lamps when any 
 and counts what ``brain uplink``'s alerts (``brain/uplink/alerts.py``) would push with their
 default settings (``min_severity = warning``):
 
-- every anomaly record is one push: an episode's start and each severity change are
-  *raised*, its end *resolved*;
-- a sensor whose (status, fault) leaves or returns to ``ok`` is one push.
-
-A second count tells sensor health as one message per fault found and one when the sensor is
-trusted again (not its recovery period, and the sensors found at one step together): the
-uplink's health alerts are not the estimator's to change, but that is what they would cost.
+- an anomaly record is one push (an episode's start and each severity change *raised*, its end
+  *resolved*), except where the uplink's alert policy records it only: a warning episode the
+  house is already acting on (the step's relay states) is pushed if it turns critical or is
+  still open after ``quiet_while_acting_h``, and its end only if its start was;
+- sensor health through the uplink's alert policy (``brain/uplink/alert_policy.py``, called
+  here, not copied): one push per fault episode and one when the sensor is ok again, the
+  sensors of one step in one message, a fault repeating within ``repeat_window_h`` a standing
+  notice (no push).
 
 Per site: pushes per 7-day week (median and max, over the whole weeks of the log), the most
 in one local day, the anomaly episodes per rule, and how late each critical condition was
@@ -60,9 +61,13 @@ import structlog
 
 from brain.contracts import DeviceStatusV1, ObservationV1, RelayState, SensorFault
 from brain.estimator import Estimator, ObservationOrderError
-from brain.names import HealthStatus, Severity
+from brain.names import Severity
 from brain.sources.csv.importer import ImportSummary, iter_csv_observations
 from brain.sources.csv.mapping import load_mapping
+from brain.uplink.alert_policy import anomaly_decision, enqueue, health_decision, quiet_due
+from brain.uplink.alerts import anomaly_alert, health_alert
+from brain.uplink.records import AnomalyLine, HealthLine, read_record
+from brain.uplink.settings import AlertSettings
 
 FIELD_DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "field"
 WEEK = timedelta(days=7)
@@ -146,9 +151,9 @@ class Result:
 
     site: str
     pushes: list[tuple[datetime, str]] = field(default_factory=list)
-    grouped: list[tuple[datetime, str]] = field(default_factory=list)
-    """The pushes if sensor health were told one message per fault episode (module docstring)."""
     episodes: Counter[str] = field(default_factory=Counter)
+    recorded_only: int = 0
+    """Anomaly records not pushed: the house was already acting (module docstring)."""
     families: int = 0
     verdicts: list[Verdict] = field(default_factory=list)
     truth: list[Interval] = field(default_factory=list)
@@ -293,7 +298,8 @@ def replay(site: Site) -> Result:
     zone = ZoneInfo(mapping.timezone)
     estimator = estimator_for(site, mapping.timezone)
     result = Result(site.name, truth=truth_events(site, zone))
-    last_health: dict[str, tuple[HealthStatus, SensorFault, Severity]] = {}
+    health_memory: dict[str, Any] = {}
+    episodes: dict[str, Any] = {}
     open_verdicts: dict[str, Verdict] = {}
     seen: set[tuple[str, datetime]] = set()
     seen_rules: set[tuple[str, datetime]] = set()
@@ -308,9 +314,8 @@ def replay(site: Site) -> Result:
             continue
         result.step_s += time.perf_counter() - began
         result.steps += 1
+        episodes = _anomaly_pushes(estimate, status, result, episodes)
         for record in estimate.anomalies:
-            result.pushes.append((record.timestamp, f"anomaly {record.kind.value}"))
-            result.grouped.append((record.timestamp, f"anomaly {record.kind.value}"))
             key = (record.kind.value, record.started_at)
             rules_named = [rule.value for rule in getattr(record, "rules", None) or [record.kind]]
             if key not in seen:
@@ -323,7 +328,7 @@ def replay(site: Site) -> Result:
             if record.severity is Severity.CRITICAL and record.ended_at is None and not told_wrapped:
                 told.append(True)  # no family layer: every critical record is pushed as it comes
         if estimate.health_changed:
-            _health_pushes(estimate, result, last_health, open_verdicts)
+            _health_pushes(estimate, result, health_memory, open_verdicts)
     result.critical_told = told
     return result
 
@@ -349,47 +354,72 @@ def _watch_criticals(estimator: Estimator, told: list[bool]) -> None:
     families.take = watched
 
 
+def _anomaly_pushes(
+    estimate: Any, status: DeviceStatusV1, result: Result, episodes: dict[str, Any]
+) -> dict[str, Any]:
+    """The anomaly alerts ``brain uplink`` sends (its policy's own functions): a warning episode the
+    house is already acting on is recorded only, unless it turns critical or outlasts
+    ``quiet_while_acting_h``; returns the open episodes (what the anomaly alert cursor keeps)."""
+    devices = json.loads(status.model_dump_json(exclude_none=True))
+    for record in estimate.anomalies:
+        stored = read_record(record.model_dump_json(exclude_none=True).encode())
+        facts = AnomalyLine.of(stored)
+        alert = anomaly_alert(result.site, facts, stored)
+        pushed, episodes = anomaly_decision(facts, stored.data, episodes, devices, alert.to_json())
+        if pushed:
+            result.pushes.append((record.timestamp, f"anomaly {record.kind.value}"))
+        else:
+            result.recorded_only += 1
+    due, episodes = quiet_due(episodes, status.timestamp, AlertSettings().quiet_while_acting_h)
+    result.pushes += [(status.timestamp, f"anomaly {entry['kind']} still open") for entry in due]
+    return episodes
+
+
 def _health_pushes(
     estimate: Any,
     result: Result,
-    last: dict[str, tuple[HealthStatus, SensorFault, Severity]],
+    memory: dict[str, Any],
     open_verdicts: dict[str, Verdict],
 ) -> None:
-    """The health alerts ``brain uplink`` would send, and the fault verdicts."""
+    """The health alerts ``brain uplink`` sends (its policy's own functions), and the fault verdicts.
+
+    ``memory``: what the uplink's ``sensor_health`` alert cursor keeps (``sensors``, ``standing``);
+    the step's alerts go through one outbox, as the uplink reads a step's records before it sends.
+    """
+    outbox: list[dict[str, Any]] = []
     for record in estimate.sensor_health:
-        sensor = record.sensor.value
-        before = last.get(sensor)
-        if before is not None and (before[0], before[1]) == (record.status, record.fault):
-            continue
-        if record.status is HealthStatus.OK:
-            if before is not None and before[0] is not HealthStatus.OK:
-                result.pushes.append((record.timestamp, f"health {sensor} ok"))
-                _group(result, record.timestamp, "health ok")
-            last[sensor] = (record.status, record.fault, before[2] if before else Severity.WARNING)
-        else:
-            severity = Severity.CRITICAL if record.status is HealthStatus.FAULTY else Severity.WARNING
-            result.pushes.append((record.timestamp, f"health {sensor} {record.fault.value}"))
-            last[sensor] = (record.status, record.fault, severity)
-        faulty = record.fault is not SensorFault.NONE
-        verdict = open_verdicts.get(sensor)
-        if faulty and verdict is not None and verdict.fault != record.fault.value:
-            verdict.end = record.timestamp  # another fault: a verdict of its own
-            verdict = None
-        if faulty and verdict is None:
-            statistic = record.evidence.statistic if record.evidence else "-"
-            verdict = Verdict(sensor, record.fault.value, record.since, record.timestamp, statistic=statistic)
-            open_verdicts[sensor] = verdict
-            result.verdicts.append(verdict)
-            _group(result, record.timestamp, "health fault")
-        elif not faulty and verdict is not None:
-            verdict.end = record.timestamp
-            del open_verdicts[sensor]
+        stored = read_record(record.model_dump_json(exclude_none=True).encode())
+        facts = HealthLine.of(stored)
+        sensors = memory.setdefault("sensors", {})
+        last = sensors.get(facts.sensor.value)
+        push, sensors[facts.sensor.value], memory["standing"] = health_decision(
+            facts, last, memory.get("standing", {}), AlertSettings().repeat_window_h
+        )
+        alert = health_alert(result.site, facts, stored, last) if push else None
+        if alert is not None:
+            outbox = enqueue(outbox, alert.to_json())
+        _verdict(record, result, open_verdicts)
+    result.pushes += [
+        (datetime.fromisoformat(entry["time"]), f"health {entry['status']}") for entry in outbox
+    ]
 
 
-def _group(result: Result, when: datetime, what: str) -> None:
-    """One message per fault found or sensor trusted again, the sensors of one step together."""
-    if not result.grouped or result.grouped[-1] != (when, what):
-        result.grouped.append((when, what))
+def _verdict(record: Any, result: Result, open_verdicts: dict[str, Verdict]) -> None:
+    """A sensor's fault leaving ``none`` (or changing) opens a verdict; back to ``none`` closes it."""
+    sensor = record.sensor.value
+    faulty = record.fault is not SensorFault.NONE
+    verdict = open_verdicts.get(sensor)
+    if faulty and verdict is not None and verdict.fault != record.fault.value:
+        verdict.end = record.timestamp  # another fault: a verdict of its own
+        verdict = None
+    if faulty and verdict is None:
+        statistic = record.evidence.statistic if record.evidence else "-"
+        verdict = Verdict(sensor, record.fault.value, record.since, record.timestamp, statistic=statistic)
+        open_verdicts[sensor] = verdict
+        result.verdicts.append(verdict)
+    elif not faulty and verdict is not None:
+        verdict.end = record.timestamp
+        del open_verdicts[sensor]
 
 
 def judge(result: Result) -> tuple[int, int]:
@@ -430,7 +460,6 @@ def summary(site: Site, result: Result) -> dict[str, Any]:
     """The figures of one site."""
     true_positive, verdicts = judge(result)
     weeks = _per_week(result) if result.pushes else []
-    grouped = _per_week(result, result.grouped) if result.pushes else []
     anomaly = [(ts, kind) for ts, kind in result.pushes if kind.startswith("anomaly")]
     climate = _per_week(result, anomaly) if anomaly else []
     per_day = Counter(ts.date() for ts, _ in result.pushes)
@@ -446,8 +475,7 @@ def summary(site: Site, result: Result) -> dict[str, Any]:
         "weeks": len(weeks),
         "anomaly_per_week_median": statistics.median(climate) if climate else 0,
         "anomaly_per_week_max": max(climate) if climate else 0,
-        "grouped_per_week_median": statistics.median(grouped) if grouped else 0,
-        "grouped_per_week_max": max(grouped) if grouped else 0,
+        "anomaly_recorded_only": result.recorded_only,
         "pushes_max_day": max(per_day.values()) if per_day else 0,
         "push_kinds": dict(sorted(Counter(kind for _, kind in result.pushes).items())),
         "episodes_started": result.families,
@@ -518,11 +546,8 @@ def _print(figures: dict[str, Any], *, verbose: bool) -> None:
         f"  anomaly pushes alone: per week median {figures['anomaly_per_week_median']}, "
         f"max {figures['anomaly_per_week_max']}"
     )
-    print(
-        f"  with sensor health told once per fault: per week median {figures['grouped_per_week_median']}, "
-        f"max {figures['grouped_per_week_max']}"
-    )
     print(f"  push kinds: {figures['push_kinds']}")
+    print(f"  anomaly records recorded, not pushed (the house acting): {figures['anomaly_recorded_only']}")
     print(f"  episodes started: {figures['episodes_started']}; per rule: {figures['episodes_per_rule']}")
     print(
         f"  critical conditions: {figures['critical_conditions']}, "

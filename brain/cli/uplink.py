@@ -198,6 +198,7 @@ def _serve(
         cadence=Cadence(settings.poll_interval_s, settings.base_cycle_s),
         version=version("brain"),
         device_kinds={device: kind.value for device, kind in settings.advisor.devices.items()},
+        timezone=settings.timezone,
     )
     stop = threading.Event()
     uplink = Uplink(plan, Credentials(password))
@@ -211,6 +212,7 @@ def _serve(
             alert_settings,
             sensors=settings.uplink.sensors,
             device_kinds=plan.device_kinds,
+            timezone=settings.timezone,
         )
         workers.append(Worker("alerts", lambda: alerts.run(stop)))
     status = _run_until_stopped(workers, stop, may_finish="uplink" if exit_when_drained else None)

@@ -9,10 +9,11 @@ What makes an alert:
 
 - ``anomalies``: an episode's start is *raised* with the anomaly's severity, its
   end *resolved*.
-- ``sensor_health``: a sensor whose status leaves ``ok`` (or changes fault) is
-  *raised*, critical when ``faulty`` and a warning when ``degraded``; its return
-  to ``ok`` is *resolved*. The last status of each sensor is kept in the cursor,
-  so a restart neither repeats nor forgets one.
+- ``sensor_health``: a sensor's fault episode is *raised*, critical when ``faulty``
+  and a warning when ``degraded``; its return to ``ok`` is *resolved*; sensors of one
+  step are one message and a fault repeating within ``repeat_window_h`` is a standing
+  notice, not a push (:mod:`brain.uplink.alert_policy`). The memory of each sensor is
+  kept in the cursor, so a restart neither repeats nor forgets one.
 
 How an alert travels (docs/fleet.md, "Alerts without Home Assistant"):
 
@@ -75,12 +76,16 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, Literal
+from zoneinfo import ZoneInfo
 
 import structlog
 
 from brain.names import SEVERITY_RANK, HealthStatus, SensorKey, Severity
 from brain.uplink.advice import advice_for_anomaly
+from brain.uplink.alert_devices import DeviceWatch
+from brain.uplink.alert_policy import anomaly_decision, enqueue, health_decision, quiet_due
 from brain.uplink.cursor import Cursor, CursorStore, FilePosition, cursor_path
+from brain.uplink.digest import DIGEST_SOURCE, day_digest, digest_message, due_day
 from brain.uplink.follow import PartIndex, StreamFollower, tidy_after_full_listing
 from brain.uplink.records import AnomalyLine, HealthLine, Record, read_record
 from brain.uplink.settings import AlertSettings, is_loopback, masked_url
@@ -204,14 +209,6 @@ def health_alert(site: str, health: HealthLine, record: Record, last: dict[str, 
     )
 
 
-def health_memory(health: HealthLine, alert: Alert | None, last: dict[str, Any] | None) -> dict[str, Any]:
-    """What the cursor keeps of a sensor after ``health``: its status, fault and the severity raised."""
-    severity = alert.severity.value if alert is not None and alert.status == "raised" else None
-    if severity is None:
-        severity = last["severity"] if last is not None else Severity.WARNING.value
-    return {"status": health.status.value, "fault": health.fault, "severity": severity}
-
-
 class DeliveryError(Exception):
     """A delivery got no 2xx. ``refused``: the channel answered and said no (3xx, 4xx but 429)."""
 
@@ -329,6 +326,8 @@ class NtfyChannel(Channel):
         """POST to the topic URL; header values kept ASCII (HTTP headers are Latin-1)."""
         tags = "white_check_mark" if alert.status == "resolved" else _NTFY_TAGS[alert.severity]
         priority = "3" if alert.status == "resolved" else _NTFY_PRIORITY[alert.severity]
+        if alert.source == DIGEST_SOURCE:  # read once a day, not an alarm: ntfy's low priority, no sound
+            tags, priority = "spiral_calendar", "2"
         title = alert.title.encode("ascii", "replace").decode()
         headers = {"Title": title, "Priority": priority, "Tags": tags}
         return urllib.request.Request(self.url, data=alert.message.encode(), headers=headers, method="POST")
@@ -426,10 +425,15 @@ class AlertRunner:
         monotonic: Callable[[], float] = time.monotonic,
         now: Callable[[], datetime] = lambda: datetime.now(UTC),
         device_kinds: Mapping[str, str] | None = None,
+        timezone: str = "UTC",
     ) -> None:
         self.site = site
         self.device_kinds = dict(device_kinds or {})
         """``[advisor.devices]``: which advice answers an anomaly (:mod:`brain.uplink.advice`)."""
+        self.data_root = data_root
+        self.zone = ZoneInfo(timezone)
+        """The site's time zone: the daily digest's day and hour (:mod:`brain.uplink.digest`)."""
+        self._now = now
         self.settings = settings
         self.poll_s = poll_s
         self.retry_s = retry_s
@@ -444,6 +448,8 @@ class AlertRunner:
             _warn_if_in_clear(sender.channel)
         self.index = PartIndex(data_root)
         self.index.refresh(full=True)
+        self.devices = DeviceWatch(self.index)
+        """The latest device status: is the house already acting (:mod:`brain.uplink.alert_policy`)."""
         self.sent = 0
         self._streams: list[_Stream] = []
         paths = [cursor_path(data_root, CONSUMER, stream) for stream in STREAMS]
@@ -526,6 +532,7 @@ class AlertRunner:
             self._tidy(state)
             state.store.save(state.cursor, force=True)
             state.follower.close()
+        self.devices.close()
 
     def _idle_s(self) -> float:
         """Until the next poll, or sooner when a waiting channel's back-off ends first.
@@ -546,10 +553,13 @@ class AlertRunner:
         self.index.refresh()
         full_listing = self.index.scans != self._scans
         self._scans = self.index.scans
+        self.devices.read()
         for state in self._streams:
             if full_listing:
                 self._tidy(state)
             self._read(state, stop)
+        self._release_quiet()
+        self._digest()
         for sender in self.senders:
             self._drain(sender, stop)
 
@@ -604,16 +614,72 @@ class AlertRunner:
         """Queue the record's alert, if any, on every channel; True if one was queued."""
         if isinstance(facts, AnomalyLine):
             advice = advice_for_anomaly(self.index, self.device_kinds, facts, record.timestamp)
-            return self._queue(cursor, anomaly_alert(self.site, facts, record, advice), record)
+            told = anomaly_alert(self.site, facts, record, advice)
+            episodes = cursor.state.get("episodes", {})
+            pushed, episodes = anomaly_decision(
+                facts, record.data, episodes, self.devices.latest, told.to_json(), kinds=self.device_kinds
+            )
+            cursor.state = {**cursor.state, "episodes": episodes}
+            return self._queue(cursor, told, record) if pushed else True  # True: saved with the cursor
         sensor = facts.sensor.value
         if self.sensors is not None and sensor not in self.sensors:
             return False
         sensors: dict[str, Any] = cursor.state.get("sensors", {})
         last = sensors.get(sensor)
-        alert = health_alert(self.site, facts, record, last)
-        remembered = health_memory(facts, alert, last)
-        cursor.state = {**cursor.state, "sensors": {**sensors, sensor: remembered}}
+        window = self.settings.repeat_window_h
+        push, remembered, standing = health_decision(facts, last, cursor.state.get("standing", {}), window)
+        alert = health_alert(self.site, facts, record, last) if push else None
+        cursor.state = {**cursor.state, "sensors": {**sensors, sensor: remembered}, "standing": standing}
         return alert is not None and self._queue(cursor, alert, record)
+
+    def _release_quiet(self) -> None:
+        """Push the quiet episodes (the house acting) still open after ``quiet_while_acting_h``."""
+        state, now = self._streams[0], self.devices.time
+        episodes = state.cursor.state.get("episodes", {})
+        if now is None or not episodes:
+            return
+        due, after = quiet_due(episodes, now, self.settings.quiet_while_acting_h)
+        if not due:
+            return
+        state.cursor.state = {**state.cursor.state, "episodes": after}
+        for entry in due:
+            self._queue(state.cursor, Alert.from_json(entry), Record(entry["record"], now))
+        state.store.save(state.cursor, force=True)
+
+    def _digest(self) -> None:
+        """Queue the day's digest once it is due; the day told is saved with it in one cursor write.
+
+        A cursor that has told no day yet (a first start, an upgrade) starts from the day due now,
+        unsent: the first digest is the next day's, never one of a day before the installation.
+        """
+        state = self._streams[0]
+        if not self.settings.digest or not self.senders:
+            return
+        told = state.cursor.state.get("digest_day")
+        day = due_day(self._now(), self.zone, self.settings.digest_hour, told)
+        if day is None:
+            return
+        if told is None:
+            state.cursor.state = {**state.cursor.state, "digest_day": day.isoformat()}
+            state.store.save(state.cursor, force=True)
+            return
+        digest, episodes = day_digest(self.data_root, day, self.zone, self.settings.digest_band_c)
+        standing = self._streams[1].cursor.state.get("standing", {})
+        title, text, body = digest_message(self.site, digest, episodes, standing)
+        end = datetime.combine(day + timedelta(days=1), datetime.min.time(), self.zone)
+        alert = Alert(
+            self.site, DIGEST_SOURCE, "daily", "raised", Severity.INFO, end.isoformat(), title, text, body
+        )
+        outbox: dict[str, list[Any]] = state.cursor.state.get("outbox", {})
+        state.cursor.state = {
+            **state.cursor.state,
+            "digest_day": day.isoformat(),
+            "outbox": {
+                s.channel.name: enqueue(outbox.get(s.channel.name, []), alert.to_json()) for s in self.senders
+            },
+        }
+        state.store.save(state.cursor, force=True)
+        log.info("uplink_alerts_digest_queued", day=day.isoformat())
 
     def _queue(self, cursor: Cursor, alert: Alert, record: Record) -> bool:
         if SEVERITY_RANK[alert.severity] < SEVERITY_RANK[self.settings.min_severity]:
@@ -622,10 +688,11 @@ class AlertRunner:
         if deliver_from is not None and record.timestamp < datetime.fromisoformat(deliver_from):
             return False  # before the look-back of a cursor that broke: assumed delivered
         outbox: dict[str, list[Any]] = cursor.state.get("outbox", {})
-        entry = alert.to_json()
         cursor.state = {
             **cursor.state,
-            "outbox": {s.channel.name: [*outbox.get(s.channel.name, []), entry] for s in self.senders},
+            "outbox": {
+                s.channel.name: enqueue(outbox.get(s.channel.name, []), alert.to_json()) for s in self.senders
+            },
         }
         return True
 

@@ -128,6 +128,7 @@ def discovery_configs(
     cadence: Cadence,
     version: str,
     advice_kinds: list[str] | None = None,
+    digest: bool = False,
 ) -> list[tuple[str, bytes]]:
     """Every entity's ``(config topic, config payload)``, in a fixed order (``advice_kinds``: one each)."""
     node = node_id(site)
@@ -156,6 +157,8 @@ def discovery_configs(
     configs.append(("event", _anomaly_event(topics)))
     for kind in advice_kinds or []:
         configs.append(("sensor", _advice(kind, topics, cadence.every_poll_expiry_s)))
+    if digest:
+        configs.append(("sensor", _digest_sensor(topics)))
     out = []
     for component, config in configs:
         object_id = config.pop("object")
@@ -226,6 +229,23 @@ def _advice(kind: str, topics: Topics, expire_after_s: int) -> dict[str, Any]:
         "json_attributes_topic": topics.live_advice(kind),
         "json_attributes_template": "{{ value_json.attributes | to_json }}",
         "expire_after": expire_after_s,
+    }
+
+
+def _digest_sensor(topics: Topics) -> dict[str, Any]:
+    """The daily digest: the day's 24 h mean as the state, the whole digest as attributes.
+
+    No ``expire_after``: the digest comes once a day, retained; its ``day`` attribute says which.
+    """
+    return {
+        "object": "daily_digest",
+        "name": "Daily digest",
+        "device_class": "temperature",
+        "unit_of_measurement": "°C",
+        "state_topic": topics.digest,
+        "value_template": "{{ value_json.mean_c }}",
+        "json_attributes_topic": topics.digest,
+        "json_attributes_template": "{{ value_json | to_json }}",
     }
 
 

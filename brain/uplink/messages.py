@@ -8,6 +8,7 @@ Topics (``<prefix>`` is ``uplink.topic_prefix``, default ``brain``; ``<site>`` t
     <prefix>/<site>/live/anomaly_active           the open anomaly episodes, with each live observation
     <prefix>/<site>/live/actions                  the advisor's fresh actions; QoS 0
     <prefix>/<site>/live/advice/<kind>            the advice in force for one device kind: retained
+    <prefix>/<site>/live/digest                   the daily digest of the day before; QoS 1, retained
     <prefix>/<site>/uplink/availability           ``online`` / ``offline``: retained, the last will
 
 A message is the stored record inside an envelope naming where it comes from::
@@ -49,6 +50,9 @@ class Topics:
         self.base = f"{prefix}/{site}"
         self.availability = f"{self.base}/uplink/availability"
         self.anomaly_active = f"{self.base}/{LIVE}/anomaly_active"
+        self.digest = f"{self.base}/{LIVE}/digest"
+        """The daily digest of the day before, retained (brain/uplink/digest.py); under ``live`` like
+        ``anomaly_active`` (the current truth), so a broker's ACL for the live topics covers it."""
 
     def history(self, stream: str) -> str:
         """Every record of ``stream``."""

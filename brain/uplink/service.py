@@ -38,6 +38,7 @@ import structlog
 from brain.advice import AdviceBook
 from brain.uplink.advice import AdviceFeed, recent_book
 from brain.uplink.cursor import MQTT_CONSUMER, CursorStore, cursor_path, new_epoch
+from brain.uplink.digest import DigestTopic
 from brain.uplink.discovery import Cadence, discovery_configs
 from brain.uplink.follow import Line, PartIndex, StreamFollower, seal_complete, tidy_after_full_listing
 from brain.uplink.live import LiveFeed, OpenEpisodes
@@ -71,6 +72,8 @@ class UplinkPlan:
     version: str
     device_kinds: dict[str, str] = field(default_factory=dict)
     """``[advisor.devices]``: device name to kind, for the advice entity of each kind."""
+    timezone: str = "UTC"
+    """The site's time zone: the daily digest's day and hour."""
 
     @property
     def live_max_age_s(self) -> float:
@@ -194,6 +197,7 @@ class Uplink:
                 cadence=plan.cadence,
                 version=plan.version,
                 advice_kinds=sorted(set(plan.device_kinds.values())) if self.advising else [],
+                digest=settings.alerts.digest,
             )
             if settings.discovery
             else []
@@ -222,6 +226,7 @@ class Uplink:
         """Why ``run`` gave up (the last connection failure), or ``None``."""
         self._unreachable_since = monotonic()
         self._last_failure = ""
+        self._digest = DigestTopic(plan.data_root, plan.site, plan.timezone, settings.alerts)
 
     def _open_episodes(self) -> OpenEpisodes:
         """From the anomalies cursor; from the log only when the cursor does not hold them (live.py)."""
@@ -283,6 +288,8 @@ class Uplink:
             self._announced_at = self._monotonic()
             self._announce(connection)
             log.info("uplink_home_assistant_online", action="discovery configs published again")
+        if self.plan.settings.discovery and (due := self._digest.due(self._now())) is not None:
+            connection.publish(self.topics.digest, due, qos=1, retain=True)
         most = 1 if self._cautious else self.plan.settings.max_in_flight
         room = most - sum(d.window.in_flight for d in self.deliveries)
         worked = False
@@ -470,6 +477,8 @@ class Uplink:
     def _announce(self, connection: BrokerConnection) -> None:
         """Availability ``online`` and every discovery config, retained (one at a time when cautious)."""
         messages = [(self.topics.availability, AVAILABILITY_ONLINE.encode()), *self.discovery]
+        if self.plan.settings.discovery and self._digest.payload is not None:
+            messages.append((self.topics.digest, self._digest.payload))  # a broker may forget retained ones
         for topic, payload in messages:
             mid = connection.publish(topic, payload, qos=1, retain=True)
             if self._cautious and mid is not None:

@@ -198,6 +198,18 @@ class AlertSettings(BaseModel):
     """File holding ``webhook_url``; a relative name is a systemd credential in ``$CREDENTIALS_DIRECTORY``."""
     resume_lookback_h: Annotated[float, Field(gt=0, le=24 * 31)] = 24.0
     """A damaged or unreadable alert cursor resumes with the alerts of this many past hours."""
+    repeat_window_h: Annotated[float, Field(gt=0, le=24 * 31)] = 72.0
+    """A sensor fault that comes back within this many hours of the last one is a standing notice in
+    the daily digest, not a new push (docs/fleet.md, "Alert policy")."""
+    digest: bool = True
+    """Send a daily digest (ntfy, webhook, Home Assistant): the day's figures, episodes, sensors to check."""
+    digest_hour: Annotated[int, Field(ge=0, le=23)] = 7
+    """Site-local hour at which the digest of the day before is sent."""
+    digest_band_c: tuple[float, float] = (15.0, 30.0)
+    """Air temperature band of the digest's "hours outside" (the temperature_low and _high warnings)."""
+    quiet_while_acting_h: Annotated[float, Field(ge=0, le=24 * 7)] = 2.0
+    """A warning episode the house is already acting on (vents open for low CO2, cooling for heat)
+    is pushed only if it turns critical or is still open after this many hours."""
 
     @model_validator(mode="after")
     def _one_url_source(self) -> AlertSettings:

@@ -34,12 +34,15 @@ def test_json_carries_each_advice_with_its_reason_and_what_it_answers(heatwave_r
 
 def test_advice_lapses_after_two_hours_and_a_newer_action_supersedes(heatwave_root: Path) -> None:
     lapsed = gather_status(heatwave_root, datetime(2026, 6, 1, 13, 0, tzinfo=UTC), UTC_ZONE)
-    evening = gather_status(heatwave_root, datetime(2026, 6, 1, 2, 30, tzinfo=UTC), UTC_ZONE)
+    night = gather_status(heatwave_root, datetime(2026, 6, 1, 2, 30, tzinfo=UTC), UTC_ZONE)
+    later = gather_status(heatwave_root, datetime(2026, 6, 1, 2, 50, tzinfo=UTC), UTC_ZONE)
 
     assert lapsed.advice == []
-    assert [(a.action_type, a.device) for a in evening.advice] == [
-        ("turn_off", "circulation_fan"),
-        ("turn_on", "vent_fan"),  # the 00:10 turn_off of vent_fan is superseded
+    # The 00:10 advice (close vent_fan, grow_lights on) is over two hours old at 02:30: lapsed.
+    assert [(a.action_type, a.device) for a in night.advice] == [("turn_off", "heater")]
+    # The 02:40 action on the heater supersedes the one of 02:04: one entry, the newer.
+    assert [(a.action_type, a.device, a.timestamp.strftime("%H:%M")) for a in later.advice] == [
+        ("turn_off", "heater", "02:40")
     ]
 
 
