@@ -27,7 +27,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from operator import attrgetter
-from typing import NamedTuple
 
 from brain.advisor.daylight import DAY_PAR_UMOL_M2_S, LightIntegral, LocalClock, SunClock
 from brain.advisor.faults import FAULT_CHECKS, FaultCheck, Run, counts, faulty
@@ -54,8 +53,9 @@ MAX_STEP_S = 900.0
 TREND_WINDOW_S = 1800.0
 
 
-class Advice(NamedTuple):
-    """What one step decided (a named tuple: built at every poll, it costs a fifth of a frozen dataclass)."""
+@dataclass(slots=True)
+class Advice:
+    """What one step decided (a slotted dataclass: built at every poll, see :class:`Desire` for why)."""
 
     timestamp: datetime
     desired: dict[DeviceKind, Desire | None]
