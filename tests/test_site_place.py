@@ -8,10 +8,14 @@ from pathlib import Path
 
 import pytest
 
-from brain.config import MOVED_KEYS, deprecation_warnings, load_settings
+from brain.config import MOVED_KEYS, LoadedSettings, deprecation_warnings, load_settings
 from brain.daemon.builder import build_parts
+from brain.daemon.site_zone import with_input_place
 from brain.errors import ConfigError
 from brain.exit_codes import ExitCode
+from brain.sources.csv.importer import import_csv
+from brain.sources.csv.mapping import load_mapping
+from brain.sources.sidecar import InputPlace, replay_input_place, write_sidecar
 
 WOOSTER = "latitude = 40.78\nlongitude = -81.93\n"
 
@@ -112,3 +116,83 @@ def test_config_show_lists_the_place_once_and_warns_of_the_old_key(tmp_path: Pat
     assert any(line.startswith("latitude = 40.78") for line in lines)
     assert not any("advisor.latitude" in line or "estimator.latitude" in line for line in lines)
     assert "advisor.latitude is deprecated" in shown.stderr
+
+
+def _replayed(tmp_path: Path, meta: dict[str, object], text: str = "") -> LoadedSettings:
+    """A replay's settings, the log's sidecar holding ``meta``, through the daemon's ``with_input_place``."""
+    log = tmp_path / "site.jsonl"
+    log.write_text("", encoding="utf-8")
+    write_sidecar(log, {"timezone": "America/New_York", **meta})
+    path = tmp_path / "brain.toml"
+    path.write_text(f'source = "replay"\n[replay]\npath = "{log}"\n{text}', encoding="utf-8")
+    return with_input_place(load_settings(path))
+
+
+def test_a_replay_takes_the_place_its_sidecar_names(tmp_path: Path) -> None:
+    loaded = _replayed(tmp_path, {"latitude": 42.45, "longitude": -76.48})
+    assert (loaded.settings.latitude, loaded.settings.longitude) == (42.45, -76.48)
+    assert loaded.origin_of("latitude") == str(tmp_path / "site.jsonl.meta.json")
+
+
+def test_a_place_set_explicitly_wins_over_the_sidecar(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("BRAIN_LATITUDE", "52.0")
+    monkeypatch.setenv("BRAIN_LONGITUDE", "4.4")
+    loaded = _replayed(tmp_path, {"latitude": 42.45, "longitude": -76.48})
+    assert (loaded.settings.latitude, loaded.settings.longitude) == (52.0, 4.4)
+
+
+def test_a_sidecar_without_a_place_leaves_the_settings_alone(tmp_path: Path) -> None:
+    loaded = _replayed(tmp_path, {})
+    assert (loaded.settings.latitude, loaded.settings.longitude) == (None, None)
+
+
+@pytest.mark.parametrize(
+    ("meta", "key"),
+    [
+        ({"latitude": 95.0, "longitude": 0.0}, "latitude"),
+        ({"latitude": 40.0}, "longitude"),
+        ({"longitude": "x"}, "latitude"),
+    ],
+)
+def test_a_bad_place_in_a_sidecar_is_a_config_error_naming_it(
+    tmp_path: Path, meta: dict[str, object], key: str
+) -> None:
+    with pytest.raises(ConfigError) as raised:
+        _replayed(tmp_path, meta)
+    assert raised.value.key == key
+    assert raised.value.file == str(tmp_path / "site.jsonl.meta.json")
+
+
+@pytest.mark.parametrize(("name", "place"), [("osu2024", (40.0, -83.0)), ("cornell2020", (42.45, -76.48))])
+def test_the_field_mappings_name_their_sites_place(name: str, place: tuple[float, float]) -> None:
+    mapping = load_mapping(name)
+    assert (mapping.latitude, mapping.longitude) == place
+
+
+def test_a_mapping_with_half_a_place_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "m.toml"
+    path.write_text(
+        'site_id = "s"\ntimestamp_column = "t"\ntimestamp_format = "%Y"\nlatitude = 40.0\n'
+        '[sensors]\nair_temperature_c = { column = "a" }\n',
+        encoding="utf-8",
+    )
+    with pytest.raises(ConfigError, match="latitude and longitude go together"):
+        load_mapping(str(path))
+
+
+def test_the_import_keeps_the_mappings_place_in_the_sidecar(tmp_path: Path) -> None:
+    csv = tmp_path / "log.csv"
+    csv.write_text("Date,Temp (F),RH (%)\n12/10/2020 0:00,68.0,70\n", encoding="utf-8")
+    mapping = tmp_path / "m.toml"
+    mapping.write_text(
+        'site_id = "s"\ntimezone = "America/New_York"\nlatitude = 42.45\nlongitude = -76.48\n'
+        'timestamp_column = "Date"\ntimestamp_format = "%m/%d/%Y %H:%M"\n'
+        '[sensors]\nair_temperature_c = { column = "Temp (F)", unit = "degF" }\n'
+        'relative_humidity_pct = { column = "RH (%)" }\n',
+        encoding="utf-8",
+    )
+    out = tmp_path / "log.jsonl"
+    import_csv(csv, load_mapping(str(mapping)), out)
+    assert replay_input_place(out) == InputPlace(42.45, -76.48, tmp_path / "log.jsonl.meta.json")
