@@ -196,3 +196,23 @@ def test_the_import_keeps_the_mappings_place_in_the_sidecar(tmp_path: Path) -> N
     out = tmp_path / "log.jsonl"
     import_csv(csv, load_mapping(str(mapping)), out)
     assert replay_input_place(out) == InputPlace(42.45, -76.48, tmp_path / "log.jsonl.meta.json")
+
+
+def test_the_daemon_logs_each_deprecated_key_with_its_replacement(tmp_path: Path) -> None:
+    from structlog.testing import capture_logs
+
+    from brain.cli.brain_daemon import _warn_deprecated
+
+    loaded = load_settings(_file(tmp_path, f"[estimator]\n{WOOSTER}"))
+    with capture_logs() as logs:
+        _warn_deprecated(loaded)
+    assert [(entry["event"], entry["key"]) for entry in logs] == [
+        ("setting_deprecated", "estimator.latitude"),
+        ("setting_deprecated", "estimator.longitude"),
+    ]
+    assert all(entry["log_level"] == "warning" and "top-level" in entry["message"] for entry in logs)
+
+
+def test_a_simulation_keeps_the_place_it_was_given(tmp_path: Path) -> None:
+    loaded = load_settings(_file(tmp_path, WOOSTER))
+    assert with_input_place(loaded) is loaded
