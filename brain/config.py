@@ -50,8 +50,9 @@ from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, Settings
 
 from brain.advisor.settings import AdvisorSettings
 from brain.contracts import DEFAULT_DEVICES, Identifier
+from brain.errors import ConfigError
 from brain.estimator.settings import EstimatorSection
-from brain.settings_core import flatten, origin_of, read_layers
+from brain.settings_core import Layers, flatten, origin_of, read_layers
 from brain.sources.replay import ReplaySettings
 from brain.sources.synthetic.settings import SimulationSettings
 from brain.storage.settings import StorageSettings
@@ -139,6 +140,8 @@ class LoadedSettings(BaseModel):
     origins: dict[str, str]
     """Dotted key -> the file's path, ``environment BRAIN_NAME``, ``command line`` or ``default``."""
     config_file: Path | None
+    deprecated: dict[str, str] = Field(default_factory=dict)
+    """Deprecated key that was set -> the key that replaces it (:data:`MOVED_KEYS`); the callers warn."""
 
     def origin_of(self, key: str) -> str:
         """Where the value of ``key`` (``storage.fsync``, ``hardware.sensors[1].pin``) came from."""
@@ -153,6 +156,7 @@ def load_settings(
     ``flags`` is a nested mapping of command-line values (``{"simulation": {"seed": 7}}``).
     """
     layers = read_layers(BrainSettings, config_file, flags)
+    deprecated = _move_deprecated(layers)
     context = _LAYERS.set((layers.environment, layers.file))
     try:
         settings = BrainSettings(**layers.flags)
@@ -160,7 +164,59 @@ def load_settings(
         raise layers.error(exc) from exc
     finally:
         _LAYERS.reset(context)
-    return LoadedSettings(settings=settings, origins=layers.origins, config_file=layers.config_file)
+    return LoadedSettings(
+        settings=settings, origins=layers.origins, config_file=layers.config_file, deprecated=deprecated
+    )
+
+
+MOVED_KEYS = {
+    "estimator.latitude": "latitude",
+    "estimator.longitude": "longitude",
+    "advisor.latitude": "latitude",
+    "advisor.longitude": "longitude",
+}
+"""Deprecated key -> its replacement, read as an alias for one release (docs/configuration.md).
+
+Why: the site's place was first set in two sections (issues 27 and 28) and a grower must
+set it once; a file written with the old keys still starts, with a warning naming the new key.
+"""
+
+
+def _move_deprecated(layers: Layers) -> dict[str, str]:
+    """Move each deprecated key of each layer to its replacement; the keys moved, old -> new.
+
+    The old and the new key set to different values in one layer is a configuration error
+    (which one is meant cannot be known); the same value twice is accepted.
+    """
+    moved: dict[str, str] = {}
+    for layer in (layers.file, layers.environment, layers.flags):
+        for old, new in MOVED_KEYS.items():
+            section, _, key = old.partition(".")
+            table = layer.get(section)
+            if not isinstance(table, dict) or key not in table:
+                continue
+            value = table.pop(key)
+            origin = layers.origins.pop(old, "default")
+            if new in layer and layer[new] != value:
+                raise ConfigError(
+                    f"invalid setting {old}: deprecated alias of {new}, which is set to another value"
+                    f" ({layer[new]!r}); keep only {new}; from {origin}",
+                    key=old,
+                    origin=origin,
+                )
+            layer[new] = value
+            layers.origins[new] = origin
+            moved[old] = new
+    return moved
+
+
+def deprecation_warnings(loaded: LoadedSettings) -> list[str]:
+    """One sentence per deprecated key the settings used, naming the key that replaces it."""
+    return [
+        f"{old} is deprecated (read this release only): set the top-level {new} instead"
+        f" (beside site_id and timezone); from {loaded.origin_of(new)}"
+        for old, new in loaded.deprecated.items()
+    ]
 
 
 def describe(loaded: LoadedSettings) -> str:

@@ -23,7 +23,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any, TypeVar, Union, get_args, get_origin
 
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    TypeAdapter,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+)
 
 from brain.errors import VALUE_NOT_SHOWN, ConfigError, value_may_be_secret
 from brain.logging import LoggingSettings
@@ -67,6 +75,13 @@ class SiteSettings(BaseModel):
     """Name of the greenhouse; written into every record."""
     timezone: TimeZoneName = "UTC"
     """Site time zone (IANA name): run directories and day rotation follow its midnight."""
+    latitude: Annotated[float, Field(ge=-90.0, le=90.0)] | None = None
+    """The site's latitude, degrees north: sunrise and sunset for the estimator's light hours and
+    nights and the advisor's day and night where PAR does not tell them. Unset: nights by the clock."""
+    longitude: Annotated[float, Field(ge=-180.0, le=180.0)] | None = Field(
+        default=None, validate_default=True
+    )
+    """The site's longitude, degrees east (west negative); set with ``latitude``."""
     data_root: SettingPath = Path("data")
     """Where run directories are written (``/var/lib/brain`` on the Pi); never empty."""
     poll_interval_s: Annotated[float, Field(strict=True, ge=MIN_INTERVAL_S, le=3600)] = 60.0
@@ -75,6 +90,14 @@ class SiteSettings(BaseModel):
     """Seconds between two base state records, 0.1 to 86400; extra ones are written when anything changes."""
     logging: LoggingSettings = LoggingSettings()
     """``[logging]``: format and level."""
+
+    @field_validator("longitude")
+    @classmethod
+    def _place_is_whole(cls, longitude: float | None, info: ValidationInfo) -> float | None:
+        """Why: a latitude without a longitude would put sunrise at the wrong hour, silently."""
+        if "latitude" in info.data and (info.data["latitude"] is None) != (longitude is None):
+            raise ValueError("latitude and longitude go together: set both or neither")
+        return longitude
 
 
 class AdvisorDevices(BaseModel):

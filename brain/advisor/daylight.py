@@ -7,10 +7,10 @@ UTC day or hour and every step after that compares numbers.
 
 Day and night, in order of trust:
 
-1. sunrise and sunset at the site's latitude and longitude (the solar declination of
-   :mod:`brain.sources.synthetic.sun`, Cooper 1969; sunrise where the sun's elevation is
-   zero). Solar time is taken as UTC plus longitude / 15 h, without the equation of time
-   (at most about 16 min off, Spencer 1971), which a 5-minute poll hardly sees;
+1. sunrise and sunset at the site's latitude and longitude (:mod:`brain.sun`, the one sun
+   module the estimator and the synthetic greenhouse use too: Cooper 1969 declination, sunrise
+   where the sun's elevation is zero). Solar time is taken as UTC plus longitude / 15 h, without
+   the equation of time (at most about 16 min off, Spencer 1971), which a 5-minute poll hardly sees;
 2. without a place, natural PAR above :data:`DAY_PAR_UMOL_M2_S` (PAR minus what the
    lamps add, so a lit night stays a night);
 3. with neither, unknown: rules that need it give no advice.
@@ -22,22 +22,15 @@ import math
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from brain.sun import half_day_hours
+
+__all__ = ["DAY_PAR_UMOL_M2_S", "LightIntegral", "LocalClock", "SunClock", "half_day_hours"]
+
 DAY_PAR_UMOL_M2_S = 40.0
 """Natural PAR above which it is day: GreenLight's ``dayThresh`` of 20 W m-2 global radiation
 (Katzin et al. 2020) is about 40 umol m-2 s-1 of PAR (2.06 umol per J, Thimijan & Heins 1983)."""
 MAX_LIGHT_STEP_S = 900.0
 """A gap longer than this between observations adds no light to the integral (nothing is known)."""
-
-
-def half_day_hours(latitude_deg: float, day_of_year: int) -> float:
-    """Half the length of the day in hours: from solar noon to sunset (0 in polar night, 12 in polar day)."""
-    declination = math.radians(23.45) * math.sin(2.0 * math.pi * (284.0 + day_of_year) / 365.0)
-    cos_hour_angle = -math.tan(math.radians(latitude_deg)) * math.tan(declination)
-    if cos_hour_angle >= 1.0:
-        return 0.0
-    if cos_hour_angle <= -1.0:
-        return 12.0
-    return math.degrees(math.acos(cos_hour_angle)) / 15.0
 
 
 class SunClock:

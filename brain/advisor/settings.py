@@ -147,10 +147,14 @@ class AdvisorSettings(AdvisorDevices):
     """Write the ``actions`` stream; advice is always advisory (brain never drives a relay)."""
     devices: dict[Identifier, DeviceKind] = Field(default_factory=lambda: dict(DEFAULT_DEVICE_KINDS))
     """Device name (as the device status names it) to its kind; a device not named gets no advice."""
-    latitude: Annotated[float, Field(ge=-90.0, le=90.0)] | None = None
-    """The site's latitude, degrees north: day and night from sunrise and sunset. Unset: from PAR."""
-    longitude: Annotated[float, Field(ge=-180.0, le=180.0)] | None = None
-    """The site's longitude, degrees east (with ``latitude``)."""
+    latitude: Annotated[float, Field(ge=-90.0, le=90.0)] | None = Field(default=None, exclude=True)
+    """The site's latitude, degrees north: day and night from sunrise and sunset. Unset: from PAR.
+
+    In a configuration file this is the top-level ``latitude`` (the site's place, set once for the
+    estimator and the advisor): the daemon passes it here. ``[advisor] latitude`` is a deprecated
+    alias of it (brain.config), so ``brain config show`` does not list this field."""
+    longitude: Annotated[float, Field(ge=-180.0, le=180.0)] | None = Field(default=None, exclude=True)
+    """The site's longitude, degrees east (with ``latitude``): the top-level ``longitude`` in a file."""
     act_after_s: _Seconds = 600.0
     """An action is written once a device has differed from the advice this long."""
     fault_after_s: _Seconds = 1800.0

@@ -225,6 +225,7 @@ def daemon_main(argv: Sequence[str] | None = None) -> int:
         return _usage_error(parser, usage)
     settings = loaded.settings
     chosen = configure_logging(settings.logging.format, settings.logging.level)
+    _warn_deprecated(loaded)
     from brain import daemon
 
     try:
@@ -277,6 +278,16 @@ def _report_error(parser: argparse.ArgumentParser, exc: BrainError, loaded: Load
     if isinstance(exc, DataRootUnwritableError):  # refused at start: nothing was written, so nothing lost
         return ExitCode.CANNOT_CREATE
     return ExitCode.FAILURE
+
+
+def _warn_deprecated(loaded: LoadedSettings) -> None:
+    """Log each deprecated key the settings used and the key that replaces it (brain.config.MOVED_KEYS)."""
+    import structlog
+
+    from brain.config import deprecation_warnings
+
+    for old, sentence in zip(loaded.deprecated, deprecation_warnings(loaded), strict=True):
+        structlog.get_logger("brain.config").warning("setting_deprecated", key=old, message=sentence)
 
 
 def _refuse(parser: argparse.ArgumentParser, exc: ConfigError, loaded: LoadedSettings | None) -> int:

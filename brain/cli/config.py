@@ -54,8 +54,19 @@ def run_config_show(args: argparse.Namespace) -> int:
     except ConfigError as exc:
         print_config_error(f"{PROG} show", exc, loaded)
         return ExitCode.CONFIG
+    _print_deprecations(loaded)
     print(describe(loaded))
     return ExitCode.OK
+
+
+def _print_deprecations(loaded: LoadedSettings) -> None:
+    """Say on stderr which deprecated keys the file uses and what replaces them (brain.config.MOVED_KEYS)."""
+    import sys
+
+    from brain.config import deprecation_warnings
+
+    for sentence in deprecation_warnings(loaded):
+        print(f"{PROG}: warning: {sentence}", file=sys.stderr)
 
 
 def run_config_check(args: argparse.Namespace) -> int:
@@ -77,6 +88,7 @@ def run_config_check(args: argparse.Namespace) -> int:
         return ExitCode.CONFIG
     no_source = " (no source: brain-daemon needs --simulate, --replay PATH or --hardware)"
     note = "" if loaded.settings.source is not None or args.hardware else no_source
+    _print_deprecations(loaded)
     print(f"{args.file}: OK{note}")
     if args.hardware:
         return probe_hardware(loaded, args.file)

@@ -16,7 +16,7 @@ from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from brain.advisor import Advisor
+from brain.advisor import Advisor, AdvisorSettings
 from brain.clock.clocks import Clock, RealClock, SimClock
 from brain.config import BrainSettings, LoadedSettings, SourceKind
 from brain.daemon.notify import Notifier
@@ -136,8 +136,8 @@ def build_parts(loaded: LoadedSettings) -> Parts:
         checked.thresholds,
         installed_sensors=settings.estimator.inventory(hardware=settings.source is SourceKind.HARDWARE),
         timezone=settings.timezone,
-        latitude=settings.estimator.latitude,
-        longitude=settings.estimator.longitude,
+        latitude=settings.latitude,
+        longitude=settings.longitude,
     )
     storage = settings.storage
     wall_clock = RealClock() if settings.source is SourceKind.HARDWARE else None
@@ -161,8 +161,15 @@ def build_parts(loaded: LoadedSettings) -> Parts:
         notifier=Notifier(),
         flush_every_poll=storage.fsync is FsyncPolicy.BATCH
         and _wall_seconds_between_polls(settings) >= storage.batch_seconds,
-        advisor=Advisor(settings.advisor, timezone=settings.timezone) if settings.advisor.enabled else None,
+        advisor=Advisor(_placed(settings.advisor, settings), timezone=settings.timezone)
+        if settings.advisor.enabled
+        else None,
     )
+
+
+def _placed(advisor: AdvisorSettings, settings: BrainSettings) -> AdvisorSettings:
+    """The ``[advisor]`` settings with the site's place: the top-level ``latitude``/``longitude``."""
+    return advisor.model_copy(update={"latitude": settings.latitude, "longitude": settings.longitude})
 
 
 def _load_thresholds(path: Path | None) -> EstimatorSettings:

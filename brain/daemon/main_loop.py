@@ -30,7 +30,7 @@ from brain.daemon.progress import Counters, Progress
 from brain.daemon.recovery import resume
 from brain.daemon.signals import REQUEST_CHECK_S, RequestSignals, StopSignals
 from brain.daemon.sink import BacklogSink
-from brain.daemon.site_zone import with_input_devices, with_input_zone, with_site_zone
+from brain.daemon.site_zone import with_input_devices, with_input_place, with_input_zone, with_site_zone
 from brain.daemon.watchdog import AfterEachRun, WallClockCheck
 from brain.errors import BrainError
 from brain.estimator import Estimate, Estimator, ObservationOrderError
@@ -212,7 +212,7 @@ def run(loaded: LoadedSettings, *, progress: bool = False, continue_different_ru
     start recorded (:func:`brain.daemon.identity.claim_data_root`): another run's
     folder is refused unless ``continue_different_run``.
     """
-    parts = build_parts(with_site_zone(with_input_devices(with_input_zone(loaded))))
+    parts = build_parts(with_site_zone(with_input_devices(with_input_place(with_input_zone(loaded)))))
     try:
         claim_data_root(parts.settings, continue_different_run=continue_different_run)
     except BaseException:

@@ -25,7 +25,7 @@ from pydantic import ValidationError
 from brain.advisor import AdvisorSettings
 from brain.config import LoadedSettings, SourceKind
 from brain.errors import ConfigError
-from brain.sources.sidecar import replay_input_device_kinds, replay_input_zone
+from brain.sources.sidecar import replay_input_device_kinds, replay_input_place, replay_input_zone
 from brain.timezones import known_time_zone
 
 log = structlog.get_logger(__name__)
@@ -55,6 +55,41 @@ def with_input_zone(loaded: LoadedSettings) -> LoadedSettings:
     return LoadedSettings(
         settings=settings.model_copy(update={"timezone": carried.zone}),
         origins={**loaded.origins, "timezone": str(carried.told_by)},
+        config_file=loaded.config_file,
+    )
+
+
+def with_input_place(loaded: LoadedSettings) -> LoadedSettings:
+    """``loaded`` with the replay input's place (its sidecar's) unless ``latitude``/``longitude`` is set.
+
+    Why: an imported log's sunrise and sunset are those of the site that recorded it (its
+    mapping names the place), as its days are those of its zone (:func:`with_input_zone`).
+    """
+    settings = loaded.settings
+    path = settings.replay.path
+    if settings.source is not SourceKind.REPLAY or path is None or not path.exists():
+        return loaded
+    carried = replay_input_place(path)
+    if carried is None:
+        return loaded
+    explicit = [key for key in ("latitude", "longitude") if loaded.origins.get(key, "default") != "default"]
+    if explicit:
+        if (settings.latitude, settings.longitude) != (carried.latitude, carried.longitude):
+            log.warning(
+                "replay_place_overridden",
+                latitude=settings.latitude,
+                longitude=settings.longitude,
+                input_latitude=carried.latitude,
+                input_longitude=carried.longitude,
+                told_by=str(carried.told_by),
+            )
+        return loaded
+    told_by = str(carried.told_by)
+    place = {"latitude": carried.latitude, "longitude": carried.longitude}
+    log.info("replay_place_from_input", **place, told_by=told_by)
+    return LoadedSettings(
+        settings=settings.model_copy(update=place),
+        origins={**loaded.origins, "latitude": told_by, "longitude": told_by},
         config_file=loaded.config_file,
     )
 

@@ -11,10 +11,9 @@ PAR sensor brain no longer trusts (Cornell's frozen PAR) still has a day. In tha
 4. none of these: unknown (``None``), and the rules apply as they did before (a daylight
    rule runs, a dark rule does not).
 
-The sun's position: Cooper (1969) for the declination, as ``brain.sources.synthetic.sun``
-has it (the estimator may not import the sources: pyproject's layers); local solar time is
-UTC plus the longitude over 15 degrees per hour, without the equation of time (at most about
-16 minutes off, a quarter of a 5-minute log's hour).
+The sun's position: :mod:`brain.sun` (Cooper 1969 declination; local solar time is UTC plus
+the longitude over 15 degrees per hour, without the equation of time: at most about 16 minutes
+off), the one module the advisor and the synthetic greenhouse use too.
 """
 
 from __future__ import annotations
@@ -23,6 +22,7 @@ import math
 from collections.abc import Mapping
 from datetime import UTC, datetime
 
+from brain import sun
 from brain.contracts import RelayState
 
 LAMP_WORDS = ("lamp", "light")
@@ -44,15 +44,9 @@ def relay_on(devices: Mapping[str, RelayState], words: tuple[str, ...]) -> bool 
 
 def sin_solar_elevation(epoch_s: float, latitude_deg: float, longitude_deg: float) -> float:
     """Sine of the sun's elevation at ``epoch_s`` (UTC seconds) at the site; negative at night."""
-    when = datetime.fromtimestamp(epoch_s, UTC)
-    day_of_year = when.timetuple().tm_yday
-    solar_hour = (epoch_s % 86400.0) / 3600.0 + longitude_deg / 15.0
-    declination = math.radians(23.45) * math.sin(2.0 * math.pi * (284.0 + day_of_year) / 365.0)
-    latitude = math.radians(latitude_deg)
-    hour_angle = math.radians(15.0 * (solar_hour - 12.0))
-    return math.sin(latitude) * math.sin(declination) + math.cos(latitude) * math.cos(declination) * math.cos(
-        hour_angle
-    )
+    day_of_year = datetime.fromtimestamp(epoch_s, UTC).timetuple().tm_yday
+    hour = sun.solar_hour((epoch_s % 86400.0) / 3600.0, longitude_deg)
+    return sun.sin_solar_elevation(latitude_deg, day_of_year, hour)
 
 
 def sun_times(day_start_utc_s: float, latitude_deg: float, longitude_deg: float) -> tuple[float, float]:
@@ -69,9 +63,7 @@ def sun_times(day_start_utc_s: float, latitude_deg: float, longitude_deg: float)
     elif day_start_utc_s - noon > 43200.0:
         noon += 86400.0
     day_of_year = datetime.fromtimestamp(noon, UTC).timetuple().tm_yday
-    declination = math.radians(23.45) * math.sin(2.0 * math.pi * (284.0 + day_of_year) / 365.0)
-    cos_h0 = -math.tan(math.radians(latitude_deg)) * math.tan(declination)
-    half_day_h = 12.0 if cos_h0 < -1.0 else 0.0 if cos_h0 > 1.0 else math.degrees(math.acos(cos_h0)) / 15.0
+    half_day_h = sun.half_day_hours(latitude_deg, day_of_year)
     return noon - half_day_h * 3600.0, noon + half_day_h * 3600.0
 
 

@@ -291,11 +291,6 @@ class EstimatorSection(BaseModel):
 
     thresholds_file: SettingPath | None = None
     """TOML of anomaly, confidence and sensor-health thresholds; unset = the packaged defaults."""
-    latitude: Annotated[float, Field(ge=-90.0, le=90.0)] | None = None
-    """The site's latitude, degrees north: its light hours and nights where PAR does not tell them
-    (brain.estimator.light). Unset: nights by the clock (22:00-06:00), light hours from PAR only."""
-    longitude: Annotated[float, Field(ge=-180.0, le=180.0)] | None = None
-    """The site's longitude, degrees east (west negative); set with ``latitude``."""
     installed_sensors: list[SensorKey] | None = None
     """The sensors this site has. A sensor not listed is never judged or reported; a listed one
     that gives nothing is a fault (``disconnect``). Unset: on the Pi (hardware source) all five;

@@ -116,6 +116,37 @@ def _checked(zone: object, told_by: Path) -> InputZone:
 
 
 @dataclass(frozen=True)
+class InputPlace:
+    """The site's latitude and longitude an imported log's sidecar carries, and the sidecar."""
+
+    latitude: float
+    longitude: float
+    told_by: Path
+
+
+def replay_input_place(path: Path) -> InputPlace | None:
+    """The site's place an imported log's sidecar names (its mapping's), or ``None`` (no sidecar, or none).
+
+    A place that is not two numbers in range is a ``ConfigError`` naming the sidecar and the key.
+    """
+    path = Path(path)
+    meta = read_sidecar(path) if path.is_file() else None
+    if meta is None or ("latitude" not in meta and "longitude" not in meta):
+        return None
+    told_by = sidecar_path(path)
+    latitude, longitude = meta.get("latitude"), meta.get("longitude")
+    for key, value, bound in (("latitude", latitude, 90.0), ("longitude", longitude, 180.0)):
+        if isinstance(value, bool) or not isinstance(value, int | float) or not -bound <= value <= bound:
+            raise ConfigError(
+                f"{key} in {told_by} must be a number from {-bound:g} to {bound:g} (got {value!r})",
+                key=key,
+                file=str(told_by),
+            )
+    assert isinstance(latitude, int | float) and isinstance(longitude, int | float)  # checked just above
+    return InputPlace(float(latitude), float(longitude), told_by)
+
+
+@dataclass(frozen=True)
 class InputDevices:
     """The device kinds a replay input's sidecar names, and the sidecar that said so."""
 

@@ -174,7 +174,8 @@ def test_the_same_estimates_give_the_same_actions() -> None:
     ("toml", "key"),
     [
         ('[advisor.devices]\nvent_lee = "vents"\n', "advisor.devices.vent_lee"),
-        ("[advisor]\nlatitude = 40.0\n", "advisor"),
+        ("latitude = 40.0\n", "longitude"),
+        ("[advisor]\nlatitude = 40.0\n", "longitude"),
         ("[advisor.setpoints]\nlamps_on_par_umol_m2_s = 700.0\n", "advisor.setpoints"),
     ],
 )

@@ -30,7 +30,6 @@ screen = { column = "screen", kind = "energy_screen" }
 """
 
 CONFIG = """
-[advisor]
 latitude = 52.0
 longitude = 4.4
 

@@ -86,13 +86,12 @@ class FieldCase:
     name: str
     mapping: str
     file: str
-    site: tuple[float, float] | None = None
-    """The site's latitude and longitude, as its ``[estimator]`` settings would give them."""
 
     def estimator(self) -> Estimator:
-        """An estimator for the site: its nights and days are those of the log's time zone and place."""
-        latitude, longitude = self.site if self.site is not None else (None, None)
-        return Estimator(timezone=load_mapping(self.mapping).timezone, latitude=latitude, longitude=longitude)
+        """An estimator for the site: its nights and days are those of the log's time zone and place
+        (the mapping's ``latitude``/``longitude``, which a replay of an imported log reads in the sidecar)."""
+        mapping = load_mapping(self.mapping)
+        return Estimator(timezone=mapping.timezone, latitude=mapping.latitude, longitude=mapping.longitude)
 
     def pairs(self) -> Pairs:
         path = FIELD_DATA / self.file
@@ -112,12 +111,11 @@ SIMULATED = (
     SimulatedCase("chaos", ("chaos",), days=0.25, seed=7),
 )
 FIELD = (
-    FieldCase("osu2024", "osu2024", "osu2024_tomato_reference_environment.csv", (40.0, -83.0)),  # Columbus
+    FieldCase("osu2024", "osu2024", "osu2024_tomato_reference_environment.csv"),
     FieldCase(
         "cornell2020",
         "cornell2020",
         "cornell2020_tomato_co2lassi_environment_2020-12-10_2021-01-09.csv",
-        (42.45, -76.48),  # Ithaca
     ),
     FieldCase(
         "agc2019_grodansens",

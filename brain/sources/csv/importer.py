@@ -411,6 +411,8 @@ def import_csv(
         "source_csv": csv_path.name,
         "observations": summary.written,
     }
+    if mapping.latitude is not None and mapping.longitude is not None:
+        meta["latitude"], meta["longitude"] = mapping.latitude, mapping.longitude
     if statuses_path is not None:
         meta["device_status"] = statuses_path.name
         meta["device_kinds"] = {name: str(kind) for name, kind in mapping.device_kinds().items()}

@@ -30,7 +30,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
 
 from brain.contracts import Identifier, SensorKey
 from brain.errors import ConfigError
@@ -123,6 +123,12 @@ class CsvMapping(BaseModel):
     """Site written into every observation (``--site-id`` overrides it)."""
     timezone: TimeZoneName = "UTC"
     """IANA zone of the logger's clock; local times are converted to UTC, DST included."""
+    latitude: Annotated[float, Field(ge=-90.0, le=90.0)] | None = None
+    """Where the site is, degrees north; kept in the sidecar for the replay's sunrise and sunset."""
+    longitude: Annotated[float, Field(ge=-180.0, le=180.0)] | None = Field(
+        default=None, validate_default=True
+    )
+    """Degrees east (west negative); set with ``latitude``."""
     timestamp_column: str
     """Header of the time column; ``""`` for a column without a name."""
     timestamp_format: str
@@ -137,6 +143,14 @@ class CsvMapping(BaseModel):
     """Outside temperature and humidity columns (:data:`OUTSIDE_KEYS`); none: observations stay 1.0."""
     devices: dict[Identifier, DeviceColumn] = Field(default_factory=dict)
     """Device name -> its position column; none: no device status is written."""
+
+    @field_validator("longitude")
+    @classmethod
+    def _place_is_whole(cls, longitude: float | None, info: ValidationInfo) -> float | None:
+        """Why: a latitude without a longitude would put sunrise at the wrong hour, silently."""
+        if "latitude" in info.data and (info.data["latitude"] is None) != (longitude is None):
+            raise ValueError("latitude and longitude go together: set both or neither")
+        return longitude
 
     @field_validator("sensors")
     @classmethod

@@ -1,12 +1,12 @@
-"""Where the sun is and how much light reaches a greenhouse floor, for the synthetic source.
+"""How much light reaches a greenhouse floor, for the synthetic source; where the sun is: :mod:`brain.sun`.
 
 Why textbook formulas and not a table: the synthetic day must be a continuous
 function of time for any date and latitude, so daylight starts and ends when
 the season says, and a 1-minute and a 5-minute poll see the same sky.
 
 Sources:
-- Solar declination: Cooper (1969), "The absorption of radiation in solar stills",
-  Solar Energy 12(3): ``23.45 deg * sin(360/365 * (284 + n))``.
+- The sun's elevation: :mod:`brain.sun` (Cooper 1969 declination), the module the estimator
+  and the advisor use too, re-exported here as :func:`sin_solar_elevation`.
 - Clear-sky beam irradiance: Meinel & Meinel (1976), *Applied Solar Energy*:
   ``1353 W/m2 * 0.7 ** (AM ** 0.678)``, with about 10 % more as diffuse light
   (both as summarised by PVEducation, "Air Mass" and "Calculation of Solar Insolation").
@@ -19,26 +19,22 @@ from __future__ import annotations
 
 import math
 
+from brain.sun import sin_solar_elevation
+
+__all__ = [
+    "DIFFUSE_SHARE",
+    "PAR_UMOL_PER_GLOBAL_W",
+    "SOLAR_CONSTANT_W_M2",
+    "clear_sky_par",
+    "sin_solar_elevation",
+]
+
 SOLAR_CONSTANT_W_M2 = 1353.0
 """Extraterrestrial irradiance used by the Meinel air-mass model."""
 DIFFUSE_SHARE = 1.1
 """Global horizontal irradiance is about 1.1 times the direct part on a clear day."""
 PAR_UMOL_PER_GLOBAL_W = 0.45 * 4.57
 """umol/m2/s of PAR per W/m2 of global radiation (Thimijan & Heins 1983)."""
-
-
-def sin_solar_elevation(latitude_deg: float, day_of_year: float, solar_hour: float) -> float:
-    """Sine of the sun's elevation; negative at night.
-
-    ``day_of_year`` counts from 1 on 1 January and may carry a fraction;
-    ``solar_hour`` is local solar time (12.0 is solar noon).
-    """
-    declination = math.radians(23.45) * math.sin(2.0 * math.pi * (284.0 + day_of_year) / 365.0)
-    latitude = math.radians(latitude_deg)
-    hour_angle = math.radians(15.0 * (solar_hour - 12.0))
-    return math.sin(latitude) * math.sin(declination) + math.cos(latitude) * math.cos(declination) * math.cos(
-        hour_angle
-    )
 
 
 def clear_sky_par(sin_elevation: float) -> float:
