@@ -126,7 +126,8 @@ def build_daemon_parser() -> argparse.ArgumentParser:
         "--start",
         type=_start,
         help="simulate only: start, ISO 8601 with offset, or 'now' / 'now-24h' (this minute in UTC, or "
-        "hours before it; such a run is not reproducible); default 2026-06-01T00:00:00+00:00",
+        "hours before it; such a run is not reproducible); default 2026-06-01 at midnight in the "
+        "--timezone (UTC: 2026-06-01T00:00:00+00:00), so one simulated day is one local day",
     )
     parser.add_argument(
         "--duration-hours", type=float, help="simulate only: logical hours to simulate (default 24)"
