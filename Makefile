@@ -6,7 +6,8 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 # Coverage gate over brain/; it only ever goes up.
 COV_MIN ?= 90
-DATA   ?= ./data
+# The data root of `make simulate`; DATA_ROOT= is the same (the tools' name for it).
+DATA   ?= $(or $(DATA_ROOT),./data)
 # pytest-xdist workers: one per core. Coverage of the workers and of every daemon they start
 # (coverage's subprocess patch) is combined into one report (docs/performance.md, "The test suite").
 WORKERS ?= auto

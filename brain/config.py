@@ -44,7 +44,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 from pydantic.fields import FieldInfo
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
@@ -54,7 +54,7 @@ from brain.errors import ConfigError
 from brain.estimator.settings import EstimatorSection
 from brain.settings_core import Layers, flatten, origin_of, read_layers
 from brain.sources.replay import ReplaySettings
-from brain.sources.synthetic.settings import SimulationSettings
+from brain.sources.synthetic.settings import SimulationSettings, default_start
 from brain.storage.settings import StorageSettings
 from brain.uplink.settings import UplinkProcessSettings
 
@@ -129,6 +129,26 @@ class BrainSettings(BaseSettings, UplinkProcessSettings):
     """``[advisor]``: the site's devices and their kinds, its place, its set points (docs/advisor.md)."""
     hardware: dict[str, Any] = Field(default_factory=dict)
     """The hardware plugin's own section (sensors, relays); it validates it itself."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _simulate_the_local_day(cls, data: Any) -> Any:
+        """With no ``simulation.start``, start at the site's local midnight (:func:`default_start`).
+
+        Why here: the default depends on ``timezone``, a key outside ``[simulation]``. A zone
+        that does not load is left to the field's own check, which names it.
+        """
+        if not isinstance(data, dict):
+            return data
+        simulation = data.get("simulation", {})
+        zone = data.get("timezone", "UTC")
+        if not isinstance(simulation, dict) or "start" in simulation or not isinstance(zone, str):
+            return data
+        try:
+            start = default_start(zone)
+        except (ValueError, KeyError, OSError):  # an unknown zone: refused by the field, naming the key
+            return data
+        return {**data, "simulation": {**simulation, "start": start}}
 
 
 class LoadedSettings(BaseModel):

@@ -98,7 +98,12 @@ def build_daemon_parser() -> argparse.ArgumentParser:
         epilog=exit_code_help(),
     )
     mode = parser.add_mutually_exclusive_group()
-    mode.add_argument("--simulate", action="store_true", help="synthetic greenhouse on a simulated clock")
+    mode.add_argument(
+        "--simulate",
+        "--synthetic",
+        action="store_true",
+        help='synthetic greenhouse on a simulated clock (source = "synthetic" in the file)',
+    )
     mode.add_argument(
         "--replay", type=_path, metavar="PATH", help="replay a JSONL file, run directory or data root"
     )
@@ -107,7 +112,12 @@ def build_daemon_parser() -> argparse.ArgumentParser:
         "--config", type=_path, help="TOML configuration file (default: $BRAIN_CONFIG, else none)"
     )
     parser.add_argument(
-        "--output-dir", type=_path, help="data root that receives the run_YYYYMMDD directories"
+        "--output-dir",
+        "--data-root",
+        dest="output_dir",
+        type=_path,
+        metavar="DIR",
+        help="data root that receives the run_YYYYMMDD directories (data_root in the file, $BRAIN_DATA_ROOT)",
     )
     parser.add_argument("--site-id", help="greenhouse name written into every record")
     parser.add_argument(
@@ -126,10 +136,14 @@ def build_daemon_parser() -> argparse.ArgumentParser:
         "--start",
         type=_start,
         help="simulate only: start, ISO 8601 with offset, or 'now' / 'now-24h' (this minute in UTC, or "
-        "hours before it; such a run is not reproducible); default 2026-06-01T00:00:00+00:00",
+        "hours before it; such a run is not reproducible); default 2026-06-01 at midnight in the "
+        "--timezone (UTC: 2026-06-01T00:00:00+00:00), so one simulated day is one local day",
     )
     parser.add_argument(
-        "--duration-hours", type=float, help="simulate only: logical hours to simulate (default 24)"
+        "--duration-hours",
+        type=float,
+        metavar="HOURS",
+        help="simulate only: logical hours to simulate (default 24)",
     )
     parser.add_argument(
         "--poll-interval", type=float, metavar="SECONDS", help="seconds between polls, 0.1-3600 (default 60)"
@@ -140,6 +154,7 @@ def build_daemon_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--time-scale",
         type=float,
+        metavar="RATIO",
         help="simulate/replay only: logical s per wall s; 0 = as fast as possible (finite)",
     )
     parser.add_argument(

@@ -39,7 +39,14 @@ def add_export_csv(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> 
     parser.add_argument(
         "--to", dest="last", type=iso_date, metavar="YYYY-MM-DD", help="last local day (inclusive)"
     )
-    parser.add_argument("--out", type=Path, help="CSV file to write (default: standard output)")
+    parser.add_argument(
+        "--out",
+        "--output",
+        dest="out",
+        type=Path,
+        metavar="FILE",
+        help="CSV file to write (default: standard output)",
+    )
     parser.set_defaults(run=run_export_csv)
 
 

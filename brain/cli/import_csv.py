@@ -28,7 +28,15 @@ def add_import_csv(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> 
         metavar="NAME|PATH",
         help="a shipped mapping (osu2024, cornell2020, agc2019_grodansens) or a path to a .toml mapping",
     )
-    parser.add_argument("--output", type=Path, required=True, help="the .jsonl file to write")
+    parser.add_argument(
+        "--output",
+        "--out",
+        dest="output",
+        type=Path,
+        required=True,
+        metavar="FILE",
+        help="the .jsonl file to write",
+    )
     parser.add_argument("--force", action="store_true", help="replace an existing --output")
     parser.add_argument("--site-id", help="site written into every observation (default: the mapping's)")
     parser.set_defaults(run=run_import_csv)

@@ -55,7 +55,12 @@ def add_report(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
         help="seven local days from this date (without a date: Monday to Sunday of last week)",
     )
     parser.add_argument(
-        "--out", type=Path, help="HTML file to write (default: brain-report-<date>.html here)"
+        "--out",
+        "--output",
+        dest="out",
+        type=Path,
+        metavar="FILE",
+        help="HTML file to write (default: brain-report-<date>.html here)",
     )
     parser.add_argument(
         "--min-share",

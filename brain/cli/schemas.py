@@ -11,7 +11,15 @@ from brain.exit_codes import ExitCode
 def add_schemas(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Register ``brain schemas``."""
     parser = sub.add_parser("schemas", help="write the JSON Schema of every contract")
-    parser.add_argument("--out", type=Path, required=True, help="directory to write *.schema.json into")
+    parser.add_argument(
+        "--out",
+        "--output",
+        dest="out",
+        type=Path,
+        required=True,
+        metavar="DIR",
+        help="directory to write *.schema.json into",
+    )
     parser.set_defaults(run=run_schemas)
 
 

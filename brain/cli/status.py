@@ -41,8 +41,20 @@ def add_status(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
         help="judge the folder as of this ISO 8601 time, records after it left out (default: now; a finished "
         "simulation or replay: its newest observation)",
     )
-    parser.add_argument("--warn-age", type=float, default=5.0, metavar="MIN", help="minutes (default 5)")
-    parser.add_argument("--crit-age", type=float, default=30.0, metavar="MIN", help="minutes (default 30)")
+    parser.add_argument(
+        "--warn-age",
+        type=float,
+        default=5.0,
+        metavar="MINUTES",
+        help="WARNING when the newest observation is older than this many minutes (default 5)",
+    )
+    parser.add_argument(
+        "--crit-age",
+        type=float,
+        default=30.0,
+        metavar="MINUTES",
+        help="CRITICAL when the newest observation is older than this many minutes (default 30)",
+    )
     parser.set_defaults(run=run_status)
 
 

@@ -3,8 +3,10 @@
 Two time columns, because a spreadsheet wants the grower's clock and an analyst wants an
 unambiguous instant: ``local_time`` (``YYYY-MM-DD HH:MM:SS`` in the site zone, named in the
 ``timezone`` column) and ``timestamp_utc`` (ISO 8601), which also tells apart the hour that a
-DST change repeats. Numbers are written as Python prints them (full precision, ``.`` decimal
-point); an absent value is an empty cell.
+DST change repeats. Numbers use a ``.`` decimal point; an absent value is an empty cell.
+Readings are written as stored (what the sensor gave); values brain derives are rounded
+to :data:`DERIVED_DECIMALS`, because their 15 digits of float noise claim a precision no
+greenhouse sensor has (RH is good to about 2 %, which moves VPD by some 0.05 kPa).
 """
 
 from __future__ import annotations
@@ -57,8 +59,18 @@ class Period:
         return start, end
 
 
+DERIVED_DECIMALS = {"vpd_kpa": 3, "dew_point_c": 2, "confidence": 3}
+"""Decimals of each derived column: VPD to 1 Pa, dew point to 0.01 °C, confidence to 0.001."""
+
+
 def _cell(value: float | None) -> str:
+    """A value as stored (Python's shortest exact form); empty when absent."""
     return "" if value is None else repr(value)
+
+
+def _derived(column: str, value: float | None) -> str:
+    """A derived value rounded to its :data:`DERIVED_DECIMALS` (``+ 0.0`` keeps ``-0.0`` out)."""
+    return "" if value is None else repr(round(value, DERIVED_DECIMALS[column]) + 0.0)
 
 
 def _times(moment: datetime, zone: SiteZone) -> list[str]:
@@ -91,9 +103,9 @@ def _state_row(state: StateV1) -> list[str]:
     relays = ";".join(name for name, s in state.device_status.devices.items() if s is RelayState.ON)
     return [
         *(_cell(state.get(key)) for key in SENSOR_KEYS),
-        _cell(state.vpd_kpa),
-        _cell(state.dew_point_c),
-        _cell(state.confidence),
+        _derived("vpd_kpa", state.vpd_kpa),
+        _derived("dew_point_c", state.dew_point_c),
+        _derived("confidence", state.confidence),
         excluded,
         relays,
     ]
@@ -104,7 +116,7 @@ def _observation_row(obs: ObservationV1) -> list[str]:
     return [
         obs.source.value,
         *(_cell(sensors.get(key)) for key in SENSOR_KEYS),
-        _cell(vpd_or_none(sensors.air_temperature_c, sensors.relative_humidity_pct)),
+        _derived("vpd_kpa", vpd_or_none(sensors.air_temperature_c, sensors.relative_humidity_pct)),
         ";".join(f"{key}: {text}" for key, text in obs.errors.items()),
     ]
 

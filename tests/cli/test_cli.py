@@ -1,6 +1,9 @@
+import json
 import subprocess
 import sys
+from datetime import datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -161,3 +164,48 @@ def test_timezone_flag_sets_the_day_the_run_folders_follow(tmp_path: Path) -> No
         )
         assert result.returncode == 0, result.stderr
         assert sorted(p.name for p in root.glob("run_*")) == runs
+
+
+def _simulate_day(root: Path, *flags: str) -> subprocess.CompletedProcess[str]:
+    """One default simulated day into ``root`` (a real process, as a user would run it)."""
+    command = ["--simulate", *flags, "--output-dir", str(root), "--log-format", "json"]
+    program = "import sys; from brain.cli import daemon_main; sys.exit(daemon_main())"
+    return subprocess.run(
+        [sys.executable, "-c", program, *command], capture_output=True, text=True, check=False
+    )
+
+
+def test_default_simulated_day_is_the_local_day_of_the_zone(tmp_path: Path) -> None:
+    """Issue 25: a zone and no ``--start``: local midnight, one day in one folder, the sun at noon."""
+    peaks: dict[str, datetime] = {}
+    for zone in ("UTC", "Europe/Amsterdam", "America/New_York"):
+        root = tmp_path / zone.replace("/", "_")
+        result = _simulate_day(root, "--timezone", zone)
+        assert result.returncode == 0, result.stderr
+        assert [p.name for p in root.glob("run_*")] == ["run_20260601"], zone
+        rows = [json.loads(line) for line in (root / "run_20260601" / "observations.0000.jsonl").open()]
+        local = ZoneInfo(zone)
+        first = datetime.fromisoformat(rows[0]["timestamp"])
+        assert first.astimezone(local).replace(tzinfo=None) == datetime(2026, 6, 1), zone
+        brightest = max(rows, key=lambda row: row["sensors"]["par_umol_m2_s"])
+        peaks[zone] = datetime.fromisoformat(brightest["timestamp"]).astimezone(local)
+    for zone, peak in peaks.items():
+        noon = peak.replace(hour=12, minute=0, second=0)
+        assert abs(peak - noon) <= timedelta(minutes=90), f"{zone}: the sun peaks at {peak:%H:%M} local"
+    assert rows[0]["timestamp"] == "2026-06-01T00:00:00-04:00", "a fixed offset, as a written --start"
+
+
+def test_default_start_keeps_utc_runs_and_the_same_bytes(tmp_path: Path) -> None:
+    """UTC keeps 2026-06-01T00:00Z (the expected outputs); a zoned run repeats byte for byte."""
+    utc = _simulate_day(tmp_path / "utc", "--duration-hours", "1")
+    assert utc.returncode == 0, utc.stderr
+    first = (tmp_path / "utc" / "run_20260601" / "observations.0000.jsonl").open().readline()
+    assert json.loads(first)["timestamp"] == "2026-06-01T00:00:00Z"
+    runs = []
+    for name in ("a", "b"):
+        result = _simulate_day(tmp_path / name, "--timezone", "Europe/Amsterdam", "--duration-hours", "2")
+        assert result.returncode == 0, result.stderr
+        runs.append((tmp_path / name / "run_20260601" / "observations.0000.jsonl").read_bytes())
+    assert runs[0] == runs[1] and runs[0].startswith(
+        b'{"schema_version":"1.0","timestamp":"2026-06-01T00:00:00+02:00"'
+    )

@@ -96,7 +96,16 @@ def test_a_zone_set_explicitly_wins_and_the_difference_is_logged(tmp_path: Path)
 
 
 def test_a_replayed_data_root_keeps_the_days_of_the_zone_it_was_written_in(tmp_path: Path) -> None:
-    sim = ("--simulate", "--duration-hours", "2", "--base-cycle", "3600")
+    # A UTC midnight start (the default is the zone's own midnight): its folder differs by zone.
+    sim = (
+        "--simulate",
+        "--start",
+        "2026-06-01T00:00:00+00:00",
+        "--duration-hours",
+        "2",
+        "--base-cycle",
+        "3600",
+    )
     original = daemon(tmp_path / "sim", *sim, env={"BRAIN_TIMEZONE": "America/New_York"})
     assert original.returncode == 0, original.stderr
     assert sorted(_days(original)) == ["run_20260531"], "00:00 UTC is 20:00 EDT the day before"

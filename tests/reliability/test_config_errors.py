@@ -226,7 +226,7 @@ USAGE = {
         ("--simulate", "--time-scale", "nan"), "argument --time-scale"
     ),
     "an empty output folder": Usage(
-        ("--simulate", "--output-dir", ""), "argument --output-dir: must not be empty"
+        ("--simulate", "--output-dir", ""), "argument --output-dir/--data-root: must not be empty"
     ),
     "a bad time zone flag": Usage(("--simulate", "--timezone", "Mars/Olympus"), "argument --timezone"),
     "a bad scenario parameter flag": Usage(

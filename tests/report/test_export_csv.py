@@ -35,7 +35,7 @@ def test_states_in_local_time_one_row_per_state(heatwave_root: Path) -> None:
     assert rows[0]["timestamp_utc"] == "2026-06-01T00:00:00Z"
     assert rows[0]["local_time"] == "2026-06-01 02:00:00"
     assert rows[0]["timezone"] == "Europe/Amsterdam"
-    assert float(rows[0]["vpd_kpa"]) == states[0]["vpd_kpa"]
+    assert float(rows[0]["vpd_kpa"]) == round(states[0]["vpd_kpa"], 3)
     assert f"{len(states):,} states, local time in Europe/Amsterdam" in result.stderr
 
 
@@ -52,7 +52,7 @@ def test_observations_carry_their_own_vpd_and_a_period_selects_local_days(
     assert rows[0]["local_time"] == "2026-06-01 02:00:00"
     for row in rows[:50]:
         expected = vpd_kpa(float(row["air_temperature_c"]), float(row["relative_humidity_pct"]))
-        assert float(row["vpd_kpa"]) == pytest.approx(expected, rel=1e-12)
+        assert float(row["vpd_kpa"]) == round(expected, 3)
 
 
 def test_actions_one_row_each_with_reason_target_and_the_record_answered(heatwave_root: Path) -> None:
@@ -75,3 +75,25 @@ def test_actions_one_row_each_with_reason_target_and_the_record_answered(heatwav
     assert rows[0]["mode"] == "advisory"
     result = export(str(heatwave_root), "--actions")
     assert result.returncode == 0 and f"{len(actions):,} actions" in result.stderr
+
+
+def test_derived_values_are_rounded_and_readings_written_as_stored(heatwave_root: Path) -> None:
+    """Issue 25: VPD to 3 decimals, dew point to 2, confidence to 3; the five readings untouched."""
+    result = export(str(heatwave_root))
+    rows = list(csv.DictReader(io.StringIO(result.stdout)))
+    states = [
+        json.loads(line)
+        for line in next(heatwave_root.glob("run_*/state.0000.jsonl")).read_text().splitlines()
+    ]
+    assert result.returncode == 0 and len(rows) == len(states)
+    long_in_store = sum(len(repr(state["vpd_kpa"])) > 8 for state in states)
+    assert long_in_store > len(states) // 2, "the store keeps full precision; the CSV must round it"
+    for row, state in zip(rows, states, strict=True):
+        for column, decimals in (("vpd_kpa", 3), ("dew_point_c", 2), ("confidence", 3)):
+            if state[column] is None:
+                assert row[column] == ""
+                continue
+            assert len(row[column].partition(".")[2]) <= decimals, (column, row[column])
+            assert float(row[column]) == pytest.approx(state[column], abs=0.5 * 10**-decimals + 1e-12)
+        for column in ("air_temperature_c", "relative_humidity_pct", "co2_ppm", "par_umol_m2_s"):
+            assert row[column] == ("" if state[column] is None else repr(state[column])), column
