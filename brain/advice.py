@@ -34,6 +34,7 @@ from collections.abc import Iterable, Mapping
 from datetime import datetime, timedelta
 from typing import Any, NamedTuple
 
+from brain.json_fields import aware_time
 from brain.names import AnomalyKind, DeviceKind
 
 ADVICE_HORIZON = timedelta(hours=2)
@@ -57,16 +58,6 @@ ANSWERS: dict[DeviceKind, frozenset[AnomalyKind]] = {
     DeviceKind.CIRCULATION: frozenset({AnomalyKind.VPD_LOW, AnomalyKind.CONDENSATION_RISK}),
 }
 """The anomaly kinds an action of each device kind answers (the advisor's table reads it: one truth)."""
-
-
-def _aware(data: Mapping[str, Any], key: str) -> datetime:
-    value = data.get(key)
-    if not isinstance(value, str):
-        raise ValueError(f"{key} must be an ISO 8601 time with offset, got {value!r}")
-    moment = datetime.fromisoformat(value)
-    if moment.tzinfo is None:
-        raise ValueError(f"{key} has no UTC offset: {value!r}")
-    return moment
 
 
 class ActionLine(NamedTuple):
@@ -101,13 +92,13 @@ class ActionLine(NamedTuple):
             raise ValueError("in_response_to must name a stream")
         kind = ref.get("kind")
         return cls(
-            timestamp=_aware(data, "timestamp"),
+            timestamp=aware_time(data, "timestamp"),
             action_type=action_type,
             device=device,
             target_position_pct=None if target is None else float(target),
             reason=reason,
             answers_stream=ref["stream"],
-            answers_timestamp=_aware(ref, "timestamp"),
+            answers_timestamp=aware_time(ref, "timestamp"),
             answers_kind=kind if isinstance(kind, str) else None,
             data=data,
         )
@@ -164,7 +155,7 @@ class DeviceLine(NamedTuple):
                 out[name] = float(position)
             else:
                 out[name] = 100.0 if relay == "on" else 0.0 if relay == "off" else None
-        return cls(_aware(data, "timestamp"), out)
+        return cls(aware_time(data, "timestamp"), out)
 
     @classmethod
     def of_line(cls, line: bytes) -> DeviceLine:

@@ -30,6 +30,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, NamedTuple, Protocol, TypeVar
 
+from brain.json_fields import aware_time, number, text
 from brain.names import AnomalyKind, HealthStatus, Metric, SensorKey, Severity
 
 TAIL_BYTES = 512 * 1024
@@ -137,31 +138,10 @@ def count_lines(path: Path) -> int:
     return total
 
 
-def aware_time(data: dict[str, Any], key: str) -> datetime:
-    """``data[key]`` as an ISO 8601 time with a UTC offset; :class:`ValueError` otherwise."""
-    value = data.get(key)
-    if not isinstance(value, str):
-        raise ValueError(f"{key} must be an ISO 8601 time with offset, got {value!r}")
-    moment = datetime.fromisoformat(value)
-    if moment.tzinfo is None:
-        raise ValueError(f"{key} has no UTC offset: {value!r}")
-    return moment
-
-
 def _number(data: dict[str, Any], key: str, *, optional: bool = False) -> float | None:
-    value = data.get(key)
-    if value is None and optional:
+    if data.get(key) is None and optional:
         return None
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise ValueError(f"{key} must be a number, got {value!r}")
-    return float(value)
-
-
-def _text(data: dict[str, Any], key: str) -> str:
-    value = data.get(key)
-    if not isinstance(value, str):
-        raise ValueError(f"{key} must be a string, got {value!r}")
-    return value
+    return number(data, key)
 
 
 SENSOR_NAMES: tuple[str, ...] = tuple(key.value for key in SensorKey)
@@ -262,9 +242,9 @@ class HealthLine(NamedTuple):
         data = _object(line)
         return cls(
             timestamp=aware_time(data, "timestamp"),
-            sensor=SensorKey(_text(data, "sensor")),
-            status=HealthStatus(_text(data, "status")),
-            fault=_text(data, "fault"),
+            sensor=SensorKey(text(data, "sensor")),
+            status=HealthStatus(text(data, "status")),
+            fault=text(data, "fault"),
             since=aware_time(data, "since"),
         )
 
@@ -290,14 +270,14 @@ class AnomalyLine(NamedTuple):
         assert threshold is not None and observed is not None  # not optional
         return cls(
             timestamp=aware_time(data, "timestamp"),
-            kind=AnomalyKind(_text(data, "kind")),
-            metric=Metric(_text(data, "metric")),
-            severity=Severity(_text(data, "severity")),
+            kind=AnomalyKind(text(data, "kind")),
+            metric=Metric(text(data, "metric")),
+            severity=Severity(text(data, "severity")),
             started_at=aware_time(data, "started_at"),
             ended_at=None if data.get("ended_at") is None else aware_time(data, "ended_at"),
             threshold=threshold,
             observed_value=observed,
-            message=_text(data, "message"),
+            message=text(data, "message"),
         )
 
 

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from brain.json_fields import aware_time, number, text
 from brain.names import AnomalyKind, HealthStatus, Metric, SensorKey, Severity
 
 
@@ -42,31 +43,6 @@ def read_record(line: bytes) -> Record:
     return Record(data, aware_time(data, "timestamp"))
 
 
-def aware_time(data: dict[str, Any], key: str) -> datetime:
-    """``data[key]`` read as an ISO 8601 time with a UTC offset (as every record time is stored)."""
-    value = data.get(key)
-    if not isinstance(value, str):
-        raise ValueError(f"{key} must be an ISO 8601 time with offset, got {value!r}")
-    moment = datetime.fromisoformat(value)
-    if moment.tzinfo is None:
-        raise ValueError(f"{key} has no UTC offset: {value!r}")
-    return moment
-
-
-def _number(data: dict[str, Any], key: str) -> float:
-    value = data.get(key)
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise ValueError(f"{key} must be a number, got {value!r}")
-    return float(value)
-
-
-def _text(data: dict[str, Any], key: str) -> str:
-    value = data.get(key)
-    if not isinstance(value, str):
-        raise ValueError(f"{key} must be a string, got {value!r}")
-    return value
-
-
 @dataclass(frozen=True)
 class AnomalyLine:
     """What an ``anomalies`` line says about its episode (a :class:`brain.episodes.AnomalyRecord`)."""
@@ -85,14 +61,14 @@ class AnomalyLine:
         """Read the fields; :class:`ValueError` naming the first that is missing or wrong."""
         data = record.data
         return cls(
-            kind=AnomalyKind(_text(data, "kind")),
-            metric=Metric(_text(data, "metric")),
-            severity=Severity(_text(data, "severity")),
+            kind=AnomalyKind(text(data, "kind")),
+            metric=Metric(text(data, "metric")),
+            severity=Severity(text(data, "severity")),
             started_at=aware_time(data, "started_at"),
             ended_at=None if data.get("ended_at") is None else aware_time(data, "ended_at"),
-            threshold=_number(data, "threshold"),
-            observed_value=_number(data, "observed_value"),
-            message=_text(data, "message"),
+            threshold=number(data, "threshold"),
+            observed_value=number(data, "observed_value"),
+            message=text(data, "message"),
         )
 
 
@@ -111,9 +87,9 @@ class HealthLine:
         """Read the fields; :class:`ValueError` naming the first that is missing or wrong."""
         data = record.data
         return cls(
-            sensor=SensorKey(_text(data, "sensor")),
-            status=HealthStatus(_text(data, "status")),
-            fault=_text(data, "fault"),
+            sensor=SensorKey(text(data, "sensor")),
+            status=HealthStatus(text(data, "status")),
+            fault=text(data, "fault"),
             since=aware_time(data, "since"),
             timestamp=record.timestamp,
         )
