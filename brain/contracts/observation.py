@@ -33,7 +33,7 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Annotated, Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, ValidationInfo, field_validator
 
 from brain.contracts._base import Contract, StrictModel
 from brain.contracts.types import LAX_ENUM, Timestamp
@@ -110,9 +110,16 @@ class ObservationV1(Contract):
     outside: OutsideReadings | None = Field(default=None, exclude_if=_not_known)
     """Since 1.1: the weather outside, where the site logs it; absent (not written) when unknown."""
 
-    @model_validator(mode="after")
-    def _outside_needs_1_1(self) -> ObservationV1:
-        """Why: a 1.0 reader refuses the key; the version tells it why."""
-        if self.outside is not None and self.schema_version == "1.0":
+    @field_validator("outside", mode="after")
+    @classmethod
+    def _outside_needs_1_1(
+        cls, outside: OutsideReadings | None, info: ValidationInfo
+    ) -> OutsideReadings | None:
+        """Why: a 1.0 reader refuses the key; the version tells it why.
+
+        A field validator, not a model validator: pydantic calls it only for an observation that
+        has ``outside``, so the observations of a site without outside readings pay no Python call.
+        """
+        if outside is not None and info.data.get("schema_version") == "1.0":
             raise ValueError("outside needs schema_version 1.1")
-        return self
+        return outside

@@ -16,6 +16,8 @@ from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+import structlog
+
 from brain.advisor import Advisor, AdvisorSettings
 from brain.clock.clocks import Clock, RealClock, SimClock
 from brain.config import BrainSettings, LoadedSettings, SourceKind
@@ -27,6 +29,8 @@ from brain.sources.base import Source, TimedSource
 from brain.sources.plugins import load_plugin
 from brain.sources.synthetic.scenarios import Scenario, parse_scenario
 from brain.storage import DataRootLock, DatasetWriter, FsyncPolicy, apply_retention
+
+log = structlog.get_logger(__name__)
 
 NO_SOURCE = (
     "no source chosen: pass --simulate, --replay PATH or --hardware, "
@@ -161,10 +165,30 @@ def build_parts(loaded: LoadedSettings) -> Parts:
         notifier=Notifier(),
         flush_every_poll=storage.fsync is FsyncPolicy.BATCH
         and _wall_seconds_between_polls(settings) >= storage.batch_seconds,
-        advisor=Advisor(_placed(settings.advisor, settings), timezone=settings.timezone)
-        if settings.advisor.enabled
-        else None,
+        advisor=_advisor(settings, source),
     )
+
+
+def _advisor(settings: BrainSettings, source: Source) -> Advisor | None:
+    """The advisor, or ``None`` when it is disabled or the input cannot be advised on.
+
+    Why a replay without device status has none: an action answers devices that differ from
+    the advice, and no device is known there (every poll's status is empty), so the advisor
+    could never write a record; running it anyway cost a third of each replayed observation's
+    instructions (docs/performance.md). The daemon logs ``advisor_idle`` once instead.
+    """
+    if not settings.advisor.enabled:
+        return None
+    if settings.source is SourceKind.REPLAY and not _replay_has_device_status(source):
+        log.info("advisor_idle", reason="the replayed input holds no device status: no device to advise on")
+        return None
+    return Advisor(_placed(settings.advisor, settings), timezone=settings.timezone)
+
+
+def _replay_has_device_status(source: Source) -> bool:
+    from brain.sources.replay import ReplaySource  # imported where a replay is built, as in build_source
+
+    return not isinstance(source, ReplaySource) or source.has_device_status
 
 
 def _placed(advisor: AdvisorSettings, settings: BrainSettings) -> AdvisorSettings:

@@ -123,6 +123,8 @@ class ReplaySource:
             raise SourceError(f"cannot replay {path}: {exc}") from exc
         self._observations = InTimeOrder(observations, "replay_observation_dropped")
         self._statuses = None if statuses is None else InTimeOrder(statuses, "replay_device_status_dropped")
+        self.has_device_status = statuses is not None and bool(statuses.files)
+        """Whether the input has a device status stream; without one every poll's status is empty."""
         self._path = paths[0] if paths else Path()
         self._check_input = check_input
         self._pending: Located[ObservationV1] | None = None

@@ -80,3 +80,16 @@ def test_an_unknown_kind_in_the_sidecar_is_a_configuration_error_naming_it(tmp_p
     assert replayed.returncode == 78, replayed.stderr
     assert "device_kinds.roof_vent" in replayed.stdout + replayed.stderr
     assert "teleporter" in replayed.stdout + replayed.stderr
+
+
+def test_a_replay_without_device_status_runs_no_advisor_and_says_so(tmp_path: Path) -> None:
+    log = _import(tmp_path)
+    advised = daemon(tmp_path / "advised", "--replay", str(log))
+    assert advised.returncode == 0, advised.stderr
+    assert not [e for e in advised.log_events() if e["event"] == "advisor_idle"]
+    (tmp_path / "vented.device_status.jsonl").unlink()  # the statuses the sidecar names are gone
+    blind = daemon(tmp_path / "blind", "--replay", str(log))
+    assert blind.returncode == 0, blind.stderr
+    idle = [e for e in blind.log_events() if e["event"] == "advisor_idle"]
+    assert idle and "no device status" in idle[0]["reason"]
+    assert _actions(blind) == []
