@@ -96,7 +96,7 @@ class BrainSettings(BaseSettings, UplinkProcessSettings):
     :class:`brain.settings_core.SiteSettings` and ``[uplink]``), so each is defined once.
     """
 
-    model_config = SettingsConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True)
+    model_config = SettingsConfigDict(extra="forbid", frozen=True)
 
     @classmethod
     def settings_customise_sources(
