@@ -1,14 +1,11 @@
 """brain.config: loading, precedence, origins; each section is the model its package owns."""
 
-import ast
-import inspect
-import itertools
-import textwrap
 from pathlib import Path
 
 import pytest
 
 from brain.config import BrainSettings, describe, load_settings
+from brain.docstrings import attribute_docstrings
 from brain.errors import ConfigError
 from brain.estimator.settings import EstimatorSection
 from brain.logging import LoggingSettings
@@ -156,37 +153,6 @@ def test_shipped_config_files_are_valid(project_root: Path) -> None:
         path = project_root / "config" / name
         if path.exists():
             assert isinstance(load_settings(path).settings, BrainSettings)
-
-
-def attribute_docstrings(model: type) -> dict[str, str]:
-    """Each field's docstring (the string after ``name: type = default``) in ``model`` and its bases.
-
-    Read from the source, as a reader (and docs/configuration.md) sees them: the settings models do
-    not copy them into pydantic's field descriptions (``use_attribute_docstrings``), because nothing
-    reads those at run time and extracting them cost the daemon's start to READY (issue 29).
-    """
-    docs: dict[str, str] = {}
-    for cls in reversed([c for c in model.__mro__ if c.__module__.startswith("brain.")]):
-        body = ast.parse(textwrap.dedent(inspect.getsource(cls))).body[0]
-        assert isinstance(body, ast.ClassDef)
-        for field, doc in itertools.pairwise(body.body):
-            if (
-                isinstance(field, ast.AnnAssign)
-                and isinstance(field.target, ast.Name)
-                and isinstance(doc, ast.Expr)
-                and isinstance(doc.value, ast.Constant)
-                and isinstance(doc.value.value, str)
-            ):
-                docs[field.target.id] = doc.value.value.strip()
-    return docs
-
-
-def test_attribute_docstrings_reads_a_fields_docstring_and_not_an_undocumented_one() -> None:
-    docs = attribute_docstrings(ReplaySettings)
-
-    assert docs["path"] == "File, run directory or data root to replay (never empty)."
-    assert "on_malformed" in docs
-    assert "model_config" not in docs  # no docstring follows it
 
 
 def test_every_setting_is_described() -> None:

@@ -1,0 +1,44 @@
+"""brain.docstrings: a field's docstring read from the source, as pydantic's use_attribute_docstrings did."""
+
+from __future__ import annotations
+
+from brain.contracts import ObservationV1
+from brain.docstrings import attribute_docstrings
+from brain.sources.replay import ReplaySettings
+
+
+class _Base:
+    first: int = 1
+    """The base's word.
+
+    Second paragraph, indented in the source."""
+
+    undocumented: int = 2
+    not_a_field = 3
+    """A docstring after a plain assignment documents no field."""
+
+
+class _Derived(_Base):
+    first: int = 4
+    """The subclass's word wins."""
+
+
+def test_a_field_is_described_by_the_string_under_it() -> None:
+    docs = attribute_docstrings(ReplaySettings)
+
+    assert docs["path"] == "File, run directory or data root to replay (never empty)."
+    assert set(docs) == {"path", "on_malformed"}  # model_config has none
+
+
+def test_bases_are_read_a_subclass_wins_and_text_is_cleaned() -> None:
+    assert attribute_docstrings(_Base) == {
+        "first": "The base's word.\n\nSecond paragraph, indented in the source."
+    }
+    assert attribute_docstrings(_Derived) == {"first": "The subclass's word wins."}
+
+
+def test_a_record_reads_its_own_word_over_its_contract_base() -> None:
+    docs = attribute_docstrings(ObservationV1)
+
+    assert docs["schema_version"] == "1.0: the greenhouse's sensors; 1.1: also ``outside``."
+    assert "sensors" in docs
