@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pydantic import BaseModel
+
 from brain.contracts import ObservationV1
 from brain.docstrings import attribute_docstrings
 from brain.sources.replay import ReplaySettings
@@ -42,3 +44,15 @@ def test_a_record_reads_its_own_word_over_its_contract_base() -> None:
 
     assert docs["schema_version"] == "1.0: the greenhouse's sensors; 1.1: also ``outside``."
     assert "sensors" in docs
+
+
+def test_no_model_copies_its_docstrings_at_import() -> None:
+    """Issue 29: pydantic's ``use_attribute_docstrings`` slowed the daemon's start."""
+    import brain.config  # noqa: F401  (every settings model, and through it every record model)
+
+    def subclasses(cls: type) -> list[type]:
+        return [cls, *(s for sub in cls.__subclasses__() for s in subclasses(sub))]
+
+    ours = [m for m in subclasses(BaseModel) if m.__module__.startswith("brain.")]
+    assert len(ours) > 20  # the settings and the records were found
+    assert [m.__name__ for m in ours if m.model_config.get("use_attribute_docstrings")] == []
