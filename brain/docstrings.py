@@ -2,8 +2,8 @@
 
 brain documents every model field with such an attribute docstring. pydantic can copy them
 into its field descriptions when a class is built (``use_attribute_docstrings``), but on
-Python 3.11 it finds each class's source by walking the import stack, and that was a
-sixth of the daemon's start to READY (issue 29) for text nothing reads at run time. So the
+Python 3.11 it finds each class's source by walking the import stack, and that was about
+45 ms of the daemon's start to READY (issue 29) for text nothing reads at run time. So the
 models do not ask for it; the two readers ask here when they need the text: the JSON Schema
 export (:mod:`brain.contracts.schemas`) and the tests that every field is described.
 """
