@@ -40,7 +40,7 @@ _LEVELS = {"debug": logging.DEBUG, "info": logging.INFO, "warning": logging.WARN
 class LoggingSettings(BaseModel):
     """The ``[logging]`` settings: how brain logs (journald stores stdout under systemd)."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True)
+    model_config = ConfigDict(extra="forbid", frozen=True)
 
     format: LogFormat = "auto"
     """``auto``: console on a terminal, JSON lines otherwise."""

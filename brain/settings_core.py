@@ -69,7 +69,7 @@ class SiteSettings(BaseModel):
     light process's model built on it ignores the sections it does not read.
     """
 
-    model_config = ConfigDict(frozen=True, use_attribute_docstrings=True)
+    model_config = ConfigDict(frozen=True)
 
     site_id: Identifier = "greenhouse-1"
     """Name of the greenhouse; written into every record."""
@@ -108,7 +108,7 @@ class AdvisorDevices(BaseModel):
     ``[advisor]`` is the daemon's (``brain config check`` validates all of it).
     """
 
-    model_config = ConfigDict(extra="ignore", frozen=True, use_attribute_docstrings=True)
+    model_config = ConfigDict(extra="ignore", frozen=True)
 
     devices: dict[str, DeviceKind] = Field(default_factory=lambda: dict(DEFAULT_DEVICE_KINDS))
     """Device name to kind (``[advisor.devices]``); brain's seven relays when the file names none."""

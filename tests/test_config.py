@@ -5,6 +5,7 @@ from pathlib import Path
 import pytest
 
 from brain.config import BrainSettings, describe, load_settings
+from brain.docstrings import attribute_docstrings
 from brain.errors import ConfigError
 from brain.estimator.settings import EstimatorSection
 from brain.logging import LoggingSettings
@@ -157,8 +158,9 @@ def test_shipped_config_files_are_valid(project_root: Path) -> None:
 def test_every_setting_is_described() -> None:
     def walk(model: type) -> list[str]:
         missing = []
+        docs = attribute_docstrings(model)
         for name, info in model.model_fields.items():
-            if not info.description:
+            if not docs.get(name):
                 missing.append(f"{model.__name__}.{name}")
             annotation = info.annotation
             if isinstance(annotation, type) and hasattr(annotation, "model_fields"):

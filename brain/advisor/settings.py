@@ -35,7 +35,7 @@ _Seconds = Annotated[float, Field(strict=False, ge=0.0, le=86_400.0, allow_inf_n
 class Setpoints(BaseModel):
     """Set points and bands; each default's source is in docs/advisor.md, "Set points"."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True)
+    model_config = ConfigDict(extra="forbid", frozen=True)
 
     heating_day_c: _Celsius = 19.5
     """Heat below this by day (GreenLight ``tSpDay``)."""
@@ -141,7 +141,7 @@ def plain_setpoints(setpoints: Setpoints) -> Setpoints:
 class AdvisorSettings(AdvisorDevices):
     """The ``[advisor]`` section: the site's devices, its place on Earth, its set points."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True)
+    model_config = ConfigDict(extra="forbid", frozen=True)
 
     enabled: bool = True
     """Write the ``actions`` stream; advice is always advisory (brain never drives a relay)."""

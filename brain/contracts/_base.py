@@ -24,7 +24,6 @@ class StrictModel(BaseModel):
         frozen=True,
         allow_inf_nan=False,
         validate_default=True,
-        use_attribute_docstrings=True,
     )
 
 

@@ -8,15 +8,37 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
+
+from pydantic.json_schema import GenerateJsonSchema, JsonSchemaValue
+from pydantic_core import core_schema
 
 from brain.contracts import STREAMS
+from brain.docstrings import attribute_docstrings
+
+
+class DescribedSchema(GenerateJsonSchema):
+    """pydantic's JSON Schema, each property described by its field's docstring (:mod:`brain.docstrings`).
+
+    The models leave the docstrings out of their field descriptions (start-up, issue 29); the
+    schema, written for analysts, puts them back, so the files are what they were.
+    """
+
+    def model_schema(self, schema: core_schema.ModelSchema) -> JsonSchemaValue:
+        """The model's schema as pydantic makes it, with a description on each documented property."""
+        json_schema = super().model_schema(schema)
+        properties: dict[str, Any] = json_schema.get("properties", {})
+        for name, text in attribute_docstrings(schema["cls"]).items():
+            if name in properties:
+                properties[name].setdefault("description", text)
+        return json_schema
 
 
 def schema_documents() -> dict[str, str]:
     """Return file name to schema text for every contract, deterministically formatted."""
     documents: dict[str, str] = {}
     for model in STREAMS.values():
-        schema = model.model_json_schema(mode="validation")
+        schema = model.model_json_schema(mode="validation", schema_generator=DescribedSchema)
         documents[f"{model.__name__}.schema.json"] = json.dumps(schema, indent=2, sort_keys=True) + "\n"
     return documents
 

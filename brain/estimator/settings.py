@@ -287,7 +287,7 @@ class EstimatorSection(BaseModel):
     Named apart from :class:`EstimatorSettings`, which holds the thresholds themselves.
     """
 
-    model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True)
+    model_config = ConfigDict(extra="forbid", frozen=True)
 
     thresholds_file: SettingPath | None = None
     """TOML of anomaly, confidence and sensor-health thresholds; unset = the packaged defaults."""

@@ -1,6 +1,6 @@
 """How far the uplink is behind, read from its cursor files as plain JSON, defensively.
 
-Why not :func:`brain.uplink.uplink_lag`: importing :mod:`brain.uplink` loads pydantic and
+Why not :func:`brain.uplink.lag.uplink_lag`: importing it loads pydantic and
 structlog, most of ``brain status``'s start-up (issue 29); and the cursor is the uplink's
 own file, whose format may change under a status check that must never crash on it (a
 traceback is exit 1, WARNING to Nagios). So only two fields are read: the time of the last

@@ -76,7 +76,7 @@ nothing else, and reading it to its end would only log one warning per line.
 class ReplaySettings(BaseModel):
     """The ``[replay]`` settings: what ``--replay`` plays back and how it treats bad lines."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True)
+    model_config = ConfigDict(extra="forbid", frozen=True)
 
     path: SettingPath | None = None
     """File, run directory or data root to replay (never empty)."""

@@ -21,7 +21,6 @@ import stat
 from pathlib import Path
 
 from brain.errors import SourceError
-from brain.sources.csv.mapping import shipped_mappings
 from brain.storage import file_kind
 
 _SNIFF_BYTES = 4096
@@ -66,7 +65,14 @@ def hint_for(path: Path) -> str:
 
 
 def import_csv_hint(csv: Path) -> str:
-    """The ``brain import-csv`` command to try on ``csv``, with a replayable output beside it."""
+    """The ``brain import-csv`` command to try on ``csv``, with a replayable output beside it.
+
+    The CSV mapping models are imported here, on this error path, rather than with the module:
+    every daemon start reads this module (restart recovery replays stored runs), and building
+    those models cost its start to READY (issue 29) for a hint few starts ever print.
+    """
+    from brain.sources.csv.mapping import shipped_mappings
+
     output = csv.with_suffix(".jsonl")
     if output == csv:
         output = csv.with_name(f"{csv.stem}.observations.jsonl")

@@ -39,7 +39,7 @@ class UnserializablePolicy(StrEnum):
 class StorageSettings(BaseModel):
     """How records reach the disk: durability, rotation, retention (``[storage]``)."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True)
+    model_config = ConfigDict(extra="forbid", frozen=True)
 
     fsync: FsyncPolicy = FsyncPolicy.BATCH
     """Durability policy: fsync every record, every batch, or leave it to the OS."""

@@ -19,12 +19,9 @@ Modules: :mod:`~brain.uplink.settings` (``[uplink]``), :mod:`~brain.uplink.curso
 (Home Assistant), :mod:`~brain.uplink.publisher` (paho-mqtt, imported only when
 ``brain uplink`` runs), :mod:`~brain.uplink.service` (the loop), :mod:`~brain.uplink.alerts`
 (ntfy, webhook), :mod:`~brain.uplink.lag`, :mod:`~brain.uplink.lock` (one uplink per data root).
+
+Nothing is imported here: ``brain.config`` reads :mod:`~brain.uplink.settings` for the
+``[uplink]`` section, and the daemon (which loads the whole configuration) should not pay
+for the cursors, the follower and the lag at its start (issue 29: start to READY). Import
+each module by its name.
 """
-
-from __future__ import annotations
-
-from brain.uplink.cursor import CURSOR_DIR
-from brain.uplink.lag import StreamLag, uplink_lag
-from brain.uplink.settings import AlertSettings, UplinkSettings
-
-__all__ = ["CURSOR_DIR", "AlertSettings", "StreamLag", "UplinkSettings", "uplink_lag"]

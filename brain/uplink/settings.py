@@ -180,7 +180,7 @@ def is_loopback(host: str) -> bool:
 class AlertSettings(BaseModel):
     """``[uplink.alerts]``: alerts that need no Home Assistant (ntfy, a JSON webhook)."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True)
+    model_config = ConfigDict(extra="forbid", frozen=True)
 
     ntfy_url: NtfyUrl | None = None
     """ntfy topic URL (``https://ntfy.sh/my-greenhouse``); unset: no ntfy alerts. Shown masked."""
@@ -241,7 +241,7 @@ class AlertSettings(BaseModel):
 class UplinkSettings(BaseModel):
     """``[uplink]``: the MQTT broker, the topics and Home Assistant discovery (``brain uplink``)."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True)
+    model_config = ConfigDict(extra="forbid", frozen=True)
 
     host: Annotated[str, Field(min_length=1, max_length=253)] = "localhost"
     """Broker host name or address."""

@@ -106,3 +106,38 @@ def test_brain_config_check_loads_neither_charts_nor_the_mqtt_client() -> None:
 
     assert status == 0 and "brain.config" in modules
     assert among(modules, NEVER_FOR_CONFIG_CHECK) == []
+
+
+DAEMON_LISTED = (
+    "import json, sys\n"
+    "from brain.cli import daemon_main\n"
+    "try:\n"
+    "    status = daemon_main()\n"
+    "except SystemExit as exc:\n"
+    "    status = exc.code\n"
+    "print(json.dumps({'status': status, 'modules': sorted(sys.modules)}))\n"
+)
+NOT_FOR_A_SIMULATED_DAEMON = (
+    "brain.uplink.cursor",  # the uplink's own parts: the daemon reads only [uplink]'s settings
+    "brain.uplink.follow",
+    "brain.uplink.lag",
+    "brain.sources.csv",  # the CSV mapping models: only the import-csv hint of a replay names them
+    "pydantic_settings",  # the layers are merged by brain.settings_core (1.3 MB, 30 ms of the start)
+    "hardware",
+    "matplotlib",
+    "paho",
+)
+
+
+def test_a_simulated_daemon_loads_only_what_it_needs(tmp_path: Path) -> None:
+    """Issue 29 (start to READY): what only other tools or modes need stays out of the daemon's start."""
+    result = subprocess.run(
+        [sys.executable, "-c", DAEMON_LISTED, "--simulate", "--duration-hours", "1", "--time-scale", "0",
+         "--output-dir", str(tmp_path / "data"), "--log-format", "json"],
+        capture_output=True, text=True, env=clean_env(), check=False,
+    )  # fmt: skip
+    document = json.loads(result.stdout.splitlines()[-1])
+
+    assert document["status"] == 0, result.stderr[-2000:]
+    assert "brain.daemon.main_loop" in document["modules"] and "brain.uplink.settings" in document["modules"]
+    assert among(document["modules"], NOT_FOR_A_SIMULATED_DAEMON) == []

@@ -19,6 +19,7 @@ from brain.contracts import (
     SensorKey,
     SensorReadings,
 )
+from brain.docstrings import attribute_docstrings
 
 
 def _docstring_examples(model: type) -> list[dict]:
@@ -46,9 +47,10 @@ def test_every_docstring_example_validates() -> None:
 
 def test_every_field_has_a_docstring() -> None:
     for model in STREAMS.values():
-        for name, field in model.model_fields.items():
-            assert field.description, f"{model.__name__}.{name} has no description"
-            assert not re.search(r"\bTODO\b", field.description)
+        docs = attribute_docstrings(model)
+        for name in model.model_fields:
+            assert docs.get(name), f"{model.__name__}.{name} has no description"
+            assert not re.search(r"\bTODO\b", docs[name])
 
 
 finite = st.floats(allow_nan=False, allow_infinity=False, width=64)

@@ -6,9 +6,9 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 
 from brain.storage import DatasetWriter, apply_retention
-from brain.uplink import uplink_lag
 from brain.uplink.cursor import CursorStore, cursor_path
 from brain.uplink.follow import PartIndex, StreamFollower
+from brain.uplink.lag import uplink_lag
 from tests.factories import T0, minutes, record
 
 

@@ -52,7 +52,7 @@ def _schedulable(start: datetime) -> datetime:
 class SimulationSettings(BaseModel):
     """The synthetic source (``--simulate``)."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True)
+    model_config = ConfigDict(extra="forbid", frozen=True)
 
     seed: Annotated[int, Field(strict=True)] = 42
     """Seed of the synthetic greenhouse: the same seed gives the same bytes."""
