@@ -6,14 +6,12 @@ and the loading below adds the ``BRAIN_*`` environment overrides
 
     command-line flags  >  BRAIN_* environment  >  TOML file  >  defaults
 
-Why layers of our own: reading the layers here traces every value to the place it came
-from, down to the variable (``from environment BRAIN_STORAGE``); a variable that cannot
-be read is a configuration error naming it, never a traceback (pydantic-settings' own
-environment source reported only the field, and ``BRAIN_STORAGE=garbage`` crashed it).
-The layers are merged key by key (:meth:`brain.settings_core.Layers.merged`) and the
-result validated once, as ``brain uplink`` loads its part. (pydantic-settings, which once
-merged them, added 1.3 MB to the daemon's heap and about 30 ms to its start to READY:
-issue 29.)
+Why pydantic-settings with layers of our own: its ``settings_customise_sources`` seam
+decides the precedence (the flags are its init source, the environment and the file
+two sources read here), while reading the layers here traces every value to the place
+it came from, down to the variable (``from environment BRAIN_STORAGE``); a variable
+that cannot be read is a configuration error naming it, never a traceback (its own
+environment source reports only the field, and ``BRAIN_STORAGE=garbage`` crashed it).
 A bad value stops the program before anything starts, with the dotted
 key, the place the value came from and the reason (:class:`brain.errors.ConfigError`;
 the CLI exits 78 so systemd does not restart a misconfigured daemon in a loop, or 2
@@ -41,11 +39,14 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
+from contextvars import ContextVar
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic.fields import FieldInfo
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from brain.advisor.settings import AdvisorSettings
 from brain.contracts import DEFAULT_DEVICES, Identifier
@@ -66,7 +67,27 @@ class SourceKind(StrEnum):
     REPLAY = "replay"
 
 
-class BrainSettings(UplinkProcessSettings):
+class _Layer(PydanticBaseSettingsSource):
+    """A layer read and checked here (the environment, or the file), as a pydantic-settings source."""
+
+    def __init__(self, settings_cls: type[BaseSettings], data: dict[str, Any]) -> None:
+        super().__init__(settings_cls)
+        self._data = data
+
+    def get_field_value(self, field: FieldInfo, field_name: str) -> tuple[Any, str, bool]:
+        return self._data.get(field_name), field_name, False
+
+    def __call__(self) -> dict[str, Any]:
+        return self._data
+
+
+_LAYERS: ContextVar[tuple[dict[str, Any], dict[str, Any]]] = ContextVar(
+    "brain_settings_layers", default=({}, {})
+)
+"""The environment and file layers of the :func:`load_settings` call in progress (none outside one)."""
+
+
+class BrainSettings(BaseSettings, UplinkProcessSettings):
     """The whole configuration of one daemon (file: ``config/brain.toml`` on the Pi).
 
     The top-level keys and sections that ``brain uplink`` reads too (``site_id``, ``data_root``,
@@ -75,7 +96,20 @@ class BrainSettings(UplinkProcessSettings):
     :class:`brain.settings_core.SiteSettings` and ``[uplink]``), so each is defined once.
     """
 
-    model_config = ConfigDict(extra="forbid", frozen=True, validate_default=True)
+    model_config = SettingsConfigDict(extra="forbid", frozen=True)
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        """Flags (the init source) > ``BRAIN_*`` environment > TOML file > defaults; nothing else read."""
+        environment, file = _LAYERS.get()
+        return init_settings, _Layer(settings_cls, environment), _Layer(settings_cls, file)
 
     source: SourceKind | None = None
     """Which source to poll: hardware, synthetic (``--simulate``) or replay (``--replay``); no default."""
@@ -143,10 +177,13 @@ def load_settings(
     """
     layers = read_layers(BrainSettings, config_file, flags)
     deprecated = _move_deprecated(layers)
+    context = _LAYERS.set((layers.environment, layers.file))
     try:
-        settings = BrainSettings.model_validate(layers.merged())
+        settings = BrainSettings(**layers.flags)
     except ValidationError as exc:
         raise layers.error(exc) from exc
+    finally:
+        _LAYERS.reset(context)
     return LoadedSettings(
         settings=settings, origins=layers.origins, config_file=layers.config_file, deprecated=deprecated
     )

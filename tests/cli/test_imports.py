@@ -122,14 +122,13 @@ NOT_FOR_A_SIMULATED_DAEMON = (
     "brain.uplink.follow",
     "brain.uplink.lag",
     "brain.sources.csv",  # the CSV mapping models: only the import-csv hint of a replay names them
-    "pydantic_settings",  # the layers are merged by brain.settings_core (1.3 MB, 30 ms of the start)
     "hardware",
     "matplotlib",
     "paho",
 )
 
 
-def test_a_simulated_daemon_loads_only_what_it_needs(tmp_path: Path) -> None:
+def test_a_simulated_daemon_loads_neither_the_uplinks_parts_nor_the_csv_import(tmp_path: Path) -> None:
     """Issue 29 (start to READY): what only other tools or modes need stays out of the daemon's start."""
     result = subprocess.run(
         [sys.executable, "-c", DAEMON_LISTED, "--simulate", "--duration-hours", "1", "--time-scale", "0",
