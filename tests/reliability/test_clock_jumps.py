@@ -160,8 +160,11 @@ def check_steps_logged(events: list[dict[str, object]]) -> None:
     assert abs(steps[0] + 3600) < 1.5 and abs(steps[1] - 3 * 3600) < 1.5, steps
     assert any(e["event"] == "job_reanchored" and e["job"] == "poll" for e in events)
     coalesced = [e for e in events if e["event"] == "job_runs_coalesced" and e["job"] == "poll"]
-    assert len(coalesced) == 1
-    assert abs(int(coalesced[0]["missed"]) - 3 * 3600 / POLL_S) <= 4  # type: ignore[call-overload]
+    # The step's hours of polls are one coalescing; a machine so loaded that the daemon falls a
+    # poll or two behind afterwards (three CPU hogs beside the suite) may log a small one too.
+    stepped = [e for e in coalesced if int(e["missed"]) > 10]  # type: ignore[call-overload]
+    assert len(stepped) == 1, coalesced
+    assert abs(int(stepped[0]["missed"]) - 3 * 3600 / POLL_S) <= 4  # type: ignore[call-overload]
     assert not [e for e in events if e["level"] == "error"], "a clock step is not an error"
 
 
