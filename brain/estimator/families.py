@@ -128,15 +128,11 @@ class Families:
         }
         self._open: dict[str, _Open] = {}
         self._recent: dict[str, _Recent] = {}
-        self._waiting: set[str] = set()
-        """Standing families with no rule open: they end once ``standing_gap_s`` has passed."""
+        self.waiting: set[str] = set()
+        """Standing families with no rule open: they end once ``standing_gap_s`` has passed (see
+        :meth:`tick`). A plain set, read at every step: empty, there is nothing to tick."""
         self.started = 0
         """Family episodes started by the last :meth:`take`."""
-
-    @property
-    def waiting(self) -> bool:
-        """Whether some standing episode waits for its gap to pass (see :meth:`tick`)."""
-        return bool(self._waiting)
 
     def take(self, t: float, records: Sequence[AnomalyV1]) -> list[AnomalyV1]:
         """The family records for this step's rule records (in order)."""
@@ -160,7 +156,7 @@ class Families:
         carries the value at its own time).
         """
         out: list[AnomalyV1] = []
-        for name in sorted(self._waiting):
+        for name in sorted(self.waiting):
             episode = self._open[name]
             family = self._family[episode.lead]
             quiet = episode.quiet_since_t
@@ -199,7 +195,7 @@ class Families:
             if standing:
                 message = f"Back again (one standing notice until a day without it): {message}"
             return [self._as_family(episode, record, message=message[:500])]
-        self._waiting.discard(family.name)
+        self.waiting.discard(family.name)
         episode.quiet_since_t = None
         if record.kind not in episode.rules:
             episode.rules.append(record.kind)
@@ -241,7 +237,7 @@ class Families:
         episode.told_critical = False
         if family.gap_s(episode.standing) > 0.0 and (episode.standing or UNTRUSTED not in record.message):
             episode.quiet_since_t = t
-            self._waiting.add(family.name)
+            self.waiting.add(family.name)
             return []
         return [self._end(t, family, episode)]
 
@@ -260,7 +256,7 @@ class Families:
         ``quiet_s``: how long every rule has been over, when it is told after a gap (at ``ts``);
         without a gap it ends at once, with its last rule's end record.
         """
-        self._waiting.discard(family.name)
+        self.waiting.discard(family.name)
         del self._open[family.name]
         lead = episode.worst[episode.lead]
         ended_at = episode.last_end or lead.timestamp

@@ -124,6 +124,7 @@ class SensorTracker:
         "_exact_soonest_s",
         "_exact_value",
         "_exact_verdict",
+        "_exact_watch_s",
         "_first_null_t",
         "_first_t",
         "_flat_last_t",
@@ -276,6 +277,8 @@ class SensorTracker:
         exact += [limits.stuck_round_s] if limits.stuck_round_multiple else []
         self._exact_soonest_s = min(exact, default=_INF)
         """The shortest hold after which an exact-repeat rule can fire."""
+        self._exact_watch_s = min(self._exact_soonest_s, self._group_s)
+        """The shortest run of one value that can matter (a verdict, or a part in a frozen group)."""
         windows = [limits.stuck_any_s, limits.stuck_daylight_s, limits.stuck_colocated_s]
         self._stuck_soonest_s = min(w for w in windows if w > 0)
 
@@ -373,14 +376,8 @@ class SensorTracker:
                     self._exact_held_s = self._exact_soonest_s - (0.0 if resumed else 1e-6)
             else:
                 self._exact_held_s += t - last_t
-            long = self._exact_held_s >= self._group_s and value > self._exact_dark
-            if long is not self.held_long:  # rare: the site's count of long-held sensors changes
-                self.held_long = long
-                self._held_count[0] += 1 if long else -1
-            if self._exact_held_s >= self._exact_soonest_s:
-                stuck = self._judge_exact_repeat(t, self._exact_value)
-            if stuck is None and t < self._exact_hold_until:
-                stuck = self._exact_verdict
+            if self._exact_held_s >= self._exact_watch_s or self.held_long or t < self._exact_hold_until:
+                stuck = self._exact_repeat_verdict(t, value)  # rare: a long run, or one just ended
         if feed_frozen is not None and (self.held_long or feed_frozen[1][1] != GROUP_STATISTIC):
             # the feed, or a group of it this sensor still holds its value in: not the air now
             self._exclude_as(t, ExclusionReason.STALE, SensorFault.STUCK_AT, feed_frozen)
@@ -502,6 +499,24 @@ class SensorTracker:
         self._pending = False
         self._ref = value
         self._ref_t = t
+
+    def _exact_repeat_verdict(self, t: float, value: float) -> tuple[float, Evidence] | None:
+        """What the current exact-repeat run means at ``t``: its part in a frozen group, its verdict.
+
+        Called by :meth:`observe` only while the run is at least ``_exact_watch_s`` long, the sensor
+        counts in a group, or a verdict still holds; otherwise none of these can change, and a live
+        sensor (a new value at nearly every poll) pays one comparison (issue 29's budget).
+        """
+        long = self._exact_held_s >= self._group_s and value > self._exact_dark
+        if long is not self.held_long:  # the site's count of long-held sensors changes
+            self.held_long = long
+            self._held_count[0] += 1 if long else -1
+        stuck = None
+        if self._exact_held_s >= self._exact_soonest_s:
+            stuck = self._judge_exact_repeat(t, self._exact_value)
+        if stuck is None and t < self._exact_hold_until:
+            stuck = self._exact_verdict
+        return stuck
 
     def _judge_exact_repeat(self, t: float, value: float | None) -> tuple[float, Evidence] | None:
         """Stuck evidence for one value repeated exactly (a fill value), at any hour, else ``None``.

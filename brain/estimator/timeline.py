@@ -51,10 +51,10 @@ class Timeline:
         "_fixed_zone",
         "_gap_s",
         "_last_dt",
-        "_last_ext",
         "_last_micros",
         "_last_t",
         "_offset",
+        "epoch_s",
         "gap",
         "last_timestamp",
         "stepped_back_s",
@@ -64,7 +64,9 @@ class Timeline:
         self._clock_step_back_s = clock_step_back_s
         self._gap_s = gap_s
         self._offset = 0.0
-        self._last_ext = 0.0
+        self.epoch_s = 0.0
+        """Epoch seconds of the last observation taken: wall time, for the site's local day (a plain
+        attribute, not a property: the estimator reads it at every step)."""
         self._last_micros = 0
         self._fixed_zone: tzinfo | None = None
         """The last observation's zone if its offset is fixed (see the class docstring)."""
@@ -76,11 +78,6 @@ class Timeline:
         """The last observation taken came more than ``gap_s`` after the one before it."""
         self.stepped_back_s = 0.0
         """How far the wall clock was stepped back before the last observation taken (0 when it was not)."""
-
-    @property
-    def epoch_s(self) -> float:
-        """Epoch seconds of the last observation taken: wall time, for the site's local day."""
-        return self._last_ext
 
     def advance(self, timestamp: datetime) -> float:
         """Place ``timestamp`` on estimator time and return that time, or raise if it must not be taken.
@@ -99,7 +96,7 @@ class Timeline:
         if previous is None:  # the first observation: estimator time starts at its epoch seconds
             self._take(timestamp, micros, zone, ext, ext)
             return ext
-        last_ext = self._last_ext
+        last_ext = self.epoch_s
         stepped_back = 0.0
         if ext <= last_ext:
             if ext == last_ext:
@@ -117,7 +114,7 @@ class Timeline:
         self.last_timestamp = timestamp  # as _take does, inline: this is every poll
         self._last_micros = micros
         self._fixed_zone = zone
-        self._last_ext = ext
+        self.epoch_s = ext
         self._last_t = t
         if dt > 0 and not stepped_back:
             self._last_dt = dt if dt < self._gap_s else self._gap_s
@@ -130,7 +127,7 @@ class Timeline:
         self.last_timestamp = timestamp
         self._last_micros = micros
         self._fixed_zone = zone
-        self._last_ext = ext
+        self.epoch_s = ext
         self._last_t = t
 
 
