@@ -29,6 +29,11 @@ from tests.uplink.test_process import TOOLS, config, start, stop
 PART = "run_20260601/observations.0000.jsonl"
 
 
+DEV_VENV_BOUND_MB = 55
+"""The drills' memory bound in the dev venv: its drain baseline (about 45 MB) plus a margin far below
+what a tail or message held in memory would add (20-50 MB)."""
+
+
 def drained(cfg: Path, code: str = TOOLS) -> tuple[list[dict[str, Any]], str]:
     """``brain uplink --exit-when-drained``: it must exit 0; its JSON log events and its stdout."""
     process = subprocess.run(
@@ -182,7 +187,9 @@ def test_a_50_mb_unterminated_tail_costs_no_memory_and_starves_no_other_stream(
     [too_long] = [json.loads(text) for text in out.splitlines() if '"uplink_line_too_long"' in text]
     assert (too_long["file"], too_long["offset"], too_long["bytes"]) == (str(part), long_at, 1024 * 1024)
     print(f"peak RSS with a 50 MB unterminated tail: {peak_mb:.1f} MB")
-    assert peak_mb < 50  # well under the tail itself (it was 143-215 MB, issue 24)
+    # The dev venv's uplink drains at about 45 MB (rich and the test tools loaded; 39 MB as deployed,
+    # bench/uplink.py): a tail read into memory would add its 50 MB (it was 143-215 MB, issue 24).
+    assert peak_mb < DEV_VENV_BOUND_MB
 
 
 def test_a_huge_home_assistant_status_message_is_never_received_and_births_reannounce_once(
@@ -201,8 +208,8 @@ def test_a_huge_home_assistant_status_message_is_never_received_and_births_reann
         for _ in range(5):  # Home Assistant restarting in a loop
             publish.single("homeassistant/status", b"online", hostname="127.0.0.1", port=broker.port)
         wait_until(lambda: len(configs.messages) >= 2 * announced, "the configs published again")
+        watcher = Subscriber(broker.port, ["brain/+/history/#"], client_id="history")  # before the write
         write(data_root, 3, 1)
-        watcher = Subscriber(broker.port, ["brain/+/history/#"], client_id="history")
         wait_until(lambda: expected_times(3, 1) <= delivered_times(watcher), "a record after the births")
         watcher.close()
         peak_mb = peak_rss_kb(process.pid) / 1024
@@ -212,7 +219,7 @@ def test_a_huge_home_assistant_status_message_is_never_received_and_births_reann
     assert code == 0, err[-2000:]
     assert out.count('"uplink_home_assistant_online"') == 1  # five births: one re-announce this minute
     print(f"peak RSS after a 20 MB homeassistant/status message: {peak_mb:.1f} MB")
-    assert peak_mb < 50
+    assert peak_mb < DEV_VENV_BOUND_MB  # the 20 MB message received would show on top of the drain
 
 
 def test_a_broker_that_refuses_a_topic_is_named_and_retried_ever_more_slowly_then_delivered(
