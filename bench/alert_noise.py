@@ -363,7 +363,7 @@ def _anomaly_pushes(
     devices = json.loads(status.model_dump_json(exclude_none=True))
     for record in estimate.anomalies:
         stored = read_record(record.model_dump_json(exclude_none=True).encode())
-        facts = AnomalyLine.of(stored)
+        facts = AnomalyLine.from_fields(stored.data)
         alert = anomaly_alert(result.site, facts, stored)
         pushed, episodes = anomaly_decision(facts, stored.data, episodes, devices, alert.to_json())
         if pushed:
@@ -389,7 +389,7 @@ def _health_pushes(
     outbox: list[dict[str, Any]] = []
     for record in estimate.sensor_health:
         stored = read_record(record.model_dump_json(exclude_none=True).encode())
-        facts = HealthLine.of(stored)
+        facts = HealthLine.from_fields(stored.data)
         sensors = memory.setdefault("sensors", {})
         last = sensors.get(facts.sensor.value)
         push, sensors[facts.sensor.value], memory["standing"] = health_decision(

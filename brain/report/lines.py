@@ -21,7 +21,6 @@ not imported here because importing :mod:`brain.uplink` loads pydantic.)
 
 from __future__ import annotations
 
-import json
 import os
 import stat
 import zlib
@@ -30,8 +29,9 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, NamedTuple, Protocol, TypeVar
 
-from brain.json_fields import aware_time, number, text
-from brain.names import AnomalyKind, HealthStatus, Metric, SensorKey, Severity
+from brain.json_fields import aware_time, number
+from brain.names import SensorKey
+from brain.stored_lines import json_object
 
 TAIL_BYTES = 512 * 1024
 """Bytes read from the end of a part: about a day of 1-minute observations (360 bytes each)."""
@@ -159,16 +159,6 @@ def _readings(data: dict[str, Any]) -> dict[str, float | None]:
     return readings
 
 
-def _object(line: bytes) -> dict[str, Any]:
-    try:
-        data = json.loads(line)
-    except RecursionError:
-        raise ValueError("nested too deeply to be a record") from None
-    if not isinstance(data, dict):
-        raise ValueError(f"a record is a JSON object, not {type(data).__name__}")
-    return data
-
-
 class TimedLine(NamedTuple):
     """Any record's line, of which only the time is read."""
 
@@ -177,7 +167,7 @@ class TimedLine(NamedTuple):
     @classmethod
     def of(cls, line: bytes) -> TimedLine:
         """Parse one line; :class:`ValueError` if it is not a record."""
-        return cls(aware_time(_object(line), "timestamp"))
+        return cls(aware_time(json_object(line), "timestamp"))
 
 
 class ObservationLine(NamedTuple):
@@ -190,7 +180,7 @@ class ObservationLine(NamedTuple):
     @classmethod
     def of(cls, line: bytes) -> ObservationLine:
         """Parse one line; :class:`ValueError` (or a ``json`` error, a subclass) if it is not one."""
-        data = _object(line)
+        data = json_object(line)
         sensors = data.get("sensors")
         if not isinstance(sensors, dict):
             raise ValueError("sensors must be an object")
@@ -210,7 +200,7 @@ class StateLine(NamedTuple):
     @classmethod
     def of(cls, line: bytes) -> StateLine:
         """Parse one line; :class:`ValueError` if it is not one."""
-        data = _object(line)
+        data = json_object(line)
         confidence = _number(data, "confidence")
         assert confidence is not None  # not optional
         return cls(
@@ -225,60 +215,6 @@ class StateLine(NamedTuple):
     def get(self, key: str) -> float | None:
         """The estimate of one sensor's quantity (as ``StateV1.get``), by its ``SensorKey`` or name."""
         return self.values[key]
-
-
-class HealthLine(NamedTuple):
-    """A ``sensor_health`` line: which sensor, how far it is trusted, since when."""
-
-    timestamp: datetime
-    sensor: SensorKey
-    status: HealthStatus
-    fault: str
-    since: datetime
-
-    @classmethod
-    def of(cls, line: bytes) -> HealthLine:
-        """Parse one line; :class:`ValueError` if it is not one."""
-        data = _object(line)
-        return cls(
-            timestamp=aware_time(data, "timestamp"),
-            sensor=SensorKey(text(data, "sensor")),
-            status=HealthStatus(text(data, "status")),
-            fault=text(data, "fault"),
-            since=aware_time(data, "since"),
-        )
-
-
-class AnomalyLine(NamedTuple):
-    """An ``anomalies`` line: what pairs records into episodes (:class:`brain.episodes.AnomalyRecord`)."""
-
-    timestamp: datetime
-    kind: AnomalyKind
-    metric: Metric
-    severity: Severity
-    started_at: datetime
-    ended_at: datetime | None
-    threshold: float
-    observed_value: float
-    message: str
-
-    @classmethod
-    def of(cls, line: bytes) -> AnomalyLine:
-        """Parse one line; :class:`ValueError` if it is not one."""
-        data = _object(line)
-        threshold, observed = _number(data, "threshold"), _number(data, "observed_value")
-        assert threshold is not None and observed is not None  # not optional
-        return cls(
-            timestamp=aware_time(data, "timestamp"),
-            kind=AnomalyKind(text(data, "kind")),
-            metric=Metric(text(data, "metric")),
-            severity=Severity(text(data, "severity")),
-            started_at=aware_time(data, "started_at"),
-            ended_at=None if data.get("ended_at") is None else aware_time(data, "ended_at"),
-            threshold=threshold,
-            observed_value=observed,
-            message=text(data, "message"),
-        )
 
 
 class Timed(Protocol):

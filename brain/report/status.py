@@ -29,8 +29,6 @@ from brain.report.days import SiteZone, day_window, local_today
 from brain.report.folder import dated_runs, read_manifest
 from brain.report.lines import (
     MAX_PART_BYTES,
-    AnomalyLine,
-    HealthLine,
     L,
     ObservationLine,
     StateLine,
@@ -39,6 +37,7 @@ from brain.report.lines import (
     tail_lines,
 )
 from brain.report.uplink_cursors import UplinkLag, uplink_lags
+from brain.stored_lines import AnomalyLine, HealthLine
 
 if TYPE_CHECKING:
     from brain.episodes import Episode

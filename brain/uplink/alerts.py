@@ -583,7 +583,11 @@ class AlertRunner:
         for number, line in enumerate(lines):
             try:
                 record = read_record(line.data)
-                facts = AnomalyLine.of(record) if state.stream == "anomalies" else HealthLine.of(record)
+                facts = (
+                    AnomalyLine.from_fields(record.data)
+                    if state.stream == "anomalies"
+                    else HealthLine.from_fields(record.data)
+                )
             except ValueError:
                 log.warning("uplink_malformed_line", file=line.key, line=line.number, consumer=CONSUMER)
             else:

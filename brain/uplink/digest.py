@@ -117,7 +117,7 @@ def day_digest(
         for record in _records(data_root, "anomalies", day - timedelta(days=back)):
             try:
                 if record.timestamp < end:
-                    anomalies.append(AnomalyLine.of(record))
+                    anomalies.append(AnomalyLine.from_fields(record.data))
                     if record.data.get("standing") is True:
                         standing.add(episode_key(anomalies[-1]))
             except ValueError:

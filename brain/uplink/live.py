@@ -25,7 +25,7 @@ from brain.episodes import Episode, EpisodeKey, episode_key, with_record
 from brain.names import AnomalyKind, Metric, SensorKey, Severity
 from brain.uplink.follow import PartIndex, StreamFollower
 from brain.uplink.messages import Topics
-from brain.uplink.records import AnomalyLine, Record, read_record
+from brain.uplink.records import AnomalyLine, Record
 
 _READ_BATCH = 1000
 SAVED_EPISODES = 8
@@ -51,7 +51,7 @@ class OpenEpisodes:
             while lines := follower.read(_READ_BATCH):
                 for line in lines:
                     try:
-                        anomaly = AnomalyLine.of(read_record(line.data))
+                        anomaly = AnomalyLine.of(line.data)
                     except ValueError:
                         continue  # logged when the uplink delivers it
                     episodes.update(anomaly)

@@ -15,13 +15,14 @@ logged and skipped (``uplink_malformed_line``).
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from brain.json_fields import aware_time, number, text
-from brain.names import AnomalyKind, HealthStatus, Metric, SensorKey, Severity
+from brain.json_fields import aware_time
+from brain.stored_lines import AnomalyLine, HealthLine, json_object
+
+__all__ = ["AnomalyLine", "HealthLine", "Record", "read_record"]
 
 
 @dataclass(frozen=True)
@@ -34,62 +35,5 @@ class Record:
 
 def read_record(line: bytes) -> Record:
     """The record of one stored line; :class:`ValueError` if it is not a JSON object with a ``timestamp``."""
-    try:
-        data = json.loads(line)
-    except RecursionError:
-        raise ValueError("nested too deeply to be a record") from None
-    if not isinstance(data, dict):
-        raise ValueError(f"a record is a JSON object, not {type(data).__name__}")
+    data = json_object(line)
     return Record(data, aware_time(data, "timestamp"))
-
-
-@dataclass(frozen=True)
-class AnomalyLine:
-    """What an ``anomalies`` line says about its episode (a :class:`brain.episodes.AnomalyRecord`)."""
-
-    kind: AnomalyKind
-    metric: Metric
-    severity: Severity
-    started_at: datetime
-    ended_at: datetime | None
-    threshold: float
-    observed_value: float
-    message: str
-
-    @classmethod
-    def of(cls, record: Record) -> AnomalyLine:
-        """Read the fields; :class:`ValueError` naming the first that is missing or wrong."""
-        data = record.data
-        return cls(
-            kind=AnomalyKind(text(data, "kind")),
-            metric=Metric(text(data, "metric")),
-            severity=Severity(text(data, "severity")),
-            started_at=aware_time(data, "started_at"),
-            ended_at=None if data.get("ended_at") is None else aware_time(data, "ended_at"),
-            threshold=number(data, "threshold"),
-            observed_value=number(data, "observed_value"),
-            message=text(data, "message"),
-        )
-
-
-@dataclass(frozen=True)
-class HealthLine:
-    """What a ``sensor_health`` line says: which sensor, how far it is trusted, since when."""
-
-    sensor: SensorKey
-    status: HealthStatus
-    fault: str
-    since: datetime
-    timestamp: datetime
-
-    @classmethod
-    def of(cls, record: Record) -> HealthLine:
-        """Read the fields; :class:`ValueError` naming the first that is missing or wrong."""
-        data = record.data
-        return cls(
-            sensor=SensorKey(text(data, "sensor")),
-            status=HealthStatus(text(data, "status")),
-            fault=text(data, "fault"),
-            since=aware_time(data, "since"),
-            timestamp=record.timestamp,
-        )

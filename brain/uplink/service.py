@@ -313,7 +313,7 @@ class Uplink:
             return 0
         try:
             record = read_record(line.data)
-            anomaly = AnomalyLine.of(record) if delivery.stream == "anomalies" else None
+            anomaly = AnomalyLine.from_fields(record.data) if delivery.stream == "anomalies" else None
             if self.advising:
                 self.advice.update(delivery.stream, record.data)
         except ValueError as exc:

@@ -19,8 +19,6 @@ from brain.names import HealthStatus, SensorKey
 from brain.report import folder, lines
 from brain.report.folder import days_held, read_manifest
 from brain.report.lines import (
-    AnomalyLine,
-    HealthLine,
     ObservationLine,
     StateLine,
     TimedLine,
@@ -30,6 +28,7 @@ from brain.report.lines import (
     tail_lines,
 )
 from brain.report.uplink_cursors import last_delivered, read_cursor_facts, uplink_lags
+from brain.stored_lines import AnomalyLine, HealthLine
 from tests.factories import T0, observation, state_payload
 
 

@@ -12,7 +12,7 @@ from brain.storage import DatasetWriter
 from brain.uplink.cursor import cursor_path
 from brain.uplink.live import SAVED_EPISODES, OpenEpisodes
 from brain.uplink.publisher import Credentials
-from brain.uplink.records import AnomalyLine, read_record
+from brain.uplink.records import AnomalyLine
 from brain.uplink.service import Uplink
 from tests.factories import T0, minutes, record
 from tests.uplink.broker import Broker
@@ -22,7 +22,7 @@ from tests.uplink.test_uplink import drain, make_plan
 def test_open_episodes_survive_the_cursor_newest_first_and_bounded() -> None:
     episodes = OpenEpisodes()
     for moment in minutes(SAVED_EPISODES + 3, step=timedelta(hours=1)):
-        episodes.update(AnomalyLine.of(read_record(record("anomalies", moment).model_dump_json().encode())))
+        episodes.update(AnomalyLine.of(record("anomalies", moment).model_dump_json().encode()))
     saved = episodes.to_state()
     assert len(saved) == SAVED_EPISODES and len(json.dumps(saved)) < 3000
     again = OpenEpisodes.from_state(json.loads(json.dumps(saved)))
