@@ -3,8 +3,8 @@
 Why this exists beside the contracts: the tools that run every minute on a Pi (``brain
 status``, ``brain uplink``) read lines as JSON without loading the pydantic record models
 (their start-up and memory budgets, issues 19 and 29), and each needs the same three checks
-with the same messages. One definition here; :mod:`brain.report.lines`,
-:mod:`brain.uplink.records` and :mod:`brain.advice` use it.
+with the same messages. One definition here; :mod:`brain.stored_lines`,
+:mod:`brain.report.lines`, :mod:`brain.uplink.records` and :mod:`brain.advice` use it.
 """
 
 from __future__ import annotations
