@@ -105,3 +105,30 @@ def median_wall(args: list[str], repeat: int, *, env: dict[str, str] | None = No
 def tree_bytes(path: Path) -> int:
     """Bytes of every file under ``path``."""
     return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
+
+
+def deployed_python(directory: Path, extras: str = "") -> tuple[str | None, str]:
+    """A venv in ``directory`` with ``pip install .EXTRAS`` as a Pi installs brain: its python, or None and why.
+
+    Why: the dev venv holds ``rich`` (brought in by import-linter, never by brain), which
+    structlog's console renderer imports whenever it is installed: some 4 MB of heap that a
+    Pi's install never has. Making the venv takes some 15 s from pip's cache.
+    """
+    venv = directory / "deployed-venv"
+    python = str(venv / "bin" / "python")
+    try:
+        if not venv.exists():
+            subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, capture_output=True)
+        subprocess.run(
+            [python, "-m", "pip", "install", "--quiet", f"{ROOT}{extras}"],
+            check=True,
+            capture_output=True,
+            timeout=600,
+        )
+    except (subprocess.CalledProcessError, subprocess.TimeoutExpired) as exc:
+        reason = exc.stderr.decode(errors="replace").strip().splitlines() if exc.stderr else []
+        return None, f"pip install .{extras} failed: {reason[-1] if reason else exc}"
+    found = subprocess.run([python, "-c", "import rich"], capture_output=True, check=False)
+    if found.returncode == 0:
+        return None, "the deployed venv has rich (a dependency brought it in): not the Pi's install"
+    return python, f"pip install .{extras}"

@@ -103,6 +103,7 @@ def _rows(days: int) -> list[Row]:
         ("  anonymous memory at exit (RssAnon)", f"{mem['anon_30d_mb']:.1f} MB", "", "", ""),
         ("  python -c 'import pydantic'", f"{mem['pydantic_mb']:.1f} MB (anonymous {mem['pydantic_anon_mb']:.2f} MB)", "", "", ""),
         ("  anonymous / pydantic's, same run", f"{mem['anon_ratio']:.2f}", f"<= {memory.ANON_RATIO_MAX}", "", _judge(mem["anon_ratio"] <= memory.ANON_RATIO_MAX)),
+        _deployed_memory_row(mem),
         ("start-up: python -c pass", f"{start['python_pass_s']:.3f} s (CPU {start['python_pass_cpu_s']:.3f} s)", "", "", ""),
         ("  brain-daemon --help", f"{start['help_s']:.3f} s", "", "", ""),
         ("  brain-daemon to READY", f"{start['ready_s']:.3f} s (CPU {start['ready_cpu_s']:.3f} s)", "", "", ""),
@@ -127,6 +128,19 @@ def _advisor_rows() -> list[Row]:
         ("advisor: OSU ventilation agreement, day", f"{100 * vent:.1f} %", ">= 80 %", "", _judge(vent >= 0.8)),
         ("  Advisor.step / Estimator.step", f"{100 * ratio:.0f} % ({adv['advisor_us']:.2f} / {adv['estimator_us']:.2f} us)", "<= 25 %", "", _judge(ratio <= 0.25)),
     ]  # fmt: skip
+
+
+def _deployed_memory_row(mem: dict[str, float | str]) -> tuple[str, str, str, str, str]:
+    """The same ratio as a Pi installs brain (no ``rich``), shown beside 2026-12-01's code measured so."""
+    if "deployed_anon_ratio" not in mem:
+        return ("  as deployed (pip install .)", str(mem["deployed"]), "", "", "")
+    return (
+        "  as deployed (pip install .), ratio",
+        f"{mem['deployed_anon_ratio']:.2f} ({mem['deployed_anon_30d_mb']:.1f} MB)",
+        f"(2026-12-01: {memory.DEPLOYED_2026_12_01_RATIO})",
+        "",
+        "",
+    )
 
 
 def _count_row(name: str, count: float | str, required: int | None = None, goal: int | None = None) -> Row:

@@ -49,27 +49,6 @@ DAYS = 7
 POLL_S = 60.0
 
 
-def _deployed_python(directory: Path) -> tuple[str | None, str]:
-    """A venv with ``pip install .[uplink]`` (no dev extra, so no ``rich``): its python, or None and why."""
-    venv = directory / "deployed-venv"
-    try:
-        subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, capture_output=True)
-        python = str(venv / "bin" / "python")
-        subprocess.run(
-            [python, "-m", "pip", "install", "--quiet", f"{process.ROOT}[uplink]"],
-            check=True,
-            capture_output=True,
-            timeout=600,
-        )
-    except (subprocess.CalledProcessError, subprocess.TimeoutExpired) as exc:
-        reason = exc.stderr.decode(errors="replace").strip().splitlines() if exc.stderr else []
-        return None, f"pip install .[uplink] failed: {reason[-1] if reason else exc}"
-    found = subprocess.run([python, "-c", "import rich"], capture_output=True, check=False)
-    if found.returncode == 0:
-        return None, "the deployed venv has rich (a dependency brought it in): not the Pi's install"
-    return python, "pip install .[uplink]"
-
-
 def _records(data_root: Path) -> int:
     return sum(len(p.read_bytes().splitlines()) for p in data_root.glob("run_*/*.jsonl"))
 
@@ -154,7 +133,7 @@ def measure() -> dict[str, Any]:
             ]
         )
         records = _records(data_root)
-        deployed, deployed_how = _deployed_python(directory)
+        deployed, deployed_how = process.deployed_python(directory, "[uplink]")
         broker = Broker(directory / "broker")
         try:
             config = _config(directory, data_root, broker.port)
