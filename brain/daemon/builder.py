@@ -142,6 +142,7 @@ def build_parts(loaded: LoadedSettings) -> Parts:
         timezone=settings.timezone,
         latitude=settings.latitude,
         longitude=settings.longitude,
+        device_kinds=settings.advisor.devices,
     )
     storage = settings.storage
     wall_clock = RealClock() if settings.source is SourceKind.HARDWARE else None

@@ -15,8 +15,10 @@ reading at or above that limit under the same conditions once ``clear_after_s`` 
 without such an hour (the offset shows on most ventilated nights, not every hour of them);
 hours without ventilation or with light change nothing (they cannot tell).
 
-Ventilation is what the device status says: a relay whose name holds ``vent``, ``fan`` or
-``exhaust`` (:data:`brain.estimator.light.VENTILATION_WORDS`) is ``on``.
+Ventilation is what the device status says: a device of kind ``ventilation`` runs
+(``[advisor.devices]``, else a name holding ``vent``, ``exhaust``, ``shutter`` or ``window``;
+from 10 % open where it has a position: :mod:`brain.device_kinds`). A circulation fan is not
+ventilation: it moves no outside air.
 """
 
 from __future__ import annotations

@@ -5,7 +5,8 @@ work in light) must not run at night, and a site without a PAR sensor (OSU 2024)
 PAR sensor brain no longer trusts (Cornell's frozen PAR) still has a day. In that order:
 
 1. PAR, trusted: light at ``daylight_par_umol_m2_s`` or more (docs/anomaly_thresholds.md);
-2. a relay whose name says it is a lamp (``lamp``, ``light``) and is ``on``: light;
+2. a device of kind ``lamps`` running (``[advisor.devices]``, else a name holding ``lamp`` or
+   ``light``: :mod:`brain.device_kinds`): light;
 3. the sun at the site's latitude and longitude (``[estimator]`` ``latitude``/``longitude``):
    light while it is above the horizon;
 4. none of these: unknown (``None``), and the rules apply as they did before (a daylight
@@ -23,23 +24,16 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 
 from brain import sun
-from brain.contracts import RelayState
-
-LAMP_WORDS = ("lamp", "light")
-"""A relay whose name holds one of these is a lamp (``lamps``, ``grow_light_1``)."""
-VENTILATION_WORDS = ("vent", "fan", "exhaust")
-"""A relay whose name holds one of these moves outside air through the house."""
+from brain.contracts import DeviceStatusV1
+from brain.device_kinds import kind_running
+from brain.names import DeviceKind
 
 
-def relay_on(devices: Mapping[str, RelayState], words: tuple[str, ...]) -> bool | None:
-    """Whether some relay named with one of ``words`` is ``on`` (``None``: the site has none known)."""
-    known = False
-    for name, state in devices.items():
-        if any(word in name for word in words):
-            if state is RelayState.ON:
-                return True
-            known = known or state is RelayState.OFF
-    return False if known else None
+def kind_on(device_status: DeviceStatusV1, kind: DeviceKind, kinds: Mapping[str, str]) -> bool | None:
+    """Whether a device of ``kind`` runs (:func:`brain.device_kinds.kind_running`); ``None``: none known."""
+    if not device_status.devices:
+        return None
+    return kind_running(kind, device_status.devices, device_status.positions or {}, kinds)
 
 
 def sin_solar_elevation(epoch_s: float, latitude_deg: float, longitude_deg: float) -> float:
@@ -70,16 +64,19 @@ def sun_times(day_start_utc_s: float, latitude_deg: float, longitude_deg: float)
 class LightHours:
     """Whether it is light at the site (module docstring); :meth:`light` once per observation."""
 
-    def __init__(self, latitude: float | None, longitude: float | None) -> None:
+    def __init__(
+        self, latitude: float | None, longitude: float | None, device_kinds: Mapping[str, str]
+    ) -> None:
         self._site = None if latitude is None or longitude is None else (latitude, longitude)
+        self._kinds = device_kinds
         self._sun_until = -math.inf
         self._sun_up = False
 
-    def light(self, epoch_s: float, par_light: bool | None, devices: Mapping[str, RelayState]) -> bool | None:
+    def light(self, epoch_s: float, par_light: bool | None, device_status: DeviceStatusV1) -> bool | None:
         """``par_light``: PAR's verdict (``None`` when PAR is not trusted or not installed)."""
         if par_light is not None:
             return par_light
-        if devices and relay_on(devices, LAMP_WORDS):
+        if kind_on(device_status, DeviceKind.LAMPS, self._kinds):
             return True
         if self._site is None:
             return None

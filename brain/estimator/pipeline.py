@@ -22,7 +22,7 @@ builds ``state`` and ``sensor_health`` only when they are read.
 from __future__ import annotations
 
 import math
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from operator import attrgetter
@@ -48,12 +48,13 @@ from brain.estimator.daily import DailyFigures, Moment
 from brain.estimator.drift import DriftDetector
 from brain.estimator.feed import FeedWatch
 from brain.estimator.health import GROUP_STATISTIC, HealthSnapshot, SensorTracker, Verdict
-from brain.estimator.light import VENTILATION_WORDS, LightHours, relay_on
+from brain.estimator.light import LightHours, kind_on
 from brain.estimator.ring_buffer import RingBuffer
 from brain.estimator.sensors import SENSOR_KINDS
 from brain.estimator.settings import EstimatorSettings, SensorLimits
 from brain.estimator.timeline import Timeline
 from brain.estimator.vpd import vpd_and_dew_point
+from brain.names import DeviceKind
 
 _OK = HealthStatus.OK
 _USED = attrgetter("used")
@@ -176,6 +177,7 @@ class Estimator:
         timezone: str = "UTC",
         latitude: float | None = None,
         longitude: float | None = None,
+        device_kinds: Mapping[str, str] | None = None,
     ) -> None:
         """Judge by ``settings`` (the packaged thresholds by default) the sensors a site has.
 
@@ -185,6 +187,8 @@ class Estimator:
         ``timezone``: the site's (IANA name): its nights and days are the local ones.
         ``latitude``/``longitude`` (degrees, north and east positive): where the site is, for its
         light hours and nights when PAR does not tell (:mod:`brain.estimator.light`).
+        ``device_kinds``: device name to kind (``[advisor.devices]``), for whether the lamps or
+        the ventilation run; a device not in it is told by its name (:mod:`brain.device_kinds`).
         """
         self.settings = settings if settings is not None else EstimatorSettings.load()
         self._inventory_fixed = installed_sensors is not None
@@ -253,7 +257,8 @@ class Estimator:
         self._since: dict[int, Moment] = {}
         """Per metric index, when the whole night or day its value describes began (of ``_periods``)."""
         self._daylight_par = health.daylight_par_umol_m2_s
-        self._light = LightHours(latitude, longitude)
+        self._device_kinds = dict(device_kinds or {})
+        self._light = LightHours(latitude, longitude, self._device_kinds)
         self.history = RingBuffer(
             HISTORY_SERIES,
             window_s=timing.history_window_s,
@@ -307,11 +312,11 @@ class Estimator:
         par = self._par.used
         daylight = None if par is None else par >= self._daylight_par
         if daylight is None:  # no trusted PAR: the lamps, else the sun at the site
-            daylight = self._light.light(timeline.epoch_s, None, device_status.devices)
+            daylight = self._light.light(timeline.epoch_s, None, device_status)
         co2 = self._co2.used
         check = self._co2_check
         if daylight is False and co2 is not None and (co2 < check.clear or check.verdict is not None):
-            ventilated = relay_on(device_status.devices, VENTILATION_WORDS)
+            ventilated = kind_on(device_status, DeviceKind.VENTILATION, self._device_kinds)
             if check.observe(t, co2, ventilated, dark=True):  # judged at the next step, like drift
                 self._co2.set_drift(check.verdict)
         daily = self._daily  # the rest of METRICS: the grower's-day figures

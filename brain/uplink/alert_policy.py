@@ -38,6 +38,7 @@ from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
+from brain.device_kinds import device_kind, running
 from brain.names import SEVERITY_RANK, HealthStatus, Severity
 from brain.uplink.records import AnomalyLine, HealthLine
 
@@ -181,23 +182,6 @@ ACTING_KINDS: dict[str, str] = {
 """Per rule, the device kind (``[advisor.devices]``, :class:`brain.names.DeviceKind`) whose running
 shows the house already acting on it (issue 28, item 2): outside air in for low CO2, evaporative
 cooling for heat and dry air."""
-KIND_WORDS: dict[str, tuple[str, ...]] = {
-    "ventilation": ("vent", "exhaust", "shutter", "window"),
-    "cooling": ("pad", "cool", "fog", "mist"),
-}
-"""A device the configuration gives no kind is told by its name (``vent_fan``, ``exhaust_fans``,
-``vent_lee``; ``pad_cooling``, ``misting``); a bare ``fan`` is not among them, as circulation
-fans move no outside air."""
-MIN_OPEN_PCT = 10.0
-"""A positioned device (DeviceStatusV1 1.1 ``positions``) counts as acting from this opening: a
-vent cracked 2 % for humidity is not the house ventilating."""
-
-
-def device_kind(name: str, kinds: Mapping[str, str]) -> str | None:
-    """``name``'s kind: as configured, else as its name tells, else ``None``."""
-    if name in kinds:
-        return kinds[name]
-    return next((kind for kind, words in KIND_WORDS.items() if any(word in name for word in words)), None)
 
 
 def acting_devices(
@@ -220,19 +204,12 @@ def acting_devices(
         if wanted is None:
             return []
         mine = [
-            name for name in relays if device_kind(name, kinds) == wanted and _on(name, relays, positions)
+            name for name in relays if device_kind(name, kinds) == wanted and running(name, relays, positions)
         ]
         if not mine:
             return []
         found += [name for name in mine if name not in found]
     return sorted(found)
-
-
-def _on(name: str, relays: dict[str, Any], positions: dict[str, Any]) -> bool:
-    position = positions.get(name)
-    if isinstance(position, int | float) and not isinstance(position, bool):
-        return float(position) >= MIN_OPEN_PCT
-    return relays.get(name) == "on"
 
 
 EPISODE_MEMORY = timedelta(days=14)

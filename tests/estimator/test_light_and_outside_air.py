@@ -12,15 +12,15 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from brain.contracts import AnomalyKind, RelayState
+from brain.contracts import AnomalyKind
 from brain.estimator import Estimator, EstimatorSettings
 from brain.estimator.co2_outside import Co2OutsideCheck
 from brain.estimator.daily import DailyFigures
-from brain.estimator.light import LAMP_WORDS, VENTILATION_WORDS, LightHours, relay_on, sun_times
+from brain.estimator.light import LightHours, sun_times
 from tests.estimator.synthetic import Row, constant, run, wobble
+from tests.factories import T0, device_status
 
 COLUMBUS = (40.0, -83.0)
-ON, OFF, UNKNOWN = RelayState.ON, RelayState.OFF, RelayState.UNKNOWN
 
 
 def test_sunrise_and_sunset_at_a_site_match_the_almanac_within_a_quarter_hour() -> None:
@@ -32,32 +32,19 @@ def test_sunrise_and_sunset_at_a_site_match_the_almanac_within_a_quarter_hour() 
     assert polar_day[1] - polar_day[0] == 24 * 3600.0
 
 
-@pytest.mark.parametrize(
-    ("devices", "words", "expected"),
-    [
-        ({"lamps": ON, "heater": OFF}, LAMP_WORDS, True),
-        ({"grow_light_2": OFF}, LAMP_WORDS, False),
-        ({"grow_light_2": UNKNOWN}, LAMP_WORDS, None),
-        ({"heater": ON}, LAMP_WORDS, None),
-        ({"exhaust_fans": OFF, "vents": ON}, VENTILATION_WORDS, True),
-        ({"vent_fan": OFF}, VENTILATION_WORDS, False),
-    ],
-)
-def test_a_relay_is_known_by_its_name(
-    devices: dict[str, RelayState], words: tuple[str, ...], expected: bool | None
-) -> None:
-    assert relay_on(devices, words) is expected
-
-
 def test_light_hours_come_from_par_then_lamps_then_the_sun() -> None:
     night = datetime(2024, 6, 21, 6, 0, tzinfo=UTC).timestamp()  # 02:00 EDT
     day = datetime(2024, 6, 21, 17, 0, tzinfo=UTC).timestamp()
-    site = LightHours(*COLUMBUS)
-    assert site.light(night, True, {}) is True, "PAR, where trusted, decides"
-    assert site.light(night, None, {"lamps": ON}) is True
-    assert site.light(night, None, {"lamps": OFF}) is False
-    assert LightHours(*COLUMBUS).light(day, None, {}) is True
-    assert LightHours(None, None).light(day, None, {}) is None, "no PAR, no lamps, no place: unknown"
+    site = LightHours(*COLUMBUS, {"toplights": "lamps"})
+    none = device_status(T0, devices={})
+    assert site.light(night, True, none) is True, "PAR, where trusted, decides"
+    assert site.light(night, None, device_status(T0, devices={"lamps": "on"})) is True
+    assert site.light(night, None, device_status(T0, devices={"lamps": "off"})) is False
+    assert site.light(night, None, device_status(T0, devices={"toplights": "on"})) is True, (
+        "a configured kind"
+    )
+    assert LightHours(*COLUMBUS, {}).light(day, None, none) is True
+    assert LightHours(None, None, {}).light(day, None, none) is None, "no PAR, no lamps, no place: unknown"
 
 
 def _dry(start: datetime, hours: float, devices: dict[str, str] | None = None) -> list[Row]:
@@ -137,21 +124,37 @@ def test_co2_below_outside_air_tells_nothing_without_ventilation_or_in_light(
     assert check.verdict is None
 
 
-def test_the_estimator_makes_a_co2_sensor_reading_below_outside_air_a_suspect() -> None:
+def _co2_health(
+    devices: dict[str, str], estimator: Estimator | None = None
+) -> list[tuple[str, str, str | None]]:
+    """The CO2 sensor's health records over 80 dark minutes at 350 ppm with ``devices``."""
     night = datetime(2024, 7, 10, 5, 0, tzinfo=UTC)  # 01:00 EDT
     rows = constant(
         minutes=80, start=night, air_temperature_c=22.0, relative_humidity_pct=80.0, co2_ppm=350.0
     )
-    rows = [replace(row, devices={"exhaust_fans": "on"}) for row in wobble(rows)]
+    rows = [replace(row, devices=devices) for row in wobble(rows)]
     rows = [row.with_reading("par_umol_m2_s", 0.0) for row in rows]
-    health = [
+    return [
         (r.status.value, r.fault.value, r.evidence.statistic if r.evidence else None)
-        for _, estimate in run(rows)
+        for _, estimate in run(rows, estimator)
         for r in estimate.sensor_health
         if r.sensor.value == "co2_ppm"
     ]
+
+
+def test_the_estimator_makes_a_co2_sensor_reading_below_outside_air_a_suspect() -> None:
+    health = _co2_health({"exhaust_fans": "on"})
     assert ("degraded", "drift", "below_outside_air_ventilated") in health
     assert health[-1][:2] == ("degraded", "drift"), "its value still used, at reduced trust"
+
+
+def test_a_circulation_fan_is_not_ventilation_and_a_configured_kind_is() -> None:
+    """A horizontal air-flow fan moves no outside air (before, any name with ``fan`` counted)."""
+    suspect = ("degraded", "drift", "below_outside_air_ventilated")
+    assert suspect not in _co2_health({"circulation_fan": "on", "vent_fan": "off"})
+    configured = Estimator(device_kinds={"roof_north": "ventilation"})
+    assert suspect in _co2_health({"roof_north": "on"}, configured)
+    assert suspect not in _co2_health({"roof_north": "on"}), "no kind configured, and the name says none"
 
 
 def test_a_par_verdict_does_not_split_a_dark_hours_episode_where_the_site_knows_its_night() -> None:
