@@ -54,6 +54,7 @@ epoch: every record again, rather than silently none. Format 1 cursors (no
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import os
 import secrets
@@ -76,13 +77,20 @@ MQTT_CONSUMER = "mqtt"
 """The MQTT delivery's cursors: ``mqtt.<stream>.cursor.json``, which ``uplink_lag`` reads."""
 
 
-def make_private_dirs(path: Path) -> None:
+def make_private_dirs(path: Path, *, inside: Path | None = None) -> None:
     """Create ``path`` and its missing parents as 0750 whatever the umask (issue 24: umask 000 made 0777).
 
     Each missing level is made with ``mkdir(0o750)`` and then set to exactly 0750 (``mkdir``
     applies the umask, which may take bits away but never adds any, so ``chmod`` settles it);
-    folders that exist are left as they are.
+    folders that exist are left as they are. ``inside``: a folder that must already exist
+    (:class:`FileNotFoundError` otherwise), under which alone folders are made. Why: the uplink
+    may make a data root when it starts before the daemon (its lock), but a data root that
+    vanishes while it runs (an unmounted card, a restore in progress) must not be made anew
+    on the mount point with a cursor in it: the cursor write fails, is logged and retried,
+    and the cursor in memory stays right.
     """
+    if inside is not None and not inside.is_dir():
+        raise FileNotFoundError(errno.ENOENT, "the folder is gone", str(inside))
     missing: list[Path] = []
     while not path.is_dir():
         missing.append(path)
@@ -346,7 +354,7 @@ class CursorStore:
             lost=_Lost(parts=cursor.lost_parts, bytes=cursor.lost_bytes),
             state=cursor.state,
         ).model_dump_json()
-        make_private_dirs(self.path.parent)
+        make_private_dirs(self.path.parent, inside=self.path.parent.parent)  # never the data root
         temporary = self.path.with_name(self.path.name + ".tmp")
         fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o640)
         try:

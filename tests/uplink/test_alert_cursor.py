@@ -13,6 +13,7 @@ import pytest
 
 from brain.storage import DatasetWriter, FsyncPolicy, StorageSettings, apply_retention
 from brain.uplink.alerts import STREAMS, AlertRunner
+from brain.uplink.lock import UplinkLock
 from tests.factories import T0, record
 from tests.fake_time import FakeTime
 from tests.uplink.drills import write
@@ -45,6 +46,7 @@ def test_400_days_of_history_keep_each_alert_cursor_under_4_kb_and_a_restart_dec
     catcher = Catcher()
     settings = hook(catcher.port, min_severity="critical", max_per_hour=3600)
     try:
+        UplinkLock(data_root).acquire().release()  # brain uplink makes the data root it will wait on
         AlertRunner(data_root, "greenhouse-1", settings).run(stopped())  # installed before the data
         for stream in STREAMS:
             write(data_root, 0, 400, stream=stream, step_minutes=1440)  # one part a day for 400 days

@@ -617,6 +617,25 @@ def test_a_malformed_line_is_logged_and_skipped(
     assert malformed["line"] == 2
 
 
+def test_a_data_root_that_vanishes_is_never_made_anew_and_its_alert_still_goes_out(
+    data_root: Path, writer: DatasetWriter, catcher: Catcher
+) -> None:
+    """An unmounted card: the uplink must not make the data root again on the mount point with a
+    cursor in it (the card could then not be put back, and the cursor would be the wrong one)."""
+    runner = AlertRunner(data_root, "greenhouse-1", hook(catcher.port), poll_s=0.02, retry_s=0.02)
+    write(writer, anomaly(1))
+    writer.close()
+    aside = data_root.with_name("aside")
+    data_root.rename(aside)
+    runner.turn()  # the cursor's write fails, logged and retried; the cursor in memory stays right
+    assert not data_root.exists()
+    aside.rename(data_root)
+    runner.turn()
+    catcher.wait_delivered("/hook", 1)
+    [delivered] = hooks(catcher.requests)
+    assert delivered["record"]["kind"] == "temperature_high"
+
+
 def test_the_alert_thread_outlives_a_data_root_that_vanishes_and_comes_back(
     data_root: Path, writer: DatasetWriter, catcher: Catcher
 ) -> None:
