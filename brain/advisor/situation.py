@@ -1,7 +1,8 @@
 """What the rules read at one step: trusted readings, the weather outside, the time of day, the devices.
 
-One object, refilled in place at every step (no allocation per poll: the advisor's budget is a
-quarter of the estimator's step). Every reading is the estimator's *trusted* value: a sensor the
+Two objects, refilled in place in turn (no allocation per poll: the advisor's budget is a
+quarter of the estimator's step); the other one holds the previous step, whose readings an
+advice held by a minimum time keeps citing. Every reading is the estimator's *trusted* value: a sensor the
 estimator excluded (stuck, drifting, disconnected, stale) is ``None`` here, and a rule that needs
 it gives no advice (docs/advisor.md, "Bad input"). ``None`` always means "not known".
 """
@@ -40,15 +41,17 @@ _REASON = _ReasonFormatter()
 class Desire:
     """What a kind of device should do now, and why.
 
-    A slotted dataclass, not frozen and not a named tuple: one is built per kind at every
-    poll, and a plain slotted ``__init__`` costs 250 ns where a named tuple's ``__new__``
-    costs 440 ns and a frozen dataclass's 950 ns (docs/advisor.md, "Step time"). Nothing
-    changes a ``Desire`` once a rule returned it.
+    Built only when a kind's advice changes (on or off, its target position or its case):
+    a step whose rule gives the same case and position keeps the ``Desire`` in force, so a
+    quiet step builds no object (docs/advisor.md, "Step time"). Nothing changes a ``Desire``
+    once built; its readings are those of the last step that gave this advice before it was
+    kept (the step it was decided, or the step before a minimum time or an untrusted input
+    held it). An action's reason cites the readings of the step it is written at.
 
-    ``why`` is a format string over ``args`` (formatted only when an action is written, so a
-    quiet step costs no string work), one clause citing the readings: ``"Air {:.1f} °C{!t}"``
-    (``!t``: the air's 30-minute trend, :attr:`Situation.air_trend_k`, as " and rising" or
-    " and falling" when it moved 0.3 K or more).
+    ``why`` is a format string over ``args`` (formatted only when asked, so a quiet step costs
+    no string work), one clause citing the readings: ``"Air {:.1f} °C{!t}"`` (``!t``: the air's
+    30-minute trend, :attr:`Situation.air_trend_k`, as " and rising" or " and falling" when it
+    moved 0.3 K or more).
     """
 
     on: bool
@@ -82,7 +85,7 @@ class Situation:
     substrate_pct: float | None = None
     vpd_kpa: float | None = None
     outside_c: float | None = None
-    outside_rh_pct: float | None = None
+    """The air outside (ObservationV1 1.1), filled only where a configured kind reads it."""
     step_s: float = 0.0
     """Seconds since the previous step (0 at the first; gaps over 15 min count as 15 min)."""
     previous_air_c: float | None = None
