@@ -22,6 +22,7 @@ no action (docs/advisor.md, "Bad input").
 
 from __future__ import annotations
 
+import math
 from collections import deque
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -31,7 +32,7 @@ from brain.advisor.faults import FAULT_CHECKS, FaultCheck, Run, counts, faulty
 from brain.advisor.kinds import KINDS, NEEDS_WORDS, KindSpec
 from brain.advisor.rules import Case
 from brain.advisor.settings import AdvisorSettings, plain_setpoints
-from brain.advisor.situation import Desire, Situation
+from brain.advisor.situation import TREND_SAMPLE_S, TREND_WINDOW_S, Desire, Situation
 from brain.contracts import (
     ACTION_SCHEMA_VERSION,
     ActionType,
@@ -46,10 +47,8 @@ from brain.names import DeviceKind
 
 AGREEMENT_TOLERANCE_PCT = 20.0
 """A positioned device agrees with its target within this many points (the issue's "above 20 %")."""
-TREND_SAMPLE_S = 300.0
 MAX_STEP_S = 900.0
 """A longer gap between estimates counts as this long (the integral of the heating is not run away)."""
-TREND_WINDOW_S = 1800.0
 
 
 @dataclass(slots=True)
@@ -71,6 +70,10 @@ class _KindState:
 
     kind: DeviceKind
     spec: KindSpec
+    name: str = ""
+    """``kind.value``, read once (an enum's ``value`` is a property)."""
+    no_advice: str | None = None
+    """Why there is no advice when the kind needs one input only (it is the one missing)."""
     held: Desire | None = None
     case: Case | None = None
     """The case ``held`` was last given by (its readings come from there)."""
@@ -99,7 +102,16 @@ class Advisor:
             devices.setdefault(kind, []).append(name)
         self._devices = {kind: tuple(names) for kind, names in devices.items()}
         self._device_table = tuple(self._devices.items())
-        self._plan = tuple(_KindState(kind, spec) for kind, spec in KINDS.items() if kind in self._devices)
+        self._plan = tuple(
+            _KindState(
+                kind,
+                spec,
+                kind.value,
+                f"no advice: {NEEDS_WORDS[spec.needs[0]]} not known" if len(spec.needs) == 1 else None,
+            )
+            for kind, spec in KINDS.items()
+            if kind in self._devices
+        )
         self._checks = [
             _Check(
                 check,
@@ -108,24 +120,35 @@ class Advisor:
                 [_Watch(name) for name in self._devices.get(check.kind, ())],
             )
             for check in FAULT_CHECKS
+            if check.kind in self._devices
         ]
         place = self.settings.latitude, self.settings.longitude
         self._sun = SunClock(place[0], place[1]) if place[0] is not None and place[1] is not None else None
         self._clock = LocalClock(timezone)
         self._light = LightIntegral() if DeviceKind.LAMPS in self._devices else None
         """Only the lamps' rule reads the day's light integral: no site without lamps sums it."""
+        self._reads_natural_par = self._light is not None or self._sun is None
+        """Natural PAR is read by the lamps' rule and, without a place, to tell day from night."""
         self._situation = Situation()
         """This step's situation; ``_previous`` holds the step before (the two swap at every step)."""
         self._previous = Situation()
-        self._trend: deque[tuple[float, float]] = deque()
+        self._samples: deque[tuple[float, float]] = deque()
+        """The air's samples for its trend (:attr:`Situation.air_trend_k`)."""
+        self._sampled_s = -math.inf
         self._relays: dict[str, RelayState] | None = None
         self._positions: dict[str, float] | None = None
         """The device status last seen fresh: while the next one repeats it, so does the answer."""
         self._by_device: dict[str, float] = {}
         """Each configured device's known position, from the status last seen fresh."""
+        self._by_kind: dict[DeviceKind, float | None] = {}
+        """Per kind, the highest known position of its devices (``None``: none known)."""
+        self._lamps_pct: float | None = None
         self._names: frozenset[str] = frozenset()
         self._unconfigured: dict[str, str] = {}
+        self._unknown: dict[str, str] = {}
+        """Configured devices whose relay state is ``unknown``, as the last fresh status gave them."""
         self._quiet: dict[str, str] = {}
+        self._quiet_names = self._unconfigured
         """What a step with nothing new to report hands out as ``Advice.degraded`` (never changed once
         handed out: a step that adds to it hands out a copy)."""
         self._running: list[_Check] = []
@@ -176,20 +199,19 @@ class Advisor:
         s.outside_c = outside.air_temperature_c if outside is not None else None
         if self._light is not None:
             s.light_integral_mol_m2 = self._light.add(s.local_s, s.par)
-        s.air_trend_k = self._air_trend(epoch, s.air_c)
+        air = s.air_c
+        if air is None:  # an untrusted reading breaks the trend: no "and rising" built on it
+            if self._samples:
+                self._samples = deque()  # the steps before keep theirs
+            self._sampled_s = -math.inf
+        elif epoch - self._sampled_s >= TREND_SAMPLE_S:
+            samples = self._samples
+            samples.append((epoch, air))
+            self._sampled_s = epoch
+            while last - samples[0][0] > TREND_WINDOW_S + TREND_SAMPLE_S:
+                samples.popleft()  # a sample the previous step could not cite either
+        s.air_samples = self._samples
         s.desired = {}  # a new dictionary per step: the Advice hands it out as it is
-
-    def _air_trend(self, epoch: float, air: float | None) -> float | None:
-        trend = self._trend
-        if air is None:
-            trend.clear()  # an untrusted reading breaks the trend: no "and rising" built on it
-            return None
-        if not trend or epoch - trend[-1][0] >= TREND_SAMPLE_S:
-            trend.append((epoch, air))
-        while epoch - trend[0][0] > TREND_WINDOW_S + TREND_SAMPLE_S:
-            trend.popleft()
-        first_s, first = trend[0]
-        return air - first if epoch - first_s >= TREND_WINDOW_S - TREND_SAMPLE_S else None
 
     def _see_devices(
         self, s: Situation, status: DeviceStatusV1, moment: datetime
@@ -202,15 +224,20 @@ class Advisor:
         relays = status.devices
         if status.timestamp != moment:
             self._name(relays)
+            self._relays = None  # the names may have changed: the next fresh status is seen afresh
             s.actual = {}
             for state in self._plan:
                 state.highest = None
             self._day_and_light(s, None)
             return {**self._unconfigured, "device_status": STALE_STATUS}, False
         positions = status.positions or _NO_POSITIONS
-        if positions != self._positions or relays != self._relays:
+        if relays != self._relays:
+            self._name(relays)
             self._positions, self._relays = positions, relays
-            self._see(s, positions, relays)
+            self._see(positions, relays)
+        elif positions != self._positions:
+            self._positions = positions
+            self._see(positions, relays)
         s.actual = self._by_kind
         self._day_and_light(s, self._lamps_pct)
         return self._quiet, True
@@ -225,9 +252,8 @@ class Advisor:
                 if name not in self.settings.devices
             }
 
-    def _see(self, s: Situation, positions: dict[str, float], relays: dict[str, RelayState]) -> None:
+    def _see(self, positions: dict[str, float], relays: dict[str, RelayState]) -> None:
         """Each configured device's position: its own where it has one, else 100 % on and 0 % off."""
-        self._name(relays)
         by_device: dict[str, float] = {}
         by_kind: dict[DeviceKind, float | None] = {}
         unknown: dict[str, str] = {}
@@ -237,9 +263,9 @@ class Advisor:
                 position = positions.get(name)
                 if position is None:
                     relay = relays.get(name)
-                    if relay is RelayState.ON:
+                    if relay is _ON:
                         position = 100.0
-                    elif relay is RelayState.OFF:
+                    elif relay is _OFF:
                         position = 0.0
                     else:
                         if relay is not None:
@@ -250,20 +276,23 @@ class Advisor:
                     highest = position
             by_kind[kind] = highest
         self._by_device, self._by_kind = by_device, by_kind
-        self._lamps_pct = by_kind.get(DeviceKind.LAMPS)
+        self._lamps_pct = by_kind.get(_LAMPS)
         for state in self._plan:
             state.highest = by_kind.get(state.kind)
-        self._quiet = {**self._unconfigured, **unknown}
+        if unknown != self._unknown or self._quiet_names is not self._unconfigured:
+            self._unknown, self._quiet_names = unknown, self._unconfigured
+            self._quiet = {**self._unconfigured, **unknown}
         self._running = self._runs_on(by_device)
 
     def _day_and_light(self, s: Situation, lamps_pct: float | None) -> None:
         p = self._setpoints
-        par = s.par
-        if par is None:
-            s.natural_par = None
-        else:
-            natural = par - p.lamp_par_umol_m2_s * (lamps_pct or 0.0) / 100.0
-            s.natural_par = natural if natural > 0.0 else 0.0
+        if self._reads_natural_par:
+            par = s.par
+            if par is None:
+                s.natural_par = None
+            else:
+                natural = par - p.lamp_par_umol_m2_s * (lamps_pct or 0.0) / 100.0
+                s.natural_par = natural if natural > 0.0 else 0.0  # not max(): a builtin call costs more
         sun = self._sun
         if sun is not None:  # its answer holds until the next sunrise or sunset: a comparison per step
             s.is_day = sun.day if s.epoch_s < sun.until_s else sun.is_day(s.epoch_s)
@@ -338,8 +367,11 @@ class Advisor:
             self._keep_readings(state, previous)
         if degraded is self._quiet:
             degraded = dict(degraded)  # what was handed out before stays as it was
-        missing = [NEEDS_WORDS[need] for need in state.spec.needs if getattr(s, need) is None]
-        degraded[state.kind.value] = "no advice: " + ", ".join(missing) + " not known"
+        why = state.no_advice
+        if why is None:  # a kind that needs more than one input: which ones are missing now
+            missing = [NEEDS_WORDS[need] for need in state.spec.needs if getattr(s, need) is None]
+            why = "no advice: " + ", ".join(missing) + " not known"
+        degraded[state.name] = why
         return degraded
 
     def _keep_readings(self, state: _KindState, previous: Situation) -> Desire:
@@ -480,6 +512,8 @@ class Advisor:
                 )
 
 
+_LAMPS, _ON, _OFF = DeviceKind.LAMPS, RelayState.ON, RelayState.OFF
+"""Enum members read at every poll, as module names (an enum member is looked up on its class)."""
 STALE_STATUS = "the device status is older than the observation: no action"
 _NO_POSITIONS: dict[str, float] = {}
 

@@ -10,6 +10,7 @@ it gives no advice (docs/advisor.md, "Bad input"). ``None`` always means "not kn
 from __future__ import annotations
 
 import string
+from collections import deque
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -17,6 +18,10 @@ from brain.names import DeviceKind
 
 TREND_WORDS_K = 0.3
 """An air trend smaller than this over 30 min is not worth words in a reason."""
+TREND_SAMPLE_S = 300.0
+"""The air is sampled for its trend this often."""
+TREND_WINDOW_S = 1800.0
+"""The trend is the change over this long (from the oldest sample within a sample more)."""
 
 
 class _ReasonFormatter(string.Formatter):
@@ -92,8 +97,9 @@ class Situation:
     """The trusted air temperature of the previous step, ``None`` when it was not trusted."""
     previous_rh_pct: float | None = None
     """The trusted RH of the previous step, ``None`` when it was not trusted."""
-    air_trend_k: float | None = None
-    """Change of the air temperature over the last 30 min, K; ``None`` until known."""
+    air_samples: deque[tuple[float, float]] = field(default_factory=deque)
+    """The air's samples (seconds since 1970, °C), 5 min apart since the air was last untrusted,
+    of this step and the next one: what :attr:`air_trend_k` is computed from."""
     light_integral_mol_m2: float = 0.0
     """The local day's light integral so far."""
     heating_c: float = 0.0
@@ -102,6 +108,22 @@ class Situation:
     """Per kind, the highest known position of its devices (``None``: none known, or none there)."""
     desired: dict[DeviceKind, Desire | None] = field(default_factory=dict)
     """The kinds decided so far at this step (the table's order: CO2 reads ventilation's)."""
+
+    @property
+    def air_trend_k(self) -> float | None:
+        """Change of the air temperature over the last 30 min, K; ``None`` until known.
+
+        From the oldest sample of the last 35 min, once that is at least 25 min old. Computed
+        when a reason cites it, not at every step: reasons are built rarely, the samples are
+        kept at every step (docs/advisor.md, "Step time").
+        """
+        air, epoch = self.air_c, self.epoch_s
+        if air is None:
+            return None
+        for sample_s, sample in self.air_samples:
+            if epoch - sample_s <= TREND_WINDOW_S + TREND_SAMPLE_S:
+                return air - sample if epoch - sample_s >= TREND_WINDOW_S - TREND_SAMPLE_S else None
+        return None
 
     @property
     def local_hour(self) -> float:
