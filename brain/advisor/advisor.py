@@ -151,6 +151,8 @@ class Advisor:
         self._quiet_names = self._unconfigured
         """What a step with nothing new to report hands out as ``Advice.degraded`` (never changed once
         handed out: a step that adds to it hands out a copy)."""
+        self._fresh = False
+        """The last step's device status was of its observation's instant."""
         self._running: list[_Check] = []
         """The fault checks some device of which runs (at or above ``on_pct``): all a step looks at."""
 
@@ -160,10 +162,10 @@ class Advisor:
         s, previous = self._previous, self._situation
         self._situation, self._previous = s, previous
         self._refill(s, previous, estimate, moment)
-        degraded, fresh = self._see_devices(s, estimate.device_status, moment)
+        degraded = self._see_devices(s, estimate.device_status, moment)
         actions: list[ActionV1] = []
         degraded = self._decide(s, previous, degraded, estimate, actions)
-        if fresh and self._running:
+        if self._fresh and self._running:
             self._check_faults(s, estimate, actions)
         return Advice(moment, s.desired, actions, degraded)
 
@@ -213,34 +215,51 @@ class Advisor:
         s.air_samples = self._samples
         s.desired = {}  # a new dictionary per step: the Advice hands it out as it is
 
-    def _see_devices(
-        self, s: Situation, status: DeviceStatusV1, moment: datetime
-    ) -> tuple[dict[str, str], bool]:
-        """Each kind's highest known position; none at all from a stale status. Returns (degraded, fresh).
+    def _see_devices(self, s: Situation, status: DeviceStatusV1, moment: datetime) -> dict[str, str]:
+        """Each kind's highest known position (none at all from a stale status), then day or night.
 
-        Devices move far less often than the climate: a status that repeats the last fresh one's
-        positions and relays gives the same answer, so it is kept (two dictionary comparisons, in C).
+        Returns what cannot be advised on (``Advice.degraded``) and sets ``_fresh``. Devices move
+        far less often than the climate: a status that repeats the last fresh one's positions and
+        relays gives the same answer, so it is kept (two dictionary comparisons, in C).
         """
         relays = status.devices
-        if status.timestamp != moment:
+        self._fresh = fresh = status.timestamp == moment
+        if not fresh:
             self._name(relays)
             self._relays = None  # the names may have changed: the next fresh status is seen afresh
             s.actual = {}
             for state in self._plan:
                 state.highest = None
-            self._day_and_light(s, None)
-            return {**self._unconfigured, "device_status": STALE_STATUS}, False
-        positions = status.positions or _NO_POSITIONS
-        if relays != self._relays:
-            self._name(relays)
-            self._positions, self._relays = positions, relays
-            self._see(positions, relays)
-        elif positions != self._positions:
-            self._positions = positions
-            self._see(positions, relays)
-        s.actual = self._by_kind
-        self._day_and_light(s, self._lamps_pct)
-        return self._quiet, True
+            degraded = {**self._unconfigured, "device_status": STALE_STATUS}
+            lamps_pct = None
+        else:
+            positions = status.positions or _NO_POSITIONS
+            if relays != self._relays:
+                self._name(relays)
+                self._positions, self._relays = positions, relays
+                self._see(positions, relays)
+            elif positions != self._positions:
+                self._positions = positions
+                self._see(positions, relays)
+            s.actual = self._by_kind
+            degraded = self._quiet
+            lamps_pct = self._lamps_pct
+        # Day or night, and the heating set point in force.
+        p = self._setpoints
+        if self._reads_natural_par:
+            par = s.par
+            if par is None:
+                s.natural_par = None
+            else:
+                natural = par - p.lamp_par_umol_m2_s * (lamps_pct or 0.0) / 100.0
+                s.natural_par = natural if natural > 0.0 else 0.0  # not max(): a builtin call costs more
+        sun = self._sun
+        if sun is not None:  # its answer holds until the next sunrise or sunset: a comparison per step
+            s.is_day = sun.day if s.epoch_s < sun.until_s else sun.is_day(s.epoch_s)
+        else:
+            s.is_day = None if s.natural_par is None else s.natural_par >= DAY_PAR_UMOL_M2_S
+        s.heating_c = p.heating_night_c if s.is_day is False else p.heating_day_c
+        return degraded
 
     def _name(self, relays: dict[str, RelayState]) -> None:
         """Devices the status names and the settings do not: no advice for them."""
@@ -283,22 +302,6 @@ class Advisor:
             self._unknown, self._quiet_names = unknown, self._unconfigured
             self._quiet = {**self._unconfigured, **unknown}
         self._running = self._runs_on(by_device)
-
-    def _day_and_light(self, s: Situation, lamps_pct: float | None) -> None:
-        p = self._setpoints
-        if self._reads_natural_par:
-            par = s.par
-            if par is None:
-                s.natural_par = None
-            else:
-                natural = par - p.lamp_par_umol_m2_s * (lamps_pct or 0.0) / 100.0
-                s.natural_par = natural if natural > 0.0 else 0.0  # not max(): a builtin call costs more
-        sun = self._sun
-        if sun is not None:  # its answer holds until the next sunrise or sunset: a comparison per step
-            s.is_day = sun.day if s.epoch_s < sun.until_s else sun.is_day(s.epoch_s)
-        else:
-            s.is_day = None if s.natural_par is None else s.natural_par >= DAY_PAR_UMOL_M2_S
-        s.heating_c = p.heating_night_c if s.is_day is False else p.heating_day_c
 
     # 2. the desired state per kind, and 3. an action where a kind's devices differ from it
     def _decide(
