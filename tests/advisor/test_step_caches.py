@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import math
 import random
+import string
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 
-from brain.advisor import Advisor, AdvisorSettings, DeviceKind, Setpoints
+from brain.advisor import Advisor, AdvisorSettings, DeviceKind, Setpoints, rules
 from brain.advisor.daylight import SunClock, half_day_hours
 from brain.advisor.settings import plain_setpoints
 from brain.advisor.situation import Desire
@@ -123,3 +125,35 @@ def test_degraded_handed_out_is_never_changed_afterwards() -> None:
         estimate(NOON + timedelta(minutes=10), air=22.0, devices={"vents": 0.0, "pump": "on"})
     )
     assert again.degraded == snapshot
+
+
+class _Reference(string.Formatter):
+    """The reasons' formatter before ``str.format`` took over: ``!t`` words an air trend."""
+
+    def convert_field(self, value: Any, conversion: str | None) -> Any:
+        if conversion != "t":
+            return super().convert_field(value, conversion)
+        if value is None or abs(value) < 0.3:
+            return ""
+        return " and rising" if value > 0 else " and falling"
+
+
+def test_every_reason_clause_reads_as_the_reference_formatter_gives_it() -> None:
+    rng = random.Random(5)
+    clauses = [case.why for case in vars(rules).values() if isinstance(case, rules.Case)]
+    clauses += ["braces {{kept}} {:.1f}{!t} and {!r}", "{}"]
+    assert len(clauses) > 25
+    for why in clauses:
+        fields = [field for field in string.Formatter().parse(why) if field[1] is not None]
+        for _ in range(20):
+            args = tuple(
+                rng.choice((None, -1.2, -0.29, 0.0, 0.3, 2.5))
+                if conversion == "t"
+                else rng.randint(0, 23)
+                if spec and spec.endswith("d")
+                else rng.uniform(-5.0, 900.0)
+                if spec
+                else rng.choice(("Day", "Night", 3.5))
+                for _, _, spec, conversion in fields
+            )
+            assert Desire(True, None, why, args).reason() == _Reference().format(why, *args), why
