@@ -97,6 +97,7 @@ class Advisor:
     def __init__(self, settings: AdvisorSettings | None = None, *, timezone: str = "UTC") -> None:
         self.settings = settings or AdvisorSettings()
         self._setpoints = plain_setpoints(self.settings.setpoints)
+        self._act_after_s = self.settings.act_after_s  # a pydantic attribute costs a hook per read
         devices: dict[DeviceKind, list[str]] = {}
         for name, kind in self.settings.devices.items():
             devices.setdefault(kind, []).append(name)
@@ -356,7 +357,7 @@ class Advisor:
                 state.pending_on = None
             elif state.pending_on is not held.on:
                 state.pending_on, state.pending_since_s, state.written = held.on, epoch, False
-            elif not state.written and epoch - state.pending_since_s >= self.settings.act_after_s:
+            elif not state.written and epoch - state.pending_since_s >= self._act_after_s:
                 state.written = True
                 actions.append(self._device_action(estimate, state, held, s))
         return degraded
