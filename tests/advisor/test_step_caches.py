@@ -157,3 +157,27 @@ def test_every_reason_clause_reads_as_the_reference_formatter_gives_it() -> None
                 for _, _, spec, conversion in fields
             )
             assert Desire(True, None, why, args).reason() == _Reference().format(why, *args), why
+
+
+def test_an_advice_held_by_its_minimum_time_cites_the_step_before_as_it_was_kept() -> None:
+    """Air 23.0 then 22.9 °C (the same advice, kept), then 20.0: the 15-minute minimum holds "open"."""
+    advisor = Advisor(AdvisorSettings(devices={"vents": DeviceKind.VENTILATION}))
+    steps = [
+        advisor.step(estimate(NOON + timedelta(minutes=m), air=air, devices={"vents": 0.0}))
+        for m, air in ((0, 23.0), (5, 22.9), (10, 20.0))
+    ]
+    assert steps[1].desired[DeviceKind.VENTILATION] is steps[0].desired[DeviceKind.VENTILATION]
+    held = steps[2].desired[DeviceKind.VENTILATION]
+    assert held is not None and held.on and held.position == 40.0
+    assert held.reason() == "Air 22.9 °C, above the ventilation line 21.5 °C"  # the step before the hold
+    (action,) = steps[2].actions
+    assert (
+        action.reason == "Air 22.9 °C, above the ventilation line 21.5 °C, vents at 0 %: open vents to 40 %."
+    )
+
+
+def test_a_position_that_moves_under_the_same_relay_is_seen() -> None:
+    advisor = Advisor(AdvisorSettings(devices={"vents": DeviceKind.VENTILATION}))
+    for minute, position in ((0, 10.0), (5, 90.0), (10, 90.0), (15, 30.0)):
+        advisor.step(estimate(NOON + timedelta(minutes=minute), air=22.0, devices={"vents": position}))
+        assert advisor._situation.actual[DeviceKind.VENTILATION] == position
