@@ -124,9 +124,26 @@ def _advisor_rows() -> list[Row]:
     if "skipped" in adv:
         return [("advisor (bench/advisor_agreement.py)", f"skipped: {adv['skipped']}", "", "", "")]
     vent, ratio = float(adv["osu_ventilation_day"]), float(adv["ratio"])
+    wall = f"wall {100 * ratio:.0f} % ({adv['advisor_us']:.2f} / {adv['estimator_us']:.2f} us, OSU)"
+    counted = adv["instructions"]
+    budget = f"<= {100 * advisor_agreement.RATIO_MAX:.0f} %"
+    if isinstance(counted, str):  # callgrind cannot run here: the wall figure is shown, not judged
+        step_row: Row = ("  Advisor.step / Estimator.step", f"skipped: {counted}; {wall}", budget, "", "")
+    else:
+        assert isinstance(counted, dict)
+        worst = max(counted.values())
+        sites = ", ".join(f"{name} {100 * share:.0f} %" for name, share in counted.items())
+        measured = f"{100 * worst:.0f} % by instructions ({sites}); {wall}"
+        step_row = (
+            "  Advisor.step / Estimator.step",
+            measured,
+            budget,
+            "",
+            _judge(worst <= advisor_agreement.RATIO_MAX),
+        )
     return [
         ("advisor: OSU ventilation agreement, day", f"{100 * vent:.1f} %", ">= 80 %", "", _judge(vent >= 0.8)),
-        ("  Advisor.step / Estimator.step", f"{100 * ratio:.0f} % ({adv['advisor_us']:.2f} / {adv['estimator_us']:.2f} us)", "<= 25 %", "", _judge(ratio <= 0.25)),
+        step_row,
     ]  # fmt: skip
 
 

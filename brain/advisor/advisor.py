@@ -22,17 +22,17 @@ no action (docs/advisor.md, "Bad input").
 
 from __future__ import annotations
 
+import math
 from collections import deque
-from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
-from operator import attrgetter
 
 from brain.advisor.daylight import DAY_PAR_UMOL_M2_S, LightIntegral, LocalClock, SunClock
 from brain.advisor.faults import FAULT_CHECKS, FaultCheck, Run, counts, faulty
 from brain.advisor.kinds import KINDS, NEEDS_WORDS, KindSpec
+from brain.advisor.rules import Case
 from brain.advisor.settings import AdvisorSettings, plain_setpoints
-from brain.advisor.situation import Desire, Situation
+from brain.advisor.situation import TREND_SAMPLE_S, TREND_WINDOW_S, Desire, Situation
 from brain.contracts import (
     ACTION_SCHEMA_VERSION,
     ActionType,
@@ -47,10 +47,8 @@ from brain.names import DeviceKind
 
 AGREEMENT_TOLERANCE_PCT = 20.0
 """A positioned device agrees with its target within this many points (the issue's "above 20 %")."""
-TREND_SAMPLE_S = 300.0
 MAX_STEP_S = 900.0
 """A longer gap between estimates counts as this long (the integral of the heating is not run away)."""
-TREND_WINDOW_S = 1800.0
 
 
 @dataclass(slots=True)
@@ -72,11 +70,20 @@ class _KindState:
 
     kind: DeviceKind
     spec: KindSpec
-    inputs: Callable[[Situation], tuple[object, ...]]
-    """The kind's inputs as a tuple (``None`` in it: no advice); ``epoch_s`` makes it a tuple however few."""
+    name: str = ""
+    """``kind.value``, read once (an enum's ``value`` is a property)."""
+    no_advice: str | None = None
+    """Why there is no advice when the kind needs one input only (it is the one missing)."""
     held: Desire | None = None
+    case: Case | None = None
+    """The case ``held`` was last given by (its readings come from there)."""
+    kept: bool = False
+    """``held`` was kept at the last step the rule gave it (same case, same position): its readings
+    are older than that step's, which a minimum time or an untrusted input may still have to cite."""
     since_s: float = 0.0
     """When ``held`` last switched on or off (the minimum on and off times count from here)."""
+    highest: float | None = None
+    """The highest known position of the kind's devices (``None``: none known, or a stale status)."""
     pending_on: bool | None = None
     """The advice the devices have disagreed with since ``pending_since_s`` (``None``: they agree)."""
     pending_since_s: float = 0.0
@@ -90,46 +97,77 @@ class Advisor:
     def __init__(self, settings: AdvisorSettings | None = None, *, timezone: str = "UTC") -> None:
         self.settings = settings or AdvisorSettings()
         self._setpoints = plain_setpoints(self.settings.setpoints)
+        self._act_after_s = self.settings.act_after_s  # a pydantic attribute costs a hook per read
         devices: dict[DeviceKind, list[str]] = {}
         for name, kind in self.settings.devices.items():
             devices.setdefault(kind, []).append(name)
         self._devices = {kind: tuple(names) for kind, names in devices.items()}
         self._device_table = tuple(self._devices.items())
-        self._kinds: tuple[tuple[DeviceKind, KindSpec], ...] = tuple(
-            (kind, spec) for kind, spec in KINDS.items() if kind in self._devices
-        )
         self._plan = tuple(
-            _KindState(kind, spec, attrgetter(*spec.needs, "epoch_s")) for kind, spec in self._kinds
+            _KindState(
+                kind,
+                spec,
+                kind.value,
+                f"no advice: {NEEDS_WORDS[spec.needs[0]]} not known" if len(spec.needs) == 1 else None,
+            )
+            for kind, spec in KINDS.items()
+            if kind in self._devices
         )
-        self._watches = [
-            _Watch(check, name, getattr(self._setpoints, check.above) if check.above is not None else None)
+        self._checks = [
+            _Check(
+                check,
+                getattr(self._setpoints, check.above) if check.above is not None else None,
+                check.window_s if check.window_s is not None else self.settings.fault_after_s,
+                [_Watch(name) for name in self._devices.get(check.kind, ())],
+            )
             for check in FAULT_CHECKS
-            for name in self._devices.get(check.kind, ())
+            if check.kind in self._devices
         ]
         place = self.settings.latitude, self.settings.longitude
         self._sun = SunClock(place[0], place[1]) if place[0] is not None and place[1] is not None else None
         self._clock = LocalClock(timezone)
         self._light = LightIntegral() if DeviceKind.LAMPS in self._devices else None
         """Only the lamps' rule reads the day's light integral: no site without lamps sums it."""
+        self._reads_natural_par = self._light is not None or self._sun is None
+        """Natural PAR is read by the lamps' rule and, without a place, to tell day from night."""
         self._situation = Situation()
-        self._trend: deque[tuple[float, float]] = deque()
-        self._names_seen: frozenset[str] = frozenset()
+        """This step's situation; ``_previous`` holds the step before (the two swap at every step)."""
+        self._previous = Situation()
+        self._samples: deque[tuple[float, float]] = deque()
+        """The air's samples for its trend (:attr:`Situation.air_trend_k`)."""
+        self._sampled_s = -math.inf
+        self._relays: dict[str, RelayState] | None = None
+        self._positions: dict[str, float] | None = None
+        """The device status last seen fresh: while the next one repeats it, so does the answer."""
+        self._by_device: dict[str, float] = {}
+        """Each configured device's known position, from the status last seen fresh."""
+        self._by_kind: dict[DeviceKind, float | None] = {}
+        """Per kind, the highest known position of its devices (``None``: none known)."""
+        self._lamps_pct: float | None = None
+        self._names: frozenset[str] = frozenset()
         self._unconfigured: dict[str, str] = {}
-        self._seen: _Seen | None = None
-        self._running: list[_Watch] = []
-        """The watches whose device is at or above its check's ``on_pct``: the only ones a step looks at."""
+        self._unknown: dict[str, str] = {}
+        """Configured devices whose relay state is ``unknown``, as the last fresh status gave them."""
+        self._quiet: dict[str, str] = {}
+        self._quiet_names = self._unconfigured
+        """What a step with nothing new to report hands out as ``Advice.degraded`` (never changed once
+        handed out: a step that adds to it hands out a copy)."""
+        self._fresh = False
+        """The last step's device status was of its observation's instant."""
+        self._running: list[_Check] = []
+        """The fault checks some device of which runs (at or above ``on_pct``): all a step looks at."""
 
     def step(self, estimate: Estimate) -> Advice:
         """Advise on the situation ``estimate`` describes; estimates must come in time order."""
         moment = estimate.observation.timestamp  # not the property: one call fewer per step
-        s = self._situation
-        degraded = self._refill(s, estimate, moment)
-        status = estimate.device_status
-        actual = self._actual(s, status, moment, degraded)
+        s, previous = self._previous, self._situation
+        self._situation, self._previous = s, previous
+        self._refill(s, previous, estimate, moment)
+        degraded = self._see_devices(s, estimate.device_status, moment)
         actions: list[ActionV1] = []
-        self._decide(s, degraded, estimate, actual, actions)
-        if actual and self._running:
-            self._check_faults(s, estimate, actual, actions)
+        degraded = self._decide(s, previous, degraded, estimate, actions)
+        if self._fresh and self._running:
+            self._check_faults(s, estimate, actions)
         return Advice(moment, s.desired, actions, degraded)
 
     def device_positions(self, advice: Advice) -> dict[str, float]:
@@ -149,10 +187,12 @@ class Advisor:
         return positions
 
     # 1. the situation
-    def _refill(self, s: Situation, estimate: Estimate, moment: datetime) -> dict[str, str]:
+    def _refill(self, s: Situation, previous: Situation, estimate: Estimate, moment: datetime) -> None:
         epoch = moment.timestamp()
-        s.step_s = min(MAX_STEP_S, epoch - s.epoch_s) if s.epoch_s else 0.0
-        s.previous_air_c, s.previous_rh_pct = s.air_c, s.rh_pct
+        last = previous.epoch_s
+        gap = epoch - last
+        s.step_s = (gap if gap < MAX_STEP_S else MAX_STEP_S) if last else 0.0
+        s.previous_air_c, s.previous_rh_pct = previous.air_c, previous.rh_pct
         s.epoch_s = epoch
         clock = self._clock  # its offset holds for the UTC hour: a comparison per step, a call per hour
         s.local_s = epoch + clock.offset_s if epoch < clock.until_s else clock.local_seconds(moment, epoch)
@@ -160,119 +200,206 @@ class Advisor:
         s.vpd_kpa = estimate.vpd_kpa
         outside = estimate.observation.outside
         s.outside_c = outside.air_temperature_c if outside is not None else None
-        s.outside_rh_pct = outside.relative_humidity_pct if outside is not None else None
         if self._light is not None:
             s.light_integral_mol_m2 = self._light.add(s.local_s, s.par)
-        s.air_trend_k = self._air_trend(epoch, s.air_c)
+        air = s.air_c
+        if air is None:  # an untrusted reading breaks the trend: no "and rising" built on it
+            if self._samples:
+                self._samples = deque()  # the steps before keep theirs
+            self._sampled_s = -math.inf
+        elif epoch - self._sampled_s >= TREND_SAMPLE_S:
+            samples = self._samples
+            samples.append((epoch, air))
+            self._sampled_s = epoch
+            while last - samples[0][0] > TREND_WINDOW_S + TREND_SAMPLE_S:
+                samples.popleft()  # a sample the previous step could not cite either
+        s.air_samples = self._samples
         s.desired = {}  # a new dictionary per step: the Advice hands it out as it is
-        return dict(self._unconfigured)
 
-    def _air_trend(self, epoch: float, air: float | None) -> float | None:
-        trend = self._trend
-        if air is None:
-            trend.clear()  # an untrusted reading breaks the trend: no "and rising" built on it
-            return None
-        if not trend or epoch - trend[-1][0] >= TREND_SAMPLE_S:
-            trend.append((epoch, air))
-        while epoch - trend[0][0] > TREND_WINDOW_S + TREND_SAMPLE_S:
-            trend.popleft()
-        first_s, first = trend[0]
-        return air - first if epoch - first_s >= TREND_WINDOW_S - TREND_SAMPLE_S else None
+    def _see_devices(self, s: Situation, status: DeviceStatusV1, moment: datetime) -> dict[str, str]:
+        """Each kind's highest known position (none at all from a stale status), then day or night.
 
-    def _actual(
-        self, s: Situation, status: DeviceStatusV1, moment: datetime, degraded: dict[str, str]
-    ) -> dict[str, float]:
-        """Each configured device's known position; none at all from a stale status."""
-        names = status.devices.keys()
-        if names != self._names_seen:
-            self._names_seen = frozenset(names)
-            self._unconfigured = {
-                name: "no kind configured (advisor.devices): no advice"
-                for name in names
-                if name not in self.settings.devices
-            }
-            degraded.update(self._unconfigured)
-        if status.timestamp != moment:
-            s.actual = {}
-            degraded["device_status"] = "the device status is older than the observation: no action"
-            self._day_and_light(s, None)
-            return {}
-        positions = status.positions or _NO_POSITIONS
+        Returns what cannot be advised on (``Advice.degraded``) and sets ``_fresh``. Devices move
+        far less often than the climate: a status that repeats the last fresh one's positions and
+        relays gives the same answer, so it is kept (two dictionary comparisons, in C).
+        """
         relays = status.devices
-        seen = self._seen
-        # Devices move far less often than the climate: the same positions and relays as at the
-        # previous step give the same answer, so it is kept (a dictionary comparison, in C).
-        if seen is None or positions != seen.positions or relays != seen.relays:
-            seen = self._seen = _actual_positions(self._device_table, positions, relays)
-            self._running = self._runs_on(seen.by_device)
-        s.actual = seen.by_kind
-        degraded.update(seen.unknown)
-        self._day_and_light(s, seen.by_kind.get(DeviceKind.LAMPS))
-        return seen.by_device
-
-    def _day_and_light(self, s: Situation, lamps_pct: float | None) -> None:
+        self._fresh = fresh = status.timestamp == moment
+        if not fresh:
+            self._name(relays)
+            self._relays = None  # the names may have changed: the next fresh status is seen afresh
+            s.actual = {}
+            for state in self._plan:
+                state.highest = None
+            degraded = {**self._unconfigured, "device_status": STALE_STATUS}
+            lamps_pct = None
+        else:
+            positions = status.positions or _NO_POSITIONS
+            if relays != self._relays:
+                self._name(relays)
+                self._positions, self._relays = positions, relays
+                self._see(positions, relays)
+            elif positions != self._positions:
+                self._positions = positions
+                self._see(positions, relays)
+            s.actual = self._by_kind
+            degraded = self._quiet
+            lamps_pct = self._lamps_pct
+        # Day or night, and the heating set point in force.
         p = self._setpoints
-        par = s.par
-        s.natural_par = (
-            None if par is None else max(0.0, par - p.lamp_par_umol_m2_s * (lamps_pct or 0.0) / 100.0)
-        )
+        if self._reads_natural_par:
+            par = s.par
+            if par is None:
+                s.natural_par = None
+            else:
+                natural = par - p.lamp_par_umol_m2_s * (lamps_pct or 0.0) / 100.0
+                s.natural_par = natural if natural > 0.0 else 0.0  # not max(): a builtin call costs more
         sun = self._sun
         if sun is not None:  # its answer holds until the next sunrise or sunset: a comparison per step
             s.is_day = sun.day if s.epoch_s < sun.until_s else sun.is_day(s.epoch_s)
         else:
             s.is_day = None if s.natural_par is None else s.natural_par >= DAY_PAR_UMOL_M2_S
         s.heating_c = p.heating_night_c if s.is_day is False else p.heating_day_c
+        return degraded
+
+    def _name(self, relays: dict[str, RelayState]) -> None:
+        """Devices the status names and the settings do not: no advice for them."""
+        if relays.keys() != self._names:
+            self._names = frozenset(relays)
+            self._unconfigured = {
+                name: "no kind configured (advisor.devices): no advice"
+                for name in relays
+                if name not in self.settings.devices
+            }
+
+    def _see(self, positions: dict[str, float], relays: dict[str, RelayState]) -> None:
+        """Each configured device's position: its own where it has one, else 100 % on and 0 % off."""
+        by_device: dict[str, float] = {}
+        by_kind: dict[DeviceKind, float | None] = {}
+        unknown: dict[str, str] = {}
+        for kind, devices in self._device_table:
+            highest: float | None = None
+            for name in devices:
+                position = positions.get(name)
+                if position is None:
+                    relay = relays.get(name)
+                    if relay is _ON:
+                        position = 100.0
+                    elif relay is _OFF:
+                        position = 0.0
+                    else:
+                        if relay is not None:
+                            unknown[name] = "state unknown: no action"
+                        continue
+                by_device[name] = position
+                if highest is None or position > highest:
+                    highest = position
+            by_kind[kind] = highest
+        self._by_device, self._by_kind = by_device, by_kind
+        self._lamps_pct = by_kind.get(_LAMPS)
+        for state in self._plan:
+            state.highest = by_kind.get(state.kind)
+        if unknown != self._unknown or self._quiet_names is not self._unconfigured:
+            self._unknown, self._quiet_names = unknown, self._unconfigured
+            self._quiet = {**self._unconfigured, **unknown}
+        self._running = self._runs_on(by_device)
 
     # 2. the desired state per kind, and 3. an action where a kind's devices differ from it
     def _decide(
         self,
         s: Situation,
+        previous: Situation,
         degraded: dict[str, str],
         estimate: Estimate,
-        actual: dict[str, float],
         actions: list[ActionV1],
-    ) -> None:
+    ) -> dict[str, str]:
         """Decide every kind in the table's order; write an action where its devices disagree long enough.
 
-        A kind is on when any of its devices is above :data:`AGREEMENT_TOLERANCE_PCT`. The wait
-        counts from the first step of a disagreement, whatever the target does meanwhile (a warming
-        house moves the vents' target at every step; it is still one disagreement).
+        A rule gives a case and a position; a new :class:`Desire` is built only when they differ
+        from the advice in force. A kind is on when any of its devices is above
+        :data:`AGREEMENT_TOLERANCE_PCT`. The wait counts from the first step of a disagreement,
+        whatever the target does meanwhile (a warming house moves the vents' target at every
+        step; it is still one disagreement). Returns ``degraded`` with the kinds not advised on.
         """
         epoch = s.epoch_s
         setpoints = self._setpoints
         desired = s.desired
         for state in self._plan:
             spec = state.spec
-            if None in state.inputs(s):
-                missing = [need for need in spec.needs if getattr(s, need) is None]
-                desired[state.kind] = state.pending_on = None
-                degraded[state.kind.value] = (
-                    "no advice: " + ", ".join(NEEDS_WORDS[m] for m in missing) + " not known"
-                )
-                continue
             held = state.held
-            desire = spec.rule(s, setpoints, held)
-            if held is None or desire.on != held.on:
-                if held is not None and epoch - state.since_s < (
-                    spec.min_on_s if held.on else spec.min_off_s
-                ):
-                    desire = held  # too soon to switch back: the minimum on or off time holds
+            decision = spec.rule(s, setpoints, held)
+            if decision is None:
+                desired[state.kind] = None
+                degraded = self._no_advice(state, s, previous, degraded)
+                continue
+            case: Case | None
+            case, position = decision
+            if held is None:
+                state.since_s = epoch
+            elif case.on is not held.on:
+                if epoch - state.since_s < (spec.min_on_s if held.on else spec.min_off_s):
+                    # Too soon to switch back: the minimum on or off time holds the advice in force.
+                    if state.kept:
+                        held = self._keep_readings(state, previous)
+                    case = None
                 else:
                     state.since_s = epoch
-            state.held = desired[state.kind] = desire
-            highest = s.actual.get(state.kind)
-            if highest is None or (highest > AGREEMENT_TOLERANCE_PCT) == desire.on:
+            elif held.why is case.why and held.position == position:
+                state.kept = True  # the same advice: the one in force stands, no new object
+                case = None
+            if case is not None:
+                held = state.held = Desire(case.on, position, case.why, case.cites(s, setpoints))
+                state.case, state.kept = case, False
+            desired[state.kind] = held
+            assert held is not None
+            highest = state.highest
+            if highest is None or (highest > AGREEMENT_TOLERANCE_PCT) == held.on:
                 state.pending_on = None
-            elif state.pending_on is not desire.on:
-                state.pending_on, state.pending_since_s, state.written = desire.on, epoch, False
-            elif not state.written and epoch - state.pending_since_s >= self.settings.act_after_s:
+            elif state.pending_on is not held.on:
+                state.pending_on, state.pending_since_s, state.written = held.on, epoch, False
+            elif not state.written and epoch - state.pending_since_s >= self._act_after_s:
                 state.written = True
-                actions.append(self._device_action(estimate, state, desire, actual))
+                actions.append(self._device_action(estimate, state, held, s))
+        return degraded
 
-    def _device_action(
-        self, estimate: Estimate, state: _KindState, desire: Desire, actual: dict[str, float]
-    ) -> ActionV1:
-        """The action for a kind: it names the device furthest from the advice (the most closed to open)."""
+    def _no_advice(
+        self, state: _KindState, s: Situation, previous: Situation, degraded: dict[str, str]
+    ) -> dict[str, str]:
+        """A kind without advice at this step: the inputs it needs that are not known, in ``degraded``."""
+        state.pending_on = None
+        if state.kept:
+            self._keep_readings(state, previous)
+        if degraded is self._quiet:
+            degraded = dict(degraded)  # what was handed out before stays as it was
+        why = state.no_advice
+        if why is None:  # a kind that needs more than one input: which ones are missing now
+            missing = [NEEDS_WORDS[need] for need in state.spec.needs if getattr(s, need) is None]
+            why = "no advice: " + ", ".join(missing) + " not known"
+        degraded[state.name] = why
+        return degraded
+
+    def _keep_readings(self, state: _KindState, previous: Situation) -> Desire:
+        """The advice in force, with the readings of the last step that gave it (the previous step).
+
+        What a minimum time or an untrusted input holds: the advice as that step decided it.
+        """
+        held, case = state.held, state.case
+        assert held is not None and case is not None
+        state.held = Desire(held.on, held.position, held.why, case.cites(previous, self._setpoints))
+        state.kept = False
+        return state.held
+
+    def _device_action(self, estimate: Estimate, state: _KindState, held: Desire, s: Situation) -> ActionV1:
+        """The action for a kind: it names the device furthest from the advice (the most closed to open).
+
+        Its reason cites this step's readings where this step gave the advice (``held`` may be kept
+        from an earlier step), the held step's where a minimum time holds it.
+        """
+        desire = held
+        if state.kept:
+            assert state.case is not None
+            desire = Desire(held.on, held.position, held.why, state.case.cites(s, self._setpoints))
+        actual = self._by_device
         known = [(actual[name], name) for name in self._devices[state.kind] if name in actual]
         position, name = min(known) if desire.on else max(known)
         positions = estimate.device_status.positions
@@ -339,99 +466,79 @@ class Advisor:
         )
 
     # 4. device faults
-    def _runs_on(self, positions: dict[str, float]) -> list[_Watch]:
-        """The watches whose device now runs (at or above ``on_pct``); every other one's run ends.
+    def _runs_on(self, positions: dict[str, float]) -> list[_Check]:
+        """The checks some device of which now runs (at or above ``on_pct``); every other device's run ends.
 
         Why only when the positions change: a fault is a running device the climate does not
         answer, so a device that is off needs no look at every step.
         """
         running = []
-        for watch in self._watches:
-            position = positions.get(watch.name)
-            if position is not None and position >= watch.check.on_pct:
-                running.append(watch)
-            else:
-                watch.run = None
+        for check in self._checks:
+            check.running = []
+            for watch in check.watches:
+                position = positions.get(watch.name)
+                if position is not None and position >= check.check.on_pct:
+                    check.running.append(watch)
+                else:
+                    watch.run = None
+            if check.running:
+                running.append(check)
         return running
 
-    def _check_faults(
-        self, s: Situation, estimate: Estimate, actual: dict[str, float], actions: list[ActionV1]
-    ) -> None:
-        for watch in self._running:
-            check = watch.check
-            position = actual[watch.name]
+    def _check_faults(self, s: Situation, estimate: Estimate, actions: list[ActionV1]) -> None:
+        """Each running device's run; the reading and whether it continues a run are the same for all."""
+        epoch = s.epoch_s
+        for group in self._running:
+            check = group.check
             value = getattr(s, check.reading)
-            if not counts(check, value, watch.level):
-                watch.run = None
+            if not counts(check, value, group.level):
+                for watch in group.running:
+                    watch.run = None
                 continue
-            run = watch.run
-            if run is None:
-                watch.run = Run(s.epoch_s, value, value)
-                continue
-            run.highest = max(run.highest, value)
-            window = check.window_s if check.window_s is not None else self.settings.fault_after_s
-            seconds = s.epoch_s - run.since_s
-            if run.flagged or seconds < window or not faulty(check, run, value):
-                continue
-            run.flagged = True
-            symptom = check.symptom.format(watch.name, position, seconds / 60.0, run.start, value)
-            reason = f"{symptom}: inspect {watch.name}."
-            actions.append(
-                self._record(estimate, ActionType.INSPECT, watch.name, reason=reason, spec=None, target=None)
-            )
-
-
-_NO_POSITIONS: dict[str, float] = {}
-
-
-@dataclass(slots=True)
-class _Seen:
-    """The devices' positions as one status gave them, and what the advisor made of them."""
-
-    positions: dict[str, float]
-    relays: dict[str, RelayState]
-    by_device: dict[str, float]
-    """Each configured device's known position."""
-    by_kind: dict[DeviceKind, float | None]
-    """Per kind, the highest known position of its devices (``None``: none known)."""
-    unknown: dict[str, str]
-    """Devices whose relay state is ``unknown``, and what that means for the advice."""
-
-
-def _actual_positions(
-    table: tuple[tuple[DeviceKind, tuple[str, ...]], ...],
-    positions: dict[str, float],
-    relays: dict[str, RelayState],
-) -> _Seen:
-    """Each configured device's position: its own where it has one, else 100 % on and 0 % off."""
-    seen = _Seen(positions, relays, {}, {}, {})
-    for kind, devices in table:
-        highest: float | None = None
-        for name in devices:
-            position = positions.get(name)
-            if position is None:
-                state = relays.get(name)
-                if state is RelayState.ON:
-                    position = 100.0
-                elif state is RelayState.OFF:
-                    position = 0.0
-                else:
-                    if state is not None:
-                        seen.unknown[name] = "state unknown: no action"
+            for watch in group.running:
+                run = watch.run
+                if run is None:
+                    watch.run = Run(epoch, value, value)
                     continue
-            seen.by_device[name] = position
-            if highest is None or position > highest:
-                highest = position
-        seen.by_kind[kind] = highest
-    return seen
+                if value > run.highest:  # noqa: PLR1730 - max() costs ten comparisons (docs/advisor.md)
+                    run.highest = value
+                seconds = epoch - run.since_s
+                if run.flagged or seconds < group.window_s or not faulty(check, run, value):
+                    continue
+                run.flagged = True
+                position = self._by_device[watch.name]
+                symptom = check.symptom.format(watch.name, position, seconds / 60.0, run.start, value)
+                reason = f"{symptom}: inspect {watch.name}."
+                actions.append(
+                    self._record(
+                        estimate, ActionType.INSPECT, watch.name, reason=reason, spec=None, target=None
+                    )
+                )
+
+
+_LAMPS, _ON, _OFF = DeviceKind.LAMPS, RelayState.ON, RelayState.OFF
+"""Enum members read at every poll, as module names (an enum member is looked up on its class)."""
+STALE_STATUS = "the device status is older than the observation: no action"
+_NO_POSITIONS: dict[str, float] = {}
 
 
 @dataclass(slots=True)
 class _Watch:
     """One device under one fault check, and its current run (``None`` when not running)."""
 
-    check: FaultCheck
     name: str
+    run: Run | None = None
+
+
+@dataclass(slots=True)
+class _Check:
+    """One fault check with the site's devices it watches."""
+
+    check: FaultCheck
     level: float | None
     """The set point the reading must stay at or above (``FaultCheck.above``), or ``None``."""
-    run: Run | None = None
+    window_s: float
+    """How long a run must last before it is judged (the check's, or the advisor's ``fault_after_s``)."""
+    watches: list[_Watch]
+    running: list[_Watch] = field(default_factory=list)
+    """The watches whose device runs, as the last fresh device status gave them."""

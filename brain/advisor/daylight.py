@@ -90,14 +90,14 @@ class LightIntegral:
     """The day's light integral so far, mol m-2 d-1: PAR summed over the local day (tomato_climate.md)."""
 
     def __init__(self) -> None:
-        self._day: int = -1
+        self._day = -1.0
         self._last_s: float | None = None
         self._last_par: float | None = None
         self.mol_m2 = 0.0
 
     def add(self, local_s: float, par: float | None) -> float:
         """Add the light since the last step (the earlier reading held, gaps over 15 min count nothing)."""
-        day = int(local_s // 86_400)
+        day = local_s // 86_400.0  # the local day's number (a float: no int() call per poll)
         if day != self._day:
             self._day = day
             self.mol_m2 = 0.0

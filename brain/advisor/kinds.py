@@ -19,11 +19,12 @@ from dataclasses import dataclass
 
 from brain.advice import ANSWERS
 from brain.advisor import rules
+from brain.advisor.rules import Decision
 from brain.advisor.settings import Setpoints
 from brain.advisor.situation import Desire, Situation
 from brain.names import AnomalyKind, DeviceKind
 
-Rule = Callable[[Situation, Setpoints, Desire | None], Desire]
+Rule = Callable[[Situation, Setpoints, Desire | None], Decision | None]
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,7 +33,8 @@ class KindSpec:
 
     rule: Rule
     needs: tuple[str, ...]
-    """:class:`Situation` fields that must be known (trusted) for any advice."""
+    """:class:`Situation` fields that must be known (trusted) for any advice: the rule returns
+    ``None`` when one is not, and the advisor names the missing ones from this list."""
     min_on_s: float
     """Once advised on, the advice stays on at least this long."""
     min_off_s: float

@@ -1,13 +1,24 @@
-"""One rule per device kind: the situation in, the desired state and its reason out.
+"""One rule per device kind: the situation in, the case that applies and its target position out.
 
 Each rule lists its cases in the order a grower would weigh them, first match wins
-(docs/advisor.md, "Rules and priorities"). ``was_on`` is the kind's current advice,
-so every threshold has a deadband: a value that crossed it must come back past the
-band before the advice flips (the hysteresis; the minimum on and off times are the
-table's, :mod:`brain.advisor.kinds`). The set points are :class:`~brain.advisor.settings.Setpoints`.
+(docs/advisor.md, "Rules and priorities"). A case is a constant (:class:`Case`): on or off,
+the sentence a reason gives and the readings it cites. A rule returns only the case and
+the target position, a small value; the advisor turns it into a
+:class:`~brain.advisor.situation.Desire` only when the advice changes, and fills in the
+reason's readings only then or when it writes an action (the advisor runs at every poll
+within a quarter of the estimator's step: docs/advisor.md, "Step time").
+
+A rule returns ``None`` when an input it needs (the table's ``needs``,
+:mod:`brain.advisor.kinds`) is not trusted: no advice. ``held`` is the kind's current
+advice, so every threshold has a deadband: a value that crossed it must come back past the
+band before the advice flips (the hysteresis; the minimum on and off times are the table's).
+The set points are :class:`~brain.advisor.settings.Setpoints`.
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
 
 from brain.advisor.settings import Setpoints
 from brain.advisor.situation import Desire, Situation
@@ -15,16 +26,28 @@ from brain.names import DeviceKind
 
 POSITION_STEP_PCT = 10.0
 """Target positions are whole tens of percent: a vent target that moved by 0.4 % is not new advice."""
+_LAMPS, _VENTILATION, _HEATING = DeviceKind.LAMPS, DeviceKind.VENTILATION, DeviceKind.HEATING
+"""The kinds rules read, as module names: ``DeviceKind.LAMPS`` looks the member up on the enum's
+class at every read, some twenty times the cost of a module name (docs/advisor.md, "Step time")."""
 
 
-def _past(value: float, threshold: float, band: float, was_on: bool) -> bool:
-    """``value`` above ``threshold``, or still above ``threshold - band`` while the advice is on."""
-    return value > (threshold - band if was_on else threshold)
+@dataclass(frozen=True, slots=True)
+class Case:
+    """One outcome of a rule: on or off, and the reason's clause with the readings it cites.
+
+    A frozen slotted dataclass: the advisor reads ``on`` and ``why`` of one per kind at every
+    poll, and a slot is read in a fifth of a named tuple's field (docs/advisor.md, "Step time").
+    """
+
+    on: bool
+    why: str
+    """A format string (:class:`~brain.advisor.situation.Desire`)."""
+    cites: Callable[[Situation, Setpoints], tuple[object, ...]]
+    """The readings the clause cites, from the situation the case was decided on."""
 
 
-def _below(value: float, threshold: float, band: float, was_on: bool) -> bool:
-    """``value`` below ``threshold``, or still below ``threshold + band`` while the advice is on."""
-    return value < (threshold + band if was_on else threshold)
+Decision = tuple[Case, float | None]
+"""What a rule returns: the case that applies and the target position (``None``: on/off only)."""
 
 
 def _step(position: float) -> float:
@@ -32,51 +55,69 @@ def _step(position: float) -> float:
     return round(position / POSITION_STEP_PCT) * POSITION_STEP_PCT
 
 
-def ventilation(s: Situation, p: Setpoints, held: Desire | None) -> Desire:
+def _line(s: Situation, p: Setpoints) -> float:
+    """The ventilation line: the heating set point in force plus ``ventilation_above_heating_k``."""
+    return s.heating_c + p.ventilation_above_heating_k
+
+
+VENT_FOR_HEAT = Case(
+    True,
+    "Air {:.1f} °C{!t}, above the ventilation line {:.1f} °C",
+    lambda s, p: (s.air_c, s.air_trend_k, _line(s, p)),
+)
+VENT_COLD_HOUSE = Case(
+    False,
+    "RH {:.0f} % but air {:.1f} °C, below {:.1f} °C: heat before venting",
+    lambda s, p: (s.rh_pct, s.air_c, s.heating_c - p.no_ventilation_below_heating_k),
+)
+VENT_FROST = Case(
+    False,
+    "RH {:.0f} % but outside {:.1f} °C: do not vent into freezing air, heat a little",
+    lambda s, p: (s.rh_pct, s.outside_c),
+)
+VENT_FOR_HUMIDITY = Case(
+    True,
+    "RH {:.0f} % above {:.0f} %: vent a crack and heat a little",
+    lambda s, p: (s.rh_pct, p.humidity_high_pct),
+)
+VENT_CLOSED = Case(
+    False,
+    "Air {:.1f} °C{!t}, below the ventilation line {:.1f} °C",
+    lambda s, p: (s.air_c, s.air_trend_k, _line(s, p)),
+)
+
+
+def ventilation(s: Situation, p: Setpoints, held: Desire | None) -> Decision | None:
     """Vent for heat over a proportional band; for humidity from a crack, never into frost or a cold house."""
-    was_on = held is not None and held.on
     air = s.air_c
-    assert air is not None  # the table's ``needs`` checked it
+    if air is None:
+        return None
+    was_on = held is not None and held.on
     line = s.heating_c + p.ventilation_above_heating_k
-    if _past(air, line, p.ventilation_hysteresis_k, was_on):
-        share = max(0.0, air - line) / p.ventilation_band_k if p.ventilation_band_k else 1.0
-        position = _step(p.crack_pct + (100.0 - p.crack_pct) * min(1.0, share))
-        if s.rh_pct is not None and s.rh_pct > p.humidity_high_pct:  # warm and humid: the wider opening
-            position = max(position, _humidity_band_opening(s.rh_pct, p))
-        return Desire(
-            True,
-            max(position, p.crack_pct),
-            "Air {:.1f} °C{!t}, above the ventilation line {:.1f} °C",
-            (air, s.air_trend_k, line),
-        )
     rh = s.rh_pct
-    drying = was_on and held is not None and held.why is _VENT_FOR_HUMIDITY
-    if rh is not None and (drying or _past(rh, p.humidity_high_pct, p.humidity_hysteresis_pct, was_on)):
-        cold_house = s.heating_c - p.no_ventilation_below_heating_k
-        if air <= cold_house:
-            return Desire(
-                False,
-                0.0,
-                "RH {:.0f} % but air {:.1f} °C, below {:.1f} °C: heat before venting",
-                (rh, air, cold_house),
-            )
+    # Above the line, or still above it less the hysteresis while the vents are advised open.
+    if air > (line - p.ventilation_hysteresis_k if was_on else line):
+        # From a crack at the line to fully open a band above it. Conditional expressions, not
+        # max() and min(): a builtin call costs ten comparisons, and this runs at every poll.
+        share = (air - line if air > line else 0.0) / p.ventilation_band_k if p.ventilation_band_k else 1.0
+        position = _step(p.crack_pct + (100.0 - p.crack_pct) * (share if share < 1.0 else 1.0))
+        if rh is not None and rh > p.humidity_high_pct:  # warm and humid: the wider opening
+            humid = _humidity_band_opening(rh, p)
+            position = humid if humid > position else position
+        return VENT_FOR_HEAT, position if position >= p.crack_pct else p.crack_pct
+    drying = was_on and held is not None and held.why is VENT_FOR_HUMIDITY.why
+    if rh is not None and (
+        drying or rh > (p.humidity_high_pct - p.humidity_hysteresis_pct if was_on else p.humidity_high_pct)
+    ):
+        if air <= s.heating_c - p.no_ventilation_below_heating_k:
+            return VENT_COLD_HOUSE, 0.0
         outside = s.outside_c
         if outside is not None and outside <= p.no_humidity_venting_below_outside_c:
-            return Desire(
-                False,
-                0.0,
-                "RH {:.0f} % but outside {:.1f} °C: do not vent into freezing air, heat a little",
-                (rh, outside),
-            )
+            return VENT_FROST, 0.0
         position = _humidity_opening(s, p, held if drying else None, rh)
         if position > 0.0:  # as the heating valve: humidity venting ends once the vents have shut
-            return Desire(True, position, _VENT_FOR_HUMIDITY, (rh, p.humidity_high_pct))
-    return Desire(
-        False, 0.0, "Air {:.1f} °C{!t}, below the ventilation line {:.1f} °C", (air, s.air_trend_k, line)
-    )
-
-
-_VENT_FOR_HUMIDITY = "RH {:.0f} % above {:.0f} %: vent a crack and heat a little"
+            return VENT_FOR_HUMIDITY, position
+    return VENT_CLOSED, 0.0
 
 
 def _humidity_band_opening(rh: float, p: Setpoints) -> float:
@@ -103,40 +144,47 @@ def _humidity_opening(s: Situation, p: Setpoints, held: Desire | None, rh: float
     return round(min(100.0, max(0.0, held.position + change)))
 
 
-def heating(s: Situation, p: Setpoints, held: Desire | None) -> Desire:
+HEAT_VALVE = Case(
+    True, "Air {:.1f} °C{!t}, heating set point {:.1f} °C", lambda s, p: (s.air_c, s.air_trend_k, s.heating_c)
+)
+HEAT_BELOW = Case(
+    True,
+    "Air {:.1f} °C{!t}, below the heating set point {:.1f} °C",
+    lambda s, p: (s.air_c, s.air_trend_k, s.heating_c),
+)
+HEAT_FOR_HUMIDITY = Case(
+    True,
+    "RH {:.0f} % above {:.0f} % at {:.1f} °C: heat a little with the vents cracked",
+    lambda s, p: (s.rh_pct, p.humidity_high_pct, s.air_c),
+)
+HEAT_OFF = Case(
+    False, "Air {:.1f} °C, above the heating set point {:.1f} °C", lambda s, p: (s.air_c, s.heating_c)
+)
+
+
+def heating(s: Situation, p: Setpoints, held: Desire | None) -> Decision | None:
     """Heat below the set point, in proportion over a band; heat a little when humid, unless hot.
 
     The position is a mixing valve's (a relay is simply on); "a little" is the minimum pipe.
     """
-    was_on = held is not None and held.on
     air = s.air_c
-    assert air is not None  # the table's ``needs`` checked it
+    if air is None:
+        return None
+    was_on = held is not None and held.on
     if was_on and held is not None and held.position and s.previous_air_c is not None:
         position = _heating_position(s, p, held, air)
         if position > 0.0:  # a modulating valve closes by itself: it is off only once shut
-            return Desire(
-                True,
-                position,
-                "Air {:.1f} °C{!t}, heating set point {:.1f} °C",
-                (air, s.air_trend_k, s.heating_c),
-            )
-    if _below(air, s.heating_c, p.heating_hysteresis_k, was_on):
-        return Desire(
-            True,
-            _heating_position(s, p, held, air),
-            "Air {:.1f} °C{!t}, below the heating set point {:.1f} °C",
-            (air, s.air_trend_k, s.heating_c),
-        )
+            return HEAT_VALVE, position
+    if air < (s.heating_c + p.heating_hysteresis_k if was_on else s.heating_c):
+        return HEAT_BELOW, _heating_position(s, p, held, air)
     rh = s.rh_pct
-    line = s.heating_c + p.ventilation_above_heating_k
-    if rh is not None and air < line and _past(rh, p.humidity_high_pct, p.humidity_hysteresis_pct, was_on):
-        return Desire(
-            True,
-            p.crack_pct,
-            "RH {:.0f} % above {:.0f} % at {:.1f} °C: heat a little with the vents cracked",
-            (rh, p.humidity_high_pct, air),
-        )
-    return Desire(False, 0.0, "Air {:.1f} °C, above the heating set point {:.1f} °C", (air, s.heating_c))
+    if (
+        rh is not None
+        and air < s.heating_c + p.ventilation_above_heating_k
+        and rh > (p.humidity_high_pct - p.humidity_hysteresis_pct if was_on else p.humidity_high_pct)
+    ):
+        return HEAT_FOR_HUMIDITY, p.crack_pct
+    return HEAT_OFF, 0.0
 
 
 def _heating_position(s: Situation, p: Setpoints, held: Desire | None, air: float) -> float:
@@ -156,127 +204,195 @@ def _heating_position(s: Situation, p: Setpoints, held: Desire | None, air: floa
     return round(min(100.0, max(0.0, held.position + change)), 1)
 
 
-def cooling(s: Situation, p: Setpoints, held: Desire | None) -> Desire:
+COOLING_NOT_HOT = Case(False, "Air {:.1f} °C, below {:.1f} °C", lambda s, p: (s.air_c, p.cooling_on_c))
+COOLING_TOO_HUMID = Case(
+    False,
+    "Air {:.1f} °C but VPD {:.2f} kPa: too humid for evaporative cooling",
+    lambda s, p: (s.air_c, s.vpd_kpa),
+)
+COOLING_ON = Case(
+    True, "Air {:.1f} °C{!t} and VPD {:.2f} kPa", lambda s, p: (s.air_c, s.air_trend_k, s.vpd_kpa)
+)
+_COOLING_NOT_HOT: Decision = (COOLING_NOT_HOT, None)
+_COOLING_TOO_HUMID: Decision = (COOLING_TOO_HUMID, None)
+_COOLING_ON: Decision = (COOLING_ON, 100.0)
+
+
+def cooling(s: Situation, p: Setpoints, held: Desire | None) -> Decision | None:
     """Evaporative cooling when hot and dry; never into air already humid."""
+    air, vpd = s.air_c, s.vpd_kpa
+    if air is None or vpd is None:
+        return None
     was_on = held is not None and held.on
-    air = s.air_c
-    assert air is not None  # the table's ``needs`` checked it
-    vpd = s.vpd_kpa
-    assert vpd is not None
-    if not _past(air, p.cooling_on_c, p.cooling_hysteresis_k, was_on):
-        return Desire(False, None, "Air {:.1f} °C, below {:.1f} °C", (air, p.cooling_on_c))
-    if not _past(vpd, p.cooling_min_vpd_kpa, 0.3, was_on):
-        return Desire(
-            False, None, "Air {:.1f} °C but VPD {:.2f} kPa: too humid for evaporative cooling", (air, vpd)
-        )
-    return Desire(True, 100.0, "Air {:.1f} °C{!t} and VPD {:.2f} kPa", (air, s.air_trend_k, vpd))
+    if not air > (p.cooling_on_c - p.cooling_hysteresis_k if was_on else p.cooling_on_c):
+        return _COOLING_NOT_HOT
+    if not vpd > (p.cooling_min_vpd_kpa - 0.3 if was_on else p.cooling_min_vpd_kpa):
+        return _COOLING_TOO_HUMID
+    return _COOLING_ON
 
 
-def energy_screen(s: Situation, p: Setpoints, held: Desire | None) -> Desire:
+def _when(s: Situation) -> str:
+    return "Day" if s.is_day else "Night"
+
+
+def _screen_limit(s: Situation, p: Setpoints) -> float:
+    return p.energy_screen_day_outside_c if s.is_day else p.energy_screen_night_outside_c
+
+
+SCREEN_GAP = Case(
+    True,
+    "{}, outside {:.1f} °C below {:.0f} °C, RH {:.0f} %",
+    lambda s, p: (_when(s), s.outside_c, _screen_limit(s, p), s.rh_pct),
+)
+SCREEN_CLOSED = Case(
+    True, "{}, outside {:.1f} °C below {:.0f} °C", lambda s, p: (_when(s), s.outside_c, _screen_limit(s, p))
+)
+SCREEN_OPEN = Case(False, "{}, outside {:.1f} °C", lambda s, p: (_when(s), s.outside_c))
+
+
+def energy_screen(s: Situation, p: Setpoints, held: Desire | None) -> Decision | None:
     """Closed on cold nights (and very cold days), opened a gap when humid."""
-    was_on = held is not None and held.on
     outside = s.outside_c
-    assert outside is not None
-    night = not s.is_day
-    limit = p.energy_screen_night_outside_c if night else p.energy_screen_day_outside_c
-    when = "Night" if night else "Day"
-    if _below(outside, limit, 1.0, was_on):
+    if outside is None or s.is_day is None:
+        return None
+    limit = p.energy_screen_day_outside_c if s.is_day else p.energy_screen_night_outside_c
+    if outside < (limit + 1.0 if held is not None and held.on else limit):
         rh = s.rh_pct
         if rh is not None and rh >= p.humidity_high_pct:
-            return Desire(
-                True,
-                p.energy_screen_gap_pct,
-                "{}, outside {:.1f} °C below {:.0f} °C, RH {:.0f} %",
-                (when, outside, limit, rh),
-            )
-        return Desire(True, 100.0, "{}, outside {:.1f} °C below {:.0f} °C", (when, outside, limit))
-    return Desire(False, 0.0, "{}, outside {:.1f} °C", (when, outside))
+            return SCREEN_GAP, p.energy_screen_gap_pct
+        return SCREEN_CLOSED, 100.0
+    return SCREEN_OPEN, 0.0
 
 
-def shade_screen(s: Situation, p: Setpoints, held: Desire | None) -> Desire:
+SHADE_FOR_LAMPS = Case(True, "Night, lamps at {:.0f} %", lambda s, p: (s.position_of(_LAMPS),))
+SHADE_FOR_HEAT = Case(True, "Air {:.1f} °C{!t} by day", lambda s, p: (s.air_c, s.air_trend_k))
+_SHADE_NIGHT_LAMPS_OFF: Decision = (Case(False, "Night, lamps off", lambda s, p: ()), 0.0)
+_SHADE_DAY: Decision = (Case(False, "Day", lambda s, p: ()), 0.0)
+_SHADE_FOR_LAMPS: Decision = (SHADE_FOR_LAMPS, 100.0)
+
+
+def shade_screen(s: Situation, p: Setpoints, held: Desire | None) -> Decision | None:
     """Closed at night while the lamps are on (blackout); by day, closed part way in the heat."""
-    was_on = held is not None and held.on
+    if s.is_day is None:
+        return None
     if not s.is_day:
-        lamps = s.position_of(DeviceKind.LAMPS)
-        if lamps > 0.0:
-            return Desire(True, 100.0, "Night, lamps at {:.0f} %", (lamps,))
-        return _NIGHT_LAMPS_OFF
+        return _SHADE_FOR_LAMPS if s.position_of(_LAMPS) > 0.0 else _SHADE_NIGHT_LAMPS_OFF
     air = s.air_c
-    if air is not None and _past(air, p.shade_above_c, 1.5, was_on):
-        return Desire(True, p.shade_position_pct, "Air {:.1f} °C{!t} by day", (air, s.air_trend_k))
-    return _DAY
+    if air is not None and air > (p.shade_above_c - 1.5 if held is not None and held.on else p.shade_above_c):
+        return SHADE_FOR_HEAT, p.shade_position_pct
+    return _SHADE_DAY
 
 
-_NIGHT_LAMPS_OFF = Desire(False, 0.0, "Night, lamps off")
-_DAY = Desire(False, 0.0, "Day")
+def _co2_target(s: Situation, p: Setpoints) -> float:
+    """Dose to the target with the vents closed, only to ambient with them open."""
+    return p.co2_ambient_ppm if s.position_of(_VENTILATION) >= p.co2_vents_open_pct else p.co2_target_ppm
 
 
-def co2_dosing(s: Situation, p: Setpoints, held: Desire | None) -> Desire:
+CO2_DARK = Case(False, "Dark, CO2 {:.0f} ppm: dosing at night is wasted gas", lambda s, p: (s.co2_ppm,))
+CO2_VENTED = Case(
+    False,
+    "CO2 {:.0f} ppm, vents at {:.0f} %: dosed CO2 would be vented away",
+    lambda s, p: (s.co2_ppm, s.position_of(_VENTILATION)),
+)
+CO2_DOSE = Case(
+    True,
+    "CO2 {:.0f} ppm below {:.0f} ppm, vents at {:.0f} %",
+    lambda s, p: (s.co2_ppm, _co2_target(s, p), s.position_of(_VENTILATION)),
+)
+CO2_REACHED = Case(
+    False, "CO2 {:.0f} ppm, target {:.0f} ppm reached", lambda s, p: (s.co2_ppm, _co2_target(s, p))
+)
+
+
+def co2_dosing(s: Situation, p: Setpoints, held: Desire | None) -> Decision | None:
     """Dose in light with vents closed; only to ambient with vents open; never in the dark or wide open."""
-    was_on = held is not None and held.on
     co2 = s.co2_ppm
-    assert co2 is not None
+    if co2 is None or s.is_day is None:
+        return None
     if not s.is_day:
-        return Desire(False, None, "Dark, CO2 {:.0f} ppm: dosing at night is wasted gas", (co2,))
-    vents = s.position_of(DeviceKind.VENTILATION)
+        return CO2_DARK, None
+    vents = s.position_of(_VENTILATION)
     if vents >= p.co2_vents_wide_open_pct:
-        return Desire(
-            False, None, "CO2 {:.0f} ppm, vents at {:.0f} %: dosed CO2 would be vented away", (co2, vents)
-        )
+        return CO2_VENTED, None
     wide = vents >= p.co2_vents_open_pct
     target = p.co2_ambient_ppm if wide else p.co2_target_ppm
     band = p.co2_band_ppm / 2.0 if wide else p.co2_band_ppm
-    if co2 < (target if was_on else target - band):
-        return Desire(True, None, "CO2 {:.0f} ppm below {:.0f} ppm, vents at {:.0f} %", (co2, target, vents))
-    return Desire(False, None, "CO2 {:.0f} ppm, target {:.0f} ppm reached", (co2, target))
+    if co2 < (target if held is not None and held.on else target - band):
+        return CO2_DOSE, None
+    return CO2_REACHED, None
 
 
-def lamps(s: Situation, p: Setpoints, held: Desire | None) -> Desire:
+LAMPS_OUT_OF_HOURS = Case(
+    False,
+    "{:02d}:{:02d}, outside the lamps' hours",
+    lambda s, p: (int(s.local_hour), int(s.local_hour % 1 * 60)),
+)
+LAMPS_INTEGRAL_REACHED = Case(
+    False,
+    "Day's light integral {:.1f} mol m-2 reached {:.0f}",
+    lambda s, p: (s.light_integral_mol_m2, p.daily_light_integral_mol_m2_d),
+)
+LAMPS_DAYLIGHT = Case(False, "Daylight {:.0f} umol m-2 s-1", lambda s, p: (s.natural_par,))
+LAMPS_ON = Case(
+    True,
+    "Daylight {:.0f} umol m-2 s-1, light integral {:.1f} of {:.0f} mol m-2",
+    lambda s, p: (s.natural_par, s.light_integral_mol_m2, p.daily_light_integral_mol_m2_d),
+)
+_LAMPS_OUT_OF_HOURS: Decision = (LAMPS_OUT_OF_HOURS, 0.0)
+_LAMPS_INTEGRAL_REACHED: Decision = (LAMPS_INTEGRAL_REACHED, 0.0)
+_LAMPS_DAYLIGHT: Decision = (LAMPS_DAYLIGHT, 0.0)
+_LAMPS_ON: Decision = (LAMPS_ON, 100.0)
+
+
+def lamps(s: Situation, p: Setpoints, held: Desire | None) -> Decision | None:
     """In the lamps' hours, on while daylight is low and the day's light integral is short of its target."""
-    was_on = held is not None and held.on
-    hour = s.local_hour
-    start, stop = p.lamps_on_hour, p.lamps_off_hour
-    in_hours = start <= hour < stop if start <= stop else (hour >= start or hour < stop)
-    if not in_hours:
-        return Desire(False, 0.0, "{:02d}:{:02d}, outside the lamps' hours", (int(hour), int(hour % 1 * 60)))
-    dli = s.light_integral_mol_m2
-    if dli >= p.daily_light_integral_mol_m2_d:
-        return Desire(
-            False,
-            0.0,
-            "Day's light integral {:.1f} mol m-2 reached {:.0f}",
-            (dli, p.daily_light_integral_mol_m2_d),
-        )
     natural = s.natural_par
-    assert natural is not None
-    if natural >= (p.lamps_off_par_umol_m2_s if was_on else p.lamps_on_par_umol_m2_s):
-        return Desire(False, 0.0, "Daylight {:.0f} umol m-2 s-1", (natural,))
-    return Desire(
-        True,
-        100.0,
-        "Daylight {:.0f} umol m-2 s-1, light integral {:.1f} of {:.0f} mol m-2",
-        (natural, dli, p.daily_light_integral_mol_m2_d),
-    )
+    if natural is None:
+        return None
+    hour = (s.local_s % 86_400.0) / 3600.0  # Situation.local_hour, without a property call per poll
+    start, stop = p.lamps_on_hour, p.lamps_off_hour
+    if not (start <= hour < stop if start <= stop else (hour >= start or hour < stop)):
+        return _LAMPS_OUT_OF_HOURS
+    if s.light_integral_mol_m2 >= p.daily_light_integral_mol_m2_d:
+        return _LAMPS_INTEGRAL_REACHED
+    if natural >= (p.lamps_off_par_umol_m2_s if held is not None and held.on else p.lamps_on_par_umol_m2_s):
+        return _LAMPS_DAYLIGHT
+    return _LAMPS_ON
 
 
-def irrigation(s: Situation, p: Setpoints, held: Desire | None) -> Desire:
+IRRIGATION_ON = Case(
+    True, "Substrate {:.0f} % below {:.0f} %", lambda s, p: (s.substrate_pct, p.irrigation_below_pct)
+)
+IRRIGATION_OFF = Case(False, "Substrate {:.0f} %", lambda s, p: (s.substrate_pct,))
+
+
+def irrigation(s: Situation, p: Setpoints, held: Desire | None) -> Decision | None:
     """Water below the dry line, stop a band above it."""
-    was_on = held is not None and held.on
     water = s.substrate_pct
-    assert water is not None
-    if _below(water, p.irrigation_below_pct, p.irrigation_hysteresis_pct, was_on):
-        return Desire(True, None, "Substrate {:.0f} % below {:.0f} %", (water, p.irrigation_below_pct))
-    return Desire(False, None, "Substrate {:.0f} %", (water,))
-
-
-def circulation(s: Situation, p: Setpoints, held: Desire | None) -> Desire:
-    """Keep the air moving when it is humid or the heating runs."""
+    if water is None:
+        return None
     was_on = held is not None and held.on
+    if water < (p.irrigation_below_pct + p.irrigation_hysteresis_pct if was_on else p.irrigation_below_pct):
+        return IRRIGATION_ON, None
+    return IRRIGATION_OFF, None
+
+
+CIRCULATION_HUMID = Case(
+    True, "VPD {:.2f} kPa below {:.1f} kPa", lambda s, p: (s.vpd_kpa, p.circulation_vpd_below_kpa)
+)
+CIRCULATION_HEATING = Case(True, "Heating on, VPD {:.2f} kPa", lambda s, p: (s.vpd_kpa,))
+CIRCULATION_OFF = Case(False, "VPD {:.2f} kPa", lambda s, p: (s.vpd_kpa,))
+
+
+def circulation(s: Situation, p: Setpoints, held: Desire | None) -> Decision | None:
+    """Keep the air moving when it is humid or the heating runs."""
     vpd = s.vpd_kpa
-    assert vpd is not None
-    if _below(vpd, p.circulation_vpd_below_kpa, 0.1, was_on):
-        return Desire(True, None, "VPD {:.2f} kPa below {:.1f} kPa", (vpd, p.circulation_vpd_below_kpa))
-    heat = s.desired.get(DeviceKind.HEATING)
+    if vpd is None:
+        return None
+    was_on = held is not None and held.on
+    if vpd < (p.circulation_vpd_below_kpa + 0.1 if was_on else p.circulation_vpd_below_kpa):
+        return CIRCULATION_HUMID, None
+    heat = s.desired.get(_HEATING)
     if heat is not None and heat.on:
-        return Desire(True, None, "Heating on, VPD {:.2f} kPa", (vpd,))
-    return Desire(False, None, "VPD {:.2f} kPa", (vpd,))
+        return CIRCULATION_HEATING, None
+    return CIRCULATION_OFF, None
