@@ -51,11 +51,44 @@ def kind_running(
     kind: str, relays: Mapping[str, object], positions: Mapping[str, object], kinds: Mapping[str, str]
 ) -> bool | None:
     """Whether some device of ``kind`` runs; ``None`` when the site has none whose state is known."""
+    return _running_among([name for name in relays if device_kind(name, kinds) == kind], relays, positions)
+
+
+def _running_among(
+    names: list[str], relays: Mapping[str, object], positions: Mapping[str, object]
+) -> bool | None:
     known = False
-    for name, state in relays.items():
-        if device_kind(name, kinds) != kind:
-            continue
+    for name in names:
         if running(name, relays, positions):
             return True
-        known = known or state == "off" or name in positions
+        known = known or relays.get(name) == "off" or name in positions
     return False if known else None
+
+
+class SiteDevices:
+    """One site's devices by kind, for a reader that asks at every poll (the estimator).
+
+    Why a class: telling a device's kind by its name is a few string searches per device, and
+    the estimator asks whether the lamps run at every poll of a site without a PAR sensor; a
+    site's device names change only when its configuration does, so each set of names is
+    sorted into kinds once (a comparison of the names, in C, at every poll).
+    """
+
+    def __init__(self, kinds: Mapping[str, str]) -> None:
+        self._kinds = dict(kinds)
+        self._names: object = None
+        self._members: dict[str, list[str]] = {}
+
+    def running(
+        self, kind: str, relays: Mapping[str, object], positions: Mapping[str, object]
+    ) -> bool | None:
+        """:func:`kind_running` for this site's ``[advisor.devices]``."""
+        names = relays.keys()
+        if names != self._names:
+            self._names = set(names)
+            self._members = {}
+            for name in relays:
+                found = device_kind(name, self._kinds)
+                if found is not None:
+                    self._members.setdefault(found, []).append(name)
+        return _running_among(self._members.get(kind, []), relays, positions)

@@ -159,7 +159,7 @@ class Advisor:
 
     def step(self, estimate: Estimate) -> Advice:
         """Advise on the situation ``estimate`` describes; estimates must come in time order."""
-        moment = estimate.observation.timestamp  # not the property: one call fewer per step
+        moment = estimate.timestamp
         s, previous = self._previous, self._situation
         self._situation, self._previous = s, previous
         self._refill(s, previous, estimate, moment)
@@ -253,7 +253,7 @@ class Advisor:
                 s.natural_par = None
             else:
                 natural = par - p.lamp_par_umol_m2_s * (lamps_pct or 0.0) / 100.0
-                s.natural_par = natural if natural > 0.0 else 0.0  # not max(): a builtin call costs more
+                s.natural_par = max(natural, 0.0)
         sun = self._sun
         if sun is not None:  # its answer holds until the next sunrise or sunset: a comparison per step
             s.is_day = sun.day if s.epoch_s < sun.until_s else sun.is_day(s.epoch_s)
@@ -283,9 +283,9 @@ class Advisor:
                 position = positions.get(name)
                 if position is None:
                     relay = relays.get(name)
-                    if relay is _ON:
+                    if relay is RelayState.ON:
                         position = 100.0
-                    elif relay is _OFF:
+                    elif relay is RelayState.OFF:
                         position = 0.0
                     else:
                         if relay is not None:
@@ -296,7 +296,7 @@ class Advisor:
                     highest = position
             by_kind[kind] = highest
         self._by_device, self._by_kind = by_device, by_kind
-        self._lamps_pct = by_kind.get(_LAMPS)
+        self._lamps_pct = by_kind.get(DeviceKind.LAMPS)
         for state in self._plan:
             state.highest = by_kind.get(state.kind)
         if unknown != self._unknown or self._quiet_names is not self._unconfigured:
@@ -516,8 +516,6 @@ class Advisor:
                 )
 
 
-_LAMPS, _ON, _OFF = DeviceKind.LAMPS, RelayState.ON, RelayState.OFF
-"""Enum members read at every poll, as module names (an enum member is looked up on its class)."""
 STALE_STATUS = "the device status is older than the observation: no action"
 _NO_POSITIONS: dict[str, float] = {}
 

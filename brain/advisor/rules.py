@@ -26,9 +26,6 @@ from brain.names import DeviceKind
 
 POSITION_STEP_PCT = 10.0
 """Target positions are whole tens of percent: a vent target that moved by 0.4 % is not new advice."""
-_LAMPS, _VENTILATION, _HEATING = DeviceKind.LAMPS, DeviceKind.VENTILATION, DeviceKind.HEATING
-"""The kinds rules read, as module names: ``DeviceKind.LAMPS`` looks the member up on the enum's
-class at every read, some twenty times the cost of a module name (docs/advisor.md, "Step time")."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,14 +94,12 @@ def ventilation(s: Situation, p: Setpoints, held: Desire | None) -> Decision | N
     rh = s.rh_pct
     # Above the line, or still above it less the hysteresis while the vents are advised open.
     if air > (line - p.ventilation_hysteresis_k if was_on else line):
-        # From a crack at the line to fully open a band above it. Conditional expressions, not
-        # max() and min(): a builtin call costs ten comparisons, and this runs at every poll.
-        share = (air - line if air > line else 0.0) / p.ventilation_band_k if p.ventilation_band_k else 1.0
-        position = _step(p.crack_pct + (100.0 - p.crack_pct) * (share if share < 1.0 else 1.0))
+        # From a crack at the line to fully open a band above it.
+        share = max(0.0, air - line) / p.ventilation_band_k if p.ventilation_band_k else 1.0
+        position = _step(p.crack_pct + (100.0 - p.crack_pct) * min(1.0, share))
         if rh is not None and rh > p.humidity_high_pct:  # warm and humid: the wider opening
-            humid = _humidity_band_opening(rh, p)
-            position = humid if humid > position else position
-        return VENT_FOR_HEAT, position if position >= p.crack_pct else p.crack_pct
+            position = max(position, _humidity_band_opening(rh, p))
+        return VENT_FOR_HEAT, max(position, p.crack_pct)
     drying = was_on and held is not None and held.why is VENT_FOR_HUMIDITY.why
     if rh is not None and (
         drying or rh > (p.humidity_high_pct - p.humidity_hysteresis_pct if was_on else p.humidity_high_pct)
@@ -264,7 +259,7 @@ def energy_screen(s: Situation, p: Setpoints, held: Desire | None) -> Decision |
     return SCREEN_OPEN, 0.0
 
 
-SHADE_FOR_LAMPS = Case(True, "Night, lamps at {:.0f} %", lambda s, p: (s.position_of(_LAMPS),))
+SHADE_FOR_LAMPS = Case(True, "Night, lamps at {:.0f} %", lambda s, p: (s.position_of(DeviceKind.LAMPS),))
 SHADE_FOR_HEAT = Case(True, "Air {:.1f} °C{!t} by day", lambda s, p: (s.air_c, s.air_trend_k))
 _SHADE_NIGHT_LAMPS_OFF: Decision = (Case(False, "Night, lamps off", lambda s, p: ()), 0.0)
 _SHADE_DAY: Decision = (Case(False, "Day", lambda s, p: ()), 0.0)
@@ -276,7 +271,7 @@ def shade_screen(s: Situation, p: Setpoints, held: Desire | None) -> Decision | 
     if s.is_day is None:
         return None
     if not s.is_day:
-        return _SHADE_FOR_LAMPS if s.position_of(_LAMPS) > 0.0 else _SHADE_NIGHT_LAMPS_OFF
+        return _SHADE_FOR_LAMPS if s.position_of(DeviceKind.LAMPS) > 0.0 else _SHADE_NIGHT_LAMPS_OFF
     air = s.air_c
     if air is not None and air > (p.shade_above_c - 1.5 if held is not None and held.on else p.shade_above_c):
         return SHADE_FOR_HEAT, p.shade_position_pct
@@ -285,19 +280,20 @@ def shade_screen(s: Situation, p: Setpoints, held: Desire | None) -> Decision | 
 
 def _co2_target(s: Situation, p: Setpoints) -> float:
     """Dose to the target with the vents closed, only to ambient with them open."""
-    return p.co2_ambient_ppm if s.position_of(_VENTILATION) >= p.co2_vents_open_pct else p.co2_target_ppm
+    vents_open = s.position_of(DeviceKind.VENTILATION) >= p.co2_vents_open_pct
+    return p.co2_ambient_ppm if vents_open else p.co2_target_ppm
 
 
 CO2_DARK = Case(False, "Dark, CO2 {:.0f} ppm: dosing at night is wasted gas", lambda s, p: (s.co2_ppm,))
 CO2_VENTED = Case(
     False,
     "CO2 {:.0f} ppm, vents at {:.0f} %: dosed CO2 would be vented away",
-    lambda s, p: (s.co2_ppm, s.position_of(_VENTILATION)),
+    lambda s, p: (s.co2_ppm, s.position_of(DeviceKind.VENTILATION)),
 )
 CO2_DOSE = Case(
     True,
     "CO2 {:.0f} ppm below {:.0f} ppm, vents at {:.0f} %",
-    lambda s, p: (s.co2_ppm, _co2_target(s, p), s.position_of(_VENTILATION)),
+    lambda s, p: (s.co2_ppm, _co2_target(s, p), s.position_of(DeviceKind.VENTILATION)),
 )
 CO2_REACHED = Case(
     False, "CO2 {:.0f} ppm, target {:.0f} ppm reached", lambda s, p: (s.co2_ppm, _co2_target(s, p))
@@ -311,7 +307,7 @@ def co2_dosing(s: Situation, p: Setpoints, held: Desire | None) -> Decision | No
         return None
     if not s.is_day:
         return CO2_DARK, None
-    vents = s.position_of(_VENTILATION)
+    vents = s.position_of(DeviceKind.VENTILATION)
     if vents >= p.co2_vents_wide_open_pct:
         return CO2_VENTED, None
     wide = vents >= p.co2_vents_open_pct
@@ -349,7 +345,7 @@ def lamps(s: Situation, p: Setpoints, held: Desire | None) -> Decision | None:
     natural = s.natural_par
     if natural is None:
         return None
-    hour = (s.local_s % 86_400.0) / 3600.0  # Situation.local_hour, without a property call per poll
+    hour = s.local_hour
     start, stop = p.lamps_on_hour, p.lamps_off_hour
     if not (start <= hour < stop if start <= stop else (hour >= start or hour < stop)):
         return _LAMPS_OUT_OF_HOURS
@@ -392,7 +388,7 @@ def circulation(s: Situation, p: Setpoints, held: Desire | None) -> Decision | N
     was_on = held is not None and held.on
     if vpd < (p.circulation_vpd_below_kpa + 0.1 if was_on else p.circulation_vpd_below_kpa):
         return CIRCULATION_HUMID, None
-    heat = s.desired.get(_HEATING)
+    heat = s.desired.get(DeviceKind.HEATING)
     if heat is not None and heat.on:
         return CIRCULATION_HEATING, None
     return CIRCULATION_OFF, None

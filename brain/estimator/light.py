@@ -20,20 +20,22 @@ off), the one module the advisor and the synthetic greenhouse use too.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
 from datetime import UTC, datetime
 
 from brain import sun
 from brain.contracts import DeviceStatusV1
-from brain.device_kinds import kind_running
+from brain.device_kinds import SiteDevices
 from brain.names import DeviceKind
 
 
-def kind_on(device_status: DeviceStatusV1, kind: DeviceKind, kinds: Mapping[str, str]) -> bool | None:
-    """Whether a device of ``kind`` runs (:func:`brain.device_kinds.kind_running`); ``None``: none known."""
+def kind_on(device_status: DeviceStatusV1, kind: DeviceKind, devices: SiteDevices) -> bool | None:
+    """Whether a device of ``kind`` runs (:mod:`brain.device_kinds`); ``None``: none known."""
     if not device_status.devices:
         return None
-    return kind_running(kind, device_status.devices, device_status.positions or {}, kinds)
+    return devices.running(kind, device_status.devices, device_status.positions or _NO_POSITIONS)
+
+
+_NO_POSITIONS: dict[str, float] = {}
 
 
 def sin_solar_elevation(epoch_s: float, latitude_deg: float, longitude_deg: float) -> float:
@@ -64,11 +66,9 @@ def sun_times(day_start_utc_s: float, latitude_deg: float, longitude_deg: float)
 class LightHours:
     """Whether it is light at the site (module docstring); :meth:`light` once per observation."""
 
-    def __init__(
-        self, latitude: float | None, longitude: float | None, device_kinds: Mapping[str, str]
-    ) -> None:
+    def __init__(self, latitude: float | None, longitude: float | None, devices: SiteDevices) -> None:
         self._site = None if latitude is None or longitude is None else (latitude, longitude)
-        self._kinds = device_kinds
+        self._devices = devices
         self._sun_until = -math.inf
         self._sun_up = False
 
@@ -76,7 +76,7 @@ class LightHours:
         """``par_light``: PAR's verdict (``None`` when PAR is not trusted or not installed)."""
         if par_light is not None:
             return par_light
-        if kind_on(device_status, DeviceKind.LAMPS, self._kinds):
+        if kind_on(device_status, DeviceKind.LAMPS, self._devices):
             return True
         if self._site is None:
             return None

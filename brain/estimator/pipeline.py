@@ -41,6 +41,7 @@ from brain.contracts import (
     SensorKey,
     StateV1,
 )
+from brain.device_kinds import SiteDevices
 from brain.estimator.anomalies import METRICS, AnomalyDetector
 from brain.estimator.co2_outside import Co2OutsideCheck
 from brain.estimator.confidence import confidence, sensor_trust
@@ -257,8 +258,8 @@ class Estimator:
         self._since: dict[int, Moment] = {}
         """Per metric index, when the whole night or day its value describes began (of ``_periods``)."""
         self._daylight_par = health.daylight_par_umol_m2_s
-        self._device_kinds = dict(device_kinds or {})
-        self._light = LightHours(latitude, longitude, self._device_kinds)
+        self._devices = SiteDevices(device_kinds or {})
+        self._light = LightHours(latitude, longitude, self._devices)
         self.history = RingBuffer(
             HISTORY_SERIES,
             window_s=timing.history_window_s,
@@ -316,7 +317,7 @@ class Estimator:
         co2 = self._co2.used
         check = self._co2_check
         if daylight is False and co2 is not None and (co2 < check.clear or check.verdict is not None):
-            ventilated = kind_on(device_status, DeviceKind.VENTILATION, self._device_kinds)
+            ventilated = kind_on(device_status, DeviceKind.VENTILATION, self._devices)
             if check.observe(t, co2, ventilated, dark=True):  # judged at the next step, like drift
                 self._co2.set_drift(check.verdict)
         daily = self._daily  # the rest of METRICS: the grower's-day figures

@@ -13,6 +13,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from brain.contracts import AnomalyKind
+from brain.device_kinds import SiteDevices
 from brain.estimator import Estimator, EstimatorSettings
 from brain.estimator.co2_outside import Co2OutsideCheck
 from brain.estimator.daily import DailyFigures
@@ -35,7 +36,7 @@ def test_sunrise_and_sunset_at_a_site_match_the_almanac_within_a_quarter_hour() 
 def test_light_hours_come_from_par_then_lamps_then_the_sun() -> None:
     night = datetime(2024, 6, 21, 6, 0, tzinfo=UTC).timestamp()  # 02:00 EDT
     day = datetime(2024, 6, 21, 17, 0, tzinfo=UTC).timestamp()
-    site = LightHours(*COLUMBUS, {"toplights": "lamps"})
+    site = LightHours(*COLUMBUS, SiteDevices({"toplights": "lamps"}))
     none = device_status(T0, devices={})
     assert site.light(night, True, none) is True, "PAR, where trusted, decides"
     assert site.light(night, None, device_status(T0, devices={"lamps": "on"})) is True
@@ -43,8 +44,10 @@ def test_light_hours_come_from_par_then_lamps_then_the_sun() -> None:
     assert site.light(night, None, device_status(T0, devices={"toplights": "on"})) is True, (
         "a configured kind"
     )
-    assert LightHours(*COLUMBUS, {}).light(day, None, none) is True
-    assert LightHours(None, None, {}).light(day, None, none) is None, "no PAR, no lamps, no place: unknown"
+    assert LightHours(*COLUMBUS, SiteDevices({})).light(day, None, none) is True
+    assert LightHours(None, None, SiteDevices({})).light(day, None, none) is None, (
+        "no PAR, no lamps, no place: unknown"
+    )
 
 
 def _dry(start: datetime, hours: float, devices: dict[str, str] | None = None) -> list[Row]:
