@@ -15,7 +15,9 @@ so the same estimates give the same advice, byte for byte. Per step:
 4. device faults (:mod:`~brain.advisor.faults`): one ``inspect`` action per faulty run.
 
 An action is written once per disagreement: a device that stays wrong is not nagged at every
-poll; it is advised again when the advice flips (on to off) or after the devices agreed in between.
+poll; it is advised again when the advice flips (on to off) or after the devices agreed with it
+for ``act_after_s`` in between (a controller that cycles a heater off for a minute and on again
+is still the disagreement the grower was told of).
 A device whose state is ``unknown``, or a device status older than the observation, gets
 no action (docs/advisor.md, "Bad input").
 """
@@ -89,6 +91,10 @@ class _KindState:
     pending_since_s: float = 0.0
     written: bool = False
     """The action for this disagreement is written (once per disagreement)."""
+    advised_on: bool | None = None
+    """What the last action written for this kind advised (``None``: none yet)."""
+    agreed_since_s: float = -math.inf
+    """When the devices last came to agree with the advice."""
 
 
 class Advisor:
@@ -352,15 +358,28 @@ class Advisor:
                 state.case, state.kept = case, False
             desired[state.kind] = held
             assert held is not None
-            highest = state.highest
-            if highest is None or (highest > AGREEMENT_TOLERANCE_PCT) == held.on:
-                state.pending_on = None
-            elif state.pending_on is not held.on:
-                state.pending_on, state.pending_since_s, state.written = held.on, epoch, False
-            elif not state.written and epoch - state.pending_since_s >= self._act_after_s:
-                state.written = True
+            if self._due(state, held.on, epoch):
                 actions.append(self._device_action(estimate, state, held, s))
         return degraded
+
+    def _due(self, state: _KindState, on: bool, epoch: float) -> bool:
+        """Whether a kind's devices have now disagreed with its advice (``on``) for ``act_after_s``.
+
+        Once per disagreement; devices that agreed only briefly between two (a controller
+        cycling them) are the same disagreement: the grower is not told the same thing again.
+        """
+        highest = state.highest
+        if highest is None or (highest > AGREEMENT_TOLERANCE_PCT) == on:
+            if state.pending_on is not None:
+                state.agreed_since_s = epoch
+            state.pending_on = None
+        elif state.pending_on is not on:
+            brief = state.advised_on is on and epoch - state.agreed_since_s < self._act_after_s
+            state.pending_on, state.pending_since_s, state.written = on, epoch, brief
+        elif not state.written and epoch - state.pending_since_s >= self._act_after_s:
+            state.written, state.advised_on = True, on
+            return True
+        return False
 
     def _no_advice(
         self, state: _KindState, s: Situation, previous: Situation, degraded: dict[str, str]

@@ -62,6 +62,13 @@ VENT_FOR_HEAT = Case(
     "Air {:.1f} °C{!t}, above the ventilation line {:.1f} °C",
     lambda s, p: (s.air_c, s.air_trend_k, _line(s, p)),
 )
+VENT_HEAT_HELD = Case(
+    True,
+    "Air {:.1f} °C{!t}, not yet down to {:.1f} °C (the ventilation line less its band)",
+    lambda s, p: (s.air_c, s.air_trend_k, _line(s, p) - p.ventilation_hysteresis_k),
+)
+"""The vents advised open stay so until the air is a band under the line (the hysteresis): the
+reason names that line, not the one the air is now under."""
 VENT_COLD_HOUSE = Case(
     False,
     "RH {:.0f} % but air {:.1f} °C, below {:.1f} °C: heat before venting",
@@ -77,9 +84,15 @@ VENT_FOR_HUMIDITY = Case(
     "RH {:.0f} % above {:.0f} %: vent a crack and heat a little",
     lambda s, p: (s.rh_pct, p.humidity_high_pct),
 )
+VENT_HUMIDITY_HELD = Case(
+    True,
+    "RH {:.0f} %, drying towards {:.0f} %: keep the vents cracked and heat a little",
+    lambda s, p: (s.rh_pct, p.humidity_high_pct - p.humidity_hysteresis_pct / 2.0),
+)
+"""Humidity venting that goes on while the air dries inside the band (aimed at the band's middle)."""
 VENT_CLOSED = Case(
     False,
-    "Air {:.1f} °C{!t}, below the ventilation line {:.1f} °C",
+    "Air {:.1f} °C{!t}, not above the ventilation line {:.1f} °C",
     lambda s, p: (s.air_c, s.air_trend_k, _line(s, p)),
 )
 
@@ -99,7 +112,7 @@ def ventilation(s: Situation, p: Setpoints, held: Desire | None) -> Decision | N
         position = _step(p.crack_pct + (100.0 - p.crack_pct) * min(1.0, share))
         if rh is not None and rh > p.humidity_high_pct:  # warm and humid: the wider opening
             position = max(position, _humidity_band_opening(rh, p))
-        return VENT_FOR_HEAT, max(position, p.crack_pct)
+        return VENT_FOR_HEAT if air > line else VENT_HEAT_HELD, max(position, p.crack_pct)
     drying = was_on and held is not None and held.why is VENT_FOR_HUMIDITY.why
     if rh is not None and (
         drying or rh > (p.humidity_high_pct - p.humidity_hysteresis_pct if was_on else p.humidity_high_pct)
@@ -111,7 +124,7 @@ def ventilation(s: Situation, p: Setpoints, held: Desire | None) -> Decision | N
             return VENT_FROST, 0.0
         position = _humidity_opening(s, p, held if drying else None, rh)
         if position > 0.0:  # as the heating valve: humidity venting ends once the vents have shut
-            return VENT_FOR_HUMIDITY, position
+            return VENT_FOR_HUMIDITY if rh > p.humidity_high_pct else VENT_HUMIDITY_HELD, position
     return VENT_CLOSED, 0.0
 
 
@@ -147,13 +160,23 @@ HEAT_BELOW = Case(
     "Air {:.1f} °C{!t}, below the heating set point {:.1f} °C",
     lambda s, p: (s.air_c, s.air_trend_k, s.heating_c),
 )
+HEAT_HELD = Case(
+    True,
+    "Air {:.1f} °C{!t}, not yet up to {:.1f} °C (the heating set point {:.1f} °C and its band)",
+    lambda s, p: (s.air_c, s.air_trend_k, s.heating_c + p.heating_hysteresis_k, s.heating_c),
+)
 HEAT_FOR_HUMIDITY = Case(
     True,
     "RH {:.0f} % above {:.0f} % at {:.1f} °C: heat a little with the vents cracked",
     lambda s, p: (s.rh_pct, p.humidity_high_pct, s.air_c),
 )
+HEAT_HUMIDITY_HELD = Case(
+    True,
+    "RH {:.0f} %, not yet down to {:.0f} % at {:.1f} °C: keep a little heat with the vents cracked",
+    lambda s, p: (s.rh_pct, p.humidity_high_pct - p.humidity_hysteresis_pct, s.air_c),
+)
 HEAT_OFF = Case(
-    False, "Air {:.1f} °C, above the heating set point {:.1f} °C", lambda s, p: (s.air_c, s.heating_c)
+    False, "Air {:.1f} °C, not below the heating set point {:.1f} °C", lambda s, p: (s.air_c, s.heating_c)
 )
 
 
@@ -171,14 +194,14 @@ def heating(s: Situation, p: Setpoints, held: Desire | None) -> Decision | None:
         if position > 0.0:  # a modulating valve closes by itself: it is off only once shut
             return HEAT_VALVE, position
     if air < (s.heating_c + p.heating_hysteresis_k if was_on else s.heating_c):
-        return HEAT_BELOW, _heating_position(s, p, held, air)
+        return HEAT_BELOW if air < s.heating_c else HEAT_HELD, _heating_position(s, p, held, air)
     rh = s.rh_pct
     if (
         rh is not None
         and air < s.heating_c + p.ventilation_above_heating_k
         and rh > (p.humidity_high_pct - p.humidity_hysteresis_pct if was_on else p.humidity_high_pct)
     ):
-        return HEAT_FOR_HUMIDITY, p.crack_pct
+        return HEAT_FOR_HUMIDITY if rh > p.humidity_high_pct else HEAT_HUMIDITY_HELD, p.crack_pct
     return HEAT_OFF, 0.0
 
 
@@ -199,7 +222,7 @@ def _heating_position(s: Situation, p: Setpoints, held: Desire | None, air: floa
     return round(min(100.0, max(0.0, held.position + change)), 1)
 
 
-COOLING_NOT_HOT = Case(False, "Air {:.1f} °C, below {:.1f} °C", lambda s, p: (s.air_c, p.cooling_on_c))
+COOLING_NOT_HOT = Case(False, "Air {:.1f} °C, not above {:.1f} °C", lambda s, p: (s.air_c, p.cooling_on_c))
 COOLING_TOO_HUMID = Case(
     False,
     "Air {:.1f} °C but VPD {:.2f} kPa: too humid for evaporative cooling",
@@ -359,6 +382,11 @@ def lamps(s: Situation, p: Setpoints, held: Desire | None) -> Decision | None:
 IRRIGATION_ON = Case(
     True, "Substrate {:.0f} % below {:.0f} %", lambda s, p: (s.substrate_pct, p.irrigation_below_pct)
 )
+IRRIGATION_HELD = Case(
+    True,
+    "Substrate {:.0f} %, not yet up to {:.0f} %",
+    lambda s, p: (s.substrate_pct, p.irrigation_below_pct + p.irrigation_hysteresis_pct),
+)
 IRRIGATION_OFF = Case(False, "Substrate {:.0f} %", lambda s, p: (s.substrate_pct,))
 
 
@@ -369,12 +397,19 @@ def irrigation(s: Situation, p: Setpoints, held: Desire | None) -> Decision | No
         return None
     was_on = held is not None and held.on
     if water < (p.irrigation_below_pct + p.irrigation_hysteresis_pct if was_on else p.irrigation_below_pct):
-        return IRRIGATION_ON, None
+        return IRRIGATION_ON if water < p.irrigation_below_pct else IRRIGATION_HELD, None
     return IRRIGATION_OFF, None
 
 
+CIRCULATION_BAND_KPA = 0.1
+"""The circulation's hysteresis: on below ``circulation_vpd_below_kpa``, off again this far above it."""
 CIRCULATION_HUMID = Case(
     True, "VPD {:.2f} kPa below {:.1f} kPa", lambda s, p: (s.vpd_kpa, p.circulation_vpd_below_kpa)
+)
+CIRCULATION_HELD = Case(
+    True,
+    "VPD {:.2f} kPa, not yet up to {:.1f} kPa",
+    lambda s, p: (s.vpd_kpa, p.circulation_vpd_below_kpa + CIRCULATION_BAND_KPA),
 )
 CIRCULATION_HEATING = Case(True, "Heating on, VPD {:.2f} kPa", lambda s, p: (s.vpd_kpa,))
 CIRCULATION_OFF = Case(False, "VPD {:.2f} kPa", lambda s, p: (s.vpd_kpa,))
@@ -386,8 +421,8 @@ def circulation(s: Situation, p: Setpoints, held: Desire | None) -> Decision | N
     if vpd is None:
         return None
     was_on = held is not None and held.on
-    if vpd < (p.circulation_vpd_below_kpa + 0.1 if was_on else p.circulation_vpd_below_kpa):
-        return CIRCULATION_HUMID, None
+    if vpd < (p.circulation_vpd_below_kpa + CIRCULATION_BAND_KPA if was_on else p.circulation_vpd_below_kpa):
+        return CIRCULATION_HUMID if vpd < p.circulation_vpd_below_kpa else CIRCULATION_HELD, None
     heat = s.desired.get(DeviceKind.HEATING)
     if heat is not None and heat.on:
         return CIRCULATION_HEATING, None

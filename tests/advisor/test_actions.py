@@ -20,6 +20,22 @@ def _actions(advices: list) -> list:  # type: ignore[type-arg]
     return [action for advice in advices for action in advice.actions]
 
 
+def test_a_device_that_agreed_only_briefly_is_not_advised_again_but_one_that_agreed_long_is() -> None:
+    """A climate computer that cycles the vents shut for a minute and open again (the simulated
+    heater did, every 20-30 min, and the grower got "turn off heater" eight times a night)."""
+    advisor = Advisor(VENTS)
+    first = _actions(run(advisor, NOON, 15, air=31.2, devices={"vents": 10.0}))
+    assert len(first) == 1
+    t = NOON + timedelta(minutes=15)
+    run(advisor, t, 5, air=31.2, devices={"vents": 100.0})  # follows the advice for 5 minutes
+    again = _actions(run(advisor, t + timedelta(minutes=5), 30, air=31.2, devices={"vents": 10.0}))
+    assert again == [], "the same disagreement, not a new one"
+    t += timedelta(minutes=35)
+    run(advisor, t, 15, air=31.2, devices={"vents": 100.0})  # follows it for 15 minutes
+    later = _actions(run(advisor, t + timedelta(minutes=15), 30, air=31.2, devices={"vents": 10.0}))
+    assert len(later) == 1, "agreed for longer than act_after_s: a new disagreement, told again"
+
+
 def test_an_action_after_ten_minutes_of_disagreement_once_with_its_reason() -> None:
     advisor = Advisor(VENTS)
     early = run(advisor, NOON, 10, air=31.2, devices={"vents": 10.0})

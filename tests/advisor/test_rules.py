@@ -206,3 +206,19 @@ def test_humidity_venting_closes_by_degrees_and_ends_only_once_shut() -> None:
     shut = openings.index(0.0)
     assert shut >= 10, "it closed by degrees, not at once"
     assert all(opening == 0.0 for opening in openings[shut:]), "once shut it stays off at 72 %"
+
+
+def test_advice_held_by_its_band_says_so_instead_of_naming_a_line_the_reading_has_crossed() -> None:
+    """Before: "VPD 0.56 kPa below 0.5 kPa" and "Air 18.5 °C, below the ventilation line 18.5 °C"."""
+    vents = _advisor(V)
+    assert vents.step(estimate(NOON, air=22.0)).desired[V].on
+    held = vents.step(estimate(NOON + timedelta(minutes=10), air=21.2)).desired[V]
+    assert held.on
+    assert held.reason() == "Air 21.2 °C, not yet down to 21.0 °C (the ventilation line less its band)"
+    at_line = _desire(_advisor(V), V, air=21.5)
+    assert not at_line.on and at_line.reason() == "Air 21.5 °C, not above the ventilation line 21.5 °C"
+
+    fans, c = _advisor(DeviceKind.CIRCULATION), DeviceKind.CIRCULATION
+    assert fans.step(estimate(NOON, air=20.0, rh=92.0)).desired[c].on  # VPD 0.19 kPa
+    still = fans.step(estimate(NOON + timedelta(minutes=10), air=20.0, rh=78.0)).desired[c]
+    assert still.on and still.reason() == "VPD 0.51 kPa, not yet up to 0.6 kPa"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -32,15 +33,25 @@ def test_json_carries_each_advice_with_its_reason_and_what_it_answers(heatwave_r
     assert advice[1]["in_response_to"]["stream"] == "state"
 
 
-def test_advice_lapses_after_two_hours_and_a_newer_action_supersedes(heatwave_root: Path) -> None:
+def test_advice_lapses_after_two_hours_and_a_newer_action_supersedes(
+    heatwave_root: Path, tmp_path: Path
+) -> None:
     lapsed = gather_status(heatwave_root, datetime(2026, 6, 1, 13, 0, tzinfo=UTC), UTC_ZONE)
     night = gather_status(heatwave_root, datetime(2026, 6, 1, 2, 30, tzinfo=UTC), UTC_ZONE)
-    later = gather_status(heatwave_root, datetime(2026, 6, 1, 2, 50, tzinfo=UTC), UTC_ZONE)
 
     assert lapsed.advice == []
     # The 00:10 advice (close vent_fan, grow_lights on) is over two hours old at 02:30: lapsed.
     assert [(a.action_type, a.device) for a in night.advice] == [("turn_off", "heater")]
-    # The 02:40 action on the heater supersedes the one of 02:04: one entry, the newer.
+    # A newer action on the heater (02:40) supersedes the one of 02:04: one entry, the newer.
+    root = shutil.copytree(heatwave_root, tmp_path / "data")
+    newer = (
+        '{"schema_version":"1.1","timestamp":"2026-06-01T02:40:00Z","site_id":"greenhouse-sim",'
+        '"action_type":"turn_off","target_device":"heater","reason":"Air 22.0 °C: turn off heater.",'
+        '"in_response_to":{"stream":"state","timestamp":"2026-06-01T02:40:00Z"},"mode":"advisory"}\n'
+    )
+    with next(root.glob("run_*/actions.0000.jsonl")).open("a") as actions:
+        actions.write(newer)
+    later = gather_status(root, datetime(2026, 6, 1, 2, 50, tzinfo=UTC), UTC_ZONE)
     assert [(a.action_type, a.device, a.timestamp.strftime("%H:%M")) for a in later.advice] == [
         ("turn_off", "heater", "02:40")
     ]
