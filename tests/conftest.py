@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import fcntl
+import os
 import signal
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -91,6 +93,27 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         ordered += share + filler
         remaining -= len(share) + len(filler)
     items[:] = ordered + rest
+
+
+def made_once(tmp_path_factory: pytest.TempPathFactory, name: str, make: Callable[[Path], Path]) -> Path:
+    """``make(folder)`` once per run, however many pytest-xdist workers ask; its result, read by all.
+
+    For session fixtures that simulate a data root the tests only read: made once per worker,
+    the same folder cost every worker its simulation (four workers, four heatwave days). Under
+    xdist the workers' temporary folders share a parent unique to the run; the first worker to
+    ask makes the folder there, holding a lock, and the others wait for it and read the same one.
+    Without xdist it is the worker's own temporary folder, as before.
+    """
+    if "PYTEST_XDIST_WORKER" not in os.environ:
+        return make(tmp_path_factory.mktemp(name))
+    shared = tmp_path_factory.getbasetemp().parent / f"made-once-{name}"
+    made = shared / "made.txt"
+    with (shared.parent / f"made-once-{name}.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes, even if make() fails
+        if not made.exists():
+            shared.mkdir(exist_ok=True)
+            made.write_text(str(make(shared)))
+    return Path(made.read_text())
 
 
 @pytest.fixture

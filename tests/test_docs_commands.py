@@ -35,7 +35,7 @@ from pathlib import Path
 import pytest
 
 from brain.storage import MANIFEST_NAME
-from tests.conftest import PROJECT_ROOT
+from tests.conftest import PROJECT_ROOT, made_once
 from tests.runs import clean_env
 
 DOCUMENTS = [PROJECT_ROOT / "README.md", *sorted((PROJECT_ROOT / "docs").glob("*.md"))]
@@ -173,20 +173,22 @@ def _env() -> dict[str, str]:
 
 @pytest.fixture(scope="session")
 def pi_day(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The Pi's data root, simulated once per worker; each clone gets its own copy to write in."""
-    made_in = tmp_path_factory.mktemp("pi_day")
-    day = made_in / PI_DATA
-    made = subprocess.run(
-        [VENV_BIN / "brain-daemon", "--simulate", "--duration-hours", "24", "--output-dir", day],
-        cwd=made_in,
-        env=_env(),
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
-    assert made.returncode == 0, made.stderr
-    return day
+    """The Pi's data root, simulated once per run; each clone gets its own copy to write in."""
+
+    def simulate(at: Path) -> Path:
+        made = subprocess.run(
+            [VENV_BIN / "brain-daemon", "--simulate", "--duration-hours", "24", "--output-dir", at / PI_DATA],
+            cwd=at,
+            env=_env(),
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+        assert made.returncode == 0, made.stderr
+        return at / PI_DATA
+
+    return made_once(tmp_path_factory, "pi_day", simulate)
 
 
 def _clone(where: Path, document: str, pi_day: Path) -> Path:
