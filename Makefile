@@ -8,9 +8,11 @@ STAMP  := $(VENV)/.installed
 COV_MIN ?= 90
 # The data root of `make simulate`; DATA_ROOT= is the same (the tools' name for it).
 DATA   ?= $(or $(DATA_ROOT),./data)
-# pytest-xdist workers: one per core. Coverage of the workers and of every daemon they start
-# (coverage's subprocess patch) is combined into one report (docs/performance.md, "The test suite").
-WORKERS ?= auto
+# pytest-xdist workers: two per core, because much of the suite waits (on daemons paced in real
+# time, brokers, back-offs, the browser) and one worker per core left the cores idle meanwhile.
+# Coverage of the workers and of every daemon they start (coverage's subprocess patch) is
+# combined into one report (docs/performance.md, "The test suite").
+WORKERS ?= $(shell echo $$((2 * $$(nproc 2>/dev/null || echo 1))))
 PYTEST_ALL := $(BIN)/pytest -n $(WORKERS) --dist worksteal --cov --cov-report=term --cov-fail-under=$(COV_MIN)
 
 .PHONY: test lint format typecheck simulate bench drills hog-check schemas pi-check clean

@@ -35,7 +35,7 @@ from pathlib import Path
 import pytest
 
 from brain.storage import MANIFEST_NAME
-from tests.conftest import PROJECT_ROOT
+from tests.conftest import PROJECT_ROOT, made_once
 from tests.runs import clean_env
 
 DOCUMENTS = [PROJECT_ROOT / "README.md", *sorted((PROJECT_ROOT / "docs").glob("*.md"))]
@@ -171,7 +171,27 @@ def _env() -> dict[str, str]:
     return env
 
 
-def _clone(where: Path, document: str) -> Path:
+@pytest.fixture(scope="session")
+def pi_day(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The Pi's data root, simulated once per run; each clone gets its own copy to write in."""
+
+    def simulate(at: Path) -> Path:
+        made = subprocess.run(
+            [VENV_BIN / "brain-daemon", "--simulate", "--duration-hours", "24", "--output-dir", at / PI_DATA],
+            cwd=at,
+            env=_env(),
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+        assert made.returncode == 0, made.stderr
+        return at / PI_DATA
+
+    return made_once(tmp_path_factory, "pi_day", simulate)
+
+
+def _clone(where: Path, document: str, pi_day: Path) -> Path:
     """A folder that looks like a fresh clone: the project's files, and the Pi's data root to read."""
     clone = where / "clone"
     clone.mkdir()
@@ -179,16 +199,7 @@ def _clone(where: Path, document: str) -> Path:
         if entry.name not in NOT_CLONED:
             (clone / entry.name).symlink_to(entry)
     (clone / "tmp").mkdir()
-    made = subprocess.run(
-        [VENV_BIN / "brain-daemon", "--simulate", "--duration-hours", "24", "--output-dir", clone / PI_DATA],
-        cwd=clone,
-        env=_env(),
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
-    assert made.returncode == 0, made.stderr
+    shutil.copytree(pi_day, clone / PI_DATA)
     for name, target in LINKS.get(document, {}).items():
         (clone / name).symlink_to(clone / target)
     return clone
@@ -239,8 +250,8 @@ def test_fences_without_a_language_hold_no_commands() -> None:
     "document",
     [str(path.relative_to(PROJECT_ROOT)) for path in DOCUMENTS if _runnable(path)],
 )
-def test_the_commands_of_a_document_run_as_shown(document: str, tmp_path: Path) -> None:
-    clone = _clone(tmp_path, document)
+def test_the_commands_of_a_document_run_as_shown(document: str, tmp_path: Path, pi_day: Path) -> None:
+    clone = _clone(tmp_path, document, pi_day)
     with contextlib.ExitStack() as stack:
         broker_port = _broker(tmp_path, stack) if document in BROKER_DOCUMENTS else None
         for command in _runnable(PROJECT_ROOT / document):
@@ -269,12 +280,12 @@ def _broker(tmp_path: Path, stack: contextlib.ExitStack) -> int:
     return broker.port
 
 
-def test_the_readme_round_trip_is_byte_identical(tmp_path: Path) -> None:
+def test_the_readme_round_trip_is_byte_identical(tmp_path: Path, pi_day: Path) -> None:
     # The README promises that replaying what a run wrote gives the same estimates, byte for byte.
     readme = commands(PROJECT_ROOT / "README.md")
     run = next(c for c in readme if "--output-dir /tmp/day" in c.text)
     replay = next(c for c in readme if "--replay /tmp/day" in c.text)
-    clone = _clone(tmp_path, "README.md")
+    clone = _clone(tmp_path, "README.md", pi_day)
     for command in (run, replay):
         result = _run(command, clone)
         assert result.returncode == 0, result.stderr
@@ -292,9 +303,9 @@ def test_the_readme_round_trip_is_byte_identical(tmp_path: Path) -> None:
     )
 
 
-def test_make_simulate_runs_config_simulate_toml(tmp_path: Path) -> None:
+def test_make_simulate_runs_config_simulate_toml(tmp_path: Path, pi_day: Path) -> None:
     # config/simulate.toml says it is what `make simulate` runs: editing it must change the run.
-    clone = _clone(tmp_path, "README.md")
+    clone = _clone(tmp_path, "README.md", pi_day)
     configured = tomllib.loads((PROJECT_ROOT / "config" / "simulate.toml").read_text(encoding="utf-8"))
     command = Command("Makefile", 0, "make simulate DATA=tmp/sim", None, 0)
 

@@ -28,7 +28,7 @@ def test_once_set_it_stays_set_and_sleeps_return_at_once() -> None:
     began = time.monotonic()
     assert stop.sleep(10) is True
     assert stop.sleep(0) is True
-    assert time.monotonic() - began < 0.01
+    assert time.monotonic() - began < 1.0  # not the 10 s (10 ms raced a loaded machine's scheduler)
 
 
 def test_a_zero_or_negative_sleep_returns_at_once() -> None:
@@ -36,4 +36,4 @@ def test_a_zero_or_negative_sleep_returns_at_once() -> None:
     began = time.monotonic()
     assert stop.sleep(0) is False
     assert stop.sleep(-5) is False
-    assert time.monotonic() - began < 0.01
+    assert time.monotonic() - began < 1.0  # at once, with room for a loaded machine's scheduling

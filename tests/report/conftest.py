@@ -17,6 +17,7 @@ import pytest
 
 from brain.contracts import ActionV1, SensorHealthV1, SensorKey
 from brain.storage import DatasetWriter, StorageSettings
+from tests.conftest import made_once
 from tests.factories import T0, action_payload, device_status, observation, sensor_health_payload
 from tests.runs import DAEMON, clean_env
 
@@ -35,23 +36,26 @@ def simulate(root: Path, *extra: str) -> Path:
 
 @pytest.fixture(scope="session")
 def heatwave_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A simulated day of heatwave, 1-minute polls."""
-    return simulate(tmp_path_factory.mktemp("heatwave") / "data", "--scenario", "heatwave")
+    """A simulated day of heatwave, 1-minute polls (made once per run, read by every worker)."""
+    return made_once(tmp_path_factory, "heatwave", lambda at: simulate(at / "data", "--scenario", "heatwave"))
 
 
 @pytest.fixture(scope="session")
 def normal_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A simulated early-summer day as it should be, 1-minute polls: nothing to report."""
-    return simulate(tmp_path_factory.mktemp("normal") / "data")
+    return made_once(tmp_path_factory, "normal", lambda at: simulate(at / "data"))
 
 
 @pytest.fixture(scope="session")
 def stuck_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Two simulated days; the humidity sensor sticks at noon of the first: faulty all of the second."""
-    return simulate(
-        tmp_path_factory.mktemp("stuck") / "data",
-        "--duration-hours", "48", "--scenario", "stuck_at:relative_humidity_pct@12h",
-    )  # fmt: skip
+    return made_once(
+        tmp_path_factory,
+        "stuck",
+        lambda at: simulate(
+            at / "data", "--duration-hours", "48", "--scenario", "stuck_at:relative_humidity_pct@12h"
+        ),
+    )
 
 
 def write_day(

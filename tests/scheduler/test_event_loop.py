@@ -55,7 +55,7 @@ def test_two_hour_logical_cycle_completion() -> None:
     scheduler.run()  # returns by itself: the trigger has no fire time after 22:00
     assert completed == [START + timedelta(hours=2 * k) for k in range(12)]  # 12 cycles in a logical day
     assert flushed == [START + timedelta(hours=22)]
-    assert time.monotonic() - began < 0.5
+    assert time.monotonic() - began < 10  # not paced: 22 simulated hours in far less than real ones
 
 
 def _cycle_and_poll(scale: float, start: datetime, end: datetime) -> tuple[list[tuple[str, datetime]], float]:

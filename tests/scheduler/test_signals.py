@@ -37,7 +37,7 @@ def test_a_real_sigterm_wakes_the_loop_while_it_waits(kind: str) -> None:
     threading.Timer(0.3, os.kill, (os.getpid(), signal.SIGTERM)).start()
     began = time.monotonic()
     scheduler.run()
-    assert 0.25 < time.monotonic() - began < 2.0
+    assert 0.25 < time.monotonic() - began < 30  # woken by the signal, not after the hour's wait
     assert flushed == [True]
     assert scheduler.stop_requested
 

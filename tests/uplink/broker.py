@@ -176,6 +176,23 @@ class Subscriber:
             time.sleep(0.05)
         raise AssertionError(f"not received within {timeout} s; got {len(self.messages)} messages")
 
+    def settle(self, topic: str) -> None:
+        """Wait until everything the broker has taken so far reached this subscriber; no wall-clock grace.
+
+        Mosquitto passes a message on to its subscribers before it acknowledges it, and to one
+        subscriber in the order it took them, so a marker published now on ``topic`` (which
+        this subscriber must match) arrives after every message acknowledged before: once it
+        is here, a duplicate or a stray message sent earlier would be here too. The marker is
+        then dropped from :attr:`messages`.
+        """
+        import paho.mqtt.publish as publish
+
+        marker = f"settle-{time.monotonic_ns()}".encode()
+        publish.single(topic, marker, qos=1, hostname="127.0.0.1", port=self.port)
+        self.wait_for(lambda: any(m.payload == marker for m in self.messages))
+        with self._lock:
+            self.messages = [m for m in self.messages if m.payload != marker]
+
     def close(self) -> None:
         self._client.disconnect()
         self._client.loop_stop()

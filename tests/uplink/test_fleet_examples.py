@@ -6,8 +6,10 @@ import json
 import sqlite3
 import subprocess
 import sys
+import threading
 import time
 import tomllib
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -98,8 +100,17 @@ def test_the_example_consumer_stores_each_record_once_and_reports_gaps(
         stderr=subprocess.PIPE,
         text=True,
     )
+    assert consumer.stdout is not None and consumer.stderr is not None
+    printed: list[str] = []
+
+    def read() -> None:
+        for line in consumer.stdout or []:
+            printed.append(line)
+
+    reader = threading.Thread(target=read, daemon=True)
     try:
-        assert consumer.stdout is not None and consumer.stdout.readline().strip() == "subscribed"
+        assert consumer.stdout.readline().strip() == "subscribed"
+        reader.start()
         for moment in minutes(20):
             writer.write("observations", record("observations", moment))
         writer.flush()
@@ -125,11 +136,14 @@ def test_the_example_consumer_stores_each_record_once_and_reports_gaps(
             qos=1,
             port=broker.port,
         )
-        _wait_for_rows(database, 21)
-        time.sleep(0.3)
+        # It prints its counts after each message, gaps first: stored=21 once seq 25 (the last sent) is in.
+        _wait_for(lambda: any(line.startswith("stored=21 ") for line in printed), f"seq 25 stored: {printed}")
     finally:
         consumer.terminate()
-        out, err = consumer.communicate(timeout=30)
+        consumer.wait(timeout=30)
+        reader.join(timeout=30)
+        err = consumer.stderr.read()
+    out = "".join(printed)
     last = out.strip().splitlines()[-1]
     assert last == "stored=21 duplicates=1 gaps=5", out
     assert [line for line in err.splitlines() if line.startswith("gap:")] == [
@@ -138,12 +152,20 @@ def test_the_example_consumer_stores_each_record_once_and_reports_gaps(
     ]
 
 
-def _wait_for_rows(database: Path, count: int) -> None:
-    deadline = time.monotonic() + 20
+def _wait_for(condition: Callable[[], bool], what: str, timeout: float = 20) -> None:
+    deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        if database.exists():
-            with sqlite3.connect(database) as db:
-                if db.execute("SELECT COUNT(*) FROM records").fetchone()[0] >= count:
-                    return
+        if condition():
+            return
         time.sleep(0.05)
-    raise AssertionError(f"fewer than {count} rows in {database}")
+    raise AssertionError(f"not within {timeout} s: {what}")
+
+
+def _wait_for_rows(database: Path, count: int) -> None:
+    def stored() -> bool:
+        if not database.exists():
+            return False
+        with sqlite3.connect(database) as db:
+            return bool(db.execute("SELECT COUNT(*) FROM records").fetchone()[0] >= count)
+
+    _wait_for(stored, f"{count} rows in {database}")

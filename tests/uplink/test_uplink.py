@@ -98,7 +98,7 @@ def test_a_restart_goes_on_with_the_next_sequence_number_and_repeats_nothing(
     write_day(writer, 50, start=T0 + timedelta(minutes=100))
     drain(data_root, broker)
     subscriber.wait_for(lambda: len(subscriber.messages) >= 150)
-    time.sleep(0.3)
+    subscriber.settle("brain/settle/history/observations")  # a record sent twice would be here by now
     bodies = [m.json() for m in subscriber.messages]
     assert [b["seq"] for b in bodies] == list(range(150))
     assert len({b["epoch"] for b in bodies}) == 1
@@ -147,7 +147,7 @@ def test_only_fresh_records_reach_the_live_topics(
     live = subscribe("brain/+/live/#")
     drain(data_root, broker)
     live.wait_for(lambda: len(live.on("/live/anomalies")) == 1)
-    time.sleep(0.3)
+    live.settle("brain/settle/live/settle")  # an old record sent live would be here by now
     observations = [m.json() for m in live.on("/live/observations")]
     assert [o["record"]["timestamp"] for o in observations] == [
         record("observations", now - timedelta(seconds=30)).model_dump(mode="json")["timestamp"]
@@ -277,5 +277,5 @@ def test_retention_compressing_delivered_days_sends_nothing_again(
     assert list(data_root.glob("run_*/observations.0000.jsonl.gz"))
     subscriber = subscribe("brain/+/history/observations")
     drain(data_root, broker)
-    time.sleep(0.5)
+    subscriber.settle("brain/settle/history/observations")  # what the drain sent would be here by now
     assert subscriber.messages == []
