@@ -118,12 +118,12 @@ class SensorTracker:
         "_exact_found_t",
         "_exact_held_s",
         "_exact_hold_until",
-        "_exact_last_t",
         "_exact_rules",
         "_exact_since",
         "_exact_soonest_s",
         "_exact_value",
         "_exact_verdict",
+        "_exact_watch_from",
         "_exact_watch_s",
         "_first_null_t",
         "_first_t",
@@ -187,13 +187,13 @@ class SensorTracker:
     ) -> None:
         self.sensor = sensor
         self.installed = installed
+        """Whether the site has this sensor (see :class:`~brain.estimator.Estimator`); an uninstalled
+        one is not judged and its value stays ``None`` (excluded as ``missing``)."""
         self._held_count, self._group_s = group if group is not None else ([0], _INF)
         """The count, shared by a site's trackers, of those holding a value exactly for ``_group_s``
         (a frozen group when two or more do: ``Estimator``); ``inf``: this sensor never takes part."""
         self.held_long = False
         """Whether this sensor holds its value (above its dark floor) exactly for ``_group_s``."""
-        """Whether the site has this sensor (see :class:`~brain.estimator.Estimator`); an uninstalled
-        one is not judged and its value stays ``None`` (excluded as ``missing``)."""
         self._jump_on_dew_point = jump_on_dew_point
         self._step_statistic = "dew_point_step" if jump_on_dew_point else "step"
         self.limits: SensorLimits = settings.limits(sensor)
@@ -221,8 +221,9 @@ class SensorTracker:
         self._ref: float | None = None
         """The jump rule's reference: the last accepted reading, or for humidity its dew point."""
         self._last_valid: float | None = None
-        self._last_valid_t = 0.0
-        """The last reading that passed the range and jump checks, and when."""
+        self._last_valid_t = -_INF
+        """The last reading that passed the range and jump checks, and when (also where the
+        exact-repeat run was last extended: every such reading extends or restarts it)."""
         self._init_exact_repeat()
         self._ref_t = 0.0
         self._typical = 0.0
@@ -242,7 +243,6 @@ class SensorTracker:
         """The exact-repeat rule's state: nothing repeated yet."""
         self._exact_value: float | None = None
         self._exact_since = 0.0
-        self._exact_last_t = -_INF
         """The value repeated exactly since ``_exact_since`` (a fill value, if held long)."""
         self._exact_held_s = 0.0
         """How long it has been held, dark readings (PAR at night) not counted."""
@@ -251,6 +251,10 @@ class SensorTracker:
         """The last value found repeated (and when): the same value back within a day is the same
         fault resumed (a PAR sensor frozen at 306.1078 for three days, dark hours between)."""
         self._exact_hold_until = -_INF
+        self._exact_watch_from = self._exact_watch_s
+        """How long a run must be held before :meth:`_exact_repeat_verdict` looks at it: the
+        shortest that can matter (``_exact_watch_s``), or 0 while the sensor counts in a frozen
+        group or a verdict still holds (both can only end there)."""
         self._exact_verdict: tuple[float, Evidence] | None = None
         """The last exact-repeat verdict; it holds ``EXACT_HOLD_S`` after the repeat breaks, so one
         reading between two stretches of the frozen value (a lamp ramp) does not end the fault."""
@@ -355,11 +359,10 @@ class SensorTracker:
             return False
         self.accepted = value
         self._last_valid = value
+        last_t = self._last_valid_t
         self._last_valid_t = t
         stuck = None
         if self._exact_rules:  # exact repeats: judged only once held long enough for some rule
-            last_t = self._exact_last_t
-            self._exact_last_t = t
             if gap or t - last_t > self._gap_s:
                 self._exact_value = value
                 self._exact_since = t
@@ -376,7 +379,7 @@ class SensorTracker:
                     self._exact_held_s = self._exact_soonest_s - (0.0 if resumed else 1e-6)
             else:
                 self._exact_held_s += t - last_t
-            if self._exact_held_s >= self._exact_watch_s or self.held_long or t < self._exact_hold_until:
+            if self._exact_held_s >= self._exact_watch_from:
                 stuck = self._exact_repeat_verdict(t, value)  # rare: a long run, or one just ended
         if feed_frozen is not None and (self.held_long or feed_frozen[1][1] != GROUP_STATISTIC):
             # the feed, or a group of it this sensor still holds its value in: not the air now
@@ -503,9 +506,10 @@ class SensorTracker:
     def _exact_repeat_verdict(self, t: float, value: float) -> tuple[float, Evidence] | None:
         """What the current exact-repeat run means at ``t``: its part in a frozen group, its verdict.
 
-        Called by :meth:`observe` only while the run is at least ``_exact_watch_s`` long, the sensor
-        counts in a group, or a verdict still holds; otherwise none of these can change, and a live
-        sensor (a new value at nearly every poll) pays one comparison (issue 29's budget).
+        Called by :meth:`observe` only while the run is at least ``_exact_watch_from`` long: the
+        shortest run that can matter, or any run while the sensor counts in a group or a verdict
+        still holds (both end only here, which then raises the threshold again); otherwise none of
+        these can change, and a live sensor (a new value at nearly every poll) pays one comparison.
         """
         long = self._exact_held_s >= self._group_s and value > self._exact_dark
         if long is not self.held_long:  # the site's count of long-held sensors changes
@@ -514,8 +518,10 @@ class SensorTracker:
         stuck = None
         if self._exact_held_s >= self._exact_soonest_s:
             stuck = self._judge_exact_repeat(t, self._exact_value)
-        if stuck is None and t < self._exact_hold_until:
+        holding = t < self._exact_hold_until
+        if stuck is None and holding:
             stuck = self._exact_verdict
+        self._exact_watch_from = 0.0 if long or holding else self._exact_watch_s
         return stuck
 
     def _judge_exact_repeat(self, t: float, value: float | None) -> tuple[float, Evidence] | None:
