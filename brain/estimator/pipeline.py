@@ -66,9 +66,14 @@ HISTORY_SERIES: tuple[str, ...] = (*(key.value for key in SENSOR_KEYS), "vpd_kpa
 """The series of :attr:`Estimator.history`: the five sensors, then VPD and dew point."""
 
 
-@dataclass(kw_only=True, eq=False, slots=True)
+@dataclass(eq=False, slots=True)
 class Estimate:
-    """What one observation revealed (see the module docstring for when records are built)."""
+    """What one observation revealed (see the module docstring for when records are built).
+
+    Why ``Estimator.step`` passes the fields by position: Python 3.11 calls a class with
+    keywords through a dict of them, which cost about 6,000 instructions per step for these
+    thirteen fields (docs/performance.md, issue 29); its locals are named as the fields.
+    """
 
     observation: ObservationV1
     device_status: DeviceStatusV1
@@ -297,10 +302,10 @@ class Estimator:
         rh_pct = humidity.used
         if rh_pct is not None and rh_pct > 100.0:
             rh_pct = 100.0  # within the sensor's tolerance (docs/estimator.md, "State values")
-        vpd = dew_point = margin = None
+        vpd_kpa = dew_point_c = margin = None
         if temp_c is not None and rh_pct is not None:
-            vpd, dew_point = self._psychrometrics(temp_c, rh_pct)
-            margin = None if dew_point is None else temp_c - dew_point
+            vpd_kpa, dew_point_c = self._psychrometrics(temp_c, rh_pct)
+            margin = None if dew_point_c is None else temp_c - dew_point_c
         values: tuple[float | None, ...] = tuple(map(_USED, self._trackers))
         if rh_pct is not humidity.used:  # clamped: the state says 100
             values = tuple([rh_pct if tracker is humidity else tracker.used for tracker in self._trackers])
@@ -318,32 +323,36 @@ class Estimator:
         daily.step(t, timeline.epoch_s, temp_c, par, daylight)
         metrics = (
             *values,
-            vpd,
+            vpd_kpa,
             margin,
             daily.night_mean_c,
             daily.mean_24h_c,
             daily.light_integral,
         )  # METRICS
         since = self._period_starts(daily.light_day_start, daily.night_start)
-        found = self._anomalies.step(t, observation.timestamp, metrics, site_id, daylight, since=since)
+        anomalies = self._anomalies.step(t, observation.timestamp, metrics, site_id, daylight, since=since)
         if closed:
-            found = closed + found
-        self.history.push(t, (*values, vpd, dew_point))  # HISTORY_SERIES order
+            anomalies = closed + anomalies
+        self.history.push(t, (*values, vpd_kpa, dew_point_c))  # HISTORY_SERIES order
         exclusions, health = self._diagnosis(changed)
-        return Estimate(
-            observation=observation,
-            device_status=device_status,
-            values=values,
-            vpd_kpa=vpd,
-            dew_point_c=dew_point,
-            confidence=self._confidence(),
-            exclusions=exclusions,
-            health=health,
-            t=t,
-            anomalies=found,
-            episodes_started=self._anomalies.episodes_started,
-            health_changed=previous is None or changed,
-            daily=(daily.light_integral, daily.night_mean_c, daily.mean_24h_c),
+        confidence = self._confidence()
+        episodes_started = self._anomalies.episodes_started
+        health_changed = previous is None or changed
+        figures = (daily.light_integral, daily.night_mean_c, daily.mean_24h_c)
+        return Estimate(  # every field, in order (see the class docstring)
+            observation,
+            device_status,
+            values,
+            vpd_kpa,
+            dew_point_c,
+            confidence,
+            exclusions,
+            health,
+            t,
+            anomalies,
+            episodes_started,
+            health_changed,
+            figures,
         )
 
     def _judge_sensors(self, t: float, observation: ObservationV1, *, gap: bool) -> bool:
