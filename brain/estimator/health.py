@@ -411,7 +411,7 @@ class SensorTracker:
         if self._drift is not None:  # suspect, not excluded: its value is still used, at half trust
             onset, evidence = self._drift
             self._settle(t, SensorFault.DRIFT, onset, evidence, degraded=True)
-        elif self.status is _OK and t >= self._recovery_until:
+        elif self.status is _OK:  # ok is never set while recovering: _settle makes that degraded
             self.changed = False  # still ok, nothing new to say: what _settle would conclude
             return True
         else:
