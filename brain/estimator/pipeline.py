@@ -59,8 +59,8 @@ _OK = HealthStatus.OK
 _USED = attrgetter("used")
 """A tracker's value for the state (``map`` over the trackers runs in C: a fifth of a list's cost)."""
 
-_Diagnosis = tuple[tuple[ExclusionReason | None, ...], tuple[HealthSnapshot | None, ...]]
-"""Every sensor's exclusion reason and health snapshot (``SENSOR_KEYS`` order)."""
+_Diagnosis = tuple[tuple[ExclusionReason | None, ...], tuple[HealthSnapshot | None, ...], float]
+"""Every sensor's exclusion reason and health snapshot (``SENSOR_KEYS`` order), and the state's confidence."""
 
 HISTORY_SERIES: tuple[str, ...] = (*(key.value for key in SENSOR_KEYS), "vpd_kpa", "dew_point_c")
 """The series of :attr:`Estimator.history`: the five sensors, then VPD and dew point."""
@@ -239,7 +239,7 @@ class Estimator:
         self._all_fresh = False
         """Every installed sensor was ok with this poll's reading at the last step."""
         self._steady: _Diagnosis | None = None
-        """The exclusions and health of the last step, while they can be reused (see ``_diagnosis``)."""
+        """The exclusions, health and confidence of the last step, while they can be reused (see ``_diagnosis``)."""
         self._installed_count = sum(tracker.installed for tracker in trackers.values())
         self._fresh_for = -1
         self._fresh_confidence = 0.0
@@ -334,8 +334,7 @@ class Estimator:
         if closed:
             anomalies = closed + anomalies
         self.history.push(t, (*values, vpd_kpa, dew_point_c))  # HISTORY_SERIES order
-        exclusions, health = self._diagnosis(changed)
-        confidence = self._confidence()
+        exclusions, health, confidence = self._diagnosis(changed)
         episodes_started = self._anomalies.episodes_started
         health_changed = previous is None or changed
         figures = (daily.light_integral, daily.night_mean_c, daily.mean_24h_c)
@@ -410,14 +409,14 @@ class Estimator:
         return tuple(verdicts)
 
     def _diagnosis(self, changed: bool) -> _Diagnosis:
-        """Every sensor's exclusion reason and health snapshot, in ``SENSOR_KEYS`` order.
+        """Every sensor's exclusion reason and health snapshot, in ``SENSOR_KEYS`` order, and the confidence.
 
-        Why the steady path: ``bench/estimator.py`` holds ``step`` to 8 us (issue 18, item 8),
-        and building these two tuples is a tenth of that. While every installed sensor is ok
-        with this poll's reading and none changed (status, fault), each tracker's ``reason``
-        is ``None`` and its ``snapshot`` is the very tuple of the last step (an ``ok``
-        snapshot carries no evidence: ``SensorTracker._settle``), and no sensor became
-        installed (that changes its status), so last step's tuples are this step's.
+        Why the steady path: ``bench/estimator.py`` holds ``step`` to a budget (issue 29), and
+        building these is a tenth of it. While every installed sensor is ok with this poll's
+        reading and none changed (status, fault), each tracker's ``reason`` is ``None`` and its
+        ``snapshot`` is the very tuple of the last step (an ``ok`` snapshot carries no evidence:
+        ``SensorTracker._settle``), every trust is 1, and no sensor became installed (that
+        changes its status), so last step's diagnosis is this step's.
         """
         steady = self._steady
         if steady is not None and self._all_fresh and not changed:
@@ -426,6 +425,7 @@ class Estimator:
         steady = (
             tuple([tracker.reason for tracker in trackers]),
             tuple([tracker.snapshot if tracker.installed else None for tracker in trackers]),
+            self._confidence(),
         )
         self._steady = steady if self._all_fresh else None
         return steady
