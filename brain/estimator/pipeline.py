@@ -239,7 +239,7 @@ class Estimator:
         self._all_fresh = False
         """Every installed sensor was ok with this poll's reading at the last step."""
         self._steady: _Diagnosis | None = None
-        """The exclusions, health and confidence of the last step, while they can be reused (see ``_diagnosis``)."""
+        """The exclusions, health and confidence of the last step, while reusable (see ``_diagnosis``)."""
         self._installed_count = sum(tracker.installed for tracker in trackers.values())
         self._fresh_for = -1
         self._fresh_confidence = 0.0
