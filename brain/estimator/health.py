@@ -385,10 +385,11 @@ class SensorTracker:
             # the feed, or a group of it this sensor still holds its value in: not the air now
             self._exclude_as(t, ExclusionReason.STALE, SensorFault.STUCK_AT, feed_frozen)
             return False
-        # Stuck: extend or restart the flat stretch; judge it only once it could be long enough.
+        # Stuck: extend or restart the flat stretch (most readings move it past the band: asked
+        # first); judge it only once it could be long enough.
         low = value if value < self._flat_min else self._flat_min
         high = value if value > self._flat_max else self._flat_max
-        if gap or t - self._flat_last_t > self._gap_s or high - low > self._stuck_band:
+        if high - low > self._stuck_band or gap or t - self._flat_last_t > self._gap_s:
             self._flat_start = self._flat_last_t = t
             self._flat_min = self._flat_max = value
             self._day_s = 0.0
