@@ -26,6 +26,7 @@ from collections import deque
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from brain.contracts import Metric
 from brain.estimator.light import sun_times
 from brain.estimator.settings import DailySettings
 from brain.estimator.timeline import bucket_end
@@ -108,6 +109,10 @@ class DailyFigures:
         """Daily light integral of the last complete local day, mol m-2 d-1 (``None`` without PAR)."""
         self.light_day_start: Moment | None = None
         """When the day ``light_integral`` describes began."""
+        self.period_starts: dict[Metric, Moment] = {}
+        """Per figure that describes a whole night or day (the night's mean, the light integral),
+        when that night or day began, while it has a value: an episode on it starts and ends there
+        (``AnomalyDetector.step``'s ``since``). Kept as the figures close, not rebuilt per reading."""
 
     def step(
         self, t: float, epoch_s: float, temp_c: float | None, par: float | None, light: bool | None = None
@@ -206,6 +211,7 @@ class DailyFigures:
             self.night_start = self._night_started
         else:
             self.night_mean_c = self.night_start = None
+        self._period_began(Metric.NIGHT_MEAN_AIR_TEMPERATURE_C, self.night_start)
 
     def _close_bin(self, index: int) -> None:
         """The bin before ``index`` is complete: add it, drop bins older than the window, recompute."""
@@ -239,11 +245,19 @@ class DailyFigures:
                 self.light_day_start = self._light_day_start
             else:
                 self.light_integral = self.light_day_start = None
+            self._period_began(Metric.DAILY_LIGHT_INTEGRAL_MOL_M2_D, self.light_day_start)
         day = self._day_start
         self._light_day = day
         self._light_day_start = (t - (epoch_s - day), datetime.fromtimestamp(day, UTC))
         self._light_mol = self._light_covered_s = 0.0
         self._light_last_t = None
+
+    def _period_began(self, figure: Metric, start: Moment | None) -> None:
+        """Keep ``period_starts`` in step with a figure's period (none while the figure has no value)."""
+        if start is None:
+            self.period_starts.pop(figure, None)
+        else:
+            self.period_starts[figure] = start
 
     def _day_end_of(self, day_start: float) -> float:
         zone = self._zone

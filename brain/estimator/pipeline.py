@@ -35,16 +35,15 @@ from brain.contracts import (
     Evidence,
     ExclusionReason,
     HealthStatus,
-    Metric,
     ObservationV1,
     SensorHealthV1,
     SensorKey,
     StateV1,
 )
-from brain.estimator.anomalies import METRICS, AnomalyDetector
+from brain.estimator.anomalies import AnomalyDetector
 from brain.estimator.co2_outside import Co2OutsideCheck
 from brain.estimator.confidence import confidence, sensor_trust
-from brain.estimator.daily import DailyFigures, Moment
+from brain.estimator.daily import DailyFigures
 from brain.estimator.drift import DriftDetector
 from brain.estimator.feed import FeedWatch
 from brain.estimator.health import GROUP_STATISTIC, HealthSnapshot, SensorTracker, Verdict
@@ -252,11 +251,6 @@ class Estimator:
         self._daily = DailyFigures(
             self.settings.daily, timezone=timezone, gap_s=timing.gap_s, latitude=latitude, longitude=longitude
         )
-        self._light_index = METRICS.index(Metric.DAILY_LIGHT_INTEGRAL_MOL_M2_D)
-        self._night_index = METRICS.index(Metric.NIGHT_MEAN_AIR_TEMPERATURE_C)
-        self._periods: tuple[Moment | None, Moment | None] = (None, None)
-        self._since: dict[int, Moment] = {}
-        """Per metric index, when the whole night or day its value describes began (of ``_periods``)."""
         self._daylight_par = health.daylight_par_umol_m2_s
         self._light = LightHours(latitude, longitude)
         self.history = RingBuffer(
@@ -329,8 +323,9 @@ class Estimator:
             daily.mean_24h_c,
             daily.light_integral,
         )  # METRICS
-        since = self._period_starts(daily.light_day_start, daily.night_start)
-        anomalies = self._anomalies.step(t, observation.timestamp, metrics, site_id, daylight, since=since)
+        anomalies = self._anomalies.step(
+            t, observation.timestamp, metrics, site_id, daylight, since=daily.period_starts
+        )
         if closed:
             anomalies = closed + anomalies
         self.history.push(t, (*values, vpd_kpa, dew_point_c))  # HISTORY_SERIES order
@@ -429,18 +424,6 @@ class Estimator:
         )
         self._steady = steady if self._all_fresh else None
         return steady
-
-    def _period_starts(self, light_day: Moment | None, night: Moment | None) -> dict[int, Moment]:
-        """Per metric index, when the whole day or night its value describes began.
-
-        Why kept between steps: it changes once a day, and ``bench/estimator.py`` holds ``step``
-        to 8 us (issue 18, item 8); the same two moments give the same mapping.
-        """
-        if (light_day, night) != self._periods:
-            self._periods = (light_day, night)
-            pairs = ((self._light_index, light_day), (self._night_index, night))
-            self._since = {index: moment for index, moment in pairs if moment is not None}
-        return self._since
 
     def _psychrometrics(self, temp_c: float, rh_pct: float) -> tuple[float, float | None]:
         """VPD and dew point of the state's temperature and humidity.
