@@ -63,9 +63,6 @@ EXACT_HOLD_S = 900.0
 """An exact-repeat fault holds this long after the repeat breaks (``SensorTracker._exact_verdict``)."""
 EXACT_RESUME_S = 86400.0
 """The value a sensor was found frozen at, back within this long, is the same fault resumed."""
-_OK = HealthStatus.OK
-_DEGRADED = HealthStatus.DEGRADED
-_NONE = SensorFault.NONE
 _INF = math.inf
 
 
@@ -101,9 +98,9 @@ class SensorTracker:
     """The health of one sensor, updated once per observation by :meth:`observe`.
 
     Afterwards ``used`` is the value the state may use (``None`` when excluded),
-    ``used_age_s`` its age, ``reason`` why it is excluded, ``snapshot`` the
-    diagnosis, ``changed`` whether status or fault changed and ``accepted`` the
-    reading if it passed the range and jump checks.
+    ``used_age_s`` its age, ``reason`` why it is excluded, ``status`` and ``fault`` (``ok``:
+    the status is ok), ``snapshot`` the diagnosis, ``changed`` whether status or fault changed
+    and ``accepted`` the reading if it passed the range and jump checks.
     """
 
     __slots__ = (
@@ -164,6 +161,7 @@ class SensorTracker:
         "held_long",
         "installed",
         "limits",
+        "ok",
         "psychrometrics",
         "reason",
         "sensor",
@@ -201,15 +199,7 @@ class SensorTracker:
         self._stale_after_s = stale_after_s
         self._gap_s = gap_s
         self._read_limits(settings)
-        self.used: float | None = None
-        self.used_age_s = 0.0
-        self.reason: ExclusionReason | None = ExclusionReason.MISSING
-        self.status = _DEGRADED
-        self.fault = _NONE
-        self.since = 0.0
-        self.snapshot: HealthSnapshot = (_DEGRADED, _NONE, 0.0, None)
-        self.changed = False
-        self.accepted: float | None = None
+        self._init_diagnosis()
         self.psychrometrics: tuple[float, float, tuple[float, float | None]] | None = None
         """The last temperature and humidity whose dew point judged a jump, with their
         ``vpd_and_dew_point``: the state's VPD is usually of the same pair (see ``Estimator.step``)."""
@@ -238,6 +228,20 @@ class SensorTracker:
         self._co_min, self._co_max = _INF, -_INF
         self._recovery_until = -1.0
         self._drift: tuple[float, Evidence] | None = None
+
+    def _init_diagnosis(self) -> None:
+        """What the tracker tells after each step (the class docstring), before any: nothing seen."""
+        self.used: float | None = None
+        self.used_age_s = 0.0
+        self.reason: ExclusionReason | None = ExclusionReason.MISSING
+        self.status = HealthStatus.DEGRADED
+        self.ok = False
+        """``status`` is ok: what every step asks (an enum member costs Python 3.11 a lookup each time)."""
+        self.fault = SensorFault.NONE
+        self.since = 0.0
+        self.snapshot: HealthSnapshot = (self.status, self.fault, 0.0, None)
+        self.changed = False
+        self.accepted: float | None = None
 
     def _init_exact_repeat(self) -> None:
         """The exact-repeat rule's state: nothing repeated yet."""
@@ -412,11 +416,11 @@ class SensorTracker:
         if self._drift is not None:  # suspect, not excluded: its value is still used, at half trust
             onset, evidence = self._drift
             self._settle(t, SensorFault.DRIFT, onset, evidence, degraded=True)
-        elif self.status is _OK:  # ok is never set while recovering: _settle makes that degraded
+        elif self.ok:  # never while recovering: _settle makes a recovering sensor degraded
             self.changed = False  # still ok, nothing new to say: what _settle would conclude
             return True
         else:
-            self._settle(t, _NONE, t, None)
+            self._settle(t, SensorFault.NONE, t, None)
         return False
 
     def _jump_quantity(self, value: float, temperature_c: float | None) -> float | None:
@@ -587,7 +591,7 @@ class SensorTracker:
             if polls >= limit:
                 self._settle(t, SensorFault.DISCONNECT, since, evidence)
             else:
-                self._settle(t, _NONE, t, evidence, degraded=True)
+                self._settle(t, SensorFault.NONE, t, evidence, degraded=True)
             return
         age = t - self._last_valid_t
         if polls >= limit or age >= self._settings.disconnect_after_s:
@@ -602,7 +606,7 @@ class SensorTracker:
             self.reason = None
         else:
             self._exclude(ExclusionReason.STALE)
-        self._settle(t, _NONE, t, evidence, degraded=True)
+        self._settle(t, SensorFault.NONE, t, evidence, degraded=True)
 
     def _on_out_of_range(self, t: float, value: float) -> None:
         if self._first_t is None:
@@ -633,24 +637,26 @@ class SensorTracker:
         A fault makes the sensor ``faulty`` (its value excluded), unless ``degraded``: a suspect
         (drift) whose value is still used at reduced trust.
         """
-        if fault is not _NONE and degraded:
-            status = _DEGRADED
-        elif fault is not _NONE:
-            status = HealthStatus.FAULTY
-            self._trusted = False
+        if fault is not SensorFault.NONE:
+            if degraded:
+                status = HealthStatus.DEGRADED
+            else:
+                status = HealthStatus.FAULTY
+                self._trusted = False
         else:
-            if self.fault is not _NONE:
+            if self.fault is not SensorFault.NONE:
                 self._recovery_until = t + self._settings.recovery_s
             recovering = t < self._recovery_until
             if recovering and evidence is None:
                 elapsed = self._settings.recovery_s - (self._recovery_until - t)
                 evidence = (elapsed, "seconds_since_fault_ended", elapsed, self._settings.recovery_s)
-            status = _DEGRADED if degraded or recovering else HealthStatus.OK
+            status = HealthStatus.DEGRADED if degraded or recovering else HealthStatus.OK
             if not degraded:
                 self._trusted = True
         changed = status is not self.status or fault is not self.fault
         if changed:
             self.status = status
+            self.ok = status is HealthStatus.OK
             self.fault = fault
             self.since = onset
             self.snapshot = (status, fault, onset, evidence)

@@ -34,7 +34,6 @@ from brain.contracts import (
     DeviceStatusV1,
     Evidence,
     ExclusionReason,
-    HealthStatus,
     ObservationV1,
     SensorHealthV1,
     SensorKey,
@@ -54,7 +53,6 @@ from brain.estimator.settings import EstimatorSettings, SensorLimits
 from brain.estimator.timeline import Timeline
 from brain.estimator.vpd import vpd_and_dew_point
 
-_OK = HealthStatus.OK
 _USED = attrgetter("used")
 """A tracker's value for the state (``map`` over the trackers runs in C: a fifth of a list's cost)."""
 
@@ -378,7 +376,7 @@ class Estimator:
             if not steady:  # look closer: the steady path is ok, fresh and unchanged
                 changed = changed or tracker.changed
                 used = tracker.used
-                fresh = fresh and tracker.status is _OK and used is not None and not tracker.used_age_s
+                fresh = fresh and tracker.ok and used is not None and not tracker.used_age_s
             if tracker is par:
                 daylight = tracker.used is not None and tracker.used >= self._daylight_par
         self._all_fresh = fresh
@@ -452,7 +450,7 @@ class Estimator:
             None  # not installed: not part of the state's claim
             if not tracker.installed
             else 1.0  # the common case, as sensor_trust has it
-            if tracker.status is _OK and tracker.used is not None and not tracker.used_age_s
+            if tracker.ok and tracker.used is not None and not tracker.used_age_s
             else sensor_trust(
                 tracker.status,
                 tracker.used is not None,
