@@ -462,11 +462,11 @@ class AnomalyDetector:
         its thresholds are looked at (``bench/estimator.py``'s month file, issue 18, item 8).
         """
         self.episodes_started = 0
-        hot = [
-            index
-            for index, low, high in self._calm
-            if (value := metrics[index]) is not None and not low <= value <= high
-        ]
+        hot = []  # the metrics past a threshold of one of their rules
+        for index, low, high in self._calm:
+            value = metrics[index]
+            if value is not None and not low <= value <= high:
+                hot.append(index)
         families = self._families
         if not hot and not self._busy:
             return families.tick(t, ts, _value_in(metrics)) if families.waiting else []
