@@ -119,8 +119,9 @@ class DailyFigures:
     ) -> None:
         """Account one observation at estimator time ``t`` (wall time ``epoch_s``).
 
-        Why the stretch check: ``bench/estimator.py`` holds ``Estimator.step`` to 8 us (issue 18,
-        item 8), and finding the local day and night of every reading was a tenth of it. Between
+        Why the stretch check: ``bench/estimator.py`` holds ``Estimator.step`` to a budget of
+        instructions (issue 29), and finding the local day and night of every reading was a tenth
+        of it. Between
         two local boundaries (midnight, the night's start and end) neither changes, so one
         comparison tells that this reading belongs where the last one did; only a reading past a
         boundary (or before it: the wall clock stepped back) looks them up.

@@ -323,10 +323,10 @@ class SensorTracker:
         this reading, fresh); the estimator then skips looking at the tracker again.
 
         Why one long method with positional arguments: it runs for every sensor at every
-        poll, and ``make bench`` holds ``Estimator.step`` to 8 us; a call costs about as much as
-        a rule's arithmetic, so the common case of each rule (a small step, a flat stretch
-        extended or restarted) is inline, in the order of the module docstring, and the rare
-        cases are the helper methods.
+        poll, and ``make bench`` holds ``Estimator.step`` to a budget of instructions (issue 29);
+        a call costs about as much as a rule's arithmetic, so the common case of each rule (a
+        small step, a flat stretch extended or restarted) is inline, in the order of the module
+        docstring, and the rare cases are the helper methods.
         """
         if value is None:
             self._on_null(t)
@@ -536,7 +536,7 @@ class SensorTracker:
         moves is a substitute value, not a quiet night; a round one (400 ppm, 1000 ppm) is a
         logger's fill, found sooner (docs/anomaly_thresholds.md, "Exact repeats"). Called once
         the value has been held ``_exact_soonest_s``; :meth:`observe` keeps the count inline
-        (``bench/estimator.py`` holds ``Estimator.step`` to 8 us, issue 18, item 8).
+        (``bench/estimator.py`` holds ``Estimator.step`` to a budget of instructions, issue 29).
         """
         held_s = self._exact_held_s
         limits = self.limits

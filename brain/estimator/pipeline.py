@@ -426,7 +426,7 @@ class Estimator:
     def _psychrometrics(self, temp_c: float, rh_pct: float) -> tuple[float, float | None]:
         """VPD and dew point of the state's temperature and humidity.
 
-        Why the reuse: ``bench/estimator.py`` holds ``step`` to 8 us (issue 18, item 8), and the
+        Why the reuse: ``bench/estimator.py`` holds ``step`` to a budget (issue 29), and the
         humidity tracker has usually just computed them for the same pair (its jumps are judged
         on the dew point); they are a function of the pair alone, so equal inputs give the
         very same figures.
