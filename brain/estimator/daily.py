@@ -121,10 +121,9 @@ class DailyFigures:
 
         Why the stretch check: ``bench/estimator.py`` holds ``Estimator.step`` to a budget of
         instructions (issue 29), and finding the local day and night of every reading was a tenth
-        of it. Between
-        two local boundaries (midnight, the night's start and end) neither changes, so one
-        comparison tells that this reading belongs where the last one did; only a reading past a
-        boundary (or before it: the wall clock stepped back) looks them up.
+        of it. Between two local boundaries (midnight, the night's start and end) neither
+        changes, so one comparison tells that this reading belongs where the last one did; only
+        a reading past a boundary (or before it: the wall clock stepped back) looks them up.
         """
         if not self._stretch_start <= epoch_s < self._stretch_end:
             self._cross(t, epoch_s)

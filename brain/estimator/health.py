@@ -258,7 +258,7 @@ class SensorTracker:
         self._exact_watch_from = self._exact_watch_s
         """How long a run must be held before :meth:`_exact_repeat_verdict` looks at it: the
         shortest that can matter (``_exact_watch_s``), or 0 while the sensor counts in a frozen
-        group or a verdict still holds (both can only end there)."""
+        group or a verdict still holds (both end only there, which then raises it again)."""
         self._exact_verdict: tuple[float, Evidence] | None = None
         """The last exact-repeat verdict; it holds ``EXACT_HOLD_S`` after the repeat breaks, so one
         reading between two stretches of the frozen value (a lamp ramp) does not end the fault."""
