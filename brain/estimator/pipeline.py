@@ -237,10 +237,6 @@ class Estimator:
         """Every installed sensor was ok with this poll's reading at the last step."""
         self._steady: _Diagnosis | None = None
         """The exclusions, health and confidence of the last step, while reusable (see ``_diagnosis``)."""
-        self._installed_count = sum(tracker.installed for tracker in trackers.values())
-        self._fresh_for = -1
-        self._fresh_confidence = 0.0
-        """The confidence when every installed sensor is ok and fresh, for ``_fresh_for`` installed."""
         self._stale_after_s = conf.stale_after_s
         self._drift = DriftDetector(self.settings.drift)
         self._init_watches(timing.gap_s)
@@ -365,7 +361,6 @@ class Estimator:
                 if self._inventory_fixed or value is None:
                     continue  # not this site's sensor (yet): nothing to judge, nothing to report
                 tracker.installed = True
-                self._installed_count += 1
             colocated = None
             if colocated_at is not None:
                 other = frame[colocated_at]
@@ -443,9 +438,10 @@ class Estimator:
         return self._anomalies.close_all(previous, site_id, why)
 
     def _confidence(self) -> float:
-        """The state's confidence from every sensor's trust (docs/confidence_scoring.md)."""
-        if self._all_fresh and self._fresh_for == self._installed_count:
-            return self._fresh_confidence  # every installed sensor ok and fresh, as last time
+        """The state's confidence from every sensor's trust (docs/confidence_scoring.md).
+
+        Called only when the diagnosis is not the steady one (``_diagnosis``), which carries it.
+        """
         trusts = [
             None  # not installed: not part of the state's claim
             if not tracker.installed
@@ -464,8 +460,6 @@ class Estimator:
             self._last_trusts = trusts
             pairs = [(w, trust) for w, trust in zip(self._weights, trusts, strict=True) if trust is not None]
             self._last_confidence = confidence([w for w, _ in pairs], [trust for _, trust in pairs])
-        if self._all_fresh:
-            self._fresh_for, self._fresh_confidence = self._installed_count, self._last_confidence
         return self._last_confidence
 
 
