@@ -56,7 +56,48 @@ class _Mean:
 
 
 class DailyFigures:
-    """Updated once per observation by :meth:`step`; read its attributes afterwards."""
+    """Updated once per observation by :meth:`step`; read its attributes afterwards.
+
+    Why slots: an instance with more than 30 attributes loses Python 3.11's shared-key
+    dictionary, and every attribute read of :meth:`step` then costs more (docs/performance.md,
+    issue 29); with slots each is a fixed offset.
+    """
+
+    __slots__ = (
+        "_bin",
+        "_bin_end",
+        "_bin_mean",
+        "_bins",
+        "_dark",
+        "_day_end",
+        "_day_start",
+        "_gap_s",
+        "_light_covered_s",
+        "_light_day",
+        "_light_day_start",
+        "_light_last_t",
+        "_light_mol",
+        "_night",
+        "_night_end_today",
+        "_night_end_tomorrow",
+        "_night_key",
+        "_night_s",
+        "_night_start_today",
+        "_night_start_yesterday",
+        "_night_started",
+        "_settings",
+        "_site",
+        "_stretch_end",
+        "_stretch_start",
+        "_sums",
+        "_zone",
+        "light_day_start",
+        "light_integral",
+        "mean_24h_c",
+        "night_mean_c",
+        "night_start",
+        "period_starts",
+    )
 
     def __init__(
         self,
