@@ -448,24 +448,25 @@ class AnomalyDetector:
         site_id: str,
         daylight: bool | None,
         *,
-        since: Mapping[int, Moment] | None = None,
+        since: Mapping[Metric, Moment] | None = None,
     ) -> list[AnomalyV1]:
         """Judge one observation's metrics (in ``METRICS`` order, ``None`` where not trusted).
 
-        ``daylight`` ``None`` means unknown (no trusted PAR); ``since``: per metric
-        index, when the period its value describes began (a night's mean, a day's light). Why the calm check:
-        every kind is judged at every poll and almost always nothing happens; while
+        ``daylight`` ``None`` means unknown (no trusted PAR); ``since``: per metric that
+        describes a whole period, when that period began (a night's mean, a day's light).
+
+        Why the calm check: every kind is judged at every poll and almost always nothing happens; while
         every kind is idle and every metric is calm for all its rules, the step is
         over after one comparison per metric; while some episode is open (a dark winter's
         light integral, for days) only the open kinds and the kinds of a metric past one of
         its thresholds are looked at (``bench/estimator.py``'s month file, issue 18, item 8).
         """
         self.episodes_started = 0
-        hot = [
-            index
-            for index, low, high in self._calm
-            if (value := metrics[index]) is not None and not low <= value <= high
-        ]
+        hot = []  # the metrics past a threshold of one of their rules
+        for index, low, high in self._calm:
+            value = metrics[index]
+            if value is not None and not low <= value <= high:
+                hot.append(index)
         families = self._families
         if not hot and not self._busy:
             return families.tick(t, ts, _value_in(metrics)) if families.waiting else []
@@ -485,7 +486,7 @@ class AnomalyDetector:
                 value is None or not applicable or (value if tracker.above else -value) <= tracker.quiet_below
             ):
                 continue
-            period = None if since is None else since.get(tracker.metric_index)
+            period = None if since is None else since.get(tracker.rule.metric)
             records.extend(tracker.step(t, ts, value, site_id, applicable=applicable, since=period))
             if not tracker.idle:
                 busy.append(tracker)

@@ -26,6 +26,7 @@ from collections import deque
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from brain.contracts import Metric
 from brain.estimator.light import sun_times
 from brain.estimator.settings import DailySettings
 from brain.estimator.timeline import bucket_end
@@ -55,7 +56,48 @@ class _Mean:
 
 
 class DailyFigures:
-    """Updated once per observation by :meth:`step`; read its attributes afterwards."""
+    """Updated once per observation by :meth:`step`; read its attributes afterwards.
+
+    Why slots: an instance with more than 30 attributes loses Python 3.11's shared-key
+    dictionary, and every attribute read of :meth:`step` then costs more (docs/performance.md,
+    issue 29); with slots each is a fixed offset.
+    """
+
+    __slots__ = (
+        "_bin",
+        "_bin_end",
+        "_bin_mean",
+        "_bins",
+        "_dark",
+        "_day_end",
+        "_day_start",
+        "_gap_s",
+        "_light_covered_s",
+        "_light_day",
+        "_light_day_start",
+        "_light_last_t",
+        "_light_mol",
+        "_night",
+        "_night_end_today",
+        "_night_end_tomorrow",
+        "_night_key",
+        "_night_s",
+        "_night_start_today",
+        "_night_start_yesterday",
+        "_night_started",
+        "_settings",
+        "_site",
+        "_stretch_end",
+        "_stretch_start",
+        "_sums",
+        "_zone",
+        "light_day_start",
+        "light_integral",
+        "mean_24h_c",
+        "night_mean_c",
+        "night_start",
+        "period_starts",
+    )
 
     def __init__(
         self,
@@ -108,17 +150,21 @@ class DailyFigures:
         """Daily light integral of the last complete local day, mol m-2 d-1 (``None`` without PAR)."""
         self.light_day_start: Moment | None = None
         """When the day ``light_integral`` describes began."""
+        self.period_starts: dict[Metric, Moment] = {}
+        """Per figure that describes a whole night or day (the night's mean, the light integral),
+        when that night or day began, while it has a value: an episode on it starts and ends there
+        (``AnomalyDetector.step``'s ``since``). Kept as the figures close, not rebuilt per reading."""
 
     def step(
         self, t: float, epoch_s: float, temp_c: float | None, par: float | None, light: bool | None = None
     ) -> None:
         """Account one observation at estimator time ``t`` (wall time ``epoch_s``).
 
-        Why the stretch check: ``bench/estimator.py`` holds ``Estimator.step`` to 8 us (issue 18,
-        item 8), and finding the local day and night of every reading was a tenth of it. Between
-        two local boundaries (midnight, the night's start and end) neither changes, so one
-        comparison tells that this reading belongs where the last one did; only a reading past a
-        boundary (or before it: the wall clock stepped back) looks them up.
+        Why the stretch check: ``bench/estimator.py`` holds ``Estimator.step`` to a budget of
+        instructions (issue 29), and finding the local day and night of every reading was a tenth
+        of it. Between two local boundaries (midnight, the night's start and end) neither
+        changes, so one comparison tells that this reading belongs where the last one did; only
+        a reading past a boundary (or before it: the wall clock stepped back) looks them up.
         """
         if not self._stretch_start <= epoch_s < self._stretch_end:
             self._cross(t, epoch_s)
@@ -206,6 +252,7 @@ class DailyFigures:
             self.night_start = self._night_started
         else:
             self.night_mean_c = self.night_start = None
+        self._period_began(Metric.NIGHT_MEAN_AIR_TEMPERATURE_C, self.night_start)
 
     def _close_bin(self, index: int) -> None:
         """The bin before ``index`` is complete: add it, drop bins older than the window, recompute."""
@@ -239,11 +286,19 @@ class DailyFigures:
                 self.light_day_start = self._light_day_start
             else:
                 self.light_integral = self.light_day_start = None
+            self._period_began(Metric.DAILY_LIGHT_INTEGRAL_MOL_M2_D, self.light_day_start)
         day = self._day_start
         self._light_day = day
         self._light_day_start = (t - (epoch_s - day), datetime.fromtimestamp(day, UTC))
         self._light_mol = self._light_covered_s = 0.0
         self._light_last_t = None
+
+    def _period_began(self, figure: Metric, start: Moment | None) -> None:
+        """Keep ``period_starts`` in step with a figure's period (none while the figure has no value)."""
+        if start is None:
+            self.period_starts.pop(figure, None)
+        else:
+            self.period_starts[figure] = start
 
     def _day_end_of(self, day_start: float) -> float:
         zone = self._zone

@@ -63,9 +63,6 @@ EXACT_HOLD_S = 900.0
 """An exact-repeat fault holds this long after the repeat breaks (``SensorTracker._exact_verdict``)."""
 EXACT_RESUME_S = 86400.0
 """The value a sensor was found frozen at, back within this long, is the same fault resumed."""
-_OK = HealthStatus.OK
-_DEGRADED = HealthStatus.DEGRADED
-_NONE = SensorFault.NONE
 _INF = math.inf
 
 
@@ -101,9 +98,9 @@ class SensorTracker:
     """The health of one sensor, updated once per observation by :meth:`observe`.
 
     Afterwards ``used`` is the value the state may use (``None`` when excluded),
-    ``used_age_s`` its age, ``reason`` why it is excluded, ``snapshot`` the
-    diagnosis, ``changed`` whether status or fault changed and ``accepted`` the
-    reading if it passed the range and jump checks.
+    ``used_age_s`` its age, ``reason`` why it is excluded, ``status`` and ``fault`` (``ok``:
+    the status is ok), ``snapshot`` the diagnosis, ``changed`` whether status or fault changed
+    and ``accepted`` the reading if it passed the range and jump checks.
     """
 
     __slots__ = (
@@ -118,12 +115,12 @@ class SensorTracker:
         "_exact_found_t",
         "_exact_held_s",
         "_exact_hold_until",
-        "_exact_last_t",
         "_exact_rules",
         "_exact_since",
         "_exact_soonest_s",
         "_exact_value",
         "_exact_verdict",
+        "_exact_watch_from",
         "_exact_watch_s",
         "_first_null_t",
         "_first_t",
@@ -164,6 +161,7 @@ class SensorTracker:
         "held_long",
         "installed",
         "limits",
+        "ok",
         "psychrometrics",
         "reason",
         "sensor",
@@ -187,13 +185,13 @@ class SensorTracker:
     ) -> None:
         self.sensor = sensor
         self.installed = installed
+        """Whether the site has this sensor (see :class:`~brain.estimator.Estimator`); an uninstalled
+        one is not judged and its value stays ``None`` (excluded as ``missing``)."""
         self._held_count, self._group_s = group if group is not None else ([0], _INF)
         """The count, shared by a site's trackers, of those holding a value exactly for ``_group_s``
         (a frozen group when two or more do: ``Estimator``); ``inf``: this sensor never takes part."""
         self.held_long = False
         """Whether this sensor holds its value (above its dark floor) exactly for ``_group_s``."""
-        """Whether the site has this sensor (see :class:`~brain.estimator.Estimator`); an uninstalled
-        one is not judged and its value stays ``None`` (excluded as ``missing``)."""
         self._jump_on_dew_point = jump_on_dew_point
         self._step_statistic = "dew_point_step" if jump_on_dew_point else "step"
         self.limits: SensorLimits = settings.limits(sensor)
@@ -201,15 +199,7 @@ class SensorTracker:
         self._stale_after_s = stale_after_s
         self._gap_s = gap_s
         self._read_limits(settings)
-        self.used: float | None = None
-        self.used_age_s = 0.0
-        self.reason: ExclusionReason | None = ExclusionReason.MISSING
-        self.status = _DEGRADED
-        self.fault = _NONE
-        self.since = 0.0
-        self.snapshot: HealthSnapshot = (_DEGRADED, _NONE, 0.0, None)
-        self.changed = False
-        self.accepted: float | None = None
+        self._init_diagnosis()
         self.psychrometrics: tuple[float, float, tuple[float, float | None]] | None = None
         """The last temperature and humidity whose dew point judged a jump, with their
         ``vpd_and_dew_point``: the state's VPD is usually of the same pair (see ``Estimator.step``)."""
@@ -221,8 +211,9 @@ class SensorTracker:
         self._ref: float | None = None
         """The jump rule's reference: the last accepted reading, or for humidity its dew point."""
         self._last_valid: float | None = None
-        self._last_valid_t = 0.0
-        """The last reading that passed the range and jump checks, and when."""
+        self._last_valid_t = -_INF
+        """The last reading that passed the range and jump checks, and when (also where the
+        exact-repeat run was last extended: every such reading extends or restarts it)."""
         self._init_exact_repeat()
         self._ref_t = 0.0
         self._typical = 0.0
@@ -238,11 +229,24 @@ class SensorTracker:
         self._recovery_until = -1.0
         self._drift: tuple[float, Evidence] | None = None
 
+    def _init_diagnosis(self) -> None:
+        """What the tracker tells after each step (the class docstring), before any: nothing seen."""
+        self.used: float | None = None
+        self.used_age_s = 0.0
+        self.reason: ExclusionReason | None = ExclusionReason.MISSING
+        self.status = HealthStatus.DEGRADED
+        self.ok = False
+        """``status`` is ok: what every step asks (an enum member costs Python 3.11 a lookup each time)."""
+        self.fault = SensorFault.NONE
+        self.since = 0.0
+        self.snapshot: HealthSnapshot = (self.status, self.fault, 0.0, None)
+        self.changed = False
+        self.accepted: float | None = None
+
     def _init_exact_repeat(self) -> None:
         """The exact-repeat rule's state: nothing repeated yet."""
         self._exact_value: float | None = None
         self._exact_since = 0.0
-        self._exact_last_t = -_INF
         """The value repeated exactly since ``_exact_since`` (a fill value, if held long)."""
         self._exact_held_s = 0.0
         """How long it has been held, dark readings (PAR at night) not counted."""
@@ -251,6 +255,10 @@ class SensorTracker:
         """The last value found repeated (and when): the same value back within a day is the same
         fault resumed (a PAR sensor frozen at 306.1078 for three days, dark hours between)."""
         self._exact_hold_until = -_INF
+        self._exact_watch_from = self._exact_watch_s
+        """How long a run must be held before :meth:`_exact_repeat_verdict` looks at it: the
+        shortest that can matter (``_exact_watch_s``), or 0 while the sensor counts in a frozen
+        group or a verdict still holds (both end only there, which then raises it again)."""
         self._exact_verdict: tuple[float, Evidence] | None = None
         """The last exact-repeat verdict; it holds ``EXACT_HOLD_S`` after the repeat breaks, so one
         reading between two stretches of the frozen value (a lamp ramp) does not end the fault."""
@@ -315,10 +323,10 @@ class SensorTracker:
         this reading, fresh); the estimator then skips looking at the tracker again.
 
         Why one long method with positional arguments: it runs for every sensor at every
-        poll, and ``make bench`` holds ``Estimator.step`` to 8 us; a call costs about as much as
-        a rule's arithmetic, so the common case of each rule (a small step, a flat stretch
-        extended or restarted) is inline, in the order of the module docstring, and the rare
-        cases are the helper methods.
+        poll, and ``make bench`` holds ``Estimator.step`` to a budget of instructions (issue 29);
+        a call costs about as much as a rule's arithmetic, so the common case of each rule (a
+        small step, a flat stretch extended or restarted) is inline, in the order of the module
+        docstring, and the rare cases are the helper methods.
         """
         if value is None:
             self._on_null(t)
@@ -355,11 +363,10 @@ class SensorTracker:
             return False
         self.accepted = value
         self._last_valid = value
+        last_t = self._last_valid_t
         self._last_valid_t = t
         stuck = None
         if self._exact_rules:  # exact repeats: judged only once held long enough for some rule
-            last_t = self._exact_last_t
-            self._exact_last_t = t
             if gap or t - last_t > self._gap_s:
                 self._exact_value = value
                 self._exact_since = t
@@ -376,16 +383,17 @@ class SensorTracker:
                     self._exact_held_s = self._exact_soonest_s - (0.0 if resumed else 1e-6)
             else:
                 self._exact_held_s += t - last_t
-            if self._exact_held_s >= self._exact_watch_s or self.held_long or t < self._exact_hold_until:
+            if self._exact_held_s >= self._exact_watch_from:
                 stuck = self._exact_repeat_verdict(t, value)  # rare: a long run, or one just ended
         if feed_frozen is not None and (self.held_long or feed_frozen[1][1] != GROUP_STATISTIC):
             # the feed, or a group of it this sensor still holds its value in: not the air now
             self._exclude_as(t, ExclusionReason.STALE, SensorFault.STUCK_AT, feed_frozen)
             return False
-        # Stuck: extend or restart the flat stretch; judge it only once it could be long enough.
+        # Stuck: extend or restart the flat stretch (most readings move it past the band: asked
+        # first); judge it only once it could be long enough.
         low = value if value < self._flat_min else self._flat_min
         high = value if value > self._flat_max else self._flat_max
-        if gap or t - self._flat_last_t > self._gap_s or high - low > self._stuck_band:
+        if high - low > self._stuck_band or gap or t - self._flat_last_t > self._gap_s:
             self._flat_start = self._flat_last_t = t
             self._flat_min = self._flat_max = value
             self._day_s = 0.0
@@ -408,11 +416,11 @@ class SensorTracker:
         if self._drift is not None:  # suspect, not excluded: its value is still used, at half trust
             onset, evidence = self._drift
             self._settle(t, SensorFault.DRIFT, onset, evidence, degraded=True)
-        elif self.status is _OK and t >= self._recovery_until:
+        elif self.ok:  # never while recovering: _settle makes a recovering sensor degraded
             self.changed = False  # still ok, nothing new to say: what _settle would conclude
             return True
         else:
-            self._settle(t, _NONE, t, None)
+            self._settle(t, SensorFault.NONE, t, None)
         return False
 
     def _jump_quantity(self, value: float, temperature_c: float | None) -> float | None:
@@ -503,9 +511,10 @@ class SensorTracker:
     def _exact_repeat_verdict(self, t: float, value: float) -> tuple[float, Evidence] | None:
         """What the current exact-repeat run means at ``t``: its part in a frozen group, its verdict.
 
-        Called by :meth:`observe` only while the run is at least ``_exact_watch_s`` long, the sensor
-        counts in a group, or a verdict still holds; otherwise none of these can change, and a live
-        sensor (a new value at nearly every poll) pays one comparison (issue 29's budget).
+        Called by :meth:`observe` only while the run is at least ``_exact_watch_from`` long: the
+        shortest run that can matter, or any run while the sensor counts in a group or a verdict
+        still holds (both end only here, which then raises the threshold again); otherwise none of
+        these can change, and a live sensor (a new value at nearly every poll) pays one comparison.
         """
         long = self._exact_held_s >= self._group_s and value > self._exact_dark
         if long is not self.held_long:  # the site's count of long-held sensors changes
@@ -514,8 +523,10 @@ class SensorTracker:
         stuck = None
         if self._exact_held_s >= self._exact_soonest_s:
             stuck = self._judge_exact_repeat(t, self._exact_value)
-        if stuck is None and t < self._exact_hold_until:
+        holding = t < self._exact_hold_until
+        if stuck is None and holding:
             stuck = self._exact_verdict
+        self._exact_watch_from = 0.0 if long or holding else self._exact_watch_s
         return stuck
 
     def _judge_exact_repeat(self, t: float, value: float | None) -> tuple[float, Evidence] | None:
@@ -525,7 +536,7 @@ class SensorTracker:
         moves is a substitute value, not a quiet night; a round one (400 ppm, 1000 ppm) is a
         logger's fill, found sooner (docs/anomaly_thresholds.md, "Exact repeats"). Called once
         the value has been held ``_exact_soonest_s``; :meth:`observe` keeps the count inline
-        (``bench/estimator.py`` holds ``Estimator.step`` to 8 us, issue 18, item 8).
+        (``bench/estimator.py`` holds ``Estimator.step`` to a budget of instructions, issue 29).
         """
         held_s = self._exact_held_s
         limits = self.limits
@@ -580,7 +591,7 @@ class SensorTracker:
             if polls >= limit:
                 self._settle(t, SensorFault.DISCONNECT, since, evidence)
             else:
-                self._settle(t, _NONE, t, evidence, degraded=True)
+                self._settle(t, SensorFault.NONE, t, evidence, degraded=True)
             return
         age = t - self._last_valid_t
         if polls >= limit or age >= self._settings.disconnect_after_s:
@@ -595,7 +606,7 @@ class SensorTracker:
             self.reason = None
         else:
             self._exclude(ExclusionReason.STALE)
-        self._settle(t, _NONE, t, evidence, degraded=True)
+        self._settle(t, SensorFault.NONE, t, evidence, degraded=True)
 
     def _on_out_of_range(self, t: float, value: float) -> None:
         if self._first_t is None:
@@ -626,24 +637,26 @@ class SensorTracker:
         A fault makes the sensor ``faulty`` (its value excluded), unless ``degraded``: a suspect
         (drift) whose value is still used at reduced trust.
         """
-        if fault is not _NONE and degraded:
-            status = _DEGRADED
-        elif fault is not _NONE:
-            status = HealthStatus.FAULTY
-            self._trusted = False
+        if fault is not SensorFault.NONE:
+            if degraded:
+                status = HealthStatus.DEGRADED
+            else:
+                status = HealthStatus.FAULTY
+                self._trusted = False
         else:
-            if self.fault is not _NONE:
+            if self.fault is not SensorFault.NONE:
                 self._recovery_until = t + self._settings.recovery_s
             recovering = t < self._recovery_until
             if recovering and evidence is None:
                 elapsed = self._settings.recovery_s - (self._recovery_until - t)
                 evidence = (elapsed, "seconds_since_fault_ended", elapsed, self._settings.recovery_s)
-            status = _DEGRADED if degraded or recovering else HealthStatus.OK
+            status = HealthStatus.DEGRADED if degraded or recovering else HealthStatus.OK
             if not degraded:
                 self._trusted = True
         changed = status is not self.status or fault is not self.fault
         if changed:
             self.status = status
+            self.ok = status is HealthStatus.OK
             self.fault = fault
             self.since = onset
             self.snapshot = (status, fault, onset, evidence)

@@ -34,18 +34,16 @@ from brain.contracts import (
     DeviceStatusV1,
     Evidence,
     ExclusionReason,
-    HealthStatus,
-    Metric,
     ObservationV1,
     SensorHealthV1,
     SensorKey,
     StateV1,
 )
 from brain.device_kinds import SiteDevices
-from brain.estimator.anomalies import METRICS, AnomalyDetector
+from brain.estimator.anomalies import AnomalyDetector
 from brain.estimator.co2_outside import Co2OutsideCheck
 from brain.estimator.confidence import confidence, sensor_trust
-from brain.estimator.daily import DailyFigures, Moment
+from brain.estimator.daily import DailyFigures
 from brain.estimator.drift import DriftDetector
 from brain.estimator.feed import FeedWatch
 from brain.estimator.health import GROUP_STATISTIC, HealthSnapshot, SensorTracker, Verdict
@@ -57,20 +55,24 @@ from brain.estimator.timeline import Timeline
 from brain.estimator.vpd import vpd_and_dew_point
 from brain.names import DeviceKind
 
-_OK = HealthStatus.OK
 _USED = attrgetter("used")
 """A tracker's value for the state (``map`` over the trackers runs in C: a fifth of a list's cost)."""
 
-_Diagnosis = tuple[tuple[ExclusionReason | None, ...], tuple[HealthSnapshot | None, ...]]
-"""Every sensor's exclusion reason and health snapshot (``SENSOR_KEYS`` order)."""
+_Diagnosis = tuple[tuple[ExclusionReason | None, ...], tuple[HealthSnapshot | None, ...], float]
+"""Every sensor's exclusion reason and health snapshot (``SENSOR_KEYS`` order), and the state's confidence."""
 
 HISTORY_SERIES: tuple[str, ...] = (*(key.value for key in SENSOR_KEYS), "vpd_kpa", "dew_point_c")
 """The series of :attr:`Estimator.history`: the five sensors, then VPD and dew point."""
 
 
-@dataclass(kw_only=True, eq=False, slots=True)
+@dataclass(eq=False, slots=True)
 class Estimate:
-    """What one observation revealed (see the module docstring for when records are built)."""
+    """What one observation revealed (see the module docstring for when records are built).
+
+    Why ``Estimator.step`` passes the fields by position: Python 3.11 calls a class with
+    keywords through a dict of them, which cost about 6,000 instructions per step for these
+    thirteen fields (docs/performance.md, issue 29); its locals are named as the fields.
+    """
 
     observation: ObservationV1
     device_status: DeviceStatusV1
@@ -239,11 +241,7 @@ class Estimator:
         self._all_fresh = False
         """Every installed sensor was ok with this poll's reading at the last step."""
         self._steady: _Diagnosis | None = None
-        """The exclusions and health of the last step, while they can be reused (see ``_diagnosis``)."""
-        self._installed_count = sum(tracker.installed for tracker in trackers.values())
-        self._fresh_for = -1
-        self._fresh_confidence = 0.0
-        """The confidence when every installed sensor is ok and fresh, for ``_fresh_for`` installed."""
+        """The exclusions, health and confidence of the last step, while reusable (see ``_diagnosis``)."""
         self._stale_after_s = conf.stale_after_s
         self._drift = DriftDetector(self.settings.drift)
         self._init_watches(timing.gap_s)
@@ -252,11 +250,6 @@ class Estimator:
         self._daily = DailyFigures(
             self.settings.daily, timezone=timezone, gap_s=timing.gap_s, latitude=latitude, longitude=longitude
         )
-        self._light_index = METRICS.index(Metric.DAILY_LIGHT_INTEGRAL_MOL_M2_D)
-        self._night_index = METRICS.index(Metric.NIGHT_MEAN_AIR_TEMPERATURE_C)
-        self._periods: tuple[Moment | None, Moment | None] = (None, None)
-        self._since: dict[int, Moment] = {}
-        """Per metric index, when the whole night or day its value describes began (of ``_periods``)."""
         self._daylight_par = health.daylight_par_umol_m2_s
         self._devices = SiteDevices(device_kinds or {})
         self._light = LightHours(latitude, longitude, self._devices)
@@ -303,10 +296,10 @@ class Estimator:
         rh_pct = humidity.used
         if rh_pct is not None and rh_pct > 100.0:
             rh_pct = 100.0  # within the sensor's tolerance (docs/estimator.md, "State values")
-        vpd = dew_point = margin = None
+        vpd_kpa = dew_point_c = margin = None
         if temp_c is not None and rh_pct is not None:
-            vpd, dew_point = self._psychrometrics(temp_c, rh_pct)
-            margin = None if dew_point is None else temp_c - dew_point
+            vpd_kpa, dew_point_c = self._psychrometrics(temp_c, rh_pct)
+            margin = None if dew_point_c is None else temp_c - dew_point_c
         values: tuple[float | None, ...] = tuple(map(_USED, self._trackers))
         if rh_pct is not humidity.used:  # clamped: the state says 100
             values = tuple([rh_pct if tracker is humidity else tracker.used for tracker in self._trackers])
@@ -324,32 +317,36 @@ class Estimator:
         daily.step(t, timeline.epoch_s, temp_c, par, daylight)
         metrics = (
             *values,
-            vpd,
+            vpd_kpa,
             margin,
             daily.night_mean_c,
             daily.mean_24h_c,
             daily.light_integral,
         )  # METRICS
-        since = self._period_starts(daily.light_day_start, daily.night_start)
-        found = self._anomalies.step(t, observation.timestamp, metrics, site_id, daylight, since=since)
+        anomalies = self._anomalies.step(
+            t, observation.timestamp, metrics, site_id, daylight, since=daily.period_starts
+        )
         if closed:
-            found = closed + found
-        self.history.push(t, (*values, vpd, dew_point))  # HISTORY_SERIES order
-        exclusions, health = self._diagnosis(changed)
-        return Estimate(
-            observation=observation,
-            device_status=device_status,
-            values=values,
-            vpd_kpa=vpd,
-            dew_point_c=dew_point,
-            confidence=self._confidence(),
-            exclusions=exclusions,
-            health=health,
-            t=t,
-            anomalies=found,
-            episodes_started=self._anomalies.episodes_started,
-            health_changed=previous is None or changed,
-            daily=(daily.light_integral, daily.night_mean_c, daily.mean_24h_c),
+            anomalies = closed + anomalies
+        self.history.push(t, (*values, vpd_kpa, dew_point_c))  # HISTORY_SERIES order
+        exclusions, health, confidence = self._diagnosis(changed)
+        episodes_started = self._anomalies.episodes_started
+        health_changed = previous is None or changed
+        figures = (daily.light_integral, daily.night_mean_c, daily.mean_24h_c)
+        return Estimate(  # every field, in order (see the class docstring)
+            observation,
+            device_status,
+            values,
+            vpd_kpa,
+            dew_point_c,
+            confidence,
+            exclusions,
+            health,
+            t,
+            anomalies,
+            episodes_started,
+            health_changed,
+            figures,
         )
 
     def _judge_sensors(self, t: float, observation: ObservationV1, *, gap: bool) -> bool:
@@ -370,7 +367,6 @@ class Estimator:
                 if self._inventory_fixed or value is None:
                     continue  # not this site's sensor (yet): nothing to judge, nothing to report
                 tracker.installed = True
-                self._installed_count += 1
             colocated = None
             if colocated_at is not None:
                 other = frame[colocated_at]
@@ -381,7 +377,7 @@ class Estimator:
             if not steady:  # look closer: the steady path is ok, fresh and unchanged
                 changed = changed or tracker.changed
                 used = tracker.used
-                fresh = fresh and tracker.status is _OK and used is not None and not tracker.used_age_s
+                fresh = fresh and tracker.ok and used is not None and not tracker.used_age_s
             if tracker is par:
                 daylight = tracker.used is not None and tracker.used >= self._daylight_par
         self._all_fresh = fresh
@@ -407,14 +403,14 @@ class Estimator:
         return tuple(verdicts)
 
     def _diagnosis(self, changed: bool) -> _Diagnosis:
-        """Every sensor's exclusion reason and health snapshot, in ``SENSOR_KEYS`` order.
+        """Every sensor's exclusion reason and health snapshot, in ``SENSOR_KEYS`` order, and the confidence.
 
-        Why the steady path: ``bench/estimator.py`` holds ``step`` to 8 us (issue 18, item 8),
-        and building these two tuples is a tenth of that. While every installed sensor is ok
-        with this poll's reading and none changed (status, fault), each tracker's ``reason``
-        is ``None`` and its ``snapshot`` is the very tuple of the last step (an ``ok``
-        snapshot carries no evidence: ``SensorTracker._settle``), and no sensor became
-        installed (that changes its status), so last step's tuples are this step's.
+        Why the steady path: ``bench/estimator.py`` holds ``step`` to a budget (issue 29), and
+        building these is a tenth of it. While every installed sensor is ok with this poll's
+        reading and none changed (status, fault), each tracker's ``reason`` is ``None`` and its
+        ``snapshot`` is the very tuple of the last step (an ``ok`` snapshot carries no evidence:
+        ``SensorTracker._settle``), every trust is 1, and no sensor became installed (that
+        changes its status), so last step's diagnosis is this step's.
         """
         steady = self._steady
         if steady is not None and self._all_fresh and not changed:
@@ -423,26 +419,15 @@ class Estimator:
         steady = (
             tuple([tracker.reason for tracker in trackers]),
             tuple([tracker.snapshot if tracker.installed else None for tracker in trackers]),
+            self._confidence(),
         )
         self._steady = steady if self._all_fresh else None
         return steady
 
-    def _period_starts(self, light_day: Moment | None, night: Moment | None) -> dict[int, Moment]:
-        """Per metric index, when the whole day or night its value describes began.
-
-        Why kept between steps: it changes once a day, and ``bench/estimator.py`` holds ``step``
-        to 8 us (issue 18, item 8); the same two moments give the same mapping.
-        """
-        if (light_day, night) != self._periods:
-            self._periods = (light_day, night)
-            pairs = ((self._light_index, light_day), (self._night_index, night))
-            self._since = {index: moment for index, moment in pairs if moment is not None}
-        return self._since
-
     def _psychrometrics(self, temp_c: float, rh_pct: float) -> tuple[float, float | None]:
         """VPD and dew point of the state's temperature and humidity.
 
-        Why the reuse: ``bench/estimator.py`` holds ``step`` to 8 us (issue 18, item 8), and the
+        Why the reuse: ``bench/estimator.py`` holds ``step`` to a budget (issue 29), and the
         humidity tracker has usually just computed them for the same pair (its jumps are judged
         on the dew point); they are a function of the pair alone, so equal inputs give the
         very same figures.
@@ -459,14 +444,15 @@ class Estimator:
         return self._anomalies.close_all(previous, site_id, why)
 
     def _confidence(self) -> float:
-        """The state's confidence from every sensor's trust (docs/confidence_scoring.md)."""
-        if self._all_fresh and self._fresh_for == self._installed_count:
-            return self._fresh_confidence  # every installed sensor ok and fresh, as last time
+        """The state's confidence from every sensor's trust (docs/confidence_scoring.md).
+
+        Called only when the diagnosis is not the steady one (``_diagnosis``), which carries it.
+        """
         trusts = [
             None  # not installed: not part of the state's claim
             if not tracker.installed
             else 1.0  # the common case, as sensor_trust has it
-            if tracker.status is _OK and tracker.used is not None and not tracker.used_age_s
+            if tracker.ok and tracker.used is not None and not tracker.used_age_s
             else sensor_trust(
                 tracker.status,
                 tracker.used is not None,
@@ -480,8 +466,6 @@ class Estimator:
             self._last_trusts = trusts
             pairs = [(w, trust) for w, trust in zip(self._weights, trusts, strict=True) if trust is not None]
             self._last_confidence = confidence([w for w, _ in pairs], [trust for _, trust in pairs])
-        if self._all_fresh:
-            self._fresh_for, self._fresh_confidence = self._installed_count, self._last_confidence
         return self._last_confidence
 
 
