@@ -89,6 +89,19 @@ def _value_in(metrics: Sequence[float | None]) -> Callable[[Metric], float | Non
     return lambda metric: metrics[METRICS.index(metric)]
 
 
+def _past_threshold(value: float, threshold: float, *, above: bool) -> str:
+    """``value`` in two decimals, or in as many more as it takes to print it on its side of ``threshold``.
+
+    Why: a message said "VPD 0.30 kPa below 0.3 kPa" of a reading of 0.2995; a grower reads
+    that as a rule that fired for nothing. Two decimals where they suffice, as every message.
+    """
+    for digits in (2, 3, 4):
+        text = f"{value:.{digits}f}"
+        if (float(text) > threshold) if above else (float(text) < threshold):
+            return text
+    return repr(value)
+
+
 def _duration(seconds: float) -> str:
     minutes = round(seconds / 60.0)
     return f"{minutes} min" if minutes < 120 else f"{minutes / 60.0:.1f} h"
@@ -308,8 +321,9 @@ class _KindTracker:
         threshold = self._enter[episode.level]
         side = "above" if self.above else "below"
         held = (now[1] - episode.start[1]).total_seconds()
+        shown = _past_threshold(value, threshold, above=self.above)
         message = (
-            f"{name} {value:.2f} {unit} {side} {threshold:g} {unit} for {_duration(held)}: "
+            f"{name} {shown} {unit} {side} {threshold:g} {unit} for {_duration(held)}: "
             f"{self._why(episode.level)}."
         )
         return self._record(
@@ -329,13 +343,15 @@ class _KindTracker:
             since = self.past_since[level]
             held = 0.0 if since is None else (now[1] - since[1]).total_seconds()
             side = "above" if self.above else "below"
-            message = f"Escalated to {_SEVERITY[level].value}: {name} {value:.2f} {unit} {side} "
+            shown = _past_threshold(value, threshold, above=self.above)
+            message = f"Escalated to {_SEVERITY[level].value}: {name} {shown} {unit} {side} "
             message += f"{threshold:g} {unit} for {_duration(held)}: {self._why(level)}."
         else:
             threshold = self._exit[level + 1]
             back = "below" if self.above else "above"
             side = "above" if self.above else "below"
-            message = f"Eased to {_SEVERITY[level].value}: {name} {value:.2f} {unit} back {back} "
+            shown = _past_threshold(value, threshold, above=not self.above)
+            message = f"Eased to {_SEVERITY[level].value}: {name} {shown} {unit} back {back} "
             message += f"{threshold:g} {unit}, still {side} {self._exit[level]:g} {unit}."
         return self._record(now, level, value, threshold, ended_at=None, message=message, site_id=site_id)
 

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from brain.contracts import AnomalyKind, AnomalyV1, Metric
 from brain.estimator import Estimator, EstimatorSettings
-from brain.estimator.anomalies import METRICS, AnomalyDetector
+from brain.estimator.anomalies import METRICS, AnomalyDetector, _past_threshold
 from tests.estimator.synthetic import Row, run
 from tests.fixtures.anomaly_test_scenarios import SCENARIOS, START, Scenario
 
@@ -257,3 +257,19 @@ def test_close_all_ends_open_episodes_at_the_given_time() -> None:
     [_start] = _detector_feed(detector, Metric.SUBSTRATE_MOISTURE_PCT, [35.0] * 31)
     assert detector.close_all(T0 + timedelta(minutes=30), "gh", "test") != []
     assert detector.close_all(T0 + timedelta(minutes=31), "gh", "test") == []
+
+
+@pytest.mark.parametrize(
+    ("value", "threshold", "above", "shown"),
+    [
+        (0.2995, 0.3, False, "0.299"),
+        (0.26, 0.3, False, "0.26"),
+        (35.004, 35.0, True, "35.004"),
+        (36.2, 35.0, True, "36.20"),
+    ],
+)
+def test_a_reading_is_never_printed_on_the_threshold_it_crossed(
+    value: float, threshold: float, above: bool, shown: str
+) -> None:
+    """OSU 2024-07-04 said "VPD 0.30 kPa below 0.3 kPa" of a reading of 0.2995."""
+    assert _past_threshold(value, threshold, above=above) == shown
