@@ -90,6 +90,8 @@ VENT_HUMIDITY_HELD = Case(
     lambda s, p: (s.rh_pct, p.humidity_high_pct - p.humidity_hysteresis_pct / 2.0),
 )
 """Humidity venting that goes on while the air dries inside the band (aimed at the band's middle)."""
+_HUMIDITY_VENTING = (VENT_FOR_HUMIDITY.why, VENT_HUMIDITY_HELD.why)
+"""The advice of venting for humidity, above the line or drying inside its band: either goes on drying."""
 VENT_CLOSED = Case(
     False,
     "Air {:.1f} °C{!t}, not above the ventilation line {:.1f} °C",
@@ -113,7 +115,7 @@ def ventilation(s: Situation, p: Setpoints, held: Desire | None) -> Decision | N
         if rh is not None and rh > p.humidity_high_pct:  # warm and humid: the wider opening
             position = max(position, _humidity_band_opening(rh, p))
         return VENT_FOR_HEAT if air > line else VENT_HEAT_HELD, max(position, p.crack_pct)
-    drying = was_on and held is not None and held.why is VENT_FOR_HUMIDITY.why
+    drying = was_on and held is not None and held.why in _HUMIDITY_VENTING
     if rh is not None and (
         drying or rh > (p.humidity_high_pct - p.humidity_hysteresis_pct if was_on else p.humidity_high_pct)
     ):

@@ -222,3 +222,19 @@ def test_advice_held_by_its_band_says_so_instead_of_naming_a_line_the_reading_ha
     assert fans.step(estimate(NOON, air=20.0, rh=92.0)).desired[c].on  # VPD 0.19 kPa
     still = fans.step(estimate(NOON + timedelta(minutes=10), air=20.0, rh=78.0)).desired[c]
     assert still.on and still.reason() == "VPD 0.51 kPa, not yet up to 0.6 kPa"
+
+
+def test_humidity_venting_goes_on_drying_inside_its_band_whatever_the_reason_says() -> None:
+    """The band's own reason ("drying towards ...") is still humidity venting: its controller goes
+    on. A first version of that reason reset the opening to a crack at the step after it (36
+    switchings a winter day in the closed loop instead of 11)."""
+    advisor = _advisor(V, DeviceKind.HEATING)
+    positions = []
+    for minutes, rh in [(0, 88.0), (5, 84.0), (10, 84.0), (15, 84.0)]:
+        desire = advisor.step(
+            estimate(NOON + timedelta(minutes=minutes), air=20.5, rh=rh, outside=5.0)
+        ).desired[V]
+        assert desire.on
+        positions.append(desire.position)
+    assert desire.reason() == "RH 84 %, drying towards 82 %: keep the vents cracked and heat a little"
+    assert positions == [60.0, 57.0, 58.0, 59.0], "proportional-integral from the opening in force"
