@@ -7,6 +7,8 @@ import os
 import socket
 import subprocess
 import sys
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -17,6 +19,19 @@ from tests.conftest import PROJECT_ROOT
 SIMULATE_DAY = PROJECT_ROOT / "scripts" / "simulate_day.py"
 DAEMON = ("-c", "import sys; from brain.cli import daemon_main; sys.exit(daemon_main())")
 """``python DAEMON ...`` is ``brain-daemon ...`` without depending on the console script's path."""
+
+
+def wait_until(condition: Callable[[], bool], what: str, timeout: float = 30, every: float = 0.05) -> None:
+    """Poll ``condition`` every ``every`` seconds until true; fail naming ``what`` after ``timeout`` s.
+
+    The one wait of the suite for something a process or thread makes happen: never a fixed sleep
+    (a loaded machine outlasts any grace period), always a condition with a generous deadline.
+    """
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() >= deadline:
+            raise AssertionError(f"not within {timeout} s: {what}")
+        time.sleep(every)
 
 
 def clean_env(**extra: str) -> dict[str, str]:

@@ -12,7 +12,6 @@ from __future__ import annotations
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 from brain.contracts import DeviceStatusV1, ObservationV1
@@ -39,7 +38,6 @@ def test_pi_config_polls_on_the_real_clock_and_stops_cleanly(tmp_path: Path) -> 
         messages = [server.recv(4096).decode()]
         while sum("last poll 20" in m for m in messages) < 3:
             messages.append(server.recv(4096).decode())
-        time.sleep(0.2)
         proc.send_signal(signal.SIGTERM)
         out, err = proc.communicate(timeout=20)
     finally:

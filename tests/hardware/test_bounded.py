@@ -5,15 +5,9 @@ from collections.abc import Callable
 from brain.contracts import SensorKey
 from hardware.bounded import HUNG, BoundedReader
 from tests.hardware.conftest import ScriptedDriver
+from tests.runs import wait_until
 
 CO2, PAR = SensorKey.CO2_PPM, SensorKey.PAR_UMOL_M2_S
-
-
-def _wait_until(condition: Callable[[], bool]) -> None:
-    deadline = time.monotonic() + 30
-    while not condition():
-        assert time.monotonic() < deadline, "condition not met within 30 s"
-        time.sleep(0.005)
 
 
 def test_a_hung_read_times_out_and_is_not_piled_up(scripted: Callable[..., ScriptedDriver]) -> None:
@@ -37,7 +31,7 @@ def test_a_hung_read_times_out_and_is_not_piled_up(scripted: Callable[..., Scrip
     assert hung.calls == 1  # not called again while its read is still running
 
     hung.gate.set()  # the bus comes back
-    _wait_until(lambda: not reader.hung)
+    wait_until(lambda: not reader.hung, "the hung read to end", every=0.005)
     third = reader.read_all([hung, healthy])
     assert third["co2"].values == {CO2: 1.0}
     assert hung.calls == 2

@@ -23,7 +23,7 @@ import pytest
 from brain.exit_codes import ExitCode
 from brain.storage import MAX_LINE_BYTES, MAX_LOGGED_MALFORMED
 from tests.reliability.drill import MEASURED, start_daemon, validate_data_root
-from tests.runs import Run, clean_env, daemon
+from tests.runs import Run, clean_env, daemon, wait_until
 
 YEAR_1 = "0001-01-01T00:00:00+05:00"
 YEAR_9999 = "9999-12-31T23:59:00-05:00"
@@ -236,9 +236,10 @@ def test_sigterm_stops_a_replay_of_a_folder_holding_a_fifo(
     log = tmp_path / "daemon.log"
     process = start_daemon(tmp_path / "out", "--replay", str(run_dir.parent), "--time-scale", "600", log=log)
     try:
-        deadline = time.monotonic() + 30
-        while not list((tmp_path / "out").glob("run_*/observations.*.jsonl")) and time.monotonic() < deadline:
-            time.sleep(0.05)  # replaying: past the FIFO, which is read (and refused) first
+        wait_until(
+            lambda: any((tmp_path / "out").glob("run_*/observations.*.jsonl")),
+            "replaying past the FIFO, which is read (and refused) first",
+        )
         process.popen.send_signal(signal.SIGTERM)
         status = process.finish(timeout=60)
     finally:

@@ -34,7 +34,7 @@ from tests.reliability.drill import (
     validate_data_root,
 )
 from tests.reliability.test_clock_jumps import check_no_burst_no_stall, daemon_on_shifted_clock, step_clock
-from tests.runs import DAEMON, clean_env
+from tests.runs import DAEMON, clean_env, wait_until
 
 POLL_S = 0.5
 WATCHDOG_USEC = 400_000
@@ -100,7 +100,9 @@ def test_a_notify_socket_nobody_reads_never_blocks_the_daemon(tmp_path: Path) ->
         )  # fmt: skip
         try:
             first_drop = _wait_for_event(log, "sd_notify_failed", timeout=30)
-            _wait_for_lines(tmp_path / "data", "observations", 40, timeout=60)  # it polls on
+            wait_until(
+                lambda: _lines(tmp_path / "data", "observations") >= 40, "40 observations", timeout=60
+            )  # it polls on
             process.popen.send_signal(signal.SIGTERM)
             assert process.finish(timeout=20) == 0, log.read_text()[-3000:]
         finally:
@@ -210,14 +212,9 @@ def test_a_closed_stdout_never_stops_a_run(tmp_path: Path) -> None:
     print(f"closed stdout: {len(records['observations'])} of {6 * 60} polls stored, exit 0")
 
 
-def _wait_for_lines(data_root: Path, stream: str, count: int, timeout: float) -> None:
-    """Wait until the parts of ``stream`` hold ``count`` whole lines; fail after ``timeout`` s."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if sum(p.read_bytes().count(b"\n") for p in data_root.glob(f"run_*/{stream}.*.jsonl")) >= count:
-            return
-        time.sleep(0.05)
-    raise AssertionError(f"fewer than {count} {stream} lines within {timeout} s")
+def _lines(data_root: Path, stream: str) -> int:
+    """Whole lines in the parts of ``stream``."""
+    return sum(p.read_bytes().count(b"\n") for p in data_root.glob(f"run_*/{stream}.*.jsonl"))
 
 
 def _wait_for_event(log: Path, event: str, timeout: float) -> dict[str, Any]:

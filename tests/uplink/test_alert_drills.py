@@ -18,7 +18,7 @@ from structlog.testing import capture_logs
 from brain.storage import DatasetWriter, FsyncPolicy, StorageSettings
 from brain.uplink.alerts import AlertRunner
 from tests.factories import T0
-from tests.uplink.drills import wait_until
+from tests.runs import wait_until
 from tests.uplink.test_alerts import Catcher, _uplink, anomaly, catcher, events, hook, hooks, write
 from tests.uplink.test_process import events_until
 

@@ -23,7 +23,7 @@ from brain.uplink.alerts import HELD_DETAIL_LIMIT, OUTBOX_LIMIT, AlertRunner
 from brain.uplink.settings import AlertSettings
 from tests.factories import T0, anomaly_payload, sensor_health_payload
 from tests.fake_time import FakeTime
-from tests.runs import clean_env
+from tests.runs import clean_env, wait_until
 from tests.uplink.broker import free_port
 
 Behaviour = int | str
@@ -650,9 +650,7 @@ def test_the_alert_thread_outlives_a_data_root_that_vanishes_and_comes_back(
     with capture_logs() as logs:
         thread.start()
         try:
-            deadline = time.monotonic() + 20
-            while not events(logs, "uplink_alerts_turn_failed") and time.monotonic() < deadline:
-                time.sleep(0.02)
+            wait_until(lambda: bool(events(logs, "uplink_alerts_turn_failed")), "a failed turn", every=0.02)
             assert thread.is_alive()
             data_root.unlink()
             aside.rename(data_root)

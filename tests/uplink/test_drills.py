@@ -21,9 +21,9 @@ from typing import Any
 import paho.mqtt.publish as publish
 
 from brain.storage import apply_retention
-from tests.runs import clean_env
+from tests.runs import clean_env, wait_until
 from tests.uplink.broker import Broker, Subscriber
-from tests.uplink.drills import delivered_times, expected_times, wait_until, write
+from tests.uplink.drills import delivered_times, expected_times, write
 from tests.uplink.test_process import TOOLS, config, start, stop
 
 PART = "run_20260601/observations.0000.jsonl"

@@ -7,9 +7,7 @@ import sqlite3
 import subprocess
 import sys
 import threading
-import time
 import tomllib
-from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -17,6 +15,7 @@ from typing import Any
 from brain.storage import DatasetWriter
 from tests.conftest import PROJECT_ROOT
 from tests.factories import T0, minutes, observation, record
+from tests.runs import wait_until
 from tests.uplink.broker import Broker, Subscriber
 from tests.uplink.test_uplink import drain
 
@@ -137,7 +136,11 @@ def test_the_example_consumer_stores_each_record_once_and_reports_gaps(
             port=broker.port,
         )
         # It prints its counts after each message, gaps first: stored=21 once seq 25 (the last sent) is in.
-        _wait_for(lambda: any(line.startswith("stored=21 ") for line in printed), f"seq 25 stored: {printed}")
+        wait_until(
+            lambda: any(line.startswith("stored=21 ") for line in printed),
+            f"seq 25 stored: {printed}",
+            timeout=20,
+        )
     finally:
         consumer.terminate()
         consumer.wait(timeout=30)
@@ -152,15 +155,6 @@ def test_the_example_consumer_stores_each_record_once_and_reports_gaps(
     ]
 
 
-def _wait_for(condition: Callable[[], bool], what: str, timeout: float = 20) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return
-        time.sleep(0.05)
-    raise AssertionError(f"not within {timeout} s: {what}")
-
-
 def _wait_for_rows(database: Path, count: int) -> None:
     def stored() -> bool:
         if not database.exists():
@@ -168,4 +162,4 @@ def _wait_for_rows(database: Path, count: int) -> None:
         with sqlite3.connect(database) as db:
             return bool(db.execute("SELECT COUNT(*) FROM records").fetchone()[0] >= count)
 
-    _wait_for(stored, f"{count} rows in {database}")
+    wait_until(stored, f"{count} rows in {database}", timeout=20)

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.runs import clean_env
+from tests.runs import clean_env, wait_until
 from tests.uplink.broker import Broker, Subscriber
-from tests.uplink.drills import delivered_times, expected_times, wait_until, write
+from tests.uplink.drills import delivered_times, expected_times, write
 from tests.uplink.test_process import TOOLS, config, events_until, start, stop
 
 
