@@ -22,7 +22,6 @@ not imported here because importing :mod:`brain.uplink` loads pydantic.)
 from __future__ import annotations
 
 import os
-import stat
 import zlib
 from collections.abc import Callable, Iterable
 from datetime import datetime
@@ -31,6 +30,7 @@ from typing import Any, NamedTuple, Protocol, TypeVar
 
 from brain.json_fields import aware_time, number
 from brain.names import SensorKey
+from brain.regular_files import open_regular_fd
 from brain.stored_lines import json_object
 
 TAIL_BYTES = 512 * 1024
@@ -43,20 +43,13 @@ is about 31 MB of observations, so a real part is never cut; a hostile one costs
 def open_regular(path: Path) -> int | None:
     """A read-only descriptor of ``path`` if it is a regular file (after following links), else ``None``.
 
-    ``O_NONBLOCK`` makes opening a FIFO return at once instead of waiting for a writer; ``fstat``
-    then refuses it, and a device or socket, before a byte is read.
+    :func:`brain.regular_files.open_regular_fd`, which never blocks on a FIFO; here anything
+    unreadable is simply left out (``brain status`` reports what it can read).
     """
     try:
-        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+        return open_regular_fd(path)
     except OSError:
         return None
-    try:
-        if stat.S_ISREG(os.fstat(fd).st_mode):
-            return fd
-    except OSError:
-        pass
-    os.close(fd)
-    return None
 
 
 def _read_exactly(fd: int, count: int) -> bytes:

@@ -21,7 +21,7 @@ import stat
 from pathlib import Path
 
 from brain.errors import SourceError
-from brain.storage import file_kind
+from brain.regular_files import file_kind
 
 _SNIFF_BYTES = 4096
 """Bytes of a file's start read to tell a CSV header from a JSON line."""

@@ -10,6 +10,7 @@ folder holds (:func:`read_manifest`, :func:`write_manifest`, :func:`identity_dif
 
 from __future__ import annotations
 
+from brain.regular_files import file_kind
 from brain.storage.dataset import DatasetManager, StreamPart, stream_parts
 from brain.storage.durable import replace_file
 from brain.storage.errors import (
@@ -42,7 +43,6 @@ from brain.storage.reader import (
     MalformedLine,
     MalformedLinePolicy,
     RecordStream,
-    file_kind,
     iter_records,
 )
 from brain.storage.repair import TornTail, repair_run_tails

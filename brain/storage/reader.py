@@ -40,6 +40,7 @@ from typing import BinaryIO, Generic, NamedTuple, TypeVar, cast
 import structlog
 from pydantic import BaseModel, ValidationError
 
+from brain.regular_files import NotRegularFileError, file_kind, open_regular_fd
 from brain.storage.dataset import stream_files
 from brain.storage.errors import MalformedLineError, UnrecognisedInputError
 
@@ -95,26 +96,6 @@ def _reason(exc: Exception) -> str:
     return text[:_REASON_CHARS]
 
 
-_FILE_KINDS = (
-    (stat.S_ISDIR, "a directory"),
-    (stat.S_ISFIFO, "a FIFO"),
-    (stat.S_ISCHR, "a character device"),
-    (stat.S_ISBLK, "a block device"),
-    (stat.S_ISSOCK, "a socket"),
-)
-
-
-def file_kind(mode: int) -> str:
-    """What a file of ``mode`` is, in words (``"a FIFO"``); ``"a regular file"`` for one."""
-    if stat.S_ISREG(mode):
-        return "a regular file"
-    return next((name for test, name in _FILE_KINDS if test(mode)), "not a regular file")
-
-
-class NotRegularFileError(OSError):
-    """A path to read is a FIFO, a device, a socket or a directory: refused without reading it."""
-
-
 @contextmanager
 def open_regular(path: Path) -> Iterator[BinaryIO | gzip.GzipFile]:
     """Open a regular file, plain or gzipped (judged by the name retention gives compressed parts).
@@ -127,12 +108,8 @@ def open_regular(path: Path) -> Iterator[BinaryIO | gzip.GzipFile]:
     mode = path.stat().st_mode
     if not (stat.S_ISREG(mode) or stat.S_ISDIR(mode)):
         raise NotRegularFileError(f"{file_kind(mode)}, not a regular file: not read")
-    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+    fd = open_regular_fd(path)
     try:
-        mode = os.fstat(fd).st_mode
-        if not stat.S_ISREG(mode):
-            raise NotRegularFileError(f"{file_kind(mode)}, not a regular file: not read")
-        os.set_blocking(fd, True)
         handle = os.fdopen(fd, "rb")
     except BaseException:
         os.close(fd)

@@ -44,7 +44,6 @@ from __future__ import annotations
 import gzip
 import hashlib
 import os
-import stat
 import struct
 import time
 import zlib
@@ -56,6 +55,7 @@ from typing import BinaryIO
 import structlog
 
 from brain.layout import part_file_name, run_date, stream_parts
+from brain.regular_files import open_regular_fd
 from brain.uplink.cursor import Cursor, FilePosition, line_digest
 
 log = structlog.get_logger(__name__)
@@ -74,10 +74,6 @@ _HOT_RUNS = 2
 UNREADABLE = (OSError, EOFError, zlib.error)
 """What reading a part may raise besides a vanished file: EIO, a damaged ``.gz`` (``BadGzipFile``,
 ``zlib.error``, ``EOFError`` for a cut one), not a regular file."""
-
-
-class NotRegularFileError(OSError):
-    """A part's name on something that is not a regular file (a FIFO, a device, a socket)."""
 
 
 @dataclass(frozen=True)
@@ -106,12 +102,8 @@ class Line:
 
 def open_part(part: Part) -> BinaryIO:
     """Open a part for reading, refusing anything but a regular file without ever blocking on it."""
-    fd = os.open(part.path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+    fd = open_regular_fd(part.path)
     try:
-        mode = os.fstat(fd).st_mode
-        if not stat.S_ISREG(mode):
-            raise NotRegularFileError(f"{_kind(mode)}, not a regular file: not read")
-        os.set_blocking(fd, True)
         handle = os.fdopen(fd, "rb")
     except BaseException:
         os.close(fd)
@@ -119,11 +111,6 @@ def open_part(part: Part) -> BinaryIO:
     if part.compressed:
         return gzip.GzipFile(fileobj=handle, mode="rb")  # type: ignore[return-value]
     return handle
-
-
-def _kind(mode: int) -> str:
-    kinds = {stat.S_ISFIFO: "a FIFO", stat.S_ISCHR: "a character device", stat.S_ISBLK: "a block device"}
-    return next((name for test, name in kinds.items() if test(mode)), "a socket or directory")
 
 
 class PartIndex:
